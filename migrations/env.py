@@ -1,0 +1,57 @@
+"""Alembic environment: migrations run against the app's configured database."""
+
+import logging
+from logging.config import fileConfig
+
+from alembic import context
+from flask import current_app
+
+config = context.config
+if config.config_file_name is not None:
+    # Keep the app's loggers alive: alembic's defaults would silence them.
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+logger = logging.getLogger("alembic.env")
+
+migrate_extension = current_app.extensions["migrate"]
+target_metadata = migrate_extension.db.metadata
+
+
+def run_migrations_offline() -> None:
+    """Emit the migration SQL for the configured URL without connecting."""
+    context.configure(
+        url=migrate_extension.db.engine.url.render_as_string(hide_password=False),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    """Run migrations on a connection from the app's engine."""
+
+    def skip_empty_autogenerate(context, revision, directives):
+        # An autogenerate run that finds no change writes no empty revision file.
+        if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+            directives[:] = []
+            logger.info("No changes in schema detected.")
+
+    # Flask-Migrate's arguments compare column types and use batch mode, which SQLite
+    # needs to alter tables (it copies them) and PostgreSQL ignores.
+    options = dict(migrate_extension.configure_args)
+    options.setdefault("process_revision_directives", skip_empty_autogenerate)
+    with migrate_extension.db.engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            **options,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

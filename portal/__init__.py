@@ -1,0 +1,54 @@
+"""The IISG Database portal: an application factory and nothing else at import time."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from portal.config import Config, StartupError, TestConfig
+from portal.database import check_database, prepare_database
+from portal.errors import register_error_handlers
+from portal.extensions import bootstrap, db, migrate
+from portal.logging import configure_logging, instrument
+from portal.models.reference import KOSOVO_FOOTNOTE
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+__all__ = ["PROJECT_ROOT", "StartupError", "create_app"]
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the portal; ``config`` replaces the environment (tests pass their settings)."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    if config is None:
+        settings = Config.from_environment(os.environ, app.instance_path)
+    else:
+        settings = TestConfig.build(config)
+    app.config.update(settings)
+
+    configure_logging(app.config["LOG_LEVEL"])
+    prepare_database(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    bootstrap.init_app(app)
+
+    from portal import cli
+    from portal.main.routes import blueprint as main_blueprint
+
+    app.register_blueprint(main_blueprint)
+    register_error_handlers(app)
+    app.context_processor(lambda: {"kosovo_footnote": KOSOVO_FOOTNOTE})
+    instrument(app)
+    cli.register(app)
+
+    if app.config["CHECK_DATABASE_ON_START"]:
+        check_database(app)
+    return app

@@ -1,0 +1,76 @@
+"""Engine set-up for SQLite and PostgreSQL, and the start-up check that the database answers."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
+
+from portal.config import StartupError, describe_database_url
+from portal.extensions import db
+
+# Seconds to wait for PostgreSQL before saying it is unreachable, rather than hanging.
+CONNECT_TIMEOUT = 10
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite_connection(dbapi_connection, _connection_record):
+    # SQLite leaves foreign keys off unless asked on every connection; the schema's
+    # integrity depends on them.
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 5000")
+        cursor.close()
+
+
+def prepare_database(app: Flask) -> None:
+    """Create the SQLite file's folder and set engine options for the configured backend."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    else:
+        connect_args = dict(options.get("connect_args", {}))
+        connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT)
+        options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def database_problem() -> str | None:
+    """Return why the database cannot be used, or None when it answers."""
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except DBAPIError as error:
+        lines = str(error.orig).strip().splitlines() or [type(error.orig).__name__]
+        return lines[0]
+    return None
+
+
+def check_database(app: Flask) -> None:
+    """Stop start-up with one clear line when the configured database does not answer."""
+    with app.app_context():
+        problem = database_problem()
+    if problem:
+        where = describe_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+        raise StartupError(f"IISG_DATABASE_URL: cannot connect to {where}: {problem}")
+
+
+def schema_problem(migrations_directory: str) -> str | None:
+    """Return why the schema is not at the latest migration, or None when it is."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    expected = set(ScriptDirectory(migrations_directory).get_heads())
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current != expected:
+        found = ", ".join(sorted(current)) or "none"
+        return f"schema is at revision {found}, expected {', '.join(sorted(expected))}"
+    return None

@@ -1,0 +1,1 @@
+"""Realistic demonstration data for the IISG Database."""

@@ -1,0 +1,104 @@
+"""Domain exceptions, and the one place where errors become HTML or JSON responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.extensions import db
+
+log = structlog.get_logger("portal.errors")
+
+
+class DomainError(Exception):
+    """An expected refusal of a business action, with a status and a readable message."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, fields: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class NotFound(DomainError):
+    """The object does not exist, or the caller may not know that it exists."""
+
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    """The caller may see the object but may not do this to it."""
+
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    """The action clashes with the object's current state."""
+
+    status = 409
+    code = "conflict"
+
+
+class ValidationFailed(DomainError):
+    """The input is unusable; ``fields`` names each bad field and the reason."""
+
+    status = 422
+    code = "validation_failed"
+
+
+def wants_json() -> bool:
+    """Return whether the client should get JSON rather than an HTML page."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None):
+    """Answer an error in the form the client asked for."""
+    if wants_json():
+        body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+        return jsonify(body), status
+    page = render_template("errors/error.html", status=status, message=message, fields=fields or {})
+    return page, status
+
+
+def _http_code(error: HTTPException) -> str:
+    return (error.name or "error").lower().replace(" ", "_")
+
+
+def _handle_domain_error(error: DomainError):
+    return error_response(error.status, error.code, error.message, error.fields)
+
+
+def _handle_http_error(error: HTTPException):
+    if error.code is None or error.code >= 500:
+        return _handle_unexpected_error(error)
+    return error_response(error.code, _http_code(error), error.description or error.name)
+
+
+def _handle_unexpected_error(error: Exception):
+    # Whatever the request half-did is abandoned: nothing partial may be committed later.
+    db.session.rollback()
+    original = getattr(error, "original_exception", None) or error
+    log.error("unhandled_error", exc_info=original)
+    return error_response(
+        500,
+        "internal_error",
+        "Something went wrong on our side. The error has been logged; please try again.",
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Map domain and HTTP errors to responses, once for the whole app."""
+    app.register_error_handler(DomainError, _handle_domain_error)
+    app.register_error_handler(HTTPException, _handle_http_error)
+    app.register_error_handler(InternalServerError, _handle_unexpected_error)
+    app.register_error_handler(Exception, _handle_unexpected_error)

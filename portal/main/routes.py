@@ -1,0 +1,29 @@
+"""The dashboard, and the health endpoints that load balancers and operators poll."""
+
+from flask import Blueprint, current_app, jsonify, render_template
+
+from portal.database import database_problem, schema_problem
+from portal.services import overview
+
+blueprint = Blueprint("main", __name__)
+
+
+@blueprint.get("/")
+def dashboard():
+    """Show the dashboard: needs and responses per pillar."""
+    return render_template("main/dashboard.html", summary=overview.pillar_summary())
+
+
+@blueprint.get("/healthz")
+def healthz():
+    """Answer that the process is alive, without touching the database."""
+    return jsonify(status="ok")
+
+
+@blueprint.get("/readyz")
+def readyz():
+    """Answer whether the database answers and its schema is up to date."""
+    problem = database_problem() or schema_problem(current_app.extensions["migrate"].directory)
+    if problem:
+        return jsonify(status="unavailable", database=problem), 503
+    return jsonify(status="ready", database="ok")

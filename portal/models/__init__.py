@@ -1,0 +1,41 @@
+"""The domain model (DESIGN §3): one module per aggregate, all importable from here."""
+
+from portal.models.base import Base
+from portal.models.cycle import Cycle
+from portal.models.need import Need, need_acquis_chapters
+from portal.models.reference import (
+    AcquisChapter,
+    NeedCategory,
+    PartnerEconomy,
+    Perspective,
+    Pillar,
+)
+from portal.models.response import (
+    Response,
+    ResponseParty,
+    response_beneficiaries,
+    response_pillars,
+)
+from portal.models.support_link import SupportLink
+from portal.models.tenant import Tenant
+from portal.models.user import User, UserRole
+
+__all__ = [
+    "AcquisChapter",
+    "Base",
+    "Cycle",
+    "Need",
+    "NeedCategory",
+    "PartnerEconomy",
+    "Perspective",
+    "Pillar",
+    "Response",
+    "ResponseParty",
+    "SupportLink",
+    "Tenant",
+    "User",
+    "UserRole",
+    "need_acquis_chapters",
+    "response_beneficiaries",
+    "response_pillars",
+]

@@ -1,0 +1,1 @@
+"""Business actions. Each public function checks authorisation first, then acts."""

@@ -1,0 +1,89 @@
+"""Configuration from the environment, checked at start-up."""
+
+import json
+import re
+import stat
+
+import pytest
+
+from portal.config import Config, StartupError, generate_production_keys
+
+PRODUCTION_KEYS = generate_production_keys()
+
+
+def test_development_defaults_to_sqlite_under_instance(tmp_path):
+    settings = Config.from_environment({}, tmp_path)
+
+    assert settings["ENV_NAME"] == "development"
+    assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'iisg.sqlite3'}"
+
+
+def test_development_keys_are_generated_once_and_reused(tmp_path):
+    first = Config.from_environment({}, tmp_path)
+    second = Config.from_environment({}, tmp_path)
+
+    keys_file = tmp_path / "development-keys.json"
+    assert stat.S_IMODE(keys_file.stat().st_mode) == 0o600
+    assert set(json.loads(keys_file.read_text())) == set(PRODUCTION_KEYS)
+    for name in ("SECRET_KEY", "ENCRYPTION_KEY", "AUDIT_SIGNING_KEY"):
+        assert first[name] == second[name]
+    assert len(first["ENCRYPTION_KEY"]) == 32
+
+
+def test_keys_from_the_environment_win_over_generated_ones(tmp_path):
+    settings = Config.from_environment({"IISG_SECRET_KEY": "s" * 40}, tmp_path)
+
+    assert settings["SECRET_KEY"] == "s" * 40
+
+
+@pytest.mark.parametrize("missing", sorted(PRODUCTION_KEYS))
+def test_production_refuses_to_start_without_each_key(tmp_path, missing):
+    environ = {"IISG_ENV": "production", **PRODUCTION_KEYS}
+    del environ[missing]
+
+    with pytest.raises(StartupError, match=f"^{missing}: is required when IISG_ENV=production"):
+        Config.from_environment(environ, tmp_path)
+    assert not (tmp_path / "development-keys.json").exists()
+
+
+def test_production_starts_with_all_keys(tmp_path):
+    settings = Config.from_environment({"IISG_ENV": "production", **PRODUCTION_KEYS}, tmp_path)
+
+    assert settings["ENV_NAME"] == "production"
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"IISG_ENV": "staging"}, "IISG_ENV: 'staging' is not one of"),
+        ({"IISG_LOG_LEVEL": "loud"}, "IISG_LOG_LEVEL: 'LOUD' is not one of"),
+        ({"IISG_DATABSE_URL": "sqlite://"}, "did you mean IISG_DATABASE_URL"),
+        ({"IISG_DATABASE_URL": "mysql://db/iisg"}, "'mysql' is not supported"),
+        ({"IISG_DATABASE_URL": "not a url"}, "IISG_DATABASE_URL: is not a database URL"),
+        ({"IISG_DATABASE_URL": "postgresql+asyncpg://h/d"}, "driver 'postgresql+asyncpg'"),
+        ({"IISG_DATABASE_URL": "postgresql://h"}, "names no database"),
+        ({"IISG_ENCRYPTION_KEY": "c2hvcnQ"}, "IISG_ENCRYPTION_KEY: must decode to 32 bytes"),
+        ({"IISG_AUDIT_SIGNING_KEY": "***"}, "IISG_AUDIT_SIGNING_KEY: is not URL-safe base64"),
+        ({"IISG_SECRET_KEY": "short"}, "IISG_SECRET_KEY: must be at least 32 characters"),
+        ({"IISG_REDIS_URL": "localhost:6379"}, "IISG_REDIS_URL: must start with redis://"),
+    ],
+)
+def test_unusable_settings_stop_start_up_naming_the_setting(tmp_path, environ, message):
+    with pytest.raises(StartupError, match=re.escape(message)) as raised:
+        Config.from_environment(environ, tmp_path)
+
+    assert "\n" not in str(raised.value)
+
+
+def test_database_url_password_is_not_echoed_when_refused(tmp_path):
+    with pytest.raises(StartupError) as raised:
+        Config.from_environment({"IISG_DATABASE_URL": "mysql://u:hunter2@db/x"}, tmp_path)
+
+    assert "hunter2" not in str(raised.value)
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql", "postgresql+psycopg"])
+def test_postgresql_urls_use_psycopg_3(tmp_path, scheme):
+    settings = Config.from_environment({"IISG_DATABASE_URL": f"{scheme}://u@db/iisg"}, tmp_path)
+
+    assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/iisg"

@@ -1,0 +1,66 @@
+"""Errors answer in HTML or JSON by what the client accepts, and never keep half a change."""
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.errors import Conflict, ValidationFailed
+from portal.models import Tenant
+
+
+def test_unknown_page_answers_404_html(client):
+    response = client.get("/no-such-page", headers={"Accept": "text/html"})
+
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_unknown_page_answers_404_json_when_json_is_accepted(client):
+    response = client.get("/no-such-page", headers={"Accept": "application/json"})
+
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_api_paths_always_answer_json(client):
+    response = client.get("/api/v1/nothing-here", headers={"Accept": "text/html"})
+
+    assert response.status_code == 404
+    assert set(response.get_json()["error"]) == {"code", "message", "fields"}
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        (ValidationFailed("Check the form.", {"title": "Required."}), 422, "validation_failed"),
+        (Conflict("Someone else saved this need first."), 409, "conflict"),
+    ],
+)
+def test_domain_errors_carry_status_message_and_fields(app, error, status, code):
+    app.add_url_rule("/refuse", "refuse", lambda: (_ for _ in ()).throw(error))
+
+    response = app.test_client().get("/refuse", headers={"Accept": "application/json"})
+
+    assert response.status_code == status
+    assert response.get_json()["error"] == {
+        "code": code,
+        "message": error.message,
+        "fields": error.fields,
+    }
+
+
+def test_unexpected_error_answers_500_and_writes_nothing(app, db):
+    def write_then_fail():
+        db.session.add(Tenant(code="HALF", name="Half-written", kind="member"))
+        db.session.flush()
+        raise RuntimeError("failure in the middle of a change")
+
+    app.add_url_rule("/half", "half", write_then_fail)
+
+    response = app.test_client().get("/half", headers={"Accept": "text/html"})
+
+    assert response.status_code == 500
+    assert "Something went wrong" in response.get_data(as_text=True)
+    assert "failure in the middle" not in response.get_data(as_text=True)
+    db.session.remove()
+    assert db.session.scalar(select(func.count()).select_from(Tenant)) == 0
