@@ -145,7 +145,6 @@ class Config:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "BOOTSTRAP_SERVE_LOCAL": True,
-        "JSON_SORT_KEYS": False,
         "CHECK_DATABASE_ON_START": True,
         "REDIS_URL": None,
         "LOG_LEVEL": "INFO",

@@ -4,51 +4,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.models import (
-    Cycle,
-    Need,
-    NeedCategory,
-    PartnerEconomy,
-    Perspective,
-    Pillar,
-    Response,
-    Tenant,
-    User,
-)
-
-
-def reference(db, model, code):
-    return db.session.scalar(select(model).where(model.code == code))
-
-
-def partner(db, code="AL-MOI", economy="AL"):
-    return Tenant(
-        code=code,
-        name=f"{code} ministry",
-        kind="partner",
-        economy=reference(db, PartnerEconomy, economy),
-    )
-
-
-def open_cycle(name="2026-2027", status="open"):
-    return Cycle(name=name, starts_on=date(2026, 10, 1), ends_on=date(2027, 3, 31), status=status)
-
-
-def need(db, cycle, tenant, **changes):
-    fields = dict(
-        cycle=cycle,
-        tenant=tenant,
-        pillar=reference(db, Pillar, "WBCTi"),
-        category=reference(db, NeedCategory, "legislative"),
-        perspective=reference(db, Perspective, "prevention"),
-        title="Align the criminal code with Directive (EU) 2017/541",
-        description="Offences of travelling for terrorism are not yet criminalised.",
-    )
-    fields.update(changes)
-    return Need(**fields)
+from portal.models import PartnerEconomy, Tenant, User
+from tests.factories import cycle, member_tenant, need, partner_tenant, reference, response
 
 
 def assert_refused(db, *objects):
@@ -59,7 +18,7 @@ def assert_refused(db, *objects):
 
 
 def test_a_valid_need_is_stored_with_version_one(db):
-    stored = need(db, open_cycle(), partner(db))
+    stored = need(cycle(), partner_tenant())
     db.session.add(stored)
     db.session.commit()
 
@@ -71,7 +30,7 @@ def test_a_valid_need_is_stored_with_version_one(db):
     "changes", [{"status": "approved"}, {"priority": "urgent"}, {"title": None}]
 )
 def test_needs_refuse_unknown_statuses_priorities_and_missing_titles(db, changes):
-    assert_refused(db, need(db, open_cycle(), partner(db), **changes))
+    assert_refused(db, need(cycle(), partner_tenant(), **changes))
 
 
 def test_only_one_secretariat_tenant_can_exist(db):
@@ -85,41 +44,38 @@ def test_partner_tenants_need_an_economy_and_members_have_none(db):
     assert_refused(db, Tenant(code="X-MOI", name="No economy", kind="partner"))
     assert_refused(
         db,
-        Tenant(code="EC", name="EC", kind="member", economy=reference(db, PartnerEconomy, "AL")),
+        Tenant(code="EC", name="EC", kind="member", economy=reference(PartnerEconomy, "AL")),
     )
 
 
 def test_tenant_codes_are_unique(db):
-    db.session.add(partner(db))
+    db.session.add(partner_tenant())
     db.session.flush()
 
-    assert_refused(db, partner(db))
+    assert_refused(db, partner_tenant())
 
 
 def test_only_one_cycle_can_be_open(db):
-    db.session.add(open_cycle("2024-2025"))
+    db.session.add(cycle("2024-2025"))
     db.session.flush()
 
-    assert_refused(db, open_cycle("2026-2027"))
+    assert_refused(db, cycle("2026-2027"))
 
 
 def test_an_adopted_cycle_must_record_its_board_meeting(db):
-    assert_refused(db, open_cycle(status="adopted"))
+    assert_refused(db, cycle(status="adopted"))
 
 
 def test_a_cycle_cannot_end_before_it_starts(db):
-    cycle = open_cycle()
-    cycle.ends_on = date(2026, 1, 1)
-
-    assert_refused(db, cycle)
+    assert_refused(db, cycle(ends_on=date(2026, 1, 1)))
 
 
 def test_user_emails_must_be_stored_lower_case(db):
-    assert_refused(db, User(email="Ana@Example.org", name="Ana", tenant=partner(db)))
+    assert_refused(db, User(email="Ana@Example.org", name="Ana", tenant=partner_tenant()))
 
 
 def test_user_emails_are_unique(db):
-    tenant = partner(db)
+    tenant = partner_tenant()
     db.session.add(User(email="ana@example.org", name="Ana", tenant=tenant))
     db.session.flush()
 
@@ -137,18 +93,11 @@ def test_user_emails_are_unique(db):
     ],
 )
 def test_responses_refuse_bad_budgets_dates_and_unknown_values(db, changes):
-    fields = dict(
-        tenant=Tenant(code="EC", name="EC", kind="member"),
-        title="EU support to counter-terrorism",
-        support_type="training",
-    )
-    fields.update(changes)
-
-    assert_refused(db, Response(**fields))
+    assert_refused(db, response(member_tenant(), **changes))
 
 
 def test_needs_cannot_point_to_a_missing_cycle(db):
-    stored = need(db, open_cycle(), partner(db))
+    stored = need(cycle(), partner_tenant())
     db.session.add(stored)
     db.session.flush()
     stored.cycle = None
