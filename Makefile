@@ -22,6 +22,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/iisg db upgrade
 	$(BIN)/iisg demo load --if-empty
+	@$(BIN)/iisg demo accounts
 	@echo "Serving the IISG Database on http://127.0.0.1:$(PORT) (Ctrl+C stops it)"
 	$(BIN)/iisg run --host 127.0.0.1 --port $(PORT)
 

@@ -12,7 +12,7 @@ from flask import Flask
 from portal.config import Config, StartupError, TestConfig
 from portal.database import check_database, prepare_database
 from portal.errors import register_error_handlers
-from portal.extensions import bootstrap, db, migrate
+from portal.extensions import bootstrap, csrf, db, limiter, migrate
 from portal.logging import configure_logging, instrument
 from portal.models.reference import KOSOVO_FOOTNOTE
 
@@ -39,14 +39,24 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     bootstrap.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
 
     from portal import cli
+    from portal.account.routes import blueprint as account_blueprint
+    from portal.auth import register_sign_in
+    from portal.auth.routes import blueprint as auth_blueprint
     from portal.main.routes import blueprint as main_blueprint
+    from portal.security.headers import register_security_headers
 
-    app.register_blueprint(main_blueprint)
+    # Request ids first, so every later hook and log line carries one.
+    instrument(app)
+    register_sign_in(app)
+    register_security_headers(app)
+    for blueprint in (main_blueprint, auth_blueprint, account_blueprint):
+        app.register_blueprint(blueprint)
     register_error_handlers(app)
     app.context_processor(lambda: {"kosovo_footnote": KOSOVO_FOOTNOTE})
-    instrument(app)
     cli.register(app)
 
     if app.config["CHECK_DATABASE_ON_START"]:

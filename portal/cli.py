@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
 from portal.config import StartupError, generate_production_keys
+from portal.errors import DomainError
 
 
 def _create_app() -> Flask:
@@ -24,7 +25,8 @@ cli = FlaskGroup(
 )
 
 
-@cli.group()
+# A plain click group: generating keys must work before the portal can start.
+@cli.group(cls=click.Group)
 def keys():
     """Generate the keys a production installation needs."""
 
@@ -53,9 +55,99 @@ def demo_load(if_empty: bool):
     click.echo(report.describe())
 
 
+@demo.command("accounts")
+def demo_accounts():
+    """List the demo users and the password they sign in with."""
+    from portal.demo.loader import DEMO_PASSWORD, demo_accounts
+
+    accounts = demo_accounts()
+    if not accounts:
+        click.echo("No demo users in this database.")
+        return
+    click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
+    for email, tenant, roles in accounts:
+        click.echo(f"  {email:<32} {tenant:<9} {', '.join(roles)}")
+    click.echo(
+        "Sign in at /auth/login; at first sign-in scan the QR code with an authenticator app "
+        "(or type the key shown) and keep the recovery codes."
+    )
+
+
+users = click.Group("users", help="People who sign in.")
+
+
+def _refusal(error: DomainError) -> click.ClickException:
+    details = "; ".join(f"{field}: {reason}" for field, reason in error.fields.items())
+    return click.ClickException(f"{error.message} {details}".strip())
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--tenant", required=True, help="Code of the user's organisation.")
+@click.option("--role", "roles", multiple=True, required=True, help="Repeat for several roles.")
+@click.option("--name", help="Full name (defaults to the part of the address before @).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_create(email, tenant, roles, name, password_stdin):
+    """Create a user with a password, or print a one-time invitation link."""
+    from portal.services.users import create_user
+
+    password = click.get_text_stream("stdin").readline().rstrip("\r\n") if password_stdin else None
+    values = {"email": email, "tenant": tenant, "roles": list(roles), "name": name}
+    try:
+        created = create_user(values, password=password)
+    except DomainError as error:
+        raise _refusal(error) from None
+    click.echo(f"Created {created.user.email} ({created.user.tenant.code}: {', '.join(roles)}).")
+    if created.mailed:
+        click.echo("The invitation link was mailed to the user.")
+    elif created.invitation_link:
+        hours = current_app.config["INVITATION_SECONDS"] // 3600
+        click.echo(f"Send the user this one-time link (valid {hours} hours):")
+        click.echo(created.invitation_link)
+
+
+def _user_command(action, done: str):
+    def run(email):
+        try:
+            user = action(email)
+        except DomainError as error:
+            raise _refusal(error) from None
+        click.echo(done.format(email=user.email))
+
+    return run
+
+
+@users.command("reset-2fa")
+@click.argument("email")
+def users_reset_2fa(email):
+    """Forget a user's authenticator and recovery codes; they enrol again at next sign-in."""
+    from portal.services.users import reset_second_factor
+
+    _user_command(reset_second_factor, "{email} enrols a new authenticator at next sign-in.")(email)
+
+
+@users.command("disable")
+@click.argument("email")
+def users_disable(email):
+    """Stop a user from signing in and end their sessions."""
+    from portal.services.users import set_active
+
+    _user_command(lambda e: set_active(e, False), "{email} is disabled.")(email)
+
+
+@users.command("enable")
+@click.argument("email")
+def users_enable(email):
+    """Let a disabled user sign in again."""
+    from portal.services.users import set_active
+
+    _user_command(lambda e: set_active(e, True), "{email} can sign in again.")(email)
+
+
 def register(app: Flask) -> None:
     """Attach the command groups that work on a configured app."""
     app.cli.add_command(demo)
+    app.cli.add_command(users)
 
 
 def main() -> None:

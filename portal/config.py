@@ -33,6 +33,9 @@ KNOWN_SETTINGS = {
     "IISG_AUDIT_SIGNING_KEY": "32-byte Ed25519 seed, URL-safe base64: signs audit checkpoints",
     "IISG_REDIS_URL": "optional Redis for shared rate limits",
     "IISG_LOG_LEVEL": "DEBUG, INFO (default), WARNING or ERROR",
+    "IISG_BASE_URL": "address users reach the portal at, for links in invitations",
+    "IISG_SMTP_URL": "optional smtp:// or smtps://user:password@host:port to mail invitations",
+    "IISG_MAIL_FROM": "sender address of the portal's mail",
     "IISG_TEST_POSTGRES_URL": "administrative PostgreSQL connection used by the test suite",
 }
 
@@ -149,6 +152,32 @@ class Config:
         "REDIS_URL": None,
         "LOG_LEVEL": "INFO",
         "PER_PAGE": 25,
+        "BASE_URL": "http://127.0.0.1:8000",
+        "SMTP_URL": None,
+        "MAIL_FROM": "IISG Database <no-reply@iisg.invalid>",
+        # Sign-in and sessions (DESIGN §6): the figures are the requirement, in seconds.
+        "PENDING_LOGIN_SECONDS": 5 * 60,
+        "PENDING_LOGIN_ATTEMPTS": 5,
+        "SESSION_IDLE_SECONDS": 60 * 60,
+        "SESSION_ABSOLUTE_SECONDS": 12 * 60 * 60,
+        "REAUTHENTICATION_SECONDS": 10 * 60,
+        "LOCKOUT_FAILURES": 10,
+        "LOCKOUT_WINDOW_SECONDS": 15 * 60,
+        "LOCKOUT_BASE_SECONDS": 15 * 60,
+        "LOCKOUT_MAX_SECONDS": 24 * 60 * 60,
+        "INVITATION_SECONDS": 72 * 60 * 60,
+        "LOGIN_RATE_LIMIT": "30 per 15 minutes",
+        "ARGON2_TIME_COST": 3,
+        "ARGON2_MEMORY_COST": 65536,
+        "ARGON2_PARALLELISM": 4,
+        "PERMANENT_SESSION_LIFETIME": 12 * 60 * 60,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "iisg-session",
+        "SESSION_COOKIE_SECURE": False,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "HSTS": False,
     }
 
     @classmethod
@@ -186,9 +215,28 @@ class Config:
         if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise _fail("IISG_REDIS_URL", "must start with redis://, rediss:// or unix://")
 
+        base_url = (environ.get("IISG_BASE_URL") or cls.defaults["BASE_URL"]).strip().rstrip("/")
+        if not base_url.startswith(("http://", "https://")):
+            raise _fail("IISG_BASE_URL", "must start with http:// or https://")
+        smtp_url = environ.get("IISG_SMTP_URL", "").strip() or None
+        if smtp_url and not smtp_url.startswith(("smtp://", "smtps://")):
+            raise _fail("IISG_SMTP_URL", "must start with smtp:// or smtps://")
+        production = env == "production"
+        if production and not base_url.startswith("https://"):
+            raise _fail("IISG_BASE_URL", "must be an https:// address when IISG_ENV=production")
+
         return {
             **cls.defaults,
             "ENV_NAME": env,
+            "BASE_URL": base_url,
+            "SMTP_URL": smtp_url,
+            "MAIL_FROM": environ.get("IISG_MAIL_FROM", "").strip() or cls.defaults["MAIL_FROM"],
+            # Plain-HTTP development is the one place cookies may travel without TLS; the
+            # __Host- prefix makes browsers refuse the cookie unless it is Secure and
+            # bound to this exact host.
+            "SESSION_COOKIE_SECURE": production,
+            "SESSION_COOKIE_NAME": "__Host-iisg-session" if production else "iisg-session",
+            "HSTS": production,
             "LOG_LEVEL": level,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": keys["IISG_SECRET_KEY"],
@@ -197,6 +245,7 @@ class Config:
                 "IISG_AUDIT_SIGNING_KEY", keys["IISG_AUDIT_SIGNING_KEY"], 32
             ),
             "REDIS_URL": redis_url,
+            "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         }
 
 
@@ -214,6 +263,11 @@ class TestConfig(Config):
             "SECRET_KEY": secrets.token_urlsafe(48),
             "ENCRYPTION_KEY": secrets.token_bytes(32),
             "AUDIT_SIGNING_KEY": secrets.token_bytes(32),
+            # Cheap hashing keeps the suite fast; the algorithm is the same.
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 8192,
+            "ARGON2_PARALLELISM": 1,
+            "RATELIMIT_STORAGE_URI": "memory://",
         }
         settings.update(overrides)
         settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(

@@ -7,20 +7,28 @@ for PostgreSQL), so no test sees another's data and none relies on leftovers.
 
 from __future__ import annotations
 
+import contextvars
 import os
+import re
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyotp
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from portal import create_app
 from portal.extensions import db as database
+from portal.models import User
+from portal.security import totp
+from tests import factories
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "IISG_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -58,9 +66,23 @@ def require_postgres() -> None:
     pytest.skip(message)
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    Flask reuses an app context that a test has pushed (the ``db`` fixture does), which
+    would share ``g`` - and flask-login's cached user - between requests. Running each
+    request in an empty ``contextvars.Context`` makes Flask push a fresh one.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 def build_app(database_url: str, **settings):
     """Create an app for tests on ``database_url``."""
-    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, **settings})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, **settings})
+    app.test_client_class = IsolatedClient
+    return app
 
 
 class SqliteTemplate:
@@ -181,3 +203,57 @@ def client(app):
 def runner(app):
     """Return a runner for the portal's CLI commands."""
     return app.test_cli_runner()
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, url: str) -> str:
+    """Open ``url`` and return the CSRF token of its form."""
+    page = client.get(url).get_data(as_text=True)
+    match = CSRF_FIELD.search(page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def fresh_code(user_id: int, email: str) -> str:
+    """Return a valid authenticator code for a time step the user has not used yet."""
+    secret = factories.totp_secret_for(email)
+    while True:
+        last = database.session.scalar(select(User.totp_last_step).where(User.id == user_id))
+        current = int(time.time() // totp.STEP_SECONDS)
+        for step in range(current - totp.VALID_WINDOW, current + totp.VALID_WINDOW + 1):
+            if last is None or step > last:
+                return pyotp.TOTP(secret).at(step * totp.STEP_SECONDS)
+        time.sleep(1)
+
+
+class AuthActions:
+    """Sign a test user in through the real pages, both factors."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def password_step(self, client, email, password=factories.PASSWORD):
+        token = csrf_token(client, "/auth/login")
+        return client.post(
+            "/auth/login", data={"email": email, "password": password, "csrf_token": token}
+        )
+
+    def code_step(self, client, code):
+        token = csrf_token(client, "/auth/2fa")
+        return client.post("/auth/2fa", data={"code": code, "csrf_token": token})
+
+    def __call__(self, user, client=None):
+        client = client or self.app.test_client()
+        response = self.password_step(client, user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        response = self.code_step(client, fresh_code(user.id, user.email))
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+
+@pytest.fixture
+def login(app, db):
+    """Return a function that signs a user in (both factors) and gives back the client."""
+    return AuthActions(app)

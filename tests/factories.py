@@ -1,7 +1,10 @@
 """Builders of domain objects for tests: sensible defaults, any field overridable."""
 
+import base64
+import hashlib
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -14,7 +17,12 @@ from portal.models import (
     Pillar,
     Response,
     Tenant,
+    User,
+    UserRole,
 )
+from portal.models.base import utc_now
+from portal.security import totp
+from portal.security.passwords import hash_password
 
 
 def reference(model, code):
@@ -65,3 +73,31 @@ def response(tenant, pillars=("WBCTi",), **fields):
     )
     values.update(fields)
     return Response(**values)
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def totp_secret_for(email: str) -> str:
+    """Return the authenticator secret a test user of ``email`` is enrolled with."""
+    digest = hashlib.sha256(email.encode()).digest()[:20]
+    return base64.b32encode(digest).decode("ascii")
+
+
+def user(tenant, email="ana@ministry.example", roles=("viewer",), enrolled=True, **fields):
+    """Build a user with the test password, enrolled in TOTP unless ``enrolled`` is False."""
+    person = User(
+        email=email,
+        name=fields.pop("name", email.split("@")[0].title()),
+        tenant=tenant,
+        password_hash=hash_password(fields.pop("password", PASSWORD)),
+        role_grants=[UserRole(role=role) for role in roles],
+        **fields,
+    )
+    db.session.add(person)
+    db.session.flush()
+    if enrolled:
+        key = current_app.config["ENCRYPTION_KEY"]
+        person.totp_secret_encrypted = totp.encrypt_secret(key, person.id, totp_secret_for(email))
+        person.totp_enrolled_at = utc_now()
+    return person

@@ -47,9 +47,29 @@ def test_production_refuses_to_start_without_each_key(tmp_path, missing):
 
 
 def test_production_starts_with_all_keys(tmp_path):
-    settings = Config.from_environment({"IISG_ENV": "production", **PRODUCTION_KEYS}, tmp_path)
+    environ = {"IISG_ENV": "production", "IISG_BASE_URL": "https://iisg.example", **PRODUCTION_KEYS}
+
+    settings = Config.from_environment(environ, tmp_path)
 
     assert settings["ENV_NAME"] == "production"
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["SESSION_COOKIE_NAME"].startswith("__Host-")
+    assert settings["HSTS"] is True
+
+
+def test_development_cookies_work_over_plain_http(tmp_path):
+    settings = Config.from_environment({}, tmp_path)
+
+    assert settings["SESSION_COOKIE_SECURE"] is False
+    assert settings["SESSION_COOKIE_HTTPONLY"] is True
+    assert settings["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_production_refuses_a_plain_http_base_url(tmp_path):
+    environ = {"IISG_ENV": "production", "IISG_BASE_URL": "http://iisg.example", **PRODUCTION_KEYS}
+
+    with pytest.raises(StartupError, match="IISG_BASE_URL: must be an https:// address"):
+        Config.from_environment(environ, tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -66,6 +86,8 @@ def test_production_starts_with_all_keys(tmp_path):
         ({"IISG_AUDIT_SIGNING_KEY": "***"}, "IISG_AUDIT_SIGNING_KEY: is not URL-safe base64"),
         ({"IISG_SECRET_KEY": "short"}, "IISG_SECRET_KEY: must be at least 32 characters"),
         ({"IISG_REDIS_URL": "localhost:6379"}, "IISG_REDIS_URL: must start with redis://"),
+        ({"IISG_SMTP_URL": "mail.example:25"}, "IISG_SMTP_URL: must start with smtp://"),
+        ({"IISG_BASE_URL": "iisg.example"}, "IISG_BASE_URL: must start with http://"),
     ],
 )
 def test_unusable_settings_stop_start_up_naming_the_setting(tmp_path, environ, message):

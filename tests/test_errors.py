@@ -5,6 +5,18 @@ from sqlalchemy import func, select
 
 from portal.errors import Conflict, ValidationFailed
 from portal.models import Tenant
+from tests import factories
+
+
+@pytest.fixture
+def signed_in(db, login):
+    """Return a function giving a client signed in as a viewer of a member tenant.
+
+    Routes are added to the app in the test before the first request, so sign-in waits.
+    """
+    viewer = factories.user(factories.member_tenant())
+    db.session.commit()
+    return lambda: login(viewer)
 
 
 def test_unknown_page_answers_404_html(client):
@@ -36,10 +48,10 @@ def test_api_paths_always_answer_json(client):
         (Conflict("Someone else saved this need first."), 409, "conflict"),
     ],
 )
-def test_domain_errors_carry_status_message_and_fields(app, error, status, code):
+def test_domain_errors_carry_status_message_and_fields(app, signed_in, error, status, code):
     app.add_url_rule("/refuse", "refuse", lambda: (_ for _ in ()).throw(error))
 
-    response = app.test_client().get("/refuse", headers={"Accept": "application/json"})
+    response = signed_in().get("/refuse", headers={"Accept": "application/json"})
 
     assert response.status_code == status
     assert response.get_json()["error"] == {
@@ -49,7 +61,7 @@ def test_domain_errors_carry_status_message_and_fields(app, error, status, code)
     }
 
 
-def test_unexpected_error_answers_500_and_writes_nothing(app, db):
+def test_unexpected_error_answers_500_and_writes_nothing(app, db, signed_in):
     def write_then_fail():
         db.session.add(Tenant(code="HALF", name="Half-written", kind="member"))
         db.session.flush()
@@ -57,10 +69,10 @@ def test_unexpected_error_answers_500_and_writes_nothing(app, db):
 
     app.add_url_rule("/half", "half", write_then_fail)
 
-    response = app.test_client().get("/half", headers={"Accept": "text/html"})
+    response = signed_in().get("/half", headers={"Accept": "text/html"})
 
     assert response.status_code == 500
     assert "Something went wrong" in response.get_data(as_text=True)
     assert "failure in the middle" not in response.get_data(as_text=True)
     db.session.remove()
-    assert db.session.scalar(select(func.count()).select_from(Tenant)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Tenant)) == 1

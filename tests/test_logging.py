@@ -26,16 +26,16 @@ def test_a_proxys_safe_request_id_is_kept_and_an_unsafe_one_replaced(client):
 
 def test_server_timing_counts_the_queries_of_the_request(client):
     health = client.get("/healthz").headers["Server-Timing"]
-    dashboard = client.get("/").headers["Server-Timing"]
+    ready = client.get("/readyz").headers["Server-Timing"]
 
     assert re.fullmatch(r'app;dur=[\d.]+, db;dur=[\d.]+;desc="0 queries"', health)
-    queries = int(re.search(r'desc="(\d+) queries"', dashboard).group(1))
+    queries = int(re.search(r'desc="(\d+) queries"', ready).group(1))
     assert queries >= 1
 
 
 def test_the_request_line_has_the_same_figures_as_the_header(client):
     with structlog.testing.capture_logs([structlog.contextvars.merge_contextvars]) as lines:
-        response = client.get("/", headers={"X-Request-ID": "trace-0001"})
+        response = client.get("/readyz", headers={"X-Request-ID": "trace-0001"})
 
     (line,) = [entry for entry in lines if entry["event"] == "request"]
     assert line["request_id"] == "trace-0001"

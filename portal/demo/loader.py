@@ -28,6 +28,10 @@ from portal.models import (
     UserRole,
 )
 from portal.models.base import utc_now
+from portal.security.passwords import hash_password
+
+# Printed by `make run`; demo users are created with it and enrol TOTP at first sign-in.
+DEMO_PASSWORD = "Western Balkans security 2026"
 
 
 @dataclass
@@ -104,14 +108,27 @@ def _load_tenants(session, reference, report) -> dict[str, Tenant]:
 
 def _load_users(session, tenants, report) -> None:
     existing = set(session.scalars(select(User.email)))
-    for record in content.USERS:
-        if record.email in existing:
-            continue
-        user = User(email=record.email, name=record.name, tenant=tenants[record.tenant])
+    missing = [record for record in content.USERS if record.email not in existing]
+    # One hash for all demo users: they share the published demo password anyway.
+    password_hash = hash_password(DEMO_PASSWORD) if missing else None
+    for record in missing:
+        user = User(
+            email=record.email,
+            name=record.name,
+            tenant=tenants[record.tenant],
+            password_hash=password_hash,
+        )
         user.role_grants = [UserRole(role=role) for role in record.roles]
         session.add(user)
         report.created["users"] += 1
     session.flush()
+
+
+def demo_accounts() -> list[tuple[str, str, list[str]]]:
+    """Return (email, tenant code, roles) of the demo users present in the database."""
+    emails = [record.email for record in content.USERS]
+    users = db.session.scalars(select(User).where(User.email.in_(emails)).order_by(User.id))
+    return [(user.email, user.tenant.code, sorted(user.roles)) for user in users]
 
 
 def _load_cycles(session, report) -> dict[str, Cycle]:

@@ -16,6 +16,7 @@ from portal.models.response import (
     response_beneficiaries,
     response_pillars,
 )
+from portal.models.session import Invitation, RecoveryCode, UserSession
 from portal.models.support_link import SupportLink
 from portal.models.tenant import Tenant
 from portal.models.user import User, UserRole
@@ -24,17 +25,20 @@ __all__ = [
     "AcquisChapter",
     "Base",
     "Cycle",
+    "Invitation",
     "Need",
     "NeedCategory",
     "PartnerEconomy",
     "Perspective",
     "Pillar",
+    "RecoveryCode",
     "Response",
     "ResponseParty",
     "SupportLink",
     "Tenant",
     "User",
     "UserRole",
+    "UserSession",
     "need_acquis_chapters",
     "response_beneficiaries",
     "response_pillars",

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_login import UserMixin
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -10,6 +11,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -19,7 +21,7 @@ from portal.models.tenant import Tenant
 ROLES = ("viewer", "editor", "tenant_admin", "auditor", "admin")
 
 
-class User(Base):
+class User(UserMixin, Base):
     """A person who signs in to the portal on behalf of one tenant."""
 
     __tablename__ = "users"
@@ -40,7 +42,12 @@ class User(Base):
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
+    failure_window_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lockout_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when a recovery code is used; the user is told on their next page, then cleared.
+    recovery_code_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
@@ -48,6 +55,16 @@ class User(Base):
     role_grants: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="UserRole.role"
     )
+
+    @property
+    def is_active(self) -> bool:
+        """Return whether the user may use the portal (flask-login asks this)."""
+        return self.active
+
+    @property
+    def enrolled(self) -> bool:
+        """Return whether the user has a confirmed authenticator app."""
+        return self.totp_secret_encrypted is not None
 
     @property
     def roles(self) -> frozenset[str]:

@@ -2,6 +2,8 @@
 
 from sqlalchemy import text
 
+from tests import factories
+
 
 def test_healthz_answers_ok_without_the_database(client):
     response = client.get("/healthz")
@@ -29,8 +31,18 @@ def test_readyz_refuses_when_the_schema_is_behind(client, db):
     assert "schema is at revision none" in body["database"]
 
 
-def test_dashboard_lists_the_three_pillars(client):
+def test_dashboard_needs_a_complete_sign_in(client):
     response = client.get("/")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+
+
+def test_dashboard_lists_the_three_pillars(login, db):
+    viewer = factories.user(factories.member_tenant())
+    db.session.commit()
+
+    response = login(viewer).get("/")
 
     assert response.status_code == 200
     page = response.get_data(as_text=True)

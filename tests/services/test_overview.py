@@ -41,11 +41,13 @@ def test_only_published_responses_open_to_members_are_counted(db):
     assert figures() == {"WBCTi": (0, 1), "WBCSCi": (0, 1), "WBBSi": (0, 0)}
 
 
-def test_dashboard_shows_the_figures(client, db):
-    db.session.add(factories.need(factories.cycle(), factories.partner_tenant(), status="adopted"))
+def test_dashboard_shows_the_figures(login, db):
+    albania = factories.partner_tenant()
+    db.session.add(factories.need(factories.cycle(), albania, status="adopted"))
+    viewer = factories.user(albania)
     db.session.commit()
 
-    page = client.get("/").get_data(as_text=True)
+    page = login(viewer).get("/").get_data(as_text=True)
 
     assert 'data-pillar="WBCTi" data-figure="needs">1<' in page
     assert 'data-pillar="WBBSi" data-figure="needs">0<' in page

@@ -1,0 +1,120 @@
+"""The signed-in user's own account: password, authenticator, recovery codes, sessions."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+
+from portal.auth import safe_next
+from portal.errors import DomainError
+from portal.schemas import parse
+from portal.schemas.auth import CodeSchema, PasswordChangeSchema, ReauthenticationSchema
+from portal.security import totp
+from portal.services import accounts, authentication, sessions
+
+blueprint = Blueprint("account", __name__, url_prefix="/account")
+
+
+def recent_sign_in_required(view):
+    """Send the user to confirm both factors first unless they did so minutes ago."""
+
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        if not sessions.recently_authenticated(g.user_session):
+            return redirect(url_for("account.confirm", next=request.path))
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+@blueprint.get("")
+def overview():
+    """Show the account and what can be changed."""
+    return render_template("account/overview.html", user=g.user_session.user)
+
+
+@blueprint.route("/confirm", methods=["GET", "POST"])
+def confirm():
+    """Ask for the password and a code again before a sensitive change."""
+    next_url = safe_next(request.args.get("next")) or url_for("account.overview")
+    if request.method == "GET":
+        return render_template("account/confirm.html", next_url=next_url)
+    try:
+        values = parse(ReauthenticationSchema(), request.form)
+        authentication.reauthenticate(g.user_session, values["password"], values["code"])
+    except DomainError as error:
+        return render_template("account/confirm.html", next_url=next_url, error=error), 401
+    return redirect(next_url)
+
+
+@blueprint.route("/password", methods=["GET", "POST"])
+@recent_sign_in_required
+def password():
+    """Change the password; the user's other sessions end."""
+    if request.method == "GET":
+        return render_template("account/password.html")
+    try:
+        values = parse(PasswordChangeSchema(), request.form)
+        accounts.change_password(g.user_session, values["current_password"], values["password"])
+    except DomainError as error:
+        return render_template("account/password.html", error=error), error.status
+    flash("Your password has been changed. Your other sessions have been ended.", "success")
+    return redirect(url_for("account.overview"))
+
+
+@blueprint.route("/2fa", methods=["GET", "POST"])
+@recent_sign_in_required
+def authenticator():
+    """Move the second factor to a new authenticator app."""
+    row = g.user_session
+    secret = authentication.enrolment_secret(row)
+    if request.method == "POST":
+        try:
+            codes, _token = authentication.confirm_enrolment(
+                row, parse(CodeSchema(), request.form)["code"]
+            )
+        except DomainError as error:
+            return _authenticator_page(secret, error), error.status
+        flash("Your new authenticator app is set up. The old one no longer works.", "success")
+        next_url = url_for("account.overview")
+        return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
+    return _authenticator_page(secret)
+
+
+def _authenticator_page(secret: str, error: DomainError | None = None):
+    uri = totp.provisioning_uri(secret, g.user_session.user.email)
+    return render_template(
+        "auth/setup.html",
+        secret=secret,
+        qr_code=totp.qr_code_svg(uri),
+        error=error,
+        re_enrolment=True,
+    )
+
+
+@blueprint.post("/recovery-codes")
+@recent_sign_in_required
+def recovery_codes():
+    """Replace the recovery codes and show the new ones once."""
+    codes = authentication.regenerate_recovery_codes(g.user_session)
+    next_url = url_for("account.overview")
+    return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
+
+
+@blueprint.get("/sessions")
+def session_list():
+    """List the user's sessions with where and when they were used."""
+    return render_template(
+        "account/sessions.html",
+        sessions=sessions.live_sessions(g.user_session.user_id),
+        current_id=g.user_session.id,
+    )
+
+
+@blueprint.post("/sessions/<int:session_id>/end")
+def end_session(session_id: int):
+    """End one of the user's sessions."""
+    accounts.end_session(g.user_session, session_id)
+    flash("The session has been ended.", "success")
+    return redirect(url_for("account.session_list"))

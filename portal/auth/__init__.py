@@ -1,0 +1,62 @@
+"""Sign-in: who the current user is, and the rule that every page but a few needs one."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, flash, g, redirect, request, session, url_for
+from flask_login import current_user
+
+from portal.errors import error_response, wants_json
+from portal.extensions import login_manager
+from portal.services import authentication, sessions
+
+SESSION_KEY = "sid"
+# Reachable without signing in: the sign-in pages themselves, health checks, assets.
+PUBLIC_ENDPOINTS = frozenset({"main.healthz", "main.readyz", "static", "bootstrap.static"})
+
+
+@login_manager.request_loader
+def _load_signed_in_user(_request):
+    row = sessions.authenticated(session.get(SESSION_KEY))
+    if row is None:
+        return None
+    g.user_session = row
+    return row.user
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return ``target`` if it is a path on this site, else None (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(character) < 32 for character in target):
+        return None
+    return target
+
+
+def _require_sign_in():
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in PUBLIC_ENDPOINTS or endpoint.startswith("auth."):
+        return None
+    if current_user.is_authenticated:
+        if current_user.recovery_code_used_at is not None:
+            flash(
+                "A recovery code was used to sign in to your account. If that was not you, "
+                "tell your administrator and change your password now.",
+                "warning",
+            )
+            authentication.acknowledge_recovery_code_use(current_user)
+        return None
+    if wants_json():
+        return error_response(401, "unauthorised", "Sign in to use this page.")
+    return redirect(url_for("auth.login", next=safe_next(request.full_path.rstrip("?"))))
+
+
+def register_sign_in(app: Flask) -> None:
+    """Attach flask-login and require a complete sign-in on every non-public page."""
+    login_manager.init_app(app)
+    # Sessions are tracked server-side (portal.services.sessions); flask-login's own
+    # session protection and remember-me cookie are not used.
+    login_manager.session_protection = None
+    app.before_request(_require_sign_in)

@@ -1,0 +1,27 @@
+"""Input for creating users (command line and administration pages)."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from portal.models.user import ROLES
+from portal.schemas import InputSchema
+
+
+class UserCreateSchema(InputSchema):
+    email = fields.Email(
+        required=True,
+        validate=validate.Length(max=254),
+        error_messages={"invalid": "Enter a valid email address, like name@ministry.gov."},
+    )
+    name = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+    tenant = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=20),
+        error_messages={"required": "Name the organisation by its code."},
+    )
+    roles = fields.List(
+        fields.String(validate=validate.OneOf(ROLES, error="Roles are: " + ", ".join(ROLES))),
+        required=True,
+        validate=validate.Length(min=1, error="Give the user at least one role."),
+    )

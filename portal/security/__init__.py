@@ -1,0 +1,1 @@
+"""Building blocks of sign-in security: passwords, second factors, headers."""

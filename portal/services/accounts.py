@@ -1,0 +1,42 @@
+"""A signed-in user's own account: password and the sessions they hold."""
+
+from __future__ import annotations
+
+from portal.errors import NotFound, ValidationFailed
+from portal.extensions import db
+from portal.models import UserSession
+from portal.models.base import utc_now
+from portal.security.passwords import PasswordRejected, check_policy, hash_password, verify_password
+from portal.services import security_events, sessions
+from portal.services.authentication import require_recent_authentication
+
+
+def change_password(row: UserSession, current_password: str, new_password: str) -> None:
+    """Replace the password after checking the current one; end the user's other sessions."""
+    require_recent_authentication(row)
+    user = row.user
+    if not verify_password(user.password_hash or "", current_password):
+        raise ValidationFailed(
+            "The password was not changed.", {"current_password": "This is not your password."}
+        )
+    try:
+        normalised = check_policy(new_password, email=user.email, tenant_code=user.tenant.code)
+    except PasswordRejected as rejected:
+        raise ValidationFailed(
+            "The password was not changed.", {"new_password": rejected.reason}
+        ) from None
+    user.password_hash = hash_password(normalised)
+    user.password_changed_at = utc_now()
+    ended = sessions.revoke_all(user.id, "password_changed", keep_id=row.id)
+    security_events.record("password_changed", user_id=user.id, other_sessions_ended=ended)
+    db.session.commit()
+
+
+def end_session(row: UserSession, session_id: int) -> None:
+    """End one of the user's own sessions; another user's session is simply not found."""
+    target = db.session.get(UserSession, session_id)
+    if target is None or target.user_id != row.user_id or target.revoked_at is not None:
+        raise NotFound("There is no such session.")
+    sessions.revoke(target, "ended_by_user")
+    security_events.record("session_ended", user_id=row.user_id, session_id=target.id)
+    db.session.commit()

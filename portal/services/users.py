@@ -1,0 +1,187 @@
+"""Users: creating and inviting them, and the administrator's levers on their sign-in."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from portal import mail
+from portal.authz import can_invite_user, can_manage_user, require
+from portal.errors import DomainError, NotFound, ValidationFailed
+from portal.extensions import db
+from portal.models import Invitation, RecoveryCode, Tenant, User, UserRole, UserSession
+from portal.models.base import utc_now
+from portal.schemas import parse
+from portal.schemas.users import UserCreateSchema
+from portal.security.passwords import PasswordRejected, check_policy, hash_password
+from portal.services import security_events, sessions
+
+
+class InvitationInvalid(DomainError):
+    """The invitation link is unknown, used, expired, or its user may not sign in."""
+
+    status = 410
+    code = "invitation_invalid"
+
+    def __init__(self):
+        super().__init__(
+            "This invitation link cannot be used any more. Ask your administrator for a new one."
+        )
+
+
+@dataclass(frozen=True)
+class CreatedUser:
+    user: User
+    invitation_link: str | None
+    mailed: bool
+
+
+def _token_digest(token: str) -> str:
+    return sessions.token_digest(token)
+
+
+def _policy_checked(password: str, email: str, tenant_code: str, field: str) -> str:
+    try:
+        return check_policy(password, email=email, tenant_code=tenant_code)
+    except PasswordRejected as rejected:
+        raise ValidationFailed("The password cannot be used.", {field: rejected.reason}) from None
+
+
+def create_user(values: dict, *, password: str | None = None, actor: User | None = None):
+    """Create a user; without a password, issue an invitation link (mailed when possible)."""
+    data = parse(UserCreateSchema(), values)
+    tenant = db.session.scalar(select(Tenant).where(Tenant.code == data["tenant"].upper()))
+    if tenant is None:
+        raise ValidationFailed(
+            "The user was not created.",
+            {"tenant": f"No organisation has the code {data['tenant']}."},
+        )
+    roles = sorted(set(data["roles"]))
+    require(can_invite_user, actor, tenant, roles)
+    if "admin" in roles and tenant.kind != "secretariat":
+        raise ValidationFailed(
+            "The user was not created.", {"roles": "Only Secretariat users can be admin."}
+        )
+    email = data["email"].strip().lower()
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise ValidationFailed(
+            "The user was not created.", {"email": "A user with this address already exists."}
+        )
+    user = User(
+        email=email,
+        name=data["name"] or email.split("@", 1)[0],
+        tenant=tenant,
+        role_grants=[UserRole(role=role) for role in roles],
+    )
+    if password is not None:
+        user.password_hash = hash_password(
+            _policy_checked(password, email, tenant.code, "password")
+        )
+        user.password_changed_at = utc_now()
+    db.session.add(user)
+    db.session.flush()
+    link = None if password is not None else _invite(user, actor)
+    security_events.record(
+        "user_created", user_id=user.id, tenant=tenant.code, roles=roles, invited=link is not None
+    )
+    db.session.commit()
+    mailed = link is not None and _mail_invitation(user, link)
+    return CreatedUser(user=user, invitation_link=link, mailed=mailed)
+
+
+def _invite(user: User, actor: User | None) -> str:
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        Invitation(
+            user_id=user.id,
+            token_hash=_token_digest(token),
+            expires_at=utc_now() + timedelta(seconds=current_app.config["INVITATION_SECONDS"]),
+            created_by_id=actor.id if actor else None,
+        )
+    )
+    security_events.record("user_invited", user_id=user.id, by=actor.id if actor else None)
+    return f"{current_app.config['BASE_URL']}/auth/invite/{token}"
+
+
+def _mail_invitation(user: User, link: str) -> bool:
+    hours = current_app.config["INVITATION_SECONDS"] // 3600
+    body = (
+        f"Dear {user.name},\n\nYou have been invited to the IISG Database for "
+        f"{user.tenant.name}.\nOpen this link within {hours} hours to choose a password and "
+        f"set up your authenticator app:\n\n{link}\n\nIf you did not expect this message, "
+        "ignore it.\n"
+    )
+    return mail.send(user.email, "Your invitation to the IISG Database", body)
+
+
+def find_invitation(token: str) -> Invitation:
+    """Return the usable invitation for a link's token, or raise InvitationInvalid."""
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == _token_digest(token))
+    )
+    if (
+        invitation is None
+        or invitation.used_at is not None
+        or invitation.expires_at <= utc_now()
+        or not invitation.user.active
+        or not invitation.user.tenant.active
+    ):
+        raise InvitationInvalid()
+    return invitation
+
+
+def accept_invitation(
+    token: str, password: str, ip_address: str, user_agent: str
+) -> tuple[UserSession, str]:
+    """Set the invited user's password and open a session that goes on to enrol 2FA."""
+    invitation = find_invitation(token)
+    user = invitation.user
+    normalised = _policy_checked(password, user.email, user.tenant.code, "password")
+    user.password_hash = hash_password(normalised)
+    user.password_changed_at = utc_now()
+    invitation.used_at = utc_now()
+    row, session_token = sessions.start(user.id, ip_address, user_agent)
+    security_events.record("invitation_accepted", user_id=user.id, session_id=row.id)
+    db.session.commit()
+    return row, session_token
+
+
+def _user_by_email(email: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"No user has the address {email}.")
+    return user
+
+
+def reset_second_factor(email: str, actor: User | None = None) -> User:
+    """Forget the user's authenticator and recovery codes; they enrol again at next sign-in."""
+    user = _user_by_email(email)
+    require(can_manage_user, actor, user)
+    user.totp_secret_encrypted = None
+    user.totp_enrolled_at = None
+    user.totp_last_step = None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    sessions.revoke_all(user.id, "factor_reset")
+    security_events.record("factor_reset", user_id=user.id, by=actor.id if actor else None)
+    db.session.commit()
+    return user
+
+
+def set_active(email: str, active: bool, actor: User | None = None) -> User:
+    """Disable (ending every session) or re-enable a user."""
+    user = _user_by_email(email)
+    require(can_manage_user, actor, user)
+    user.active = active
+    if not active:
+        sessions.revoke_all(user.id, "user_disabled")
+    security_events.record(
+        "user_enabled" if active else "user_disabled",
+        user_id=user.id,
+        by=actor.id if actor else None,
+    )
+    db.session.commit()
+    return user
