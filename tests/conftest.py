@@ -177,12 +177,24 @@ def database_url(database_template) -> Iterator[str]:
 
 
 @pytest.fixture
-def app(database_url):
+def make_app(database_url):
+    """Return a function creating apps with extra settings on the test's database."""
+    apps = []
+
+    def make(**settings):
+        apps.append(build_app(database_url, **settings))
+        return apps[-1]
+
+    yield make
+    for made in apps:
+        with made.app_context():
+            database.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
     """Create the portal on the test's own database."""
-    app = build_app(database_url)
-    yield app
-    with app.app_context():
-        database.engine.dispose()
+    return make_app()
 
 
 @pytest.fixture

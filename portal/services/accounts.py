@@ -23,7 +23,7 @@ def change_password(row: UserSession, current_password: str, new_password: str) 
         normalised = check_policy(new_password, email=user.email, tenant_code=user.tenant.code)
     except PasswordRejected as rejected:
         raise ValidationFailed(
-            "The password was not changed.", {"new_password": rejected.reason}
+            "The password was not changed.", {"password": rejected.reason}
         ) from None
     user.password_hash = hash_password(normalised)
     user.password_changed_at = utc_now()

@@ -1,0 +1,68 @@
+"""Per-address limits on the sign-in endpoints count failures only (DESIGN §6.7)."""
+
+import os
+
+import pytest
+import redis
+
+from portal.extensions import limiter
+from tests import factories
+from tests.conftest import AuthActions
+
+REDIS_URL = os.environ.get("IISG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def failed_sign_in(app, number):
+    return AuthActions(app).password_step(
+        app.test_client(), f"nobody{number}@ministry.example", "wrong password"
+    )
+
+
+@pytest.fixture
+def strict_app(make_app):
+    return make_app(LOGIN_RATE_LIMIT="3 per 15 minutes")
+
+
+def test_an_address_is_refused_after_too_many_failures(strict_app):
+    answers = [failed_sign_in(strict_app, number).status_code for number in range(4)]
+
+    assert answers == [401, 401, 401, 429]
+
+
+def test_successful_sign_ins_do_not_count_against_the_address(strict_app):
+    with strict_app.app_context():
+        from portal.extensions import db
+
+        person = factories.user(factories.member_tenant())
+        db.session.commit()
+        email = person.email
+    actions = AuthActions(strict_app)
+
+    answers = [actions.password_step(strict_app.test_client(), email).status_code for _ in range(5)]
+
+    assert answers == [302] * 5
+
+
+def redis_or_skip():
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as error:
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail(f"Redis at {REDIS_URL} does not answer (REQUIRE_REDIS=1): {error}")
+        pytest.skip(f"Redis at {REDIS_URL} does not answer: {error}")
+    return client
+
+
+def test_with_redis_configured_the_counts_live_in_redis(make_app):
+    store = redis_or_skip()
+    app = make_app(LOGIN_RATE_LIMIT="3 per 15 minutes", RATELIMIT_STORAGE_URI=REDIS_URL)
+    limiter.reset()
+
+    answers = [failed_sign_in(app, number).status_code for number in range(4)]
+
+    # Any app server pointed at the same Redis reads these same counters.
+    keys = [key.decode() for key in store.keys("*")]
+    assert answers == [401, 401, 401, 429]
+    assert any("127.0.0.1" in key for key in keys)
+    limiter.reset()
