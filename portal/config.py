@@ -36,6 +36,7 @@ KNOWN_SETTINGS = {
     "IISG_BASE_URL": "address users reach the portal at, for links in invitations",
     "IISG_SMTP_URL": "optional smtp:// or smtps://user:password@host:port to mail invitations",
     "IISG_MAIL_FROM": "sender address of the portal's mail",
+    "IISG_TRUSTED_PROXIES": "how many reverse proxies in front set X-Forwarded-* (default 0)",
     "IISG_TEST_POSTGRES_URL": "administrative PostgreSQL connection used by the test suite",
 }
 
@@ -153,6 +154,7 @@ class Config:
         "LOG_LEVEL": "INFO",
         "PER_PAGE": 25,
         "BASE_URL": "http://127.0.0.1:8000",
+        "TRUSTED_PROXIES": 0,
         "SMTP_URL": None,
         "MAIL_FROM": "IISG Database <no-reply@iisg.invalid>",
         # Sign-in and sessions (DESIGN §6): the figures are the requirement, in seconds.
@@ -221,6 +223,9 @@ class Config:
         smtp_url = environ.get("IISG_SMTP_URL", "").strip() or None
         if smtp_url and not smtp_url.startswith(("smtp://", "smtps://")):
             raise _fail("IISG_SMTP_URL", "must start with smtp:// or smtps://")
+        proxies = environ.get("IISG_TRUSTED_PROXIES", "0").strip() or "0"
+        if not proxies.isdigit() or int(proxies) > 5:
+            raise _fail("IISG_TRUSTED_PROXIES", f"{proxies!r} is not a whole number from 0 to 5")
         production = env == "production"
         if production and not base_url.startswith("https://"):
             raise _fail("IISG_BASE_URL", "must be an https:// address when IISG_ENV=production")
@@ -229,6 +234,7 @@ class Config:
             **cls.defaults,
             "ENV_NAME": env,
             "BASE_URL": base_url,
+            "TRUSTED_PROXIES": int(proxies),
             "SMTP_URL": smtp_url,
             "MAIL_FROM": environ.get("IISG_MAIL_FROM", "").strip() or cls.defaults["MAIL_FROM"],
             # Plain-HTTP development is the one place cookies may travel without TLS; the

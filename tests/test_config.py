@@ -5,6 +5,7 @@ import re
 import stat
 
 import pytest
+from flask import request
 
 from portal.config import Config, StartupError, generate_production_keys
 
@@ -88,6 +89,7 @@ def test_production_refuses_a_plain_http_base_url(tmp_path):
         ({"IISG_REDIS_URL": "localhost:6379"}, "IISG_REDIS_URL: must start with redis://"),
         ({"IISG_SMTP_URL": "mail.example:25"}, "IISG_SMTP_URL: must start with smtp://"),
         ({"IISG_BASE_URL": "iisg.example"}, "IISG_BASE_URL: must start with http://"),
+        ({"IISG_TRUSTED_PROXIES": "yes"}, "IISG_TRUSTED_PROXIES: 'yes' is not a whole number"),
     ],
 )
 def test_unusable_settings_stop_start_up_naming_the_setting(tmp_path, environ, message):
@@ -109,3 +111,14 @@ def test_postgresql_urls_use_psycopg_3(tmp_path, scheme):
     settings = Config.from_environment({"IISG_DATABASE_URL": f"{scheme}://u@db/iisg"}, tmp_path)
 
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/iisg"
+
+
+@pytest.mark.parametrize(("proxies", "address"), [(1, "198.51.100.7"), (0, "127.0.0.1")])
+def test_forwarded_addresses_count_only_behind_trusted_proxies(make_app, proxies, address):
+    app = make_app(TRUSTED_PROXIES=proxies)
+    seen = []
+    app.add_url_rule("/auth/whoami", "auth.whoami", lambda: seen.append(request.remote_addr) or "")
+
+    app.test_client().get("/auth/whoami", headers={"X-Forwarded-For": "198.51.100.7"})
+
+    assert seen == [address]
