@@ -38,6 +38,7 @@ KNOWN_SETTINGS = {
     "IISG_MAIL_FROM": "sender address of the portal's mail",
     "IISG_TRUSTED_PROXIES": "how many reverse proxies in front set X-Forwarded-* (default 0)",
     "IISG_TEST_POSTGRES_URL": "administrative PostgreSQL connection used by the test suite",
+    "IISG_TEST_REDIS_URL": "Redis database the test suite may empty (default db 15)",
 }
 
 
