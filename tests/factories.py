@@ -31,17 +31,21 @@ def reference(model, code):
 
 
 def partner_tenant(code="AL-MOI", economy="AL", **fields):
-    return Tenant(
+    tenant = Tenant(
         code=code,
         name=fields.pop("name", f"Ministry {code}"),
         kind="partner",
         economy=reference(PartnerEconomy, economy),
         **fields,
     )
+    db.session.add(tenant)
+    return tenant
 
 
 def member_tenant(code="EC-NEAR", **fields):
-    return Tenant(code=code, name=fields.pop("name", f"Member {code}"), kind="member", **fields)
+    tenant = Tenant(code=code, name=fields.pop("name", f"Member {code}"), kind="member", **fields)
+    db.session.add(tenant)
+    return tenant
 
 
 def cycle(name="2026-2027", status="open", **fields):
