@@ -50,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from portal import cli
     from portal.account.routes import blueprint as account_blueprint
+    from portal.api.routes import blueprint as api_blueprint
     from portal.auth import register_sign_in
     from portal.auth.routes import blueprint as auth_blueprint
     from portal.main.routes import blueprint as main_blueprint
@@ -59,7 +60,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     instrument(app)
     register_sign_in(app)
     register_security_headers(app)
-    for blueprint in (main_blueprint, auth_blueprint, account_blueprint):
+    csrf.exempt(api_blueprint)
+    for blueprint in (main_blueprint, auth_blueprint, account_blueprint, api_blueprint):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     app.context_processor(lambda: {"kosovo_footnote": KOSOVO_FOOTNOTE})

@@ -144,10 +144,32 @@ def users_enable(email):
     _user_command(lambda e: set_active(e, True), "{email} can sign in again.")(email)
 
 
+tokens = click.Group("tokens", help="API tokens.")
+
+
+@tokens.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="What the token is for, e.g. the script using it.")
+@click.option("--days", type=int, default=90, show_default=True, help="Days until it expires.")
+def tokens_create(email, name, days):
+    """Create an API token for a user and print it once."""
+    from portal.services import api_tokens
+    from portal.services.users import find_user
+
+    try:
+        token, secret = api_tokens.create(find_user(email), {"name": name, "days": days})
+    except DomainError as error:
+        raise _refusal(error) from None
+    click.echo(f"Token {token.name!r} for {email}, valid until {token.expires_at:%Y-%m-%d}:")
+    click.echo(secret)
+    click.echo("It is shown only now; store it in your secret store.")
+
+
 def register(app: Flask) -> None:
     """Attach the command groups that work on a configured app."""
     app.cli.add_command(demo)
     app.cli.add_command(users)
+    app.cli.add_command(tokens)
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from portal.errors import DomainError
 from portal.schemas import parse
 from portal.schemas.auth import CodeSchema, PasswordChangeSchema, ReauthenticationSchema
 from portal.security import totp
-from portal.services import accounts, authentication, sessions
+from portal.services import accounts, api_tokens, authentication, sessions
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
 
@@ -118,3 +118,36 @@ def end_session(session_id: int):
     accounts.end_session(g.user_session, session_id)
     flash("The session has been ended.", "success")
     return redirect(url_for("account.session_list"))
+
+
+@blueprint.get("/tokens")
+def tokens():
+    """List the user's API tokens with their last use."""
+    return _tokens_page()
+
+
+def _tokens_page(new_secret: str | None = None, error: DomainError | None = None, status=200):
+    user = g.user_session.user
+    page = render_template(
+        "account/tokens.html", tokens=api_tokens.tokens_of(user), new_secret=new_secret, error=error
+    )
+    return page, status
+
+
+@blueprint.post("/tokens")
+@recent_sign_in_required
+def create_token():
+    """Create an API token and show it once."""
+    try:
+        _token, secret = api_tokens.create(g.user_session.user, request.form, g.user_session)
+    except DomainError as error:
+        return _tokens_page(error=error, status=error.status)
+    return _tokens_page(new_secret=secret)
+
+
+@blueprint.post("/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int):
+    """Revoke one of the user's API tokens."""
+    api_tokens.revoke(g.user_session.user, token_id)
+    flash("The token has been revoked.", "success")
+    return redirect(url_for("account.tokens"))

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from portal.errors import error_response, wants_json
 from portal.extensions import login_manager
-from portal.services import authentication, sessions
+from portal.services import api_tokens, authentication, sessions
 
 SESSION_KEY = "sid"
 # Reachable without signing in: the sign-in pages themselves, health checks, assets.
@@ -17,7 +17,16 @@ PUBLIC_ENDPOINTS = frozenset({"main.healthz", "main.readyz", "static", "bootstra
 
 
 @login_manager.request_loader
-def _load_signed_in_user(_request):
+def _load_signed_in_user(request):
+    # The API takes bearer tokens; pages take the session cookie. Neither stands in for
+    # the other, so a token cannot drive a form and a cookie alone cannot call the API.
+    if request.path.startswith("/api/"):
+        scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+        token = api_tokens.authenticate(secret.strip()) if scheme.lower() == "bearer" else None
+        if token is None:
+            return None
+        g.api_token = token
+        return token.user
     row = sessions.authenticated(session.get(SESSION_KEY))
     if row is None:
         return None

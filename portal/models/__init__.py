@@ -16,13 +16,14 @@ from portal.models.response import (
     response_beneficiaries,
     response_pillars,
 )
-from portal.models.session import Invitation, RecoveryCode, UserSession
+from portal.models.session import ApiToken, Invitation, RecoveryCode, UserSession
 from portal.models.support_link import SupportLink
 from portal.models.tenant import Tenant
 from portal.models.user import User, UserRole
 
 __all__ = [
     "AcquisChapter",
+    "ApiToken",
     "Base",
     "Cycle",
     "Invitation",

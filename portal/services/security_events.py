@@ -31,6 +31,8 @@ EVENTS = frozenset(
         "user_disabled",
         "user_enabled",
         "user_created",
+        "api_token_created",
+        "api_token_revoked",
     }
 )
 

@@ -150,7 +150,8 @@ def accept_invitation(
     return row, session_token
 
 
-def _user_by_email(email: str) -> User:
+def find_user(email: str) -> User:
+    """Return the user with this address, or raise NotFound."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise NotFound(f"No user has the address {email}.")
@@ -159,7 +160,7 @@ def _user_by_email(email: str) -> User:
 
 def reset_second_factor(email: str, actor: User | None = None) -> User:
     """Forget the user's authenticator and recovery codes; they enrol again at next sign-in."""
-    user = _user_by_email(email)
+    user = find_user(email)
     require(can_manage_user, actor, user)
     user.totp_secret_encrypted = None
     user.totp_enrolled_at = None
@@ -173,7 +174,7 @@ def reset_second_factor(email: str, actor: User | None = None) -> User:
 
 def set_active(email: str, active: bool, actor: User | None = None) -> User:
     """Disable (ending every session) or re-enable a user."""
-    user = _user_by_email(email)
+    user = find_user(email)
     require(can_manage_user, actor, user)
     user.active = active
     if not active:

@@ -1,0 +1,28 @@
+"""Input for creating API tokens."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from portal.schemas import InputSchema
+
+LONGEST_VALIDITY_DAYS = 365
+
+
+class ApiTokenCreateSchema(InputSchema):
+    name = fields.String(
+        required=True,
+        validate=validate.Length(
+            min=1, max=100, error="Give the token a name of 1 to 100 characters."
+        ),
+        error_messages={"required": "Give the token a name, e.g. the script that uses it."},
+    )
+    days = fields.Integer(
+        load_default=90,
+        validate=validate.Range(
+            min=1,
+            max=LONGEST_VALIDITY_DAYS,
+            error=f"A token is valid for 1 to {LONGEST_VALIDITY_DAYS} days.",
+        ),
+        error_messages={"invalid": "Enter a whole number of days."},
+    )
