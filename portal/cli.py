@@ -91,7 +91,7 @@ def users_create(email, tenant, roles, name, password_stdin):
     """Create a user with a password, or print a one-time invitation link."""
     from portal.services.users import create_user
 
-    password = click.get_text_stream("stdin").readline().rstrip("\r\n") if password_stdin else None
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     values = {"email": email, "tenant": tenant, "roles": list(roles), "name": name}
     try:
         created = create_user(values, password=password)

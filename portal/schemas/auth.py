@@ -27,7 +27,8 @@ def _code_field() -> fields.String:
     return fields.String(
         required=True,
         validate=validate.Regexp(
-            r"^\s*\d{3}\s?\d{3}\s*$", error="Enter the 6-digit code from your authenticator app."
+            r"^\s*[0-9]{3}\s?[0-9]{3}\s*$",
+            error="Enter the 6-digit code from your authenticator app.",
         ),
         error_messages={"required": "Enter the 6-digit code from your authenticator app."},
     )

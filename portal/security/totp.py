@@ -54,8 +54,10 @@ def decrypt_secret(key: bytes, user_id: int, stored: bytes) -> str:
 
 def matching_step(secret: str, code: str, now: float | None = None) -> int | None:
     """Return the time step whose code equals ``code`` within the window, else None."""
-    code = code.strip().replace(" ", "")
-    if len(code) != 6 or not code.isdigit():
+    code = "".join(code.split())
+    # Only ASCII digits: str.isdigit() also admits other scripts' digits, which no
+    # authenticator shows and which constant-time comparison cannot take.
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):
         return None
     generator = pyotp.TOTP(secret, interval=STEP_SECONDS)
     current = int((time.time() if now is None else now) // STEP_SECONDS)

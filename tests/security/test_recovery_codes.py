@@ -1,0 +1,50 @@
+"""Recovery codes: how many, how strong, and how a typed code is read (DESIGN §6.4)."""
+
+from __future__ import annotations
+
+import re
+
+from portal.security import recovery_codes
+
+BASE32 = re.compile(r"^[a-z2-7]+$")
+
+
+def test_ten_codes_are_issued_and_no_two_are_alike():
+    codes = recovery_codes.new_codes()
+
+    assert len(codes) == 10
+    assert len(set(codes)) == 10
+
+
+def test_each_code_carries_at_least_80_bits():
+    for code in recovery_codes.new_codes():
+        characters = recovery_codes.normalise(code)
+
+        assert BASE32.match(characters), code
+        assert len(characters) * 5 >= 80
+
+
+def test_codes_differ_from_one_issue_to_the_next():
+    first, second = recovery_codes.new_codes(), recovery_codes.new_codes()
+
+    assert not set(first) & set(second)
+
+
+def test_a_code_is_written_in_short_groups_that_normalise_away():
+    code = recovery_codes.new_codes(1)[0]
+
+    assert "-" in code
+    assert all(len(group) <= 4 for group in code.split("-"))
+    assert "-" not in recovery_codes.normalise(code)
+
+
+def test_normalise_strips_hyphens_and_spaces_and_lowercases():
+    assert recovery_codes.normalise("ABCD-efgh ijkl\tMNOP") == "abcdefghijklmnop"
+    assert recovery_codes.normalise(" abcd - EFGH ") == "abcdefgh"
+
+
+def test_a_code_typed_differently_normalises_to_the_same_value():
+    code = recovery_codes.new_codes(1)[0]
+    typed = code.upper().replace("-", " ")
+
+    assert recovery_codes.normalise(typed) == recovery_codes.normalise(code)
