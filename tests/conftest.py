@@ -269,3 +269,15 @@ class AuthActions:
 def login(app, db):
     """Return a function that signs a user in (both factors) and gives back the client."""
     return AuthActions(app)
+
+
+@pytest.fixture
+def acting_as(db):
+    """Return a function making the test act as a user (or None, the system)."""
+    from portal.tenancy import Principal, act_as
+
+    def become(user):
+        act_as(Principal.of(user) if user is not None else None)
+
+    yield become
+    act_as(None)

@@ -42,8 +42,14 @@ def partner_tenant(code="AL-MOI", economy="AL", **fields):
     return tenant
 
 
+def economy(code):
+    """Return the partner economy with ``code``."""
+    return reference(PartnerEconomy, code)
+
+
 def member_tenant(code="EC-NEAR", **fields):
-    tenant = Tenant(code=code, name=fields.pop("name", f"Member {code}"), kind="member", **fields)
+    fields.setdefault("kind", "member")
+    tenant = Tenant(code=code, name=fields.pop("name", f"Member {code}"), **fields)
     db.session.add(tenant)
     return tenant
 

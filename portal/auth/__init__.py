@@ -10,6 +10,7 @@ from flask_login import current_user
 from portal.errors import error_response, wants_json
 from portal.extensions import login_manager
 from portal.services import api_tokens, authentication, sessions
+from portal.tenancy import Principal, act_as
 
 SESSION_KEY = "sid"
 # Reachable without signing in: the sign-in pages themselves, health checks, assets.
@@ -26,11 +27,13 @@ def _load_signed_in_user(request):
         if token is None:
             return None
         g.api_token = token
+        act_as(Principal.of(token.user))
         return token.user
     row = sessions.authenticated(session.get(SESSION_KEY))
     if row is None:
         return None
     g.user_session = row
+    act_as(Principal.of(row.user))
     return row.user
 
 
@@ -68,4 +71,7 @@ def register_sign_in(app: Flask) -> None:
     # Sessions are tracked server-side (portal.services.sessions); flask-login's own
     # session protection and remember-me cookie are not used.
     login_manager.session_protection = None
+    # Each request starts as the system and becomes its user once signed in.
+    app.before_request(lambda: act_as(None))
     app.before_request(_require_sign_in)
+    app.teardown_request(lambda _error: act_as(None))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from portal.authz import can_manage_own_account, require
 from portal.errors import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import UserSession
@@ -9,10 +10,12 @@ from portal.models.base import utc_now
 from portal.security.passwords import PasswordRejected, check_policy, hash_password, verify_password
 from portal.services import security_events, sessions
 from portal.services.authentication import require_recent_authentication
+from portal.tenancy import current_principal
 
 
 def change_password(row: UserSession, current_password: str, new_password: str) -> None:
     """Replace the password after checking the current one; end the user's other sessions."""
+    require(can_manage_own_account, current_principal(), row.user)
     require_recent_authentication(row)
     user = row.user
     if not verify_password(user.password_hash or "", current_password):
@@ -34,6 +37,7 @@ def change_password(row: UserSession, current_password: str, new_password: str) 
 
 def end_session(row: UserSession, session_id: int) -> None:
     """End one of the user's own sessions; another user's session is simply not found."""
+    require(can_manage_own_account, current_principal(), row.user)
     target = db.session.get(UserSession, session_id)
     if target is None or target.user_id != row.user_id or target.revoked_at is not None:
         raise NotFound("There is no such session.")

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from portal.authz import can_manage_api_tokens, require
 from portal.errors import NotFound
 from portal.extensions import db
 from portal.models import ApiToken, User, UserSession
@@ -16,6 +17,7 @@ from portal.schemas.tokens import ApiTokenCreateSchema
 from portal.services import security_events
 from portal.services.authentication import require_recent_authentication
 from portal.services.sessions import TOUCH_INTERVAL, token_digest
+from portal.tenancy import current_principal
 
 TOKEN_PREFIX = "iisg_"
 
@@ -28,6 +30,7 @@ def create(
     From the browser this needs a recent sign-in (``session_row``); an operator at the
     command line passes none.
     """
+    require(can_manage_api_tokens, current_principal(), user)
     if session_row is not None:
         require_recent_authentication(session_row)
     data = parse(ApiTokenCreateSchema(), values)
@@ -48,6 +51,7 @@ def create(
 
 def tokens_of(user: User) -> list[ApiToken]:
     """Return the user's tokens that are neither revoked nor expired, newest first."""
+    require(can_manage_api_tokens, current_principal(), user)
     return list(
         db.session.scalars(
             select(ApiToken)
@@ -63,6 +67,7 @@ def tokens_of(user: User) -> list[ApiToken]:
 
 def revoke(user: User, token_id: int) -> None:
     """Revoke one of the user's tokens; another user's token is simply not found."""
+    require(can_manage_api_tokens, current_principal(), user)
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id or token.revoked_at is not None:
         raise NotFound("There is no such token.")

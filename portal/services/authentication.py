@@ -11,6 +11,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import case, delete, or_, select, update
 
+from portal.authz import can_manage_own_account, require
 from portal.errors import Conflict, DomainError
 from portal.extensions import db
 from portal.models import RecoveryCode, User, UserSession
@@ -23,6 +24,7 @@ from portal.security.passwords import (
     verify_password,
 )
 from portal.services import security_events, sessions
+from portal.tenancy import current_principal
 
 SIGN_IN_REFUSED = (
     "The email address or password is not right, or this account cannot sign in at the "
@@ -272,6 +274,7 @@ def _replace_recovery_codes(user: User) -> list[str]:
 
 def regenerate_recovery_codes(row: UserSession) -> list[str]:
     """Replace the user's recovery codes; the old ones stop working."""
+    require(can_manage_own_account, current_principal(), row.user)
     require_recent_authentication(row)
     codes = _replace_recovery_codes(row.user)
     security_events.record("recovery_codes_regenerated", user_id=row.user_id, session_id=row.id)

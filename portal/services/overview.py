@@ -6,12 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from portal.authz import can_view_overview, require
 from portal.extensions import db
 from portal.models import Need, Pillar, Response, response_pillars
-
-# Until sign-in and tenancy exist, the dashboard counts only what every IISG member may
-# read (DESIGN §4): validated or adopted needs, and published responses open to members.
-SHARED_NEED_STATUSES = ("validated", "adopted")
+from portal.tenancy import current_principal
 
 
 @dataclass(frozen=True)
@@ -24,17 +22,14 @@ class PillarSummary:
 
 
 def pillar_summary() -> list[PillarSummary]:
-    """Return, per pillar, how many shared needs and published responses there are."""
-    needs = (
-        select(Need.pillar_id, func.count().label("count"))
-        .where(Need.status.in_(SHARED_NEED_STATUSES))
-        .group_by(Need.pillar_id)
-        .subquery()
-    )
+    """Return, per pillar, how many needs and responses the principal can see."""
+    require(can_view_overview, current_principal())
+    # Visibility comes from the tenancy scoping of every query: the counts include
+    # exactly the records the viewer could open, and nothing of other tenants' drafts.
+    needs = select(Need.pillar_id, func.count().label("count")).group_by(Need.pillar_id).subquery()
     responses = (
         select(response_pillars.c.pillar_id, func.count().label("count"))
         .join(Response, Response.id == response_pillars.c.response_id)
-        .where(Response.record_status == "published", Response.visibility == "members")
         .group_by(response_pillars.c.pillar_id)
         .subquery()
     )

@@ -19,6 +19,7 @@ from portal.schemas import parse
 from portal.schemas.users import UserCreateSchema
 from portal.security.passwords import PasswordRejected, check_policy, hash_password
 from portal.services import security_events, sessions
+from portal.tenancy import Principal, current_principal
 
 
 class InvitationInvalid(DomainError):
@@ -51,8 +52,9 @@ def _policy_checked(password: str, email: str, tenant_code: str, field: str) -> 
         raise ValidationFailed("The password cannot be used.", {field: rejected.reason}) from None
 
 
-def create_user(values: dict, *, password: str | None = None, actor: User | None = None):
+def create_user(values: dict, *, password: str | None = None) -> CreatedUser:
     """Create a user; without a password, issue an invitation link (mailed when possible)."""
+    principal = current_principal()
     data = parse(UserCreateSchema(), values)
     tenant = db.session.scalar(select(Tenant).where(Tenant.code == data["tenant"].upper()))
     if tenant is None:
@@ -61,7 +63,7 @@ def create_user(values: dict, *, password: str | None = None, actor: User | None
             {"tenant": f"No organisation has the code {data['tenant']}."},
         )
     roles = sorted(set(data["roles"]))
-    require(can_invite_user, actor, tenant, roles)
+    require(can_invite_user, principal, tenant, roles)
     if "admin" in roles and tenant.kind != "secretariat":
         raise ValidationFailed(
             "The user was not created.", {"roles": "Only Secretariat users can be admin."}
@@ -84,7 +86,7 @@ def create_user(values: dict, *, password: str | None = None, actor: User | None
         user.password_changed_at = utc_now()
     db.session.add(user)
     db.session.flush()
-    link = None if password is not None else _invite(user, actor)
+    link = None if password is not None else _invite(user, principal)
     security_events.record(
         "user_created", user_id=user.id, tenant=tenant.code, roles=roles, invited=link is not None
     )
@@ -93,17 +95,17 @@ def create_user(values: dict, *, password: str | None = None, actor: User | None
     return CreatedUser(user=user, invitation_link=link, mailed=mailed)
 
 
-def _invite(user: User, actor: User | None) -> str:
+def _invite(user: User, principal: Principal | None) -> str:
     token = secrets.token_urlsafe(32)
     db.session.add(
         Invitation(
             user_id=user.id,
             token_hash=_token_digest(token),
             expires_at=utc_now() + timedelta(seconds=current_app.config["INVITATION_SECONDS"]),
-            created_by_id=actor.id if actor else None,
+            created_by_id=principal.user_id if principal else None,
         )
     )
-    security_events.record("user_invited", user_id=user.id, by=actor.id if actor else None)
+    security_events.record("user_invited", user_id=user.id, by=_actor_id(principal))
     return f"{current_app.config['BASE_URL']}/auth/invite/{token}"
 
 
@@ -158,31 +160,37 @@ def find_user(email: str) -> User:
     return user
 
 
-def reset_second_factor(email: str, actor: User | None = None) -> User:
+def _actor_id(principal: Principal | None) -> int | None:
+    return principal.user_id if principal else None
+
+
+def reset_second_factor(email: str) -> User:
     """Forget the user's authenticator and recovery codes; they enrol again at next sign-in."""
+    principal = current_principal()
     user = find_user(email)
-    require(can_manage_user, actor, user)
+    require(can_manage_user, principal, user)
     user.totp_secret_encrypted = None
     user.totp_enrolled_at = None
     user.totp_last_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     sessions.revoke_all(user.id, "factor_reset")
-    security_events.record("factor_reset", user_id=user.id, by=actor.id if actor else None)
+    security_events.record("factor_reset", user_id=user.id, by=_actor_id(principal))
     db.session.commit()
     return user
 
 
-def set_active(email: str, active: bool, actor: User | None = None) -> User:
+def set_active(email: str, active: bool) -> User:
     """Disable (ending every session) or re-enable a user."""
+    principal = current_principal()
     user = find_user(email)
-    require(can_manage_user, actor, user)
+    require(can_manage_user, principal, user)
     user.active = active
     if not active:
         sessions.revoke_all(user.id, "user_disabled")
     security_events.record(
         "user_enabled" if active else "user_disabled",
         user_id=user.id,
-        by=actor.id if actor else None,
+        by=_actor_id(principal),
     )
     db.session.commit()
     return user

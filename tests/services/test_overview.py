@@ -1,53 +1,77 @@
-"""The dashboard's per-pillar figures count only what every member may read."""
+"""The dashboard's per-pillar figures count exactly what the viewer may see (DESIGN §4)."""
+
+import pytest
 
 from portal.services.overview import pillar_summary
 from tests import factories
+
+STATUSES = ("draft", "submitted", "returned", "withdrawn", "validated", "adopted")
 
 
 def figures():
     return {row.code: (row.needs, row.responses) for row in pillar_summary()}
 
 
+@pytest.fixture
+def world(db):
+    """Albania's needs in every status, and the European Commission's responses."""
+    cycle, albania = factories.cycle(), factories.partner_tenant()
+    serbia = factories.partner_tenant(code="RS-MOI", economy="RS")
+    commission = factories.member_tenant()
+    secretariat = factories.member_tenant(code="IISG-SEC", kind="secretariat")
+    for number, status in enumerate(STATUSES):
+        db.session.add(factories.need(cycle, albania, title=f"Need {number}", status=status))
+    cases = [
+        ("published", "members", []),
+        ("draft", "members", []),
+        ("published", "restricted", ["AL"]),
+    ]
+    for number, (record_status, visibility, beneficiaries) in enumerate(cases):
+        response = factories.response(
+            commission,
+            title=f"Programme {number}",
+            record_status=record_status,
+            visibility=visibility,
+        )
+        response.beneficiaries = [factories.economy(code) for code in beneficiaries]
+        db.session.add(response)
+    viewers = {
+        "albania": factories.user(albania, email="al@example.org"),
+        "serbia": factories.user(serbia, email="rs@example.org"),
+        "commission": factories.user(commission, email="ec@example.org"),
+        "secretariat": factories.user(secretariat, email="sec@example.org"),
+    }
+    db.session.commit()
+    return viewers
+
+
 def test_every_pillar_is_listed_even_without_records(db):
     assert figures() == {"WBCTi": (0, 0), "WBCSCi": (0, 0), "WBBSi": (0, 0)}
 
 
-def test_only_validated_and_adopted_needs_are_counted(db):
-    cycle, albania = factories.cycle(), factories.partner_tenant()
-    for number, status in enumerate(("draft", "submitted", "returned", "validated", "adopted")):
-        db.session.add(factories.need(cycle, albania, title=f"Need {number}", status=status))
-    db.session.add(factories.need(cycle, albania, pillar="WBBSi", status="validated"))
-    db.session.commit()
+@pytest.mark.parametrize(
+    ("viewer", "expected"),
+    [
+        # Own drafts and all; the published response open to members; the restricted
+        # one because Albania benefits from it.
+        ("albania", (6, 2)),
+        # Only validated and adopted needs; only the members-wide published response.
+        ("serbia", (2, 1)),
+        # The owner of every response sees its drafts too.
+        ("commission", (2, 3)),
+        # Everything Albania has submitted, whatever became of it; all published.
+        ("secretariat", (5, 2)),
+    ],
+)
+def test_each_viewer_counts_only_what_it_may_see(world, acting_as, viewer, expected):
+    acting_as(world[viewer])
 
-    assert figures()["WBCTi"] == (2, 0)
-    assert figures()["WBBSi"] == (1, 0)
-
-
-def test_only_published_responses_open_to_members_are_counted(db):
-    commission = factories.member_tenant()
-    cases = [("published", "members"), ("draft", "members"), ("published", "restricted")]
-    for number, (record_status, visibility) in enumerate(cases):
-        db.session.add(
-            factories.response(
-                commission,
-                pillars=("WBCTi", "WBCSCi"),
-                title=f"Programme {number}",
-                record_status=record_status,
-                visibility=visibility,
-            )
-        )
-    db.session.commit()
-
-    assert figures() == {"WBCTi": (0, 1), "WBCSCi": (0, 1), "WBBSi": (0, 0)}
+    assert figures()["WBCTi"] == expected
+    assert figures()["WBBSi"] == (0, 0)
 
 
-def test_dashboard_shows_the_figures(login, db):
-    albania = factories.partner_tenant()
-    db.session.add(factories.need(factories.cycle(), albania, status="adopted"))
-    viewer = factories.user(albania)
-    db.session.commit()
+def test_dashboard_shows_the_figures_of_the_signed_in_viewer(world, login):
+    page = login(world["serbia"]).get("/").get_data(as_text=True)
 
-    page = login(viewer).get("/").get_data(as_text=True)
-
-    assert 'data-pillar="WBCTi" data-figure="needs">1<' in page
-    assert 'data-pillar="WBBSi" data-figure="needs">0<' in page
+    assert 'data-pillar="WBCTi" data-figure="needs">2<' in page
+    assert 'data-pillar="WBCTi" data-figure="responses">1<' in page
