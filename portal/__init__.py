@@ -22,6 +22,15 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 __all__ = ["PROJECT_ROOT", "StartupError", "create_app"]
 
 
+def _navigation() -> dict:
+    """Tell the layout which sections to offer; templates never decide access themselves."""
+    from portal.authz import can_open_administration
+    from portal.tenancy import current_principal
+
+    principal = current_principal()
+    return {"show_administration": principal is not None and can_open_administration(principal)}
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the portal; ``config`` replaces the environment (tests pass their settings)."""
     app = Flask(
@@ -50,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from portal import cli
     from portal.account.routes import blueprint as account_blueprint
+    from portal.admin.routes import blueprint as admin_blueprint
     from portal.api.routes import blueprint as api_blueprint
     from portal.auth import register_sign_in
     from portal.auth.routes import blueprint as auth_blueprint
@@ -61,8 +71,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_sign_in(app)
     register_security_headers(app)
     csrf.exempt(api_blueprint)
-    for blueprint in (main_blueprint, auth_blueprint, account_blueprint, api_blueprint):
+    for blueprint in (
+        main_blueprint,
+        auth_blueprint,
+        account_blueprint,
+        admin_blueprint,
+        api_blueprint,
+    ):
         app.register_blueprint(blueprint)
+    app.context_processor(_navigation)
     register_error_handlers(app)
     app.context_processor(lambda: {"kosovo_footnote": KOSOVO_FOOTNOTE})
     cli.register(app)

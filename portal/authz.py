@@ -81,6 +81,11 @@ def can_manage_own_account(principal: Principal | None, user: User) -> bool:
     return principal is not None and principal.user_id == user.id
 
 
+def can_open_administration(principal: Principal | None) -> bool:
+    """Return whether the principal may open the administration pages at all."""
+    return _system(principal) or _is_admin(principal) or principal.has("tenant_admin")
+
+
 def can_manage_api_tokens(principal: Principal | None, user: User) -> bool:
     """Return whether the principal may create or revoke ``user``'s API tokens."""
     return _system(principal) or can_manage_own_account(principal, user)

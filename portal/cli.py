@@ -144,6 +144,97 @@ def users_enable(email):
     _user_command(lambda e: set_active(e, True), "{email} can sign in again.")(email)
 
 
+@users.command("list")
+@click.option("--tenant", "tenant_code", help="Only the users of this organisation.")
+@click.option("--search", default="", help="Part of an email address or name.")
+def users_list(tenant_code, search):
+    """List users with their organisation, roles and state."""
+    from portal.services.tenants import find_tenant
+    from portal.services.users import list_users
+
+    try:
+        tenant = find_tenant(tenant_code) if tenant_code else None
+        page = list_users(tenant, search, per_page=100)
+    except DomainError as error:
+        raise _refusal(error) from None
+    for user in _all_pages(lambda number: list_users(tenant, search, number, 100), page):
+        state = "active" if user.active else "disabled"
+        enrolled = "2FA" if user.enrolled else "no 2FA yet"
+        click.echo(
+            f"{user.email:<36} {user.tenant.code:<10} {', '.join(sorted(user.roles)):<24} "
+            f"{state}, {enrolled}"
+        )
+
+
+def _all_pages(fetch, first):
+    page = first
+    while True:
+        yield from page.items
+        if not page.has_next:
+            return
+        page = fetch(page.number + 1)
+
+
+tenants = click.Group("tenants", help="Organisations: partners, members, the Secretariat.")
+
+
+@tenants.command("create")
+@click.argument("code")
+@click.option("--name", required=True, help="Full name of the organisation.")
+@click.option("--kind", required=True, type=click.Choice(["partner", "member", "secretariat"]))
+@click.option("--economy", help="For partners: AL, BA, XK, ME, MK, RS or REG.")
+def tenants_create(code, name, kind, economy):
+    """Create an organisation."""
+    from portal.services.tenants import create_tenant
+
+    try:
+        tenant = create_tenant({"code": code, "name": name, "kind": kind, "economy": economy})
+    except DomainError as error:
+        raise _refusal(error) from None
+    click.echo(f"Created {tenant.code}: {tenant.name} ({tenant.kind}).")
+
+
+@tenants.command("list")
+@click.option("--search", default="", help="Part of a code or name.")
+def tenants_list(search):
+    """List organisations."""
+    from portal.services.tenants import list_tenants
+
+    first = list_tenants(search, per_page=100)
+    for tenant in _all_pages(lambda number: list_tenants(search, number, 100), first):
+        economy = tenant.economy.code if tenant.economy else "-"
+        state = "active" if tenant.active else "deactivated"
+        click.echo(f"{tenant.code:<10} {tenant.kind:<12} {economy:<4} {state:<12} {tenant.name}")
+
+
+def _set_tenant_active(code: str, active: bool) -> None:
+    from portal.services.tenants import find_tenant, set_tenant_active
+
+    try:
+        tenant = find_tenant(code)
+        ended = set_tenant_active(tenant, active)
+    except DomainError as error:
+        raise _refusal(error) from None
+    if active:
+        click.echo(f"{tenant.code} is active again.")
+    else:
+        click.echo(f"{tenant.code} is deactivated; {ended} session(s) ended.")
+
+
+@tenants.command("deactivate")
+@click.argument("code")
+def tenants_deactivate(code):
+    """Deactivate an organisation: its users can no longer sign in."""
+    _set_tenant_active(code, False)
+
+
+@tenants.command("activate")
+@click.argument("code")
+def tenants_activate(code):
+    """Let a deactivated organisation's users sign in again."""
+    _set_tenant_active(code, True)
+
+
 tokens = click.Group("tokens", help="API tokens.")
 
 
@@ -170,6 +261,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(users)
     app.cli.add_command(tokens)
+    app.cli.add_command(tenants)
 
 
 def main() -> None:

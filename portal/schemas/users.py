@@ -14,12 +14,26 @@ class UserCreateSchema(InputSchema):
         validate=validate.Length(max=254),
         error_messages={"invalid": "Enter a valid email address, like name@ministry.gov."},
     )
-    name = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+    name = fields.String(
+        load_default=None,
+        validate=[
+            validate.Length(min=1, max=200, error="Use 1 to 200 characters."),
+            validate.Regexp(r"\S", error="The name cannot be blank."),
+        ],
+    )
     tenant = fields.String(
         required=True,
         validate=validate.Length(min=1, max=20),
         error_messages={"required": "Name the organisation by its code."},
     )
+    roles = fields.List(
+        fields.String(validate=validate.OneOf(ROLES, error="Roles are: " + ", ".join(ROLES))),
+        required=True,
+        validate=validate.Length(min=1, error="Give the user at least one role."),
+    )
+
+
+class RolesSchema(InputSchema):
     roles = fields.List(
         fields.String(validate=validate.OneOf(ROLES, error="Roles are: " + ", ".join(ROLES))),
         required=True,

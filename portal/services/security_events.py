@@ -32,6 +32,9 @@ EVENTS = frozenset(
         "user_enabled",
         "user_created",
         "api_token_created",
+        "tenant_enabled",
+        "tenant_disabled",
+        "roles_changed",
         "api_token_revoked",
     }
 )

@@ -7,16 +7,23 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, or_, select
 
 from portal import mail
-from portal.authz import can_invite_user, can_manage_user, require
-from portal.errors import DomainError, NotFound, ValidationFailed
+from portal.authz import (
+    can_grant_roles,
+    can_invite_user,
+    can_list_users,
+    can_manage_user,
+    require,
+)
+from portal.errors import Conflict, DomainError, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import Invitation, RecoveryCode, Tenant, User, UserRole, UserSession
 from portal.models.base import utc_now
+from portal.pagination import Page, contains, paginate
 from portal.schemas import parse
-from portal.schemas.users import UserCreateSchema
+from portal.schemas.users import RolesSchema, UserCreateSchema
 from portal.security.passwords import PasswordRejected, check_policy, hash_password
 from portal.services import security_events, sessions
 from portal.tenancy import Principal, current_principal
@@ -179,11 +186,27 @@ def reset_second_factor(email: str) -> User:
     return user
 
 
+def _other_active_admins(user: User) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(UserRole)
+        .join(User, User.id == UserRole.user_id)
+        .where(UserRole.role == "admin", User.active.is_(True), User.id != user.id)
+    )
+
+
+def _keep_an_admin(user: User) -> None:
+    if "admin" in user.roles and _other_active_admins(user) == 0:
+        raise Conflict("This is the last active administrator; appoint another one first.")
+
+
 def set_active(email: str, active: bool) -> User:
     """Disable (ending every session) or re-enable a user."""
     principal = current_principal()
     user = find_user(email)
     require(can_manage_user, principal, user)
+    if not active:
+        _keep_an_admin(user)
     user.active = active
     if not active:
         sessions.revoke_all(user.id, "user_disabled")
@@ -194,3 +217,48 @@ def set_active(email: str, active: bool) -> User:
     )
     db.session.commit()
     return user
+
+
+def set_roles(user: User, roles: list[str]) -> User:
+    """Replace a user's roles; nobody grants above their own, and one admin always remains."""
+    principal = current_principal()
+    require(can_manage_user, principal, user)
+    roles = sorted(set(parse(RolesSchema(), {"roles": roles})["roles"]))
+    require(can_grant_roles, principal, user.tenant, roles)
+    if "admin" in roles and user.tenant.kind != "secretariat":
+        raise ValidationFailed(
+            "The roles were not changed.", {"roles": "Only Secretariat users can be admin."}
+        )
+    if "admin" not in roles:
+        _keep_an_admin(user)
+    before = sorted(user.roles)
+    user.role_grants = [UserRole(role=role) for role in roles]
+    security_events.record(
+        "roles_changed", user_id=user.id, before=before, after=roles, by=_actor_id(principal)
+    )
+    db.session.commit()
+    return user
+
+
+def end_sessions(user: User) -> int:
+    """End every session of a user; return how many there were."""
+    principal = current_principal()
+    require(can_manage_user, principal, user)
+    ended = sessions.revoke_all(user.id, "ended_by_administrator")
+    security_events.record("session_ended", user_id=user.id, count=ended, by=_actor_id(principal))
+    db.session.commit()
+    return ended
+
+
+def list_users(tenant: Tenant | None, search: str = "", page: int = 1, per_page: int = 25) -> Page:
+    """Return a page of users (of ``tenant``, or of every tenant the principal may list)."""
+    require(can_list_users, current_principal(), tenant)
+    statement = select(User).order_by(User.email)
+    if tenant is not None:
+        statement = statement.where(User.tenant_id == tenant.id)
+    if search:
+        pattern = contains(search)
+        statement = statement.where(
+            or_(User.email.ilike(pattern, escape="\\"), User.name.ilike(pattern, escape="\\"))
+        )
+    return paginate(statement, page, per_page)

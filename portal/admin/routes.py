@@ -1,0 +1,179 @@
+"""Administration: organisations (Secretariat admins) and users (admins, tenant admins)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from portal.authz import can_manage_tenants, can_open_administration, require
+from portal.errors import DomainError
+from portal.models import Tenant, User
+from portal.models.user import ROLES
+from portal.schemas import parse
+from portal.schemas.tenants import ListQuerySchema
+from portal.services import tenants as tenant_service
+from portal.services import users as user_service
+from portal.tenancy import current_principal, get_visible
+
+blueprint = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@blueprint.before_request
+def _administrators_only():
+    require(can_open_administration, current_principal())
+
+
+def _list_query() -> dict:
+    return parse(ListQuerySchema(), request.args)
+
+
+@blueprint.get("")
+def index():
+    """Show what the administrator may manage."""
+    return render_template(
+        "admin/index.html", can_manage_tenants=can_manage_tenants(current_principal())
+    )
+
+
+@blueprint.get("/tenants")
+def tenants(error: DomainError | None = None, status: int = 200):
+    """List organisations, searchable and paginated, with the form to add one."""
+    query = _list_query()
+    page = tenant_service.list_tenants(query["q"], query["page"], query["per_page"])
+    economies = tenant_service.partner_economies()
+    page_html = render_template(
+        "admin/tenants.html", page=page, query=query, economies=economies, error=error
+    )
+    return page_html, status
+
+
+@blueprint.post("/tenants")
+def create_tenant():
+    """Create an organisation."""
+    try:
+        tenant = tenant_service.create_tenant(request.form.to_dict())
+    except DomainError as error:
+        return tenants(error=error, status=error.status)
+    flash(f"{tenant.code} was created.", "success")
+    return redirect(url_for("admin.tenant", tenant_id=tenant.id))
+
+
+@blueprint.get("/tenants/<tenant_id>")
+def tenant(tenant_id, error: DomainError | None = None, status: int = 200):
+    """Show an organisation with its users."""
+    found = tenant_service.get_tenant(tenant_id)
+    members = user_service.list_users(found, per_page=100)
+    page_html = render_template("admin/tenant.html", tenant=found, members=members, error=error)
+    return page_html, status
+
+
+@blueprint.post("/tenants/<tenant_id>/name")
+def rename_tenant(tenant_id):
+    """Rename an organisation."""
+    found = tenant_service.get_tenant(tenant_id)
+    try:
+        tenant_service.rename_tenant(found, request.form)
+    except DomainError as error:
+        return tenant(tenant_id, error=error, status=error.status)
+    flash("The name was changed.", "success")
+    return redirect(url_for("admin.tenant", tenant_id=found.id))
+
+
+@blueprint.post("/tenants/<tenant_id>/active")
+def set_tenant_active(tenant_id):
+    """Deactivate an organisation (ending its users' sessions) or activate it again."""
+    found = tenant_service.get_tenant(tenant_id)
+    active = request.form.get("active") == "1"
+    ended = tenant_service.set_tenant_active(found, active)
+    flash(
+        f"{found.code} is active."
+        if active
+        else f"{found.code} is deactivated; {ended} session(s) ended.",
+        "success",
+    )
+    return redirect(url_for("admin.tenant", tenant_id=found.id))
+
+
+@blueprint.get("/users")
+def users():
+    """List the users the administrator manages, searchable and paginated."""
+    query = _list_query()
+    scope = _user_scope()
+    page = user_service.list_users(scope, query["q"], query["page"], query["per_page"])
+    return render_template("admin/users.html", page=page, query=query, scope=scope)
+
+
+def _user_scope() -> Tenant | None:
+    """Return the tenant whose users a tenant admin manages; None (all) for admins."""
+    principal = current_principal()
+    if can_manage_tenants(principal):
+        return None
+    return tenant_service.own_tenant()
+
+
+@blueprint.route("/users/new", methods=["GET", "POST"])
+def invite_user():
+    """Invite a user: they receive a one-time link to choose a password and enrol 2FA."""
+    scope = _user_scope()
+    choices = {"roles": ROLES, "tenants": tenant_service.assignable_tenants(scope)}
+    if request.method == "GET":
+        return render_template("admin/invite.html", choices=choices, values={})
+    values = {
+        "email": request.form.get("email", ""),
+        "name": request.form.get("name") or None,
+        "tenant": scope.code if scope else request.form.get("tenant", ""),
+        "roles": request.form.getlist("roles"),
+    }
+    try:
+        created = user_service.create_user(values)
+    except DomainError as error:
+        page = render_template("admin/invite.html", choices=choices, values=values, error=error)
+        return page, error.status
+    return render_template("admin/invited.html", created=created)
+
+
+@blueprint.get("/users/<user_id>")
+def user(user_id, error: DomainError | None = None, status: int = 200):
+    """Show a user with their roles, state and the actions on them."""
+    found = get_visible(User, user_id)
+    page_html = render_template("admin/user.html", person=found, roles=ROLES, error=error)
+    return page_html, status
+
+
+@blueprint.post("/users/<user_id>/roles")
+def set_roles(user_id):
+    """Replace a user's roles."""
+    found = get_visible(User, user_id)
+    try:
+        user_service.set_roles(found, request.form.getlist("roles"))
+    except DomainError as error:
+        return user(user_id, error=error, status=error.status)
+    flash("The roles were changed.", "success")
+    return redirect(url_for("admin.user", user_id=found.id))
+
+
+@blueprint.post("/users/<user_id>/active")
+def set_user_active(user_id):
+    """Disable a user (ending their sessions) or enable them again."""
+    found = get_visible(User, user_id)
+    active = request.form.get("active") == "1"
+    user_service.set_active(found.email, active)
+    flash("The user can sign in again." if active else "The user is disabled.", "success")
+    return redirect(url_for("admin.user", user_id=found.id))
+
+
+@blueprint.post("/users/<user_id>/reset-2fa")
+def reset_second_factor(user_id):
+    """Forget a user's authenticator; they enrol again at their next sign-in."""
+    found = get_visible(User, user_id)
+    user_service.reset_second_factor(found.email)
+    flash("The user will set up a new authenticator at their next sign-in.", "success")
+    return redirect(url_for("admin.user", user_id=found.id))
+
+
+@blueprint.post("/users/<user_id>/end-sessions")
+def end_sessions(user_id):
+    """End every session of a user."""
+    found = get_visible(User, user_id)
+    ended = user_service.end_sessions(found)
+    flash(f"{ended} session(s) ended.", "success")
+    return redirect(url_for("admin.user", user_id=found.id))

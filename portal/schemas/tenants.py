@@ -1,0 +1,61 @@
+"""Input for creating and changing tenants, and for list pages."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from portal.models.tenant import TENANT_KINDS
+from portal.schemas import InputSchema
+
+CODE_PATTERN = r"^[A-Z0-9][A-Z0-9-]{1,19}$"
+
+
+class TenantCreateSchema(InputSchema):
+    code = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            CODE_PATTERN,
+            error="Use 2 to 20 capital letters, digits or hyphens, e.g. ME-MOI.",
+        ),
+        error_messages={"required": "Give the organisation a short code, e.g. ME-MOI."},
+    )
+    name = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=200, error="Use 1 to 200 characters."),
+            validate.Regexp(r"\S", error="The name cannot be blank."),
+        ],
+        error_messages={"required": "Give the organisation's full name."},
+    )
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(TENANT_KINDS, error="Kinds are: " + ", ".join(TENANT_KINDS)),
+    )
+    economy = fields.String(load_default=None)
+
+
+class TenantRenameSchema(InputSchema):
+    name = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=200, error="Use 1 to 200 characters."),
+            validate.Regexp(r"\S", error="The name cannot be blank."),
+        ],
+        error_messages={"required": "Give the organisation's full name."},
+    )
+
+
+class ListQuerySchema(InputSchema):
+    """Query-string parameters of a searchable, paginated list."""
+
+    q = fields.String(load_default="", validate=validate.Length(max=100))
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=100_000, error="Pages start at 1."),
+        error_messages={"invalid": "The page must be a whole number."},
+    )
+    per_page = fields.Integer(
+        load_default=25,
+        validate=validate.Range(min=1, max=100, error="Show 1 to 100 per page."),
+        error_messages={"invalid": "The page size must be a whole number."},
+    )

@@ -1,0 +1,179 @@
+"""The administration pages: admins manage organisations and users, tenant admins their own."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.models import Tenant, User, UserSession
+from tests import factories
+from tests.conftest import csrf_token
+
+
+@pytest.fixture
+def people(db):
+    secretariat = factories.member_tenant(code="IISG-SEC", kind="secretariat")
+    albania = factories.partner_tenant()
+    serbia = factories.partner_tenant(code="RS-MOI", economy="RS")
+    found = {
+        "admin": factories.user(secretariat, email="admin@sec.example", roles=("admin",)),
+        "albania_admin": factories.user(
+            albania, email="admin@al.example", roles=("tenant_admin", "editor")
+        ),
+        "albania_editor": factories.user(albania, email="editor@al.example", roles=("editor",)),
+        "serbia_editor": factories.user(serbia, email="editor@rs.example", roles=("editor",)),
+    }
+    db.session.commit()
+    return found
+
+
+def post(client, path, form_page, **data):
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, form_page)})
+
+
+def test_an_admin_lists_and_searches_organisations(login, people):
+    client = login(people["admin"])
+
+    everything = client.get("/admin/tenants").get_data(as_text=True)
+    searched = client.get("/admin/tenants?q=rs-").get_data(as_text=True)
+
+    assert "AL-MOI" in everything and "RS-MOI" in everything and "IISG-SEC" in everything
+    assert "RS-MOI" in searched and "AL-MOI" not in searched
+
+
+def test_an_admin_creates_an_organisation(login, people, db):
+    client = login(people["admin"])
+
+    response = post(
+        client,
+        "/admin/tenants",
+        "/admin/tenants",
+        code="me-moi",
+        name="Ministry of Interior of Montenegro",
+        kind="partner",
+        economy="ME",
+    )
+
+    assert response.status_code == 302
+    created = db.session.scalar(select(Tenant).where(Tenant.code == "ME-MOI"))
+    assert created.economy.code == "ME"
+    assert response.headers["Location"] == f"/admin/tenants/{created.id}"
+
+
+def test_a_bad_organisation_is_refused_naming_the_field(login, people, db):
+    client = login(people["admin"])
+    before = db.session.scalar(select(func.count()).select_from(Tenant))
+
+    response = post(
+        client,
+        "/admin/tenants",
+        "/admin/tenants",
+        code="ME-MOI",
+        name="Montenegro",
+        kind="partner",
+        economy="",
+    )
+
+    assert response.status_code == 422
+    assert 'id="economy-error"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Tenant)) == before
+
+
+def test_deactivating_an_organisation_ends_its_users_sessions(login, people, db):
+    albanian = login(people["albania_editor"])
+    client = login(people["admin"])
+    albania = people["albania_editor"].tenant
+
+    post(client, f"/admin/tenants/{albania.id}/active", f"/admin/tenants/{albania.id}", active="0")
+
+    assert albanian.get("/").headers["Location"].startswith("/auth/login")
+    db.session.expire_all()
+    assert db.session.get(Tenant, albania.id).active is False
+
+
+def test_the_secretariat_cannot_be_deactivated(login, people, db):
+    client = login(people["admin"])
+    secretariat = people["admin"].tenant
+
+    response = post(client, f"/admin/tenants/{secretariat.id}/active", "/admin/tenants", active="0")
+
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Tenant, secretariat.id).active is True
+
+
+@pytest.mark.parametrize("person", ["albania_editor", "serbia_editor"])
+def test_people_without_an_admin_role_are_refused(login, people, person):
+    client = login(people[person])
+
+    for path in ("/admin", "/admin/users", "/admin/tenants"):
+        assert client.get(path).status_code == 403
+
+
+def test_a_tenant_admin_manages_only_its_own_tenant(login, people):
+    client = login(people["albania_admin"])
+
+    listing = client.get("/admin/users").get_data(as_text=True)
+    foreign = client.get(f"/admin/users/{people['serbia_editor'].id}")
+
+    assert client.get("/admin/tenants").status_code == 403
+    assert "editor@al.example" in listing
+    assert "editor@rs.example" not in listing and "admin@sec.example" not in listing
+    assert foreign.status_code == 404
+    assert "editor@rs.example" not in foreign.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("identifier", ["999999", "abc", "1%20OR%201=1"])
+def test_unknown_or_malformed_user_ids_are_not_found(login, people, identifier):
+    client = login(people["admin"])
+
+    assert client.get(f"/admin/users/{identifier}").status_code == 404
+
+
+def test_a_tenant_admin_sets_roles_but_not_above_its_own(login, people, db):
+    client = login(people["albania_admin"])
+    editor = people["albania_editor"]
+    page = f"/admin/users/{editor.id}"
+
+    allowed = post(client, f"{page}/roles", page, roles=["editor", "auditor"])
+    refused = post(client, f"{page}/roles", page, roles=["admin"])
+
+    assert allowed.status_code == 302
+    assert refused.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(User, editor.id).roles == {"editor", "auditor"}
+
+
+def test_a_tenant_admin_invites_into_its_own_tenant(login, people, db):
+    client = login(people["albania_admin"])
+
+    response = post(
+        client,
+        "/admin/users/new",
+        "/admin/users/new",
+        email="new@al.example",
+        name="New Colleague",
+        tenant="RS-MOI",
+        roles=["viewer"],
+    )
+
+    link = re.search(r'id="invitation-link"[^>]*>([^<]+)<', response.get_data(as_text=True))
+    assert link and "/auth/invite/" in link.group(1)
+    invited = db.session.scalar(select(User).where(User.email == "new@al.example"))
+    assert invited.tenant.code == "AL-MOI"
+
+
+def test_an_admin_ends_a_users_sessions_and_disables_them(login, people, db):
+    serbian = login(people["serbia_editor"])
+    client = login(people["admin"])
+    page = f"/admin/users/{people['serbia_editor'].id}"
+
+    post(client, f"{page}/end-sessions", page)
+
+    assert serbian.get("/").headers["Location"].startswith("/auth/login")
+    live = db.session.scalar(
+        select(func.count())
+        .select_from(UserSession)
+        .where(UserSession.user_id == people["serbia_editor"].id, UserSession.revoked_at.is_(None))
+    )
+    assert live == 0
