@@ -5,6 +5,8 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
 
 config = context.config
 if config.config_file_name is not None:
@@ -41,13 +43,22 @@ def run_migrations_online() -> None:
     # needs to alter tables (it copies them) and PostgreSQL ignores.
     options = dict(migrate_extension.configure_args)
     options.setdefault("process_revision_directives", skip_empty_autogenerate)
-    with migrate_extension.db.engine.connect() as connection:
+    # Migrations run as the role that owns the schema, which the app itself need not be.
+    url = current_app.config["MIGRATION_DATABASE_URI"]
+    engine = migrate_extension.db.engine
+    if url != current_app.config["SQLALCHEMY_DATABASE_URI"]:
+        engine = create_engine(url, poolclass=NullPool)
+    with engine.connect() as connection:
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
             **options,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Migrations act as the system: row-level security must not hide rows
+                # from a data migration (the setting ends with the transaction).
+                connection.exec_driver_sql("SELECT set_config('iisg.mode', 'system', true)")
             context.run_migrations()
 
 

@@ -57,7 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from portal import cli
+    from portal import cli, rls  # noqa: F401 - rls sets each transaction's identity
     from portal.account.routes import blueprint as account_blueprint
     from portal.admin.routes import blueprint as admin_blueprint
     from portal.api.routes import blueprint as api_blueprint

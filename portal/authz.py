@@ -56,8 +56,7 @@ def can_grant_roles(principal: Principal | None, tenant: Tenant, roles: Iterable
         return True
     if not principal.has("tenant_admin") or tenant.id != principal.tenant_id:
         return False
-    ceiling = max(ROLE_RANK[role] for role in principal.roles)
-    return all(ROLE_RANK[role] <= ceiling for role in roles) and "admin" not in roles
+    return _rank(roles) <= _rank(principal.roles) and "admin" not in roles
 
 
 def can_invite_user(principal: Principal | None, tenant: Tenant, roles: Iterable[str]) -> bool:
@@ -65,14 +64,22 @@ def can_invite_user(principal: Principal | None, tenant: Tenant, roles: Iterable
     return can_grant_roles(principal, tenant, roles)
 
 
+def _rank(roles: Iterable[str]) -> int:
+    return max((ROLE_RANK[role] for role in roles), default=0)
+
+
 def can_manage_user(principal: Principal | None, user: User) -> bool:
-    """Return whether the principal may disable, enable, reset or end sessions of ``user``."""
+    """Return whether the principal may change roles or state, or end sessions, of ``user``.
+
+    A tenant admin manages the other users of its own tenant, but none who outranks it.
+    """
     if _system(principal) or _is_admin(principal):
         return True
     return (
         principal.has("tenant_admin")
         and user.tenant_id == principal.tenant_id
         and user.id != principal.user_id
+        and _rank(user.roles) <= _rank(principal.roles)
     )
 
 

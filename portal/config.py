@@ -28,6 +28,7 @@ DEVELOPMENT_KEYS_FILE = "development-keys.json"
 KNOWN_SETTINGS = {
     "IISG_ENV": "development (default), production or test",
     "IISG_DATABASE_URL": "SQLAlchemy URL; SQLite file under instance/ by default",
+    "IISG_MIGRATION_DATABASE_URL": "PostgreSQL URL of the role owning the schema, for migrations",
     "IISG_SECRET_KEY": "signs sessions and CSRF tokens",
     "IISG_ENCRYPTION_KEY": "32 bytes, URL-safe base64: encrypts TOTP secrets",
     "IISG_AUDIT_SIGNING_KEY": "32-byte Ed25519 seed, URL-safe base64: signs audit checkpoints",
@@ -60,33 +61,33 @@ def check_known_settings(environ: Mapping[str, str]) -> None:
             raise _fail(name, f"is not a setting of the portal{hint} (known: {known})")
 
 
-def normalise_database_url(raw: str) -> str:
+def normalise_database_url(raw: str, setting: str = "IISG_DATABASE_URL") -> str:
     """Return a SQLAlchemy URL for SQLite or PostgreSQL (psycopg 3), or refuse it."""
     try:
         url = make_url(raw)
     except ArgumentError:
         raise _fail(
-            "IISG_DATABASE_URL",
+            setting,
             "is not a database URL (expected sqlite:///path or postgresql://user@host/db)",
         ) from None
     backend = url.get_backend_name()
     if backend in ("postgres", "postgresql"):
         if url.drivername not in ("postgres", "postgresql", "postgresql+psycopg"):
             raise _fail(
-                "IISG_DATABASE_URL",
+                setting,
                 f"driver {url.drivername!r} is not supported; use postgresql:// (psycopg 3)",
             )
         if not url.database:
-            raise _fail("IISG_DATABASE_URL", "names no database (postgresql://host/DATABASE)")
+            raise _fail(setting, "names no database (postgresql://host/DATABASE)")
         url = url.set(drivername="postgresql+psycopg")
     elif backend == "sqlite":
         if url.drivername != "sqlite":
             raise _fail(
-                "IISG_DATABASE_URL",
+                setting,
                 f"driver {url.drivername!r} is not supported; use sqlite:///path",
             )
     else:
-        raise _fail("IISG_DATABASE_URL", f"{backend!r} is not supported; use sqlite or postgresql")
+        raise _fail(setting, f"{backend!r} is not supported; use sqlite or postgresql")
     return url.render_as_string(hide_password=False)
 
 
@@ -198,6 +199,16 @@ class Config:
 
         default_url = f"sqlite:///{instance_path / 'iisg.sqlite3'}"
         database_url = normalise_database_url(environ.get("IISG_DATABASE_URL") or default_url)
+        migration_url = environ.get("IISG_MIGRATION_DATABASE_URL", "").strip()
+        migration_url = (
+            normalise_database_url(migration_url, "IISG_MIGRATION_DATABASE_URL")
+            if migration_url
+            else database_url
+        )
+        if make_url(migration_url).get_backend_name() != make_url(database_url).get_backend_name():
+            raise _fail(
+                "IISG_MIGRATION_DATABASE_URL", "must use the same database as IISG_DATABASE_URL"
+            )
 
         keys = {name: environ.get(name, "").strip() for name in _GENERATED}
         if env == "production":
@@ -246,6 +257,7 @@ class Config:
             "HSTS": production,
             "LOG_LEVEL": level,
             "SQLALCHEMY_DATABASE_URI": database_url,
+            "MIGRATION_DATABASE_URI": migration_url,
             "SECRET_KEY": keys["IISG_SECRET_KEY"],
             "ENCRYPTION_KEY": _decode_key("IISG_ENCRYPTION_KEY", keys["IISG_ENCRYPTION_KEY"], 32),
             "AUDIT_SIGNING_KEY": _decode_key(
@@ -279,6 +291,9 @@ class TestConfig(Config):
         settings.update(overrides)
         settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
             settings["SQLALCHEMY_DATABASE_URI"]
+        )
+        settings["MIGRATION_DATABASE_URI"] = normalise_database_url(
+            settings.get("MIGRATION_DATABASE_URI") or settings["SQLALCHEMY_DATABASE_URI"]
         )
         return settings
 

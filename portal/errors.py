@@ -6,6 +6,7 @@ from typing import Any
 
 import structlog
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.orm.exc import ObjectDeletedError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db
@@ -96,9 +97,17 @@ def _handle_unexpected_error(error: Exception):
     )
 
 
+def _handle_vanished_row(_error: ObjectDeletedError):
+    # A row loaded earlier that the acting user may not see (row-level security hides
+    # it on refresh) or that was deleted meanwhile: for the user it simply is not there.
+    db.session.rollback()
+    return error_response(404, "not_found", "There is no such record.")
+
+
 def register_error_handlers(app: Flask) -> None:
     """Map domain and HTTP errors to responses, once for the whole app."""
     app.register_error_handler(DomainError, _handle_domain_error)
+    app.register_error_handler(ObjectDeletedError, _handle_vanished_row)
     app.register_error_handler(HTTPException, _handle_http_error)
     app.register_error_handler(InternalServerError, _handle_unexpected_error)
     app.register_error_handler(Exception, _handle_unexpected_error)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from flask import current_app, has_app_context
 from sqlalchemy import event, false, or_, select, true
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
@@ -82,6 +83,17 @@ def current_principal() -> Principal | None:
 def act_as(principal: Principal | None) -> None:
     """Make ``principal`` the one every following query is scoped to (None: the system)."""
     _principal.set(principal)
+    session = db.session()
+    if session.in_transaction():
+        # A transaction already open (the sign-in lookup's) must not go on as the system.
+        from portal.rls import apply_identity
+
+        apply_identity(session.connection(), principal)
+
+
+def forget_principal() -> None:
+    """Drop the principal at the end of a request, without touching the database."""
+    _principal.set(None)
 
 
 def set_application_scoping(enabled: bool) -> None:
@@ -156,6 +168,8 @@ def _criteria(principal: Principal):
 def _scope_to_principal(state: ORMExecuteState) -> None:
     principal = _principal.get()
     if principal is None or not _scoping_enabled.get():
+        return
+    if has_app_context() and not current_app.config.get("TENANCY_APPLICATION_LAYER", True):
         return
     if not (state.is_select or state.is_update or state.is_delete):
         return

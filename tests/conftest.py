@@ -88,6 +88,9 @@ def build_app(database_url: str, **settings):
 class SqliteTemplate:
     """A migrated SQLite file copied for each test."""
 
+    def owner_url(self, app_url: str) -> str:
+        return app_url
+
     def __init__(self, folder: Path):
         self.folder = folder
         self.path = folder / "template.sqlite3"
@@ -111,21 +114,36 @@ class SqliteTemplate:
 
 
 class PostgresTemplate:
-    """A migrated PostgreSQL database used as the template of each test's database."""
+    """A migrated PostgreSQL database used as the template of each test's database.
+
+    As in production, the schema belongs to an owner role that runs the migrations, and
+    the app connects as a role that owns nothing, so row-level security binds it. Both
+    roles are made for this run and dropped after it.
+    """
 
     def __init__(self):
-        self.prefix = f"iisg_test_{uuid.uuid4().hex[:10]}"
+        suffix = uuid.uuid4().hex[:10]
+        self.prefix = f"iisg_test_{suffix}"
         self.name = f"{self.prefix}_template"
+        self.owner = f"iisg_owner_{suffix}"
+        self.app_role = f"iisg_app_{suffix}"
         self.admin = postgres_admin_engine()
 
-    def _url(self, name: str) -> str:
-        url = make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql+psycopg", database=name)
+    def url(self, name: str, role: str | None = None) -> str:
+        url = make_url(POSTGRES_ADMIN_URL).set(
+            drivername="postgresql+psycopg", database=name, username=role or self.app_role
+        )
         return url.render_as_string(hide_password=False)
+
+    def owner_url(self, app_url: str) -> str:
+        return self.url(make_url(app_url).database, self.owner)
 
     def build(self) -> None:
         with self.admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{self.name}"'))
-        app = build_app(self._url(self.name))
+            connection.execute(text(f'CREATE ROLE "{self.owner}" LOGIN'))
+            connection.execute(text(f'CREATE ROLE "{self.app_role}" LOGIN'))
+            connection.execute(text(f'CREATE DATABASE "{self.name}" OWNER "{self.owner}"'))
+        app = build_app(self.url(self.name), MIGRATION_DATABASE_URI=self.url(self.name, self.owner))
         with app.app_context():
             upgrade()
             database.engine.dispose()
@@ -133,8 +151,10 @@ class PostgresTemplate:
     def clone(self) -> str:
         name = f"{self.prefix}_{uuid.uuid4().hex[:12]}"
         with self.admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.name}"'))
-        return self._url(name)
+            connection.execute(
+                text(f'CREATE DATABASE "{name}" TEMPLATE "{self.name}" OWNER "{self.owner}"')
+            )
+        return self.url(name)
 
     def drop(self, url: str) -> None:
         name = make_url(url).database
@@ -144,6 +164,8 @@ class PostgresTemplate:
     def close(self) -> None:
         with self.admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+            for role in (self.app_role, self.owner):
+                connection.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
         self.admin.dispose()
 
 
@@ -177,11 +199,18 @@ def database_url(database_template) -> Iterator[str]:
 
 
 @pytest.fixture
-def make_app(database_url):
+def database_owner_url(database_template, database_url) -> str:
+    """Return the URL of the role owning the test's database (migrations, tampering)."""
+    return database_template.owner_url(database_url)
+
+
+@pytest.fixture
+def make_app(database_url, database_owner_url):
     """Return a function creating apps with extra settings on the test's database."""
     apps = []
 
     def make(**settings):
+        settings.setdefault("MIGRATION_DATABASE_URI", database_owner_url)
         apps.append(build_app(database_url, **settings))
         return apps[-1]
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 from portal.errors import error_response, wants_json
 from portal.extensions import login_manager
 from portal.services import api_tokens, authentication, sessions
-from portal.tenancy import Principal, act_as
+from portal.tenancy import Principal, act_as, forget_principal
 
 SESSION_KEY = "sid"
 # Reachable without signing in: the sign-in pages themselves, health checks, assets.
@@ -74,4 +74,4 @@ def register_sign_in(app: Flask) -> None:
     # Each request starts as the system and becomes its user once signed in.
     app.before_request(lambda: act_as(None))
     app.before_request(_require_sign_in)
-    app.teardown_request(lambda _error: act_as(None))
+    app.teardown_request(lambda _error: forget_principal())

@@ -23,7 +23,7 @@ class TenantCreateSchema(InputSchema):
         required=True,
         validate=[
             validate.Length(min=1, max=200, error="Use 1 to 200 characters."),
-            validate.Regexp(r"\S", error="The name cannot be blank."),
+            validate.Regexp(r"\s*\S", error="The name cannot be blank."),
         ],
         error_messages={"required": "Give the organisation's full name."},
     )
@@ -39,7 +39,7 @@ class TenantRenameSchema(InputSchema):
         required=True,
         validate=[
             validate.Length(min=1, max=200, error="Use 1 to 200 characters."),
-            validate.Regexp(r"\S", error="The name cannot be blank."),
+            validate.Regexp(r"\s*\S", error="The name cannot be blank."),
         ],
         error_messages={"required": "Give the organisation's full name."},
     )

@@ -18,7 +18,7 @@ class UserCreateSchema(InputSchema):
         load_default=None,
         validate=[
             validate.Length(min=1, max=200, error="Use 1 to 200 characters."),
-            validate.Regexp(r"\S", error="The name cannot be blank."),
+            validate.Regexp(r"\s*\S", error="The name cannot be blank."),
         ],
     )
     tenant = fields.String(

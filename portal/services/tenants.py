@@ -8,7 +8,7 @@ from portal.authz import can_manage_tenants, can_open_administration, require
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import PartnerEconomy, Tenant, User
-from portal.pagination import Page, paginate
+from portal.pagination import Page, contains, paginate
 from portal.schemas import parse
 from portal.schemas.tenants import TenantCreateSchema, TenantRenameSchema
 from portal.services import security_events, sessions
@@ -96,8 +96,10 @@ def list_tenants(search: str = "", page: int = 1, per_page: int = 25) -> Page:
     require(can_manage_tenants, current_principal())
     statement = select(Tenant).order_by(Tenant.kind.desc(), Tenant.code)
     if search:
-        pattern = f"%{search.strip().lower()}%"
-        statement = statement.where(or_(Tenant.code.ilike(pattern), Tenant.name.ilike(pattern)))
+        pattern = contains(search)
+        statement = statement.where(
+            or_(Tenant.code.ilike(pattern, escape="\\"), Tenant.name.ilike(pattern, escape="\\"))
+        )
     return paginate(statement, page, per_page)
 
 

@@ -1,0 +1,44 @@
+"""Wall tenants apart with PostgreSQL row-level security.
+
+Policies on every tenant-scoped table mirror the visibility rules the application
+applies (DESIGN §4), read from transaction-local settings; the application's database
+role, when it is not the schema owner, gets data privileges only. The SQL is generated
+from the declaration in portal.rls. SQLite has no row-level security: nothing to do.
+
+Revision ID: c31d5e0f9a12
+Revises: afd7e9b83613
+Create Date: 2026-11-23 20:30:00
+
+"""
+
+from alembic import op
+from flask import current_app
+from sqlalchemy.engine import make_url
+
+from portal import rls
+
+revision = "c31d5e0f9a12"
+down_revision = "afd7e9b83613"
+branch_labels = None
+depends_on = None
+
+
+def _app_role() -> str | None:
+    """Return the application's login role if it differs from the one migrating."""
+    app_user = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).username
+    owner = op.get_bind().exec_driver_sql("SELECT current_user").scalar()
+    return app_user if app_user and app_user != owner else None
+
+
+def upgrade():
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for statement in rls.install_statements(_app_role()):
+        op.execute(statement)
+
+
+def downgrade():
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for statement in rls.uninstall_statements():
+        op.execute(statement)

@@ -1,0 +1,208 @@
+"""PostgreSQL row-level security: the second, independent wall of tenancy (DESIGN §4).
+
+The policies below mirror the visibility table that ``portal.tenancy`` applies in the
+application. They read who is acting from transaction-local settings that every
+transaction sets first (``set_config(..., true)``), so a pooled connection never carries
+one request's identity into the next. With no settings at all a connection sees nothing
+of the tenant-scoped tables; sign-in and the command line act as ``system``.
+
+The declaration is the single source: the migration that installs the policies, and any
+later one that changes them, generates its SQL from ``POLICIES``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
+
+from portal.tenancy import Principal, current_principal
+
+
+@dataclass(frozen=True)
+class TablePolicy:
+    """Who may read a table's rows, and who may write them (both besides the system)."""
+
+    table: str
+    read: str
+    write: str
+
+
+_VISIBLE_NEEDS = "SELECT id FROM needs"
+_VISIBLE_RESPONSES = "SELECT id FROM responses"
+_OWN_RESPONSES = "SELECT id FROM responses WHERE tenant_id = iisg_tenant()"
+_VISIBLE_USERS = "SELECT id FROM users"
+_USER_ROWS = f"user_id IN ({_VISIBLE_USERS})"
+
+POLICIES = (
+    TablePolicy(
+        "needs",
+        read="tenant_id = iisg_tenant() OR status IN ('validated', 'adopted')"
+        " OR (iisg_in_secretariat() AND status <> 'draft')",
+        write="tenant_id = iisg_tenant() OR (iisg_in_secretariat() AND status <> 'draft')",
+    ),
+    TablePolicy(
+        "need_acquis_chapters",
+        read=f"need_id IN ({_VISIBLE_NEEDS})",
+        write="need_id IN (SELECT id FROM needs WHERE tenant_id = iisg_tenant())",
+    ),
+    TablePolicy(
+        "responses",
+        read="tenant_id = iisg_tenant() OR (record_status = 'published' AND ("
+        "iisg_in_secretariat() OR visibility = 'members' OR EXISTS ("
+        "SELECT 1 FROM response_beneficiaries AS beneficiary"
+        " WHERE beneficiary.response_id = responses.id"
+        " AND beneficiary.economy_id = iisg_economy())))",
+        write="tenant_id = iisg_tenant()",
+    ),
+    TablePolicy(
+        "response_pillars",
+        read=f"response_id IN ({_VISIBLE_RESPONSES})",
+        write=f"response_id IN ({_OWN_RESPONSES})",
+    ),
+    # Readable as bare pairs of ids: the responses policy consults this table, so it must
+    # not consult responses in turn (PostgreSQL refuses the recursion).
+    TablePolicy("response_beneficiaries", read="true", write=f"response_id IN ({_OWN_RESPONSES})"),
+    TablePolicy(
+        "response_parties",
+        read=f"response_id IN ({_VISIBLE_RESPONSES})",
+        write=f"response_id IN ({_OWN_RESPONSES})",
+    ),
+    TablePolicy(
+        "support_links",
+        read=f"need_id IN ({_VISIBLE_NEEDS}) AND response_id IN ({_VISIBLE_RESPONSES})",
+        write=f"need_id IN ({_VISIBLE_NEEDS}) AND response_id IN ({_VISIBLE_RESPONSES})",
+    ),
+    TablePolicy(
+        "users",
+        read="id = iisg_user() OR iisg_has_role('admin')"
+        " OR (iisg_has_role('tenant_admin') AND tenant_id = iisg_tenant())",
+        write="id = iisg_user() OR iisg_has_role('admin')"
+        " OR (iisg_has_role('tenant_admin') AND tenant_id = iisg_tenant())",
+    ),
+    *(
+        TablePolicy(table, read=_USER_ROWS, write=_USER_ROWS)
+        for table in ("user_roles", "user_sessions", "recovery_codes", "invitations", "api_tokens")
+    ),
+)
+
+# Tables every tenant reads in full (organisations, reference lists, cycles): no policy.
+UNSCOPED_TABLES = frozenset(
+    {
+        "tenants",
+        "pillars",
+        "need_categories",
+        "perspectives",
+        "acquis_chapters",
+        "partner_economies",
+        "cycles",
+    }
+)
+
+_FUNCTIONS = """
+CREATE OR REPLACE FUNCTION iisg_setting(name text) RETURNS text
+    LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting(name, true), '') $$;
+CREATE OR REPLACE FUNCTION iisg_is_system() RETURNS boolean
+    LANGUAGE sql STABLE AS $$ SELECT coalesce(iisg_setting('iisg.mode') = 'system', false) $$;
+CREATE OR REPLACE FUNCTION iisg_tenant() RETURNS integer
+    LANGUAGE sql STABLE AS $$ SELECT iisg_setting('iisg.tenant_id')::integer $$;
+CREATE OR REPLACE FUNCTION iisg_user() RETURNS integer
+    LANGUAGE sql STABLE AS $$ SELECT iisg_setting('iisg.user_id')::integer $$;
+CREATE OR REPLACE FUNCTION iisg_economy() RETURNS integer
+    LANGUAGE sql STABLE AS $$ SELECT iisg_setting('iisg.economy_id')::integer $$;
+CREATE OR REPLACE FUNCTION iisg_in_secretariat() RETURNS boolean
+    LANGUAGE sql STABLE AS
+    $$ SELECT coalesce(iisg_setting('iisg.tenant_kind') = 'secretariat', false) $$;
+CREATE OR REPLACE FUNCTION iisg_has_role(role text) RETURNS boolean
+    LANGUAGE sql STABLE AS
+    $$ SELECT coalesce(role = ANY(string_to_array(iisg_setting('iisg.roles'), ',')), false) $$;
+"""
+
+
+def install_statements(app_role: str | None) -> list[str]:
+    """Return the SQL that installs the functions, policies and the app role's grants."""
+    statements = [_FUNCTIONS]
+    for policy in POLICIES:
+        table = policy.table
+        # Fail closed: a connection that has not said who is acting gets nothing, not
+        # even what every tenant may read.
+        read = f"iisg_is_system() OR (iisg_tenant() IS NOT NULL AND ({policy.read}))"
+        write = f"iisg_is_system() OR (iisg_tenant() IS NOT NULL AND ({policy.write}))"
+        statements += [
+            f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+            # FORCE: the policies bind the table's owner too, so an installation that
+            # runs everything as one role is still walled.
+            f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+            f"DROP POLICY IF EXISTS iisg_read ON {table}",
+            f"DROP POLICY IF EXISTS iisg_insert ON {table}",
+            f"DROP POLICY IF EXISTS iisg_update ON {table}",
+            f"DROP POLICY IF EXISTS iisg_delete ON {table}",
+            f"CREATE POLICY iisg_read ON {table} FOR SELECT USING ({read})",
+            f"CREATE POLICY iisg_insert ON {table} FOR INSERT WITH CHECK ({write})",
+            f"CREATE POLICY iisg_update ON {table} FOR UPDATE USING ({read}) WITH CHECK ({write})",
+            f"CREATE POLICY iisg_delete ON {table} FOR DELETE USING ({write})",
+        ]
+    if app_role:
+        role = f'"{app_role}"'
+        statements += [
+            f"GRANT USAGE ON SCHEMA public TO {role}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+            f"REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {role}",
+            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+            f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {role}",
+        ]
+    return statements
+
+
+def uninstall_statements() -> list[str]:
+    """Return the SQL that removes the policies and functions again."""
+    statements = []
+    for policy in POLICIES:
+        for name in ("read", "insert", "update", "delete"):
+            statements.append(f"DROP POLICY IF EXISTS iisg_{name} ON {policy.table}")
+        statements.append(f"ALTER TABLE {policy.table} NO FORCE ROW LEVEL SECURITY")
+        statements.append(f"ALTER TABLE {policy.table} DISABLE ROW LEVEL SECURITY")
+    for function in (
+        "iisg_has_role(text)",
+        "iisg_in_secretariat()",
+        "iisg_economy()",
+        "iisg_user()",
+        "iisg_tenant()",
+        "iisg_is_system()",
+        "iisg_setting(text)",
+    ):
+        statements.append(f"DROP FUNCTION IF EXISTS {function}")
+    return statements
+
+
+_SET_IDENTITY = text(
+    "SELECT set_config('iisg.mode', :mode, true), set_config('iisg.tenant_id', :tenant, true),"
+    " set_config('iisg.user_id', :user, true), set_config('iisg.economy_id', :economy, true),"
+    " set_config('iisg.tenant_kind', :kind, true), set_config('iisg.roles', :roles, true)"
+)
+
+
+def identity_parameters(principal: Principal | None) -> dict[str, str]:
+    """Return the settings that tell the policies who is acting."""
+    if principal is None:
+        return {"mode": "system", "tenant": "", "user": "", "economy": "", "kind": "", "roles": ""}
+    return {
+        "mode": "principal",
+        "tenant": str(principal.tenant_id),
+        "user": str(principal.user_id),
+        "economy": "" if principal.economy_id is None else str(principal.economy_id),
+        "kind": principal.tenant_kind,
+        "roles": ",".join(sorted(principal.roles)),
+    }
+
+
+def apply_identity(connection, principal: Principal | None) -> None:
+    """Set the acting identity on a PostgreSQL connection, for its current transaction."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(_SET_IDENTITY, identity_parameters(principal))
+
+
+@event.listens_for(Session, "after_begin")
+def _identify_transaction(session, transaction, connection) -> None:
+    apply_identity(connection, current_principal())

@@ -1,0 +1,111 @@
+"""PostgreSQL row-level security on its own: fail closed, per transaction, pool-safe."""
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.pool import NullPool
+
+from portal.models import Base
+from portal.rls import POLICIES, UNSCOPED_TABLES
+from tests import factories
+
+postgresql_only = pytest.mark.parametrize("database_template", ["postgresql"], indirect=True)
+
+STATUSES = ("draft", "submitted", "returned", "withdrawn", "validated", "adopted")
+
+
+@pytest.fixture
+def albania_and_serbia(db):
+    cycle = factories.cycle()
+    albania = factories.partner_tenant()
+    serbia = factories.partner_tenant(code="RS-MOI", economy="RS")
+    for status in STATUSES:
+        db.session.add(factories.need(cycle, albania, title=f"Need {status}", status=status))
+    people = {
+        "albania": factories.user(albania, email="al@example.org", roles=("editor",)),
+        "serbia": factories.user(serbia, email="rs@example.org", roles=("editor",)),
+    }
+    db.session.commit()
+    return people
+
+
+def raw_engine(url):
+    return create_engine(url, poolclass=NullPool)
+
+
+def test_every_mapped_table_is_walled_or_declared_shared():
+    walled = {policy.table for policy in POLICIES}
+
+    assert walled.isdisjoint(UNSCOPED_TABLES)
+    assert set(Base.metadata.tables) == walled | UNSCOPED_TABLES
+
+
+@postgresql_only
+def test_a_connection_that_says_nothing_sees_nothing(albania_and_serbia, database_url):
+    engine = raw_engine(database_url)
+    with engine.connect() as connection:
+        needs = connection.execute(text("SELECT count(*) FROM needs")).scalar()
+        users = connection.execute(text("SELECT count(*) FROM users")).scalar()
+    engine.dispose()
+
+    assert (needs, users) == (0, 0)
+
+
+@postgresql_only
+def test_a_principal_cannot_write_another_tenants_rows(albania_and_serbia, database_url, db):
+    serbian = albania_and_serbia["serbia"]
+    engine = raw_engine(database_url)
+    with engine.connect() as connection:
+        connection.execute(
+            text(
+                "SELECT set_config('iisg.mode', 'principal', true),"
+                " set_config('iisg.tenant_id', :tenant, true),"
+                " set_config('iisg.user_id', :user, true)"
+            ),
+            {"tenant": str(serbian.tenant_id), "user": str(serbian.id)},
+        )
+        visible = connection.execute(text("SELECT count(*) FROM needs")).scalar()
+        changed = connection.execute(
+            text("UPDATE needs SET title = 'hijacked' WHERE status = 'draft'")
+        ).rowcount
+        with pytest.raises(ProgrammingError, match="row-level security"):
+            connection.execute(text("UPDATE needs SET priority = 'low' WHERE status = 'validated'"))
+    engine.dispose()
+
+    assert visible == 2
+    assert changed == 0
+
+
+@postgresql_only
+def test_settings_end_with_the_transaction(albania_and_serbia, database_url):
+    engine = raw_engine(database_url)
+    with engine.connect() as connection:
+        with connection.begin():
+            connection.execute(text("SELECT set_config('iisg.mode', 'system', true)"))
+            inside = connection.execute(text("SELECT count(*) FROM needs")).scalar()
+        after = connection.execute(text("SELECT count(*) FROM needs")).scalar()
+    engine.dispose()
+
+    assert inside == len(STATUSES)
+    assert after == 0
+
+
+@postgresql_only
+def test_a_pool_of_two_never_carries_one_requests_identity_into_another(
+    albania_and_serbia, login, make_app
+):
+    app = make_app(
+        ENCRYPTION_KEY=login.app.config["ENCRYPTION_KEY"],
+        TENANCY_APPLICATION_LAYER=False,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 2, "max_overflow": 0, "pool_pre_ping": True},
+    )
+    login.app = app
+    clients = {name: login(person) for name, person in albania_and_serbia.items()}
+    expected = {"albania": "6", "serbia": "2"}
+
+    seen = []
+    for name in ["albania", "serbia", "serbia", "albania", "albania", "serbia"] * 3:
+        page = clients[name].get("/").get_data(as_text=True)
+        seen.append((name, page.split('data-pillar="WBCTi" data-figure="needs">')[1].split("<")[0]))
+
+    assert seen == [(name, expected[name]) for name, _ in seen]
