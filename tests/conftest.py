@@ -310,3 +310,14 @@ def acting_as(db):
 
     yield become
     act_as(None)
+
+
+# Cases of the leak matrix per run variant, reported at the end of the session.
+LEAK_CASES: dict[str, int] = {}
+
+
+def pytest_terminal_summary(terminalreporter):
+    if LEAK_CASES:
+        parts = ", ".join(f"{variant}: {count}" for variant, count in sorted(LEAK_CASES.items()))
+        total = sum(LEAK_CASES.values())
+        terminalreporter.write_line(f"leak matrix: {total} cases ({parts})")

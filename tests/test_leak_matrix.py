@@ -1,0 +1,207 @@
+"""The leak matrix (DESIGN §4): every route x every role x another tenant's objects.
+
+Routes come from the app's URL map, so each page or API endpoint added later is in the
+matrix automatically; a route whose URL names an object must have that kind of object
+registered in ``OBJECTS_BY_ARGUMENT`` (a test fails otherwise). For each principal every
+route is requested with the ids of another tenant's objects: the answer must be the
+documented status (404 for what the principal may not see, 403 where a whole section is
+closed to it), no body may contain the other tenant's data, and nothing may change.
+
+It runs on SQLite and PostgreSQL, and on PostgreSQL once more with the application layer
+off, where row-level security alone must hold.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from portal.authz import can_manage_tenants, can_open_administration
+from portal.models import (
+    ApiToken,
+    Need,
+    Response,
+    Tenant,
+    User,
+    UserSession,
+)
+from portal.services import sessions
+from portal.tenancy import Principal
+from tests import factories
+from tests.conftest import LEAK_CASES, csrf_token
+
+# Which kind of object each URL argument names, and how to pick the other tenant's one.
+OBJECTS_BY_ARGUMENT = {
+    "user_id": lambda other: other["user"].id,
+    "session_id": lambda other: other["session"].id,
+    "token_id": lambda other: other["token"].id,
+    "tenant_id": lambda other: other["tenant"].id,
+}
+# Routes outside the matrix, with the reason.
+OUTSIDE = {
+    "static": "files, no data",
+    "bootstrap.static": "files, no data",
+}
+STATUSES = ("draft", "submitted", "returned", "withdrawn", "validated", "adopted")
+
+variants = pytest.mark.parametrize(
+    ("database_template", "application_layer"),
+    [
+        pytest.param("sqlite", True, id="sqlite"),
+        pytest.param("postgresql", True, id="postgresql"),
+        pytest.param("postgresql", False, id="postgresql-rls-only"),
+    ],
+    indirect=["database_template"],
+)
+
+
+def routes(app):
+    for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
+        if rule.endpoint in OUTSIDE or rule.endpoint.startswith("auth."):
+            continue
+        yield rule
+
+
+@pytest.fixture
+def world(db, app):
+    """Albania's people in every role; Serbia's objects of every kind and status."""
+    cycle = factories.cycle()
+    albania = factories.partner_tenant()
+    serbia = factories.partner_tenant(code="RS-MOI", economy="RS", name="Serbian Ministry")
+    commission = factories.member_tenant()
+    secretariat = factories.member_tenant(code="IISG-SEC", kind="secretariat")
+    other_user = factories.user(serbia, email="hidden.person@rs.example", roles=("editor",))
+    for status in STATUSES:
+        db.session.add(
+            factories.need(cycle, serbia, title=f"Serbian secret need {status}", status=status)
+        )
+    for record_status in ("draft", "published"):
+        response = factories.response(
+            serbia,
+            title=f"Serbian secret response {record_status}",
+            record_status=record_status,
+            visibility="restricted",
+        )
+        response.beneficiaries = [factories.economy("RS")]
+        db.session.add(response)
+    principals = {
+        f"albania-{role}": factories.user(albania, email=f"{role}@al.example", roles=(role,))
+        for role in ("viewer", "editor", "tenant_admin", "auditor")
+    }
+    principals["commission-editor"] = factories.user(
+        commission, email="editor@ec.example", roles=("editor",)
+    )
+    for role in ("editor", "auditor", "admin"):
+        principals[f"secretariat-{role}"] = factories.user(
+            secretariat, email=f"{role}@sec.example", roles=(role,)
+        )
+    db.session.commit()
+    with app.test_request_context():
+        other_session, _ = sessions.start(other_user.id, "192.0.2.9", "browser")
+        sessions.complete(other_session, "totp")
+    db.session.commit()
+    from portal.services import api_tokens
+
+    other_token, other_secret = api_tokens.create(other_user, {"name": "nightly", "days": 5})
+    other = {
+        "tenant": serbia,
+        "user": other_user,
+        "session": other_session,
+        "token": other_token,
+        "user_marker": other_user.email,
+        "markers": [other_token.prefix, "Serbian secret"],
+    }
+    return {"principals": principals, "other": other}
+
+
+def serbian_rows(db, other):
+    """Return everything of the other tenant that the matrix must leave untouched."""
+    db.session.expire_all()
+    rows = [
+        db.session.get(Tenant, other["tenant"].id),
+        db.session.get(User, other["user"].id),
+        db.session.get(UserSession, other["session"].id),
+        db.session.get(ApiToken, other["token"].id),
+        *db.session.scalars(select(Need).where(Need.tenant_id == other["tenant"].id)),
+        *db.session.scalars(select(Response).where(Response.tenant_id == other["tenant"].id)),
+    ]
+    return [
+        {column.key: getattr(row, column.key) for column in row.__table__.columns} for row in rows
+    ]
+
+
+def legitimately_visible(principal: Principal, rule) -> bool:
+    """Return whether §4 lets this principal see the other tenant's object on this route."""
+    # A Secretariat admin manages every user and organisation: not a leak.
+    return principal.has("admin") and any(
+        argument in rule.arguments for argument in ("user_id", "tenant_id")
+    )
+
+
+def markers(principal: Principal, other) -> list[str]:
+    """Return the other tenant's data this principal must never be shown."""
+    if principal.has("admin"):
+        # The Secretariat admin lists every user by design (§4).
+        return other["markers"]
+    return [other["user_marker"], *other["markers"]]
+
+
+def expected_status(principal: Principal, rule) -> int:
+    """Return the documented answer for a route naming another tenant's object."""
+    if rule.endpoint.startswith("admin."):
+        if not can_open_administration(principal):
+            return 403
+        if "tenant_id" in rule.arguments and not can_manage_tenants(principal):
+            return 403
+    return 404
+
+
+def test_every_url_argument_names_a_registered_kind_of_object(app):
+    arguments = {argument for rule in routes(app) for argument in rule.arguments}
+
+    assert arguments <= set(OBJECTS_BY_ARGUMENT), "register the new kind of object"
+
+
+@variants
+def test_no_route_leaks_another_tenants_data(
+    request, make_app, db, login, world, application_layer
+):
+    app = make_app(
+        ENCRYPTION_KEY=login.app.config["ENCRYPTION_KEY"],
+        TENANCY_APPLICATION_LAYER=application_layer,
+    )
+    login.app = app
+    other = world["other"]
+    before = serbian_rows(db, other)
+    problems, cases = [], 0
+
+    for name, person in world["principals"].items():
+        client = login(person)
+        token = csrf_token(client, "/account")
+        db.session.expire_all()
+        principal = Principal.of(db.session.get(User, person.id))
+        for rule in routes(app):
+            values = {argument: OBJECTS_BY_ARGUMENT[argument](other) for argument in rule.arguments}
+            if values and legitimately_visible(principal, rule):
+                continue
+            path = rule.build(values, append_unknown=False)[1]
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                data = {"csrf_token": token} if method == "POST" else None
+                response = client.open(path, method=method, data=data)
+                cases += 1
+                body = response.get_data(as_text=True)
+                leaked = [marker for marker in markers(principal, other) if marker in body]
+                if leaked:
+                    problems.append(f"{name} {method} {path}: body shows {leaked}")
+                if values and response.status_code != expected_status(principal, rule):
+                    problems.append(
+                        f"{name} {method} {path}: {response.status_code}, "
+                        f"expected {expected_status(principal, rule)}"
+                    )
+        # The client signs out last, so its own session is the only thing it changed.
+        client.post("/auth/logout", data={"csrf_token": token})
+
+    LEAK_CASES[request.node.callspec.id] = cases
+    assert problems == []
+    assert serbian_rows(db, other) == before
+    assert cases > 100
