@@ -18,8 +18,10 @@ from sqlalchemy import select
 
 from portal.authz import can_manage_tenants, can_open_administration
 from portal.models import (
+    AcquisChapter,
     ApiToken,
     Need,
+    Pillar,
     Response,
     Tenant,
     User,
@@ -36,6 +38,9 @@ OBJECTS_BY_ARGUMENT = {
     "session_id": lambda other: other["session"].id,
     "token_id": lambda other: other["token"].id,
     "tenant_id": lambda other: other["tenant"].id,
+    # Reference data belongs to no tenant; only its administration is closed.
+    "pillar_id": lambda other: other["pillar"].id,
+    "chapter_id": lambda other: other["chapter"].id,
 }
 # Routes outside the matrix, with the reason.
 OUTSIDE = {
@@ -105,6 +110,8 @@ def world(db, app):
     other_token, other_secret = api_tokens.create(other_user, {"name": "nightly", "days": 5})
     other = {
         "tenant": serbia,
+        "pillar": factories.reference(Pillar, "WBBSi"),
+        "chapter": db.session.scalar(select(AcquisChapter).where(AcquisChapter.number == 24)),
         "user": other_user,
         "session": other_session,
         "token": other_token,
@@ -134,7 +141,8 @@ def legitimately_visible(principal: Principal, rule) -> bool:
     """Return whether §4 lets this principal see the other tenant's object on this route."""
     # A Secretariat admin manages every user and organisation: not a leak.
     return principal.has("admin") and any(
-        argument in rule.arguments for argument in ("user_id", "tenant_id")
+        argument in rule.arguments
+        for argument in ("user_id", "tenant_id", "pillar_id", "chapter_id")
     )
 
 
@@ -151,7 +159,8 @@ def expected_status(principal: Principal, rule) -> int:
     if rule.endpoint.startswith("admin."):
         if not can_open_administration(principal):
             return 403
-        if "tenant_id" in rule.arguments and not can_manage_tenants(principal):
+        closed = {"tenant_id", "pillar_id", "chapter_id"} & set(rule.arguments)
+        if closed and not can_manage_tenants(principal):
             return 403
     return 404
 

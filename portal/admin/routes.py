@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from portal.authz import can_manage_tenants, can_open_administration, require
+from portal.authz import (
+    can_manage_reference_data,
+    can_manage_tenants,
+    can_open_administration,
+    require,
+)
 from portal.errors import DomainError
 from portal.models import Tenant, User
 from portal.models.user import ROLES
 from portal.schemas import parse
 from portal.schemas.tenants import ListQuerySchema
+from portal.services import reference as reference_service
 from portal.services import tenants as tenant_service
 from portal.services import users as user_service
 from portal.tenancy import current_principal, get_visible
@@ -177,3 +183,66 @@ def end_sessions(user_id):
     ended = user_service.end_sessions(found)
     flash(f"{ended} session(s) ended.", "success")
     return redirect(url_for("admin.user", user_id=found.id))
+
+
+@blueprint.get("/reference")
+def reference(error: DomainError | None = None, failed: str | None = None, status: int = 200):
+    """Show the pillars and acquis chapters with forms to add and change them."""
+    require(can_manage_reference_data, current_principal())
+    page = render_template(
+        "admin/reference.html",
+        pillars=reference_service.pillars(),
+        chapters=reference_service.acquis_chapters(),
+        error=error,
+        failed=failed,
+    )
+    return page, status
+
+
+def _saved(save, form_name: str, message: str):
+    try:
+        save()
+    except DomainError as error:
+        return reference(error=error, failed=form_name, status=error.status)
+    flash(message, "success")
+    return redirect(url_for("admin.reference"))
+
+
+@blueprint.post("/pillars")
+def create_pillar():
+    """Add a pillar."""
+    return _saved(
+        lambda: reference_service.save_pillar(request.form), "new-pillar", "The pillar was added."
+    )
+
+
+@blueprint.post("/pillars/<pillar_id>")
+def update_pillar(pillar_id):
+    """Change a pillar's code, name or description."""
+    pillar = reference_service.get_pillar(pillar_id)
+    return _saved(
+        lambda: reference_service.save_pillar(request.form, pillar),
+        f"pillar-{pillar.id}",
+        "The pillar was changed.",
+    )
+
+
+@blueprint.post("/acquis-chapters")
+def create_acquis_chapter():
+    """Add an acquis chapter."""
+    return _saved(
+        lambda: reference_service.save_acquis_chapter(request.form),
+        "new-chapter",
+        "The chapter was added.",
+    )
+
+
+@blueprint.post("/acquis-chapters/<chapter_id>")
+def update_acquis_chapter(chapter_id):
+    """Change an acquis chapter's number or title."""
+    chapter = reference_service.get_acquis_chapter(chapter_id)
+    return _saved(
+        lambda: reference_service.save_acquis_chapter(request.form, chapter),
+        f"chapter-{chapter.id}",
+        "The chapter was changed.",
+    )

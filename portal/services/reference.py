@@ -1,0 +1,90 @@
+"""Reference lists: pillars and acquis chapters, maintained by Secretariat administrators."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal.authz import can_manage_reference_data, can_view_overview, require
+from portal.errors import NotFound, ValidationFailed
+from portal.extensions import db
+from portal.models import AcquisChapter, Pillar
+from portal.schemas import parse
+from portal.schemas.reference import AcquisChapterSchema, PillarSchema
+from portal.tenancy import current_principal
+
+
+def pillars() -> list[Pillar]:
+    """Return the pillars in their order."""
+    require(can_view_overview, current_principal())
+    return list(db.session.scalars(select(Pillar).order_by(Pillar.position, Pillar.code)))
+
+
+def acquis_chapters() -> list[AcquisChapter]:
+    """Return the acquis chapters by number."""
+    require(can_view_overview, current_principal())
+    return list(db.session.scalars(select(AcquisChapter).order_by(AcquisChapter.number)))
+
+
+def _get(model, object_id):
+    try:
+        found = db.session.get(model, int(object_id))
+    except (TypeError, ValueError):
+        found = None
+    if found is None:
+        raise NotFound("There is no such record.")
+    return found
+
+
+def get_pillar(pillar_id) -> Pillar:
+    """Return the pillar with ``pillar_id`` or raise NotFound."""
+    require(can_manage_reference_data, current_principal())
+    return _get(Pillar, pillar_id)
+
+
+def get_acquis_chapter(chapter_id) -> AcquisChapter:
+    """Return the acquis chapter with ``chapter_id`` or raise NotFound."""
+    require(can_manage_reference_data, current_principal())
+    return _get(AcquisChapter, chapter_id)
+
+
+def _refuse_duplicate(model, column, value, own_id, field, label) -> None:
+    clash = db.session.scalar(select(model.id).where(column == value, model.id != (own_id or 0)))
+    if clash is not None:
+        raise ValidationFailed("Nothing was saved.", {field: f"{label} {value} already exists."})
+
+
+def save_pillar(values: dict, pillar: Pillar | None = None) -> Pillar:
+    """Add a pillar, or change one."""
+    require(can_manage_reference_data, current_principal())
+    data = parse(PillarSchema(), values)
+    _refuse_duplicate(Pillar, Pillar.code, data["code"], pillar and pillar.id, "code", "Pillar")
+    if pillar is None:
+        last = db.session.scalar(select(func.max(Pillar.position))) or 0
+        pillar = Pillar(position=last + 1)
+        db.session.add(pillar)
+    pillar.code = data["code"]
+    pillar.name = data["name"].strip()
+    pillar.description = (data["description"] or "").strip()
+    db.session.commit()
+    return pillar
+
+
+def save_acquis_chapter(values: dict, chapter: AcquisChapter | None = None) -> AcquisChapter:
+    """Add an acquis chapter, or change one."""
+    require(can_manage_reference_data, current_principal())
+    data = parse(AcquisChapterSchema(), values)
+    _refuse_duplicate(
+        AcquisChapter,
+        AcquisChapter.number,
+        data["number"],
+        chapter and chapter.id,
+        "number",
+        "Chapter",
+    )
+    if chapter is None:
+        chapter = AcquisChapter()
+        db.session.add(chapter)
+    chapter.number = data["number"]
+    chapter.title = data["title"].strip()
+    db.session.commit()
+    return chapter
