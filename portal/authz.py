@@ -40,6 +40,11 @@ def can_manage_reference_data(principal: Principal | None) -> bool:
     return _system(principal) or _is_admin(principal)
 
 
+def can_manage_cycles(principal: Principal | None) -> bool:
+    """Return whether the principal may open cycles and move them through their statuses."""
+    return _system(principal) or _is_admin(principal)
+
+
 def can_list_users(principal: Principal | None, tenant: Tenant | None) -> bool:
     """Return whether the principal may list users (of ``tenant``, or of every tenant)."""
     if _system(principal) or _is_admin(principal):

@@ -263,7 +263,8 @@ def fresh_code(user_id: int, email: str) -> str:
     while True:
         last = database.session.scalar(select(User.totp_last_step).where(User.id == user_id))
         current = int(time.time() // totp.STEP_SECONDS)
-        for step in range(current - totp.VALID_WINDOW, current + totp.VALID_WINDOW + 1):
+        # Never the previous step: it may fall out of the window before the code is sent.
+        for step in range(current, current + totp.VALID_WINDOW + 1):
             if last is None or step > last:
                 return pyotp.TOTP(secret).at(step * totp.STEP_SECONDS)
         time.sleep(1)

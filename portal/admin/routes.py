@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from portal.authz import (
+    can_manage_cycles,
     can_manage_reference_data,
     can_manage_tenants,
     can_open_administration,
@@ -15,6 +16,7 @@ from portal.models import Tenant, User
 from portal.models.user import ROLES
 from portal.schemas import parse
 from portal.schemas.tenants import ListQuerySchema
+from portal.services import cycles as cycle_service
 from portal.services import reference as reference_service
 from portal.services import tenants as tenant_service
 from portal.services import users as user_service
@@ -246,3 +248,22 @@ def update_acquis_chapter(chapter_id):
         f"chapter-{chapter.id}",
         "The chapter was changed.",
     )
+
+
+@blueprint.get("/cycles")
+def cycles(error: DomainError | None = None, status: int = 200):
+    """List the needs mapping cycles, with the form to open a new one."""
+    require(can_manage_cycles, current_principal())
+    page = render_template("admin/cycles.html", cycles=cycle_service.list_cycles(), error=error)
+    return page, status
+
+
+@blueprint.post("/cycles")
+def open_cycle():
+    """Open a new needs mapping cycle."""
+    try:
+        cycle = cycle_service.open_cycle(request.form)
+    except DomainError as error:
+        return cycles(error=error, status=error.status)
+    flash(f"Cycle {cycle.name} is open.", "success")
+    return redirect(url_for("admin.cycles"))
