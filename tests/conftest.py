@@ -169,6 +169,19 @@ class PostgresTemplate:
         self.admin.dispose()
 
 
+# Tenancy tests run with both walls, and on PostgreSQL once more with the application
+# layer off (the test's ``application_layer`` argument), where RLS alone must hold.
+IN_BOTH_LAYERS = pytest.mark.parametrize(
+    ("database_template", "application_layer"),
+    [
+        pytest.param("sqlite", True, id="sqlite"),
+        pytest.param("postgresql", True, id="postgresql"),
+        pytest.param("postgresql", False, id="postgresql-rls-only"),
+    ],
+    indirect=["database_template"],
+)
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_template(request, tmp_path_factory):
     """Build the migrated template for one backend; every database test runs on both."""

@@ -30,7 +30,7 @@ from portal.models import (
 from portal.services import sessions
 from portal.tenancy import Principal
 from tests import factories
-from tests.conftest import LEAK_CASES, csrf_token
+from tests.conftest import IN_BOTH_LAYERS, LEAK_CASES, csrf_token
 
 # Which kind of object each URL argument names, and how to pick the other tenant's one.
 OBJECTS_BY_ARGUMENT = {
@@ -48,16 +48,6 @@ OUTSIDE = {
     "bootstrap.static": "files, no data",
 }
 STATUSES = ("draft", "submitted", "returned", "withdrawn", "validated", "adopted")
-
-variants = pytest.mark.parametrize(
-    ("database_template", "application_layer"),
-    [
-        pytest.param("sqlite", True, id="sqlite"),
-        pytest.param("postgresql", True, id="postgresql"),
-        pytest.param("postgresql", False, id="postgresql-rls-only"),
-    ],
-    indirect=["database_template"],
-)
 
 
 def routes(app):
@@ -171,7 +161,7 @@ def test_every_url_argument_names_a_registered_kind_of_object(app):
     assert arguments <= set(OBJECTS_BY_ARGUMENT), "register the new kind of object"
 
 
-@variants
+@IN_BOTH_LAYERS
 def test_no_route_leaks_another_tenants_data(
     request, make_app, db, login, world, application_layer
 ):

@@ -13,18 +13,11 @@ from portal.models import Need, Response, SupportLink, User, UserSession
 from portal.services import sessions
 from portal.tenancy import get_visible, set_application_scoping
 from tests import factories
+from tests.conftest import IN_BOTH_LAYERS
 
 STATUSES = ("draft", "submitted", "returned", "withdrawn", "validated", "adopted")
 
-pytestmark = pytest.mark.parametrize(
-    ("database_template", "application_layer"),
-    [
-        pytest.param("sqlite", True, id="sqlite"),
-        pytest.param("postgresql", True, id="postgresql"),
-        pytest.param("postgresql", False, id="postgresql-rls-only"),
-    ],
-    indirect=["database_template"],
-)
+pytestmark = IN_BOTH_LAYERS
 
 
 @pytest.fixture(autouse=True)

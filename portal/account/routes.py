@@ -7,10 +7,10 @@ from functools import wraps
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from portal.auth import safe_next
+from portal.auth.routes import enrolment_page
 from portal.errors import DomainError
 from portal.schemas import parse
 from portal.schemas.auth import CodeSchema, PasswordChangeSchema, ReauthenticationSchema
-from portal.security import totp
 from portal.services import accounts, api_tokens, authentication, sessions
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
@@ -75,22 +75,11 @@ def authenticator():
                 row, parse(CodeSchema(), request.form)["code"]
             )
         except DomainError as error:
-            return _authenticator_page(secret, error), error.status
+            return enrolment_page(secret, row.user.email, error, re_enrolment=True), error.status
         flash("Your new authenticator app is set up. The old one no longer works.", "success")
         next_url = url_for("account.overview")
         return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
-    return _authenticator_page(secret)
-
-
-def _authenticator_page(secret: str, error: DomainError | None = None):
-    uri = totp.provisioning_uri(secret, g.user_session.user.email)
-    return render_template(
-        "auth/setup.html",
-        secret=secret,
-        qr_code=totp.qr_code_svg(uri),
-        error=error,
-        re_enrolment=True,
-    )
+    return enrolment_page(secret, row.user.email, re_enrolment=True)
 
 
 @blueprint.post("/recovery-codes")

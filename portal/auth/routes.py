@@ -136,17 +136,18 @@ def setup():
                 row, parse(CodeSchema(), request.form)["code"]
             )
         except DomainError as error:
-            return _enrolment_page(row, secret, error), error.status
+            return enrolment_page(secret, row.user.email, error), error.status
         next_url = safe_next(session.get("next")) or url_for("main.dashboard")
         _begin(token)
         return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
-    return _enrolment_page(row, secret)
+    return enrolment_page(secret, row.user.email)
 
 
-def _enrolment_page(row, secret: str, error: DomainError | None = None):
-    uri = totp.provisioning_uri(secret, row.user.email)
+def enrolment_page(secret: str, email: str, error: DomainError | None = None, **extra):
+    """Render the QR code and typed key of ``secret`` for the authenticator app."""
+    uri = totp.provisioning_uri(secret, email)
     return render_template(
-        "auth/setup.html", secret=secret, qr_code=totp.qr_code_svg(uri), error=error
+        "auth/setup.html", secret=secret, qr_code=totp.qr_code_svg(uri), error=error, **extra
     )
 
 

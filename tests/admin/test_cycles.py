@@ -15,17 +15,6 @@ GOOD = {
 }
 
 
-@pytest.fixture
-def admin(db):
-    person = factories.user(
-        factories.member_tenant(code="IISG-SEC", kind="secretariat"),
-        email="admin@sec.example",
-        roles=("admin",),
-    )
-    db.session.commit()
-    return person
-
-
 def open_cycle(client, **form):
     return client.post(
         "/admin/cycles", data={**form, "csrf_token": csrf_token(client, "/admin/cycles")}

@@ -8,17 +8,6 @@ from tests import factories
 from tests.conftest import csrf_token
 
 
-@pytest.fixture
-def admin(db):
-    person = factories.user(
-        factories.member_tenant(code="IISG-SEC", kind="secretariat"),
-        email="admin@sec.example",
-        roles=("admin",),
-    )
-    db.session.commit()
-    return person
-
-
 def post(client, path, **data):
     return client.post(path, data={**data, "csrf_token": csrf_token(client, "/admin/reference")})
 
