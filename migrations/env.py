@@ -8,6 +8,8 @@ from flask import current_app
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
+from audit import tables as audit_tables
+
 config = context.config
 if config.config_file_name is not None:
     # Keep the app's loggers alive: alembic's defaults would silence them.
@@ -15,7 +17,8 @@ if config.config_file_name is not None:
 logger = logging.getLogger("alembic.env")
 
 migrate_extension = current_app.extensions["migrate"]
-target_metadata = migrate_extension.db.metadata
+# The portal's tables and the audit trail's, which live in their own metadata.
+target_metadata = [migrate_extension.db.metadata, audit_tables.metadata]
 
 
 def run_migrations_offline() -> None:

@@ -57,7 +57,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from portal import cli, rls  # noqa: F401 - rls sets each transaction's identity
+    # rls sets each transaction's identity; auditing registers SQLite's audit functions.
+    from portal import auditing, cli, rls  # noqa: F401
     from portal.account.routes import blueprint as account_blueprint
     from portal.admin.routes import blueprint as admin_blueprint
     from portal.api.routes import blueprint as api_blueprint
@@ -68,6 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     # Request ids first, so every later hook and log line carries one.
     instrument(app)
+    auditing.register_auditing(app)
     register_sign_in(app)
     register_security_headers(app)
     csrf.exempt(api_blueprint)

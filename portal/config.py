@@ -38,6 +38,7 @@ KNOWN_SETTINGS = {
     "IISG_SMTP_URL": "optional smtp:// or smtps://user:password@host:port to mail invitations",
     "IISG_MAIL_FROM": "sender address of the portal's mail",
     "IISG_TRUSTED_PROXIES": "how many reverse proxies in front set X-Forwarded-* (default 0)",
+    "IISG_AUDIT_STRICT": "1 refuses database writes that name no actor (default 0)",
     "IISG_TEST_POSTGRES_URL": "administrative PostgreSQL connection used by the test suite",
     "IISG_TEST_REDIS_URL": "Redis database the test suite may empty (default db 15)",
 }
@@ -182,6 +183,7 @@ class Config:
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_HEADERS_ENABLED": True,
         "HSTS": False,
+        "AUDIT_STRICT": False,
     }
 
     @classmethod
@@ -238,6 +240,9 @@ class Config:
         proxies = environ.get("IISG_TRUSTED_PROXIES", "0").strip() or "0"
         if not proxies.isdigit() or int(proxies) > 5:
             raise _fail("IISG_TRUSTED_PROXIES", f"{proxies!r} is not a whole number from 0 to 5")
+        strict = environ.get("IISG_AUDIT_STRICT", "0").strip() or "0"
+        if strict not in ("0", "1"):
+            raise _fail("IISG_AUDIT_STRICT", f"{strict!r} is not 0 or 1")
         production = env == "production"
         if production and not base_url.startswith("https://"):
             raise _fail("IISG_BASE_URL", "must be an https:// address when IISG_ENV=production")
@@ -265,6 +270,7 @@ class Config:
             ),
             "REDIS_URL": redis_url,
             "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+            "AUDIT_STRICT": strict == "1",
         }
 
 

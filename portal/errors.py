@@ -6,6 +6,7 @@ from typing import Any
 
 import structlog
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import ObjectDeletedError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -75,7 +76,30 @@ def _http_code(error: HTTPException) -> str:
     return (error.name or "error").lower().replace(" ", "_")
 
 
+def _record_denial(error: Forbidden) -> None:
+    from portal.services import security_events
+    from portal.tenancy import current_principal
+
+    # The refused request changed nothing; its denial is what goes into the trail.
+    db.session.rollback()
+    principal = current_principal()
+    try:
+        security_events.record(
+            "access_denied",
+            user_id=principal.user_id if principal else None,
+            method=request.method,
+            path=request.path[:300],
+            reason=error.message,
+        )
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.error("access_denial_not_recorded", exc_info=True)
+
+
 def _handle_domain_error(error: DomainError):
+    if isinstance(error, Forbidden):
+        _record_denial(error)
     return error_response(error.status, error.code, error.message, error.fields)
 
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from audit import context as audit_context
+from audit import triggers as audit_triggers
 from portal.tenancy import Principal, current_principal
 
 
@@ -100,6 +102,17 @@ UNSCOPED_TABLES = frozenset(
     }
 )
 
+# The audit trail: auditors read their tenant's entries and chain (the Secretariat's read
+# all); only the capture triggers and the sealer, acting as the system, write. Not
+# FORCEd: the triggers write as the schema owner, whom these policies do not bind.
+_AUDITED_TENANT = "iisg_has_role('auditor') AND (iisg_in_secretariat() OR {column} = iisg_tenant())"
+AUDIT_POLICIES = (
+    TablePolicy("audit_entries", read=_AUDITED_TENANT.format(column="tenant_id"), write="false"),
+    TablePolicy("audit_chain_links", read=_AUDITED_TENANT.format(column="chain_id"), write="false"),
+    TablePolicy("audit_checkpoints", read=_AUDITED_TENANT.format(column="chain_id"), write="false"),
+    TablePolicy("audit_signing_keys", read="iisg_has_role('auditor')", write="false"),
+)
+
 _FUNCTIONS = """
 CREATE OR REPLACE FUNCTION iisg_setting(name text) RETURNS text
     LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting(name, true), '') $$;
@@ -120,29 +133,33 @@ CREATE OR REPLACE FUNCTION iisg_has_role(role text) RETURNS boolean
 """
 
 
+def _policy_statements(policy: TablePolicy, *, force: bool) -> list[str]:
+    table = policy.table
+    # Fail closed: a connection that has not said who is acting gets nothing, not
+    # even what every tenant may read.
+    read = f"iisg_is_system() OR (iisg_tenant() IS NOT NULL AND ({policy.read}))"
+    write = f"iisg_is_system() OR (iisg_tenant() IS NOT NULL AND ({policy.write}))"
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        # FORCE: the policies bind the table's owner too, so an installation that
+        # runs everything as one role is still walled.
+        f"ALTER TABLE {table} {'FORCE' if force else 'NO FORCE'} ROW LEVEL SECURITY",
+        f"DROP POLICY IF EXISTS iisg_read ON {table}",
+        f"DROP POLICY IF EXISTS iisg_insert ON {table}",
+        f"DROP POLICY IF EXISTS iisg_update ON {table}",
+        f"DROP POLICY IF EXISTS iisg_delete ON {table}",
+        f"CREATE POLICY iisg_read ON {table} FOR SELECT USING ({read})",
+        f"CREATE POLICY iisg_insert ON {table} FOR INSERT WITH CHECK ({write})",
+        f"CREATE POLICY iisg_update ON {table} FOR UPDATE USING ({read}) WITH CHECK ({write})",
+        f"CREATE POLICY iisg_delete ON {table} FOR DELETE USING ({write})",
+    ]
+
+
 def install_statements(app_role: str | None) -> list[str]:
     """Return the SQL that installs the functions, policies and the app role's grants."""
     statements = [_FUNCTIONS]
     for policy in POLICIES:
-        table = policy.table
-        # Fail closed: a connection that has not said who is acting gets nothing, not
-        # even what every tenant may read.
-        read = f"iisg_is_system() OR (iisg_tenant() IS NOT NULL AND ({policy.read}))"
-        write = f"iisg_is_system() OR (iisg_tenant() IS NOT NULL AND ({policy.write}))"
-        statements += [
-            f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
-            # FORCE: the policies bind the table's owner too, so an installation that
-            # runs everything as one role is still walled.
-            f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
-            f"DROP POLICY IF EXISTS iisg_read ON {table}",
-            f"DROP POLICY IF EXISTS iisg_insert ON {table}",
-            f"DROP POLICY IF EXISTS iisg_update ON {table}",
-            f"DROP POLICY IF EXISTS iisg_delete ON {table}",
-            f"CREATE POLICY iisg_read ON {table} FOR SELECT USING ({read})",
-            f"CREATE POLICY iisg_insert ON {table} FOR INSERT WITH CHECK ({write})",
-            f"CREATE POLICY iisg_update ON {table} FOR UPDATE USING ({read}) WITH CHECK ({write})",
-            f"CREATE POLICY iisg_delete ON {table} FOR DELETE USING ({write})",
-        ]
+        statements += _policy_statements(policy, force=True)
     if app_role:
         role = f'"{app_role}"'
         statements += [
@@ -151,7 +168,33 @@ def install_statements(app_role: str | None) -> list[str]:
             f"REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {role}",
             f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
             f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {role}",
+            # Granting on all tables must not hand the audit trail's tables back.
+            *(
+                f"DO $$ BEGIN IF to_regclass('audit_entries') IS NOT NULL THEN {grant}; END IF;"
+                " END $$"
+                for grant in audit_triggers.postgres_grants(app_role)
+            ),
         ]
+    return statements
+
+
+def audit_install_statements(app_role: str | None) -> list[str]:
+    """Return the SQL walling the audit trail's tables, and the app role's grants on them."""
+    statements = []
+    for policy in AUDIT_POLICIES:
+        statements += _policy_statements(policy, force=False)
+    if app_role:
+        statements += audit_triggers.postgres_grants(app_role)
+    return statements
+
+
+def audit_uninstall_statements() -> list[str]:
+    """Return the SQL removing the audit trail's policies."""
+    statements = []
+    for policy in AUDIT_POLICIES:
+        for name in ("read", "insert", "update", "delete"):
+            statements.append(f"DROP POLICY IF EXISTS iisg_{name} ON {policy.table}")
+        statements.append(f"ALTER TABLE {policy.table} DISABLE ROW LEVEL SECURITY")
     return statements
 
 
@@ -176,11 +219,14 @@ def uninstall_statements() -> list[str]:
     return statements
 
 
-_SET_IDENTITY = text(
-    "SELECT set_config('iisg.mode', :mode, true), set_config('iisg.tenant_id', :tenant, true),"
-    " set_config('iisg.user_id', :user, true), set_config('iisg.economy_id', :economy, true),"
-    " set_config('iisg.tenant_kind', :kind, true), set_config('iisg.roles', :roles, true)"
-)
+_SETTING_NAMES = {
+    "mode": "mode",
+    "tenant": "tenant_id",
+    "user": "user_id",
+    "economy": "economy_id",
+    "kind": "tenant_kind",
+    "roles": "roles",
+}
 
 
 def identity_parameters(principal: Principal | None) -> dict[str, str]:
@@ -198,9 +244,16 @@ def identity_parameters(principal: Principal | None) -> dict[str, str]:
 
 
 def apply_identity(connection, principal: Principal | None) -> None:
-    """Set the acting identity on a PostgreSQL connection, for its current transaction."""
+    """Set the acting identity on a PostgreSQL connection, for its current transaction.
+
+    The audit trail's context (who acts, from where, in which request) goes in the same
+    statement: one round trip per transaction for both.
+    """
     if connection.dialect.name == "postgresql":
-        connection.execute(_SET_IDENTITY, identity_parameters(principal))
+        identity = identity_parameters(principal)
+        settings = {f"iisg.{_SETTING_NAMES[name]}": value for name, value in identity.items()}
+        settings.update(audit_context.postgres_settings())
+        connection.execute(*audit_context.set_config_statement(settings))
 
 
 @event.listens_for(Session, "after_begin")

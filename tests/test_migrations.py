@@ -5,13 +5,14 @@ from alembic.runtime.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, inspect, select
 
+from audit import tables as audit_tables
 from portal.models import Base, Pillar
 
 
 def test_models_and_migrations_agree(db):
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        differences = compare_metadata(context, Base.metadata)
+        differences = compare_metadata(context, [Base.metadata, audit_tables.metadata])
 
     assert differences == []
 
@@ -22,5 +23,7 @@ def test_migrations_go_down_to_nothing_and_up_again(db):
 
     upgrade()
 
-    assert set(Base.metadata.tables) <= set(inspect(db.engine).get_table_names())
+    assert set(Base.metadata.tables) | audit_tables.TABLE_NAMES <= set(
+        inspect(db.engine).get_table_names()
+    )
     assert db.session.scalar(select(func.count()).select_from(Pillar)) == 3

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Flask, flash, g, redirect, request, session, url_for
 from flask_login import current_user
 
+from portal import auditing
 from portal.errors import error_response, wants_json
 from portal.extensions import login_manager
 from portal.services import api_tokens, authentication, sessions
@@ -27,12 +28,14 @@ def _load_signed_in_user(request):
         if token is None:
             return None
         g.api_token = token
+        auditing.identify(token.user, kind="api_token", label=f"{token.user.email} ({token.name})")
         act_as(Principal.of(token.user))
         return token.user
     row = sessions.authenticated(session.get(SESSION_KEY))
     if row is None:
         return None
     g.user_session = row
+    auditing.identify(row.user)
     act_as(Principal.of(row.user))
     return row.user
 

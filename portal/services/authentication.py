@@ -108,10 +108,12 @@ def password_step(
         # Spend the time a real check takes, so timing does not reveal unknown addresses.
         spend_verification_time(password)
         security_events.record("login_failed", reason="unknown_user", ip_address=ip_address)
+        db.session.commit()
         raise SignInRefused()
     password_right = verify_password(user.password_hash, password)
     if _locked(user):
         security_events.record("login_failed", user_id=user.id, reason="locked")
+        db.session.commit()
         raise SignInRefused()
     if not password_right:
         _register_failure(user.id)
@@ -120,6 +122,7 @@ def password_step(
         raise SignInRefused()
     if not user.active or not user.tenant.active:
         security_events.record("login_failed", user_id=user.id, reason="disabled")
+        db.session.commit()
         raise SignInRefused()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)

@@ -1,12 +1,15 @@
 """Security events: sign-ins, failures, replays, lockouts and the like.
 
-They are written to the structured log now; the audit trail records them too once it
-exists, through this one function.
+Each goes into the audit trail, in the transaction of the change it accompanies (the
+caller commits), and into the structured log.
 """
 
 from __future__ import annotations
 
 import structlog
+
+from portal import auditing
+from portal.extensions import db
 
 log = structlog.get_logger("portal.security")
 
@@ -36,6 +39,8 @@ EVENTS = frozenset(
         "tenant_disabled",
         "roles_changed",
         "api_token_revoked",
+        "access_denied",
+        "audit_exported",
     }
 )
 
@@ -44,4 +49,6 @@ def record(event: str, *, user_id: int | None = None, **details) -> None:
     """Record one security event with who it concerns and its circumstances."""
     if event not in EVENTS:
         raise ValueError(f"unknown security event {event!r}")
+    recorded = {"user_id": user_id, **details} if user_id is not None else details
+    auditing.record_event(db.session, event, auditing.tenant_of_user(db.session, user_id), recorded)
     log.info("security_event", security_event=event, subject_user_id=user_id, **details)

@@ -1,0 +1,473 @@
+"""Capture triggers, generated for PostgreSQL and SQLite from one declaration.
+
+Every audited table gets AFTER triggers that write one ``audit_entries`` row per
+inserted, updated or deleted row (and, on PostgreSQL, one per TRUNCATE), whatever
+issued the change: the ORM, Core, bulk statements, raw SQL, a psql session, a foreign
+key cascade. An UPDATE that changes nothing but bookkeeping columns writes nothing.
+
+PostgreSQL: one generated PL/pgSQL function per table, ``SECURITY DEFINER`` (the
+application's role cannot write the trail itself) with a fixed ``search_path``, and the
+triggers ``ENABLE ALWAYS`` so ``session_replication_role`` cannot mute them. Who acts
+comes from transaction-local settings (``audit.*``, see ``audit.context``); without
+them the entry names the database user and client address.
+
+SQLite: AFTER INSERT/UPDATE/DELETE triggers writing ``json_object(...)`` images. They
+call functions that only the application registers on its connections
+(``audit.context.register_sqlite_functions``), so a connection without them cannot
+write an audited table at all.
+
+The audit tables themselves refuse UPDATE, DELETE and TRUNCATE on both databases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import inspect
+
+from audit import tables
+from audit.declaration import Audited, Declaration, OwnColumn, ParentRow, Platform
+
+REDACTED = "[redacted]"
+CAPTURE_TRIGGER = "audit_capture"
+_ENTRY_COLUMNS = (
+    "tenant_id, transaction_id, recorded_at, table_name, row_key, operation,"
+    " old_row, new_row, changed_columns, actor_id, actor_kind, actor_label,"
+    " actor_tenant_id, request_id, client_address, reason"
+)
+
+
+@dataclass(frozen=True)
+class TableShape:
+    """What the generators need to know of a table as it stands in the database."""
+
+    name: str
+    key: tuple[str, ...]
+    columns: tuple[str, ...]
+    binary: frozenset[str] = frozenset()
+
+
+def shapes_from_database(bind, declaration: Declaration) -> dict[str, TableShape]:
+    """Read the shape of every audited table from the live database."""
+    inspector = inspect(bind)
+    shapes = {}
+    for item in declaration.audited:
+        columns = inspector.get_columns(item.table)
+        key = tuple(inspector.get_pk_constraint(item.table)["constrained_columns"])
+        binary = frozenset(
+            column["name"]
+            for column in columns
+            if getattr(column["type"], "python_type", None) is bytes
+            or type(column["type"]).__name__ in {"BLOB", "BYTEA", "LargeBinary", "_Binary"}
+        )
+        shapes[item.table] = TableShape(
+            item.table, key, tuple(column["name"] for column in columns), binary
+        )
+    return shapes
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _check_names(declaration: Declaration, shapes: dict[str, TableShape]) -> None:
+    for item in declaration.audited:
+        shape = shapes[item.table]
+        unknown = set(item.redacted + item.bookkeeping) - set(shape.columns)
+        if unknown:
+            raise ValueError(f"{item.table}: no such columns {sorted(unknown)}")
+
+
+# --- PostgreSQL ---------------------------------------------------------------------
+
+_POSTGRES_COMMON = f"""
+CREATE OR REPLACE FUNCTION audit_setting(name text) RETURNS text
+    LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting(name, true), '') $$;
+
+CREATE OR REPLACE FUNCTION audit_actor(
+    OUT actor_id integer, OUT actor_kind text, OUT actor_label text,
+    OUT actor_tenant_id integer, OUT request_id text, OUT client_address text,
+    OUT reason text)
+    LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    actor_kind := audit_setting('audit.actor_kind');
+    IF actor_kind IS NULL THEN
+        IF audit_setting('audit.strict') = 'on' THEN
+            RAISE EXCEPTION 'audit strict mode: a change with no actor is refused'
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'Set audit.actor_kind (the application does) for the transaction.';
+        END IF;
+        -- A change from outside the application: name the database user and client.
+        actor_kind := 'db';
+        actor_label := session_user;
+        client_address := coalesce(host(inet_client_addr()), 'local');
+        reason := audit_setting('audit.reason');
+        RETURN;
+    END IF;
+    actor_id := audit_setting('audit.actor_id')::integer;
+    actor_label := audit_setting('audit.actor_label');
+    actor_tenant_id := audit_setting('audit.actor_tenant_id')::integer;
+    request_id := audit_setting('audit.request_id');
+    client_address := audit_setting('audit.client_address');
+    reason := audit_setting('audit.reason');
+END $$;
+
+CREATE OR REPLACE FUNCTION audit_capture_truncate() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    INSERT INTO audit_entries ({_ENTRY_COLUMNS})
+    SELECT NULL, pg_current_xact_id()::text::bigint, clock_timestamp(), TG_TABLE_NAME,
+           NULL, 'T', NULL, NULL, NULL, actor.*
+      FROM audit_actor() AS actor;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION audit_record_event(
+    event_name text, subject_tenant integer, details jsonb) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    INSERT INTO audit_entries ({_ENTRY_COLUMNS}, event)
+    SELECT subject_tenant, pg_current_xact_id()::text::bigint, clock_timestamp(), NULL,
+           NULL, 'E', NULL, details, NULL, actor.*, event_name
+      FROM audit_actor() AS actor;
+END $$;
+
+CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit trail is append-only: % on % refused', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege';
+END $$;
+"""
+
+
+def _postgres_tenant(rule, record: str) -> str:
+    if isinstance(rule, Platform):
+        return "NULL"
+    if isinstance(rule, OwnColumn):
+        return f"{record}.{_quote(rule.column)}"
+    if isinstance(rule, ParentRow):
+        parent_key = f"{record}.{_quote(rule.foreign_key)}"
+        # The parent may already be gone (a cascade deletes children after it): then
+        # the tenant its own last entry named.
+        return (
+            f"coalesce((SELECT {_quote(rule.tenant_column)} FROM {_quote(rule.table)}"
+            f" WHERE {_quote(rule.key)} = {parent_key}),"
+            f" (SELECT previous.tenant_id FROM audit_entries AS previous"
+            f" WHERE previous.table_name = {_literal(rule.table)}"
+            f" AND previous.row_key = {parent_key}::text"
+            f" ORDER BY previous.id DESC LIMIT 1))"
+        )
+    raise TypeError(rule)
+
+
+def _postgres_row_key(shape: TableShape, record: str) -> str:
+    return " || '/' || ".join(f"{record}.{_quote(column)}::text" for column in shape.key)
+
+
+def _postgres_redaction(item: Audited, record: str) -> str:
+    if not item.redacted:
+        return ""
+    pairs = ", ".join(
+        f"{_literal(column)}, CASE WHEN {record}.{_quote(column)} IS NULL THEN NULL"
+        f" ELSE {_literal(REDACTED)} END"
+        for column in item.redacted
+    )
+    return f" || jsonb_build_object({pairs})"
+
+
+def _postgres_function(item: Audited, shape: TableShape) -> str:
+    name = _quote(f"audit_capture_{item.table}")
+    skipped = ""
+    if item.bookkeeping:
+        listed = ", ".join(_literal(column) for column in item.bookkeeping)
+        skipped = f" AND changed.key NOT IN ({listed})"
+    return f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    subject record;
+    old_image jsonb;
+    new_image jsonb;
+    changed_columns jsonb;
+BEGIN
+    IF TG_OP = 'DELETE' THEN subject := OLD; ELSE subject := NEW; END IF;
+    IF TG_OP <> 'INSERT' THEN old_image := to_jsonb(OLD); END IF;
+    IF TG_OP <> 'DELETE' THEN new_image := to_jsonb(NEW); END IF;
+    IF TG_OP = 'UPDATE' THEN
+        SELECT jsonb_agg(changed.key ORDER BY changed.key) INTO changed_columns
+          FROM jsonb_each(new_image) AS changed
+         WHERE changed.value IS DISTINCT FROM old_image -> changed.key{skipped};
+        IF changed_columns IS NULL THEN
+            RETURN NULL;
+        END IF;
+        new_image := new_image{_postgres_redaction(item, "NEW")};
+    ELSIF TG_OP = 'INSERT' THEN
+        new_image := new_image{_postgres_redaction(item, "NEW")};
+    END IF;
+    IF old_image IS NOT NULL THEN
+        old_image := old_image{_postgres_redaction(item, "OLD")};
+    END IF;
+    INSERT INTO audit_entries ({_ENTRY_COLUMNS})
+    SELECT {_postgres_tenant(item.tenant, "subject")}, pg_current_xact_id()::text::bigint,
+           clock_timestamp(), TG_TABLE_NAME, {_postgres_row_key(shape, "subject")},
+           left(TG_OP, 1), old_image, new_image, changed_columns, actor.*
+      FROM audit_actor() AS actor;
+    RETURN NULL;
+END $$;
+"""
+
+
+def _postgres_guards() -> list[str]:
+    statements = []
+    for table in sorted(tables.TABLE_NAMES):
+        quoted = _quote(table)
+        statements += [
+            f"DROP TRIGGER IF EXISTS audit_append_only ON {quoted}",
+            f"DROP TRIGGER IF EXISTS audit_append_only_truncate ON {quoted}",
+            f"CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON {quoted}"
+            " FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()",
+            f"CREATE TRIGGER audit_append_only_truncate BEFORE TRUNCATE ON {quoted}"
+            " FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()",
+            f"ALTER TABLE {quoted} ENABLE ALWAYS TRIGGER audit_append_only",
+            f"ALTER TABLE {quoted} ENABLE ALWAYS TRIGGER audit_append_only_truncate",
+        ]
+    return statements
+
+
+def postgres_capture_statements(item: Audited, shape: TableShape) -> list[str]:
+    """Return the SQL that (re)installs the capture of one table on PostgreSQL."""
+    table = _quote(item.table)
+    function = _quote(f"audit_capture_{item.table}")
+    return [
+        _postgres_function(item, shape),
+        f"DROP TRIGGER IF EXISTS {CAPTURE_TRIGGER} ON {table}",
+        f"DROP TRIGGER IF EXISTS {CAPTURE_TRIGGER}_truncate ON {table}",
+        f"CREATE TRIGGER {CAPTURE_TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON {table}"
+        f" FOR EACH ROW EXECUTE FUNCTION {function}()",
+        f"CREATE TRIGGER {CAPTURE_TRIGGER}_truncate AFTER TRUNCATE ON {table}"
+        " FOR EACH STATEMENT EXECUTE FUNCTION audit_capture_truncate()",
+        # ALWAYS: fires even under session_replication_role = replica.
+        f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {CAPTURE_TRIGGER}",
+        f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {CAPTURE_TRIGGER}_truncate",
+    ]
+
+
+def postgres_grants(app_role: str) -> list[str]:
+    """Return the privileges of the application's role on the audit tables.
+
+    It reads them (row-level security narrows what it sees), adds chain links,
+    checkpoints and keys when sealing, and records events only through
+    ``audit_record_event``; it can change or remove nothing.
+    """
+    role = _quote(app_role)
+    statements = []
+    for table in sorted(tables.TABLE_NAMES):
+        statements += [
+            f"REVOKE ALL ON {_quote(table)} FROM {role}",
+            f"GRANT SELECT ON {_quote(table)} TO {role}",
+        ]
+    for table in ("audit_chain_links", "audit_checkpoints", "audit_signing_keys"):
+        statements.append(f"GRANT INSERT ON {_quote(table)} TO {role}")
+    statements += [
+        f"GRANT USAGE ON SEQUENCE audit_checkpoints_id_seq TO {role}",
+        f"REVOKE ALL ON SEQUENCE audit_entries_id_seq FROM {role}",
+        "REVOKE ALL ON FUNCTION audit_record_event(text, integer, jsonb) FROM PUBLIC",
+        f"GRANT EXECUTE ON FUNCTION audit_record_event(text, integer, jsonb) TO {role}",
+    ]
+    return statements
+
+
+# --- SQLite -------------------------------------------------------------------------
+
+
+def _sqlite_value(item: Audited, shape: TableShape, record: str, column: str) -> str:
+    value = f"{record}.{_quote(column)}"
+    if column in item.redacted:
+        return f"CASE WHEN {value} IS NULL THEN NULL ELSE {_literal(REDACTED)} END"
+    if column in shape.binary:
+        # JSON holds no bytes: their hexadecimal spelling.
+        return f"hex({value})"
+    return value
+
+
+def _sqlite_image(item: Audited, shape: TableShape, record: str) -> str:
+    pairs = ", ".join(
+        f"{_literal(column)}, {_sqlite_value(item, shape, record, column)}"
+        for column in shape.columns
+    )
+    return f"json_object({pairs})"
+
+
+def _sqlite_tenant(rule, record: str) -> str:
+    if isinstance(rule, Platform):
+        return "NULL"
+    if isinstance(rule, OwnColumn):
+        return f"{record}.{_quote(rule.column)}"
+    if isinstance(rule, ParentRow):
+        parent_key = f"{record}.{_quote(rule.foreign_key)}"
+        return (
+            f"coalesce((SELECT {_quote(rule.tenant_column)} FROM {_quote(rule.table)}"
+            f" WHERE {_quote(rule.key)} = {parent_key}),"
+            f" (SELECT previous.tenant_id FROM audit_entries AS previous"
+            f" WHERE previous.table_name = {_literal(rule.table)}"
+            f" AND previous.row_key = CAST({parent_key} AS TEXT)"
+            f" ORDER BY previous.id DESC LIMIT 1))"
+        )
+    raise TypeError(rule)
+
+
+def _sqlite_row_key(shape: TableShape, record: str) -> str:
+    return " || '/' || ".join(f"CAST({record}.{_quote(column)} AS TEXT)" for column in shape.key)
+
+
+def _sqlite_context_values() -> str:
+    return ", ".join(
+        f"audit_context({_literal(name)})"
+        for name in (
+            "actor_id",
+            "actor_kind",
+            "actor_label",
+            "actor_tenant_id",
+            "request_id",
+            "client_address",
+            "reason",
+        )
+    )
+
+
+def sqlite_capture_statements(item: Audited, shape: TableShape) -> list[str]:
+    """Return the SQL that (re)installs the capture of one table on SQLite."""
+    table = _quote(item.table)
+    watched = [column for column in shape.columns if column not in item.bookkeeping]
+    differs = " OR ".join(f"OLD.{_quote(c)} IS NOT NEW.{_quote(c)}" for c in watched)
+    changed = " UNION ALL ".join(
+        f"SELECT {_literal(c)} AS name WHERE OLD.{_quote(c)} IS NOT NEW.{_quote(c)}"
+        for c in watched
+    )
+    context = _sqlite_context_values()
+
+    def insert(operation, tenant, key, old_image, new_image, changed_columns):
+        return (
+            f"INSERT INTO audit_entries ({_ENTRY_COLUMNS}) VALUES ({tenant},"
+            f" audit_transaction_id(), audit_now(), {_literal(item.table)}, {key},"
+            f" '{operation}', {old_image}, {new_image}, {changed_columns}, {context});"
+        )
+
+    names = {op: _quote(f"{CAPTURE_TRIGGER}_{item.table}_{op}") for op in ("I", "U", "D")}
+    return [
+        *(f"DROP TRIGGER IF EXISTS {name}" for name in names.values()),
+        f"CREATE TRIGGER {names['I']} AFTER INSERT ON {table} BEGIN "
+        + insert(
+            "I",
+            _sqlite_tenant(item.tenant, "NEW"),
+            _sqlite_row_key(shape, "NEW"),
+            "NULL",
+            _sqlite_image(item, shape, "NEW"),
+            "NULL",
+        )
+        + " END",
+        f"CREATE TRIGGER {names['U']} AFTER UPDATE ON {table} WHEN {differs} BEGIN "
+        + insert(
+            "U",
+            _sqlite_tenant(item.tenant, "NEW"),
+            _sqlite_row_key(shape, "NEW"),
+            _sqlite_image(item, shape, "OLD"),
+            _sqlite_image(item, shape, "NEW"),
+            f"(SELECT json_group_array(name) FROM (SELECT name FROM ({changed}) ORDER BY name))",
+        )
+        + " END",
+        f"CREATE TRIGGER {names['D']} AFTER DELETE ON {table} BEGIN "
+        + insert(
+            "D",
+            _sqlite_tenant(item.tenant, "OLD"),
+            _sqlite_row_key(shape, "OLD"),
+            _sqlite_image(item, shape, "OLD"),
+            "NULL",
+            "NULL",
+        )
+        + " END",
+    ]
+
+
+def _sqlite_guards() -> list[str]:
+    statements = []
+    for table in sorted(tables.TABLE_NAMES):
+        for operation in ("update", "delete"):
+            name = _quote(f"{table}_append_only_{operation}")
+            statements += [
+                f"DROP TRIGGER IF EXISTS {name}",
+                f"CREATE TRIGGER {name} BEFORE {operation.upper()} ON {_quote(table)} BEGIN"
+                f" SELECT RAISE(ABORT, 'the audit trail is append-only:"
+                f" {operation.upper()} on {table} refused'); END",
+            ]
+    return statements
+
+
+# --- Both ---------------------------------------------------------------------------
+
+
+def install_statements(
+    bind, declaration: Declaration, *, only: tuple[str, ...] | None = None
+) -> list[str]:
+    """Return the SQL installing capture for the declared tables (or ``only`` some).
+
+    Run it again after changing an audited table's columns: SQLite's triggers list
+    them, and SQLite drops a table's triggers when a migration rebuilds the table.
+    """
+    shapes = shapes_from_database(bind, declaration)
+    _check_names(declaration, shapes)
+    items = [item for item in declaration.audited if only is None or item.table in only]
+    if bind.dialect.name == "postgresql":
+        statements = [_POSTGRES_COMMON] if only is None else []
+        for item in items:
+            statements += postgres_capture_statements(item, shapes[item.table])
+        if only is None:
+            statements += _postgres_guards()
+        return statements
+    statements = []
+    for item in items:
+        statements += sqlite_capture_statements(item, shapes[item.table])
+    if only is None:
+        statements += _sqlite_guards()
+    return statements
+
+
+def uninstall_statements(bind, declaration: Declaration) -> list[str]:
+    """Return the SQL removing every capture trigger and function again."""
+    statements = []
+    if bind.dialect.name == "postgresql":
+        for item in declaration.audited:
+            table = _quote(item.table)
+            statements += [
+                f"DROP TRIGGER IF EXISTS {CAPTURE_TRIGGER} ON {table}",
+                f"DROP TRIGGER IF EXISTS {CAPTURE_TRIGGER}_truncate ON {table}",
+                f"DROP FUNCTION IF EXISTS {_quote(f'audit_capture_{item.table}')}()",
+            ]
+        for table in sorted(tables.TABLE_NAMES):
+            statements += [
+                f"DROP TRIGGER IF EXISTS audit_append_only ON {_quote(table)}",
+                f"DROP TRIGGER IF EXISTS audit_append_only_truncate ON {_quote(table)}",
+            ]
+        statements += [
+            "DROP FUNCTION IF EXISTS audit_record_event(text, integer, jsonb)",
+            "DROP FUNCTION IF EXISTS audit_capture_truncate()",
+            "DROP FUNCTION IF EXISTS audit_refuse_change()",
+            "DROP FUNCTION IF EXISTS audit_actor()",
+            "DROP FUNCTION IF EXISTS audit_setting(text)",
+        ]
+        return statements
+    for item in declaration.audited:
+        for operation in ("I", "U", "D"):
+            statements.append(
+                f"DROP TRIGGER IF EXISTS {_quote(f'{CAPTURE_TRIGGER}_{item.table}_{operation}')}"
+            )
+    for table in sorted(tables.TABLE_NAMES):
+        for operation in ("update", "delete"):
+            name = _quote(f"{table}_append_only_{operation}")
+            statements.append(f"DROP TRIGGER IF EXISTS {name}")
+    return statements
