@@ -256,12 +256,131 @@ def tokens_create(email, name, days):
     click.echo("It is shown only now; store it in your secret store.")
 
 
+audit = click.Group("audit", help="The tamper-evident audit trail: seal, sign, verify, export.")
+
+
+@audit.command("seal")
+def audit_seal():
+    """Seal every audit entry that can be sealed now into its chain."""
+    from portal.audit_trail import seal_pending
+
+    result = seal_pending()
+    click.echo(f"Sealed {result.total} entries in {len(result.sealed)} chain(s).")
+
+
+@audit.command("checkpoint")
+def audit_checkpoint():
+    """Seal, then sign a checkpoint for every chain that grew since its last one."""
+    from portal.audit_trail import make_checkpoints
+
+    made = make_checkpoints()
+    for item in made:
+        click.echo(
+            f"chain {item.chain}: checkpoint {item.sequence} at size {item.size}, key {item.key_id}"
+        )
+    click.echo(f"Signed {len(made)} checkpoint(s).")
+
+
+def _report(report) -> None:
+    for chain in report.chains:
+        if chain.first_break is not None:
+            click.echo(f"BROKEN {chain.first_break.describe()}")
+        else:
+            pending = f", {chain.pending} pending" if chain.pending else ""
+            click.echo(
+                f"chain {chain.chain}: intact, {chain.size} entries,"
+                f" {chain.checkpoints} checkpoint(s){pending}"
+            )
+    if not report.intact:
+        raise click.exceptions.Exit(1)
+
+
+@audit.command("verify")
+@click.option("--tenant", "tenant_code", help="Code of the organisation whose chain to check.")
+@click.option(
+    "--offline",
+    "offline_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Verify this export file instead of the database.",
+)
+@click.option(
+    "--public-key",
+    "public_keys",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="PEM public key trusted for checkpoints (with --offline; repeat after rotations).",
+)
+def audit_verify(tenant_code, offline_file, public_keys):
+    """Recompute every hash and check every checkpoint; exit 1 at any break."""
+    if offline_file:
+        _verify_offline(offline_file, public_keys)
+        return
+    if public_keys:
+        raise click.UsageError("--public-key goes with --offline")
+    from portal import audit_trail
+
+    try:
+        total = audit_trail.positions_to_verify(tenant_code)
+    except DomainError as error:
+        raise _refusal(error) from None
+    with click.progressbar(length=total, label="Verifying", file=sys.stderr) as bar:
+        report = audit_trail.verify(tenant_code, progress=bar.update)
+    _report(report)
+
+
+def _verify_offline(path: str, public_keys) -> None:
+    from audit import offline
+
+    if not public_keys:
+        raise click.UsageError("--offline needs --public-key FILE (the key kept by the auditor)")
+    keys = {}
+    try:
+        for key_path in public_keys:
+            with open(key_path, "rb") as handle:
+                keys.update(offline.load_public_keys(handle.read()))
+        with open(path, encoding="utf-8") as handle:
+            total = sum(1 for line in handle if line.startswith(offline.ENTRY_PREFIX))
+        with click.progressbar(length=total, label="Verifying", file=sys.stderr) as bar:
+            report = offline.verify_export(path, keys, progress=bar.update)
+    except (OSError, ValueError, KeyError) as error:
+        raise click.ClickException(f"cannot verify {path}: {error}") from None
+    _report(report)
+
+
+@audit.command("export")
+@click.option("--tenant", "tenant_code", help="Organisation code (default: the platform chain).")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, writable=True))
+def audit_export(tenant_code, out_path):
+    """Write one chain, its checkpoints and public keys to a JSON lines file."""
+    from portal.audit_trail import export
+
+    try:
+        written = export(tenant_code, out_path)
+    except DomainError as error:
+        raise _refusal(error) from None
+    click.echo(f"Exported {written} entries to {out_path}.")
+
+
+@audit.command("public-key")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, writable=True))
+def audit_public_key(out_path):
+    """Write the signing key's public half (PEM) for auditors to keep."""
+    from audit.checkpoints import key_id, private_key
+    from portal.audit_trail import public_key_pem
+
+    with open(out_path, "wb") as handle:
+        handle.write(public_key_pem())
+    identifier = key_id(private_key(current_app.config["AUDIT_SIGNING_KEY"]).public_key())
+    click.echo(f"Wrote public key {identifier} to {out_path}.")
+
+
 def register(app: Flask) -> None:
     """Attach the command groups that work on a configured app."""
     app.cli.add_command(demo)
     app.cli.add_command(users)
     app.cli.add_command(tokens)
     app.cli.add_command(tenants)
+    app.cli.add_command(audit)
 
 
 def main() -> None:

@@ -39,6 +39,8 @@ KNOWN_SETTINGS = {
     "IISG_MAIL_FROM": "sender address of the portal's mail",
     "IISG_TRUSTED_PROXIES": "how many reverse proxies in front set X-Forwarded-* (default 0)",
     "IISG_AUDIT_STRICT": "1 refuses database writes that name no actor (default 0)",
+    "IISG_AUDIT_CHECKPOINT_EVERY_ENTRIES": "checkpoint a chain after this many entries (1000)",
+    "IISG_AUDIT_CHECKPOINT_EVERY_MINUTES": "or once its oldest unsigned entry is this old (60)",
     "IISG_TEST_POSTGRES_URL": "administrative PostgreSQL connection used by the test suite",
     "IISG_TEST_REDIS_URL": "Redis database the test suite may empty (default db 15)",
 }
@@ -106,6 +108,13 @@ def _decode_key(setting: str, value: str, length: int) -> bytes:
     if len(key) != length:
         raise _fail(setting, f"must decode to {length} bytes, not {len(key)}")
     return key
+
+
+def _positive_whole_number(environ: Mapping[str, str], setting: str, default: int) -> int:
+    value = environ.get(setting, "").strip() or str(default)
+    if not value.isdigit() or not value.isascii() or int(value) < 1:
+        raise _fail(setting, f"{value!r} is not a whole number of at least 1")
+    return int(value)
 
 
 def _encode_key(key: bytes) -> str:
@@ -184,6 +193,8 @@ class Config:
         "RATELIMIT_HEADERS_ENABLED": True,
         "HSTS": False,
         "AUDIT_STRICT": False,
+        "AUDIT_CHECKPOINT_EVERY_ENTRIES": 1000,
+        "AUDIT_CHECKPOINT_EVERY_MINUTES": 60,
     }
 
     @classmethod
@@ -243,12 +254,17 @@ class Config:
         strict = environ.get("IISG_AUDIT_STRICT", "0").strip() or "0"
         if strict not in ("0", "1"):
             raise _fail("IISG_AUDIT_STRICT", f"{strict!r} is not 0 or 1")
+        checkpoint_every = {
+            name: _positive_whole_number(environ, f"IISG_{name}", cls.defaults[name])
+            for name in ("AUDIT_CHECKPOINT_EVERY_ENTRIES", "AUDIT_CHECKPOINT_EVERY_MINUTES")
+        }
         production = env == "production"
         if production and not base_url.startswith("https://"):
             raise _fail("IISG_BASE_URL", "must be an https:// address when IISG_ENV=production")
 
         return {
             **cls.defaults,
+            **checkpoint_every,
             "ENV_NAME": env,
             "BASE_URL": base_url,
             "TRUSTED_PROXIES": int(proxies),

@@ -1,0 +1,161 @@
+"""The hashable document of an audit entry, and the hash that chains it.
+
+What is hashed: every column of ``audit_entries``, the database ``id`` included, as one
+JSON object whose keys are the column names (a NULL column is ``null``, never left
+out). The id is part of the document so that an entry cannot be moved: a link names the
+entry it seals by id, and the entry's own content names the same id, so swapping two
+entries' contents, or re-pointing two links at each other's entries, shows as the right
+entry found at the wrong position (``reordered``), not as an edit that happens to fit.
+
+Type rules, the same on PostgreSQL and SQLite (and in exports):
+
+- timestamps: RFC 3339 in UTC with microseconds and ``Z``
+  (``2026-11-23T21:40:40.123456Z``);
+- integers: JSON numbers when within +-(2**53 - 1), the largest every JSON reader holds
+  exactly; larger ones as strings of their digits;
+- other numbers (decimals): strings of their exact decimal text, without an exponent
+  (``"125000.50"``); a number written with an exponent but no fraction is an integer;
+- JSON text is read with decimals kept exact, never through binary floats; floats and
+  bytes are refused, so nothing approximate or undefined can reach a hash;
+- the bytes are RFC 8785 (JSON Canonicalization Scheme).
+
+``entry_hash(previous, document) = SHA-256(0x00 || previous || JCS(document))``, the
+first entry of a chain hashing onto 32 zero bytes (``GENESIS``).
+
+``canonical_text_bytes`` is the fast path used when sealing and verifying: it parses the
+entry as JSON text produced by the database and lets the standard library's C encoder
+write it, which gives RFC 8785 bytes for everything but a few rare shapes (long digit
+runs, characters outside the Basic Multilingual Plane); those go the reference way,
+``canonical_bytes``. A property test holds the two to the same output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import rfc8785
+
+GENESIS = bytes(32)
+LARGEST_EXACT_INTEGER = 2**53 - 1
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+# The columns of an entry, in the order the documents are built (the bytes sort them).
+ENTRY_FIELDS = (
+    "id",
+    "tenant_id",
+    "transaction_id",
+    "recorded_at",
+    "table_name",
+    "row_key",
+    "operation",
+    "old_row",
+    "new_row",
+    "changed_columns",
+    "event",
+    "actor_id",
+    "actor_kind",
+    "actor_label",
+    "actor_tenant_id",
+    "request_id",
+    "client_address",
+    "reason",
+)
+
+
+class CanonicalError(ValueError):
+    """A value has no canonical form (a float, bytes, a naive time, a foreign type)."""
+
+
+def timestamp_text(moment: datetime) -> str:
+    """Return ``moment`` as RFC 3339 UTC text with microseconds and ``Z``."""
+    if moment.tzinfo is None:
+        raise CanonicalError("a timestamp without a time zone has no canonical form")
+    return moment.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+
+
+def _integer(value: int) -> int | str:
+    return value if -LARGEST_EXACT_INTEGER <= value <= LARGEST_EXACT_INTEGER else str(value)
+
+
+def _decimal(value: Decimal) -> int | str:
+    if not value.is_finite():
+        raise CanonicalError(f"{value} has no canonical form")
+    if value.is_zero():
+        # PostgreSQL's numeric has no negative zero; neither do we.
+        value = value.copy_abs()
+    if value.as_tuple().exponent >= 0:
+        return _integer(int(value))
+    return format(value, "f")
+
+
+def canonical_value(value):
+    """Return ``value`` with the type rules applied, ready for RFC 8785."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return _integer(value)
+    if isinstance(value, Decimal):
+        return _decimal(value)
+    if isinstance(value, dict):
+        return {str(key): canonical_value(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [canonical_value(item) for item in value]
+    if isinstance(value, datetime):
+        return timestamp_text(value)
+    raise CanonicalError(f"{type(value).__name__} values have no canonical form")
+
+
+def canonical_bytes(document) -> bytes:
+    """Return the RFC 8785 bytes of ``document`` under the type rules (the reference)."""
+    return rfc8785.dumps(canonical_value(document))
+
+
+def _refuse_constant(name: str):
+    raise CanonicalError(f"{name} has no canonical form")
+
+
+def _encoder_fallback(value):
+    if isinstance(value, Decimal):
+        return _decimal(value)
+    raise CanonicalError(f"{type(value).__name__} values have no canonical form")
+
+
+_decode = json.JSONDecoder(parse_float=Decimal, parse_constant=_refuse_constant).decode
+_encode = json.JSONEncoder(
+    sort_keys=True,
+    separators=(",", ":"),
+    ensure_ascii=False,
+    allow_nan=False,
+    default=_encoder_fallback,
+).encode
+# Where the standard encoder and RFC 8785 could differ: integers that may exceed 2**53
+# (16 digits or more in a row), and characters beyond the Basic Multilingual Plane, by
+# which RFC 8785 sorts keys differently (UTF-16 code units, not code points).
+_NEEDS_REFERENCE = re.compile(r"\d{16}|[\U00010000-\U0010FFFF]|\\u[dD][89abAB]")
+
+
+def parse(text: str):
+    """Parse JSON text, keeping non-integer numbers as exact decimals."""
+    return _decode(text)
+
+
+def canonical_text_bytes(text: str) -> bytes:
+    """Return the canonical bytes of the JSON document written in ``text``."""
+    value = _decode(text)
+    if _NEEDS_REFERENCE.search(text):
+        return canonical_bytes(value)
+    return _encode(value).encode()
+
+
+def entry_hash(previous_hash: bytes, document) -> bytes:
+    """Return ``SHA-256(0x00 || previous_hash || JCS(document))``.
+
+    ``document`` is a mapping (made canonical here) or its canonical bytes already.
+    """
+    if not isinstance(document, bytes):
+        document = canonical_bytes(document)
+    return hashlib.sha256(b"\x00" + previous_hash + document).digest()

@@ -1,0 +1,111 @@
+"""Export one chain for auditors: JSON lines an offline verifier can check.
+
+The file holds, one JSON object per line:
+
+1. a header: ``{"format": "iisg-audit-chain", "version": 1, "chain": ..., ...}`` naming
+   the hash rule, when it was exported and how many entries, checkpoints and keys follow;
+2. every sealed entry in position order:
+   ``{"type": "entry", "position": p, "hash": hex, "entry": {...}}``, the entry being its
+   canonical document (RFC 8785, the exact bytes that were hashed);
+3. the chain's checkpoints, in the order they were made:
+   ``{"type": "checkpoint", "chain": ..., "sequence": ..., "size": ..., "head_hash": ...,
+   "previous_hash": ..., "signed_at": ..., "key_id": ..., "signature": hex}``;
+4. every recorded public key: ``{"type": "key", "key_id": ..., "public_key": hex,
+   "first_used_at": ...}`` (for reference: the verifier trusts only the keys the auditor
+   brings).
+
+``audit.offline`` verifies it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from audit import tables
+from audit.canonical import TIMESTAMP_FORMAT, canonical_text_bytes
+from audit.chain import READ_BATCH, document_text
+from audit.checkpoints import Checkpoint, timestamp_text
+from audit.offline import FORMAT, VERSION
+
+entries = tables.entries
+links = tables.chain_links
+checkpoints = tables.checkpoints
+signing_keys = tables.signing_keys
+
+HASH_RULE = "SHA-256(0x00 || previous hash || RFC 8785 bytes of the entry); genesis: 32 zero bytes"
+
+
+def _line(record: dict) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def export(connection, chain_id: int, out_file, progress=None) -> int:
+    """Write chain ``chain_id`` to the text file ``out_file``; return the entries written."""
+    size = connection.execute(
+        select(func.coalesce(func.max(links.c.position), 0)).where(links.c.chain_id == chain_id)
+    ).scalar_one()
+    signed = [
+        Checkpoint.from_row(row)
+        for row in connection.execute(
+            select(checkpoints).where(checkpoints.c.chain_id == chain_id).order_by(checkpoints.c.id)
+        )
+    ]
+    keys = connection.execute(select(signing_keys).order_by(signing_keys.c.key_id)).all()
+    out_file.write(
+        _line(
+            {
+                "format": FORMAT,
+                "version": VERSION,
+                "chain": chain_id,
+                "hash": HASH_RULE,
+                "exported_at": datetime.now(UTC).strftime(TIMESTAMP_FORMAT),
+                "entries": size,
+                "checkpoints": len(signed),
+                "keys": len(keys),
+            }
+        )
+    )
+    query = (
+        select(links.c.position, links.c.hash, document_text(connection.dialect.name))
+        .select_from(links.outerjoin(entries, entries.c.id == links.c.entry_id))
+        .where(links.c.chain_id == chain_id)
+        .order_by(links.c.position)
+        .limit(READ_BATCH)
+    )
+    after = 0
+    written = 0
+    while True:
+        rows = connection.execute(query.where(links.c.position > after)).all()
+        if not rows:
+            break
+        for position, stored, document in rows:
+            # The canonical bytes themselves, so the line holds exactly what was hashed;
+            # a link whose entry is gone is exported without one.
+            entry = "null" if document is None else canonical_text_bytes(document).decode()
+            out_file.write(
+                f'{{"type":"entry","position":{position},"hash":{json.dumps(stored)},'
+                f'"entry":{entry}}}\n'
+            )
+        written += len(rows)
+        if progress is not None:
+            progress(len(rows))
+        after = rows[-1][0]
+    for item in signed:
+        out_file.write(
+            _line({"type": "checkpoint", **item.statement(), "signature": item.signature})
+        )
+    for key in keys:
+        out_file.write(
+            _line(
+                {
+                    "type": "key",
+                    "key_id": key.key_id,
+                    "public_key": key.public_key,
+                    "first_used_at": timestamp_text(key.first_used_at),
+                }
+            )
+        )
+    return written

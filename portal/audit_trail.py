@@ -1,0 +1,101 @@
+"""The portal's side of the audit chain: sealing, checkpoints, verification and export.
+
+Each action opens its own connection from the portal's engine, acting as the system
+(row-level security lets the sealer see and extend every chain), and commits its own
+transaction, so it never mixes with a request's work. The ``audit`` package does the
+work; this module only brings the configuration and tenant codes.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from flask import current_app
+from sqlalchemy import select
+
+from audit import chain as audit_chain
+from audit import checkpoints as audit_checkpoints
+from audit import export as audit_export
+from audit import verify as audit_verify
+from audit.tables import PLATFORM_CHAIN
+from portal.errors import NotFound
+from portal.extensions import db
+from portal.models import Tenant
+from portal.rls import apply_identity
+
+
+@contextmanager
+def _system_connection():
+    with db.engine.begin() as connection:
+        apply_identity(connection, None)
+        yield connection
+
+
+def chain_of_tenant(tenant_code: str | None) -> int:
+    """Return the chain id of the tenant with ``tenant_code`` (None: the platform chain)."""
+    if tenant_code is None:
+        return PLATFORM_CHAIN
+    with _system_connection() as connection:
+        tenant_id = connection.execute(
+            select(Tenant.id).where(Tenant.code == tenant_code.strip().upper())
+        ).scalar()
+    if tenant_id is None:
+        raise NotFound(f"no organisation has the code {tenant_code!r}")
+    return tenant_id
+
+
+def seal_pending() -> audit_chain.SealResult:
+    """Seal every entry that can be sealed now."""
+    with _system_connection() as connection:
+        return audit_chain.seal(connection)
+
+
+def make_checkpoints(chain_ids=None) -> list[audit_checkpoints.Checkpoint]:
+    """Seal, then sign a checkpoint for every chain that grew since its last one."""
+    with _system_connection() as connection:
+        audit_chain.seal(connection, chain_ids=chain_ids)
+        return audit_checkpoints.checkpoint(
+            connection, current_app.config["AUDIT_SIGNING_KEY"], chain_ids
+        )
+
+
+def seal_after_request() -> None:
+    """Seal what the request wrote and sign the checkpoints that are due."""
+    config = current_app.config
+    with _system_connection() as connection:
+        result = audit_chain.seal(connection)
+        if not result.total:
+            return
+        owed = audit_checkpoints.due(
+            connection,
+            config["AUDIT_CHECKPOINT_EVERY_ENTRIES"],
+            config["AUDIT_CHECKPOINT_EVERY_MINUTES"],
+        )
+        if owed:
+            audit_checkpoints.checkpoint(connection, config["AUDIT_SIGNING_KEY"], owed)
+
+
+def verify(tenant_code: str | None = None, progress=None):
+    """Verify one tenant's chain, or every chain when no tenant is named."""
+    chains = None if tenant_code is None else [chain_of_tenant(tenant_code)]
+    with _system_connection() as connection:
+        return audit_verify.verify(connection, chain_ids_to_check=chains, progress=progress)
+
+
+def positions_to_verify(tenant_code: str | None = None) -> int:
+    """Return how many positions ``verify`` will check (for a progress bar)."""
+    chains = None if tenant_code is None else [chain_of_tenant(tenant_code)]
+    with _system_connection() as connection:
+        return audit_verify.total_positions(connection, chains)
+
+
+def export(tenant_code: str | None, path) -> int:
+    """Write a tenant's chain (the platform chain for None) to ``path``; return its size."""
+    chain_id = chain_of_tenant(tenant_code)
+    with _system_connection() as connection, open(path, "w", encoding="utf-8") as out_file:
+        return audit_export.export(connection, chain_id, out_file)
+
+
+def public_key_pem() -> bytes:
+    """Return the configured signing key's public half, PEM encoded."""
+    return audit_checkpoints.public_key_pem(current_app.config["AUDIT_SIGNING_KEY"])
