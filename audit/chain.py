@@ -76,10 +76,15 @@ def document_text(dialect_name: str, entry_table=entries) -> ColumnElement:
     its canonical bytes.
     """
     column = entry_table.c
-    transaction = case(
-        (func.abs(column.transaction_id) <= LARGEST_EXACT_INTEGER, column.transaction_id),
-        else_=cast(column.transaction_id, Text),
-    )
+    exact = func.abs(column.transaction_id) <= LARGEST_EXACT_INTEGER
+    as_text = cast(column.transaction_id, Text)
+    if dialect_name == "postgresql":
+        # Both branches of a CASE need one type: JSON values.
+        transaction = case(
+            (exact, func.to_jsonb(column.transaction_id)), else_=func.to_jsonb(as_text)
+        )
+    else:
+        transaction = case((exact, column.transaction_id), else_=as_text)
     pairs = []
     for name in ENTRY_FIELDS:
         value = column[name]
@@ -96,6 +101,11 @@ def document_text(dialect_name: str, entry_table=entries) -> ColumnElement:
     if dialect_name == "postgresql":
         return cast(func.json_build_object(*pairs), Text)
     return func.json_object(*pairs)
+
+
+def linked_document_text(dialect_name: str) -> ColumnElement:
+    """Return the document of a link's entry, NULL when the entry is gone (outer joins)."""
+    return case((entries.c.id.is_(None), None), else_=document_text(dialect_name))
 
 
 def now_value(dialect_name: str):

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 
 from audit import tables
 from audit.canonical import TIMESTAMP_FORMAT, canonical_text_bytes
-from audit.chain import READ_BATCH, document_text
+from audit.chain import READ_BATCH, linked_document_text
 from audit.checkpoints import Checkpoint, timestamp_text
 from audit.offline import FORMAT, VERSION
 
@@ -69,7 +69,7 @@ def export(connection, chain_id: int, out_file, progress=None) -> int:
         )
     )
     query = (
-        select(links.c.position, links.c.hash, document_text(connection.dialect.name))
+        select(links.c.position, links.c.hash, linked_document_text(connection.dialect.name))
         .select_from(links.outerjoin(entries, entries.c.id == links.c.entry_id))
         .where(links.c.chain_id == chain_id)
         .order_by(links.c.position)

@@ -147,6 +147,27 @@ def statement_bytes(checkpoint: dict) -> bytes:
     return rfc8785.dumps(fields)
 
 
+def signature_verifies(checkpoint: dict, keys: dict) -> bool:
+    """Return whether a checkpoint's signature verifies with the trusted key it names."""
+    key = keys.get(checkpoint["key_id"])
+    if key is None:
+        return False
+    try:
+        key.verify(bytes.fromhex(checkpoint["signature"]), statement_bytes(checkpoint))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def signed_heads(checkpoints: list[dict], keys: dict) -> dict[int, str]:
+    """Return the head hash at each size vouched for by a checkpoint that verifies."""
+    return {
+        checkpoint["size"]: checkpoint["head_hash"]
+        for checkpoint in checkpoints
+        if signature_verifies(checkpoint, keys)
+    }
+
+
 def check_checkpoints(chain: int, checkpoints: list[dict], keys: dict) -> Break | None:
     """Return the first break among a chain's checkpoints, in the order they were made.
 
@@ -209,7 +230,8 @@ class ChainWalk:
     """Recompute a chain's hashes batch by batch, stopping at the first break.
 
     Each item fed is ``(position, stored hash as hex, canonical bytes or None)``; None
-    means the link's entry is gone. ``heads`` maps checkpoint sizes to signed head hashes.
+    means the link's entry is gone. ``heads`` maps checkpoint sizes to signed head hashes
+    (of checkpoints whose signature verifies: see ``signed_heads``).
     """
 
     def __init__(self, chain: int, heads: dict[int, str] | None = None):
@@ -274,7 +296,8 @@ class ChainWalk:
         if self.first_break is not None:
             breaks.append(self.first_break)
         else:
-            longest = max((checkpoint["size"] for checkpoint in checkpoints), default=0)
+            # Only a checkpoint that verifies can say how long the chain was.
+            longest = max(self.heads, default=0)
             if longest > self.position:
                 breaks.append(
                     Break(
@@ -330,7 +353,7 @@ def verify_export(path, keys: dict, progress=None, batch_size: int = 5000) -> Re
     header = next(records)
     chain = header["chain"]
     checkpoints = [record for record in records if record.get("type") == "checkpoint"]
-    walk = ChainWalk(chain, {item["size"]: item["head_hash"] for item in checkpoints})
+    walk = ChainWalk(chain, signed_heads(checkpoints, keys))
     lines = _records(path, entries=True)
     next(lines)
     batch = []

@@ -20,9 +20,9 @@ from sqlalchemy import func, select, tuple_
 
 from audit import tables
 from audit.canonical import canonical_text_bytes
-from audit.chain import READ_BATCH, chain_heads, chain_of, document_text
+from audit.chain import READ_BATCH, chain_heads, chain_of, linked_document_text
 from audit.checkpoints import Checkpoint
-from audit.offline import KINDS, Break, ChainReport, ChainWalk, Report
+from audit.offline import KINDS, Break, ChainReport, ChainWalk, Report, signed_heads
 
 entries = tables.entries
 links = tables.chain_links
@@ -62,7 +62,7 @@ def _checkpoint_records(connection, chain: int) -> list[dict]:
 def _walk(connection, chain: int, walk: ChainWalk, progress, batch_size: int) -> None:
     dialect = connection.dialect.name
     query = (
-        select(links.c.position, links.c.hash, document_text(dialect))
+        select(links.c.position, links.c.hash, linked_document_text(dialect))
         .select_from(links.outerjoin(entries, entries.c.id == links.c.entry_id))
         .where(links.c.chain_id == chain)
         .order_by(links.c.position)
@@ -142,7 +142,7 @@ def verify(
     report = Report()
     for chain in chains:
         records = _checkpoint_records(connection, chain)
-        walk = ChainWalk(chain, {item["size"]: item["head_hash"] for item in records})
+        walk = ChainWalk(chain, signed_heads(records, keys))
         _walk(connection, chain, walk, progress, batch_size)
         chain_report = walk.finish(records, keys)
         horizon = heads[chain].horizon if chain in heads else 0

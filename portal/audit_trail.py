@@ -82,6 +82,14 @@ def verify(tenant_code: str | None = None, progress=None):
         return audit_verify.verify(connection, chain_ids_to_check=chains, progress=progress)
 
 
+def verify_chain(chain_id: int, progress=None, trusted_keys: dict | None = None):
+    """Verify one chain by its id, optionally trusting only ``trusted_keys`` (by key id)."""
+    with _system_connection() as connection:
+        return audit_verify.verify(
+            connection, chain_ids_to_check=[chain_id], progress=progress, trusted_keys=trusted_keys
+        )
+
+
 def positions_to_verify(tenant_code: str | None = None) -> int:
     """Return how many positions ``verify`` will check (for a progress bar)."""
     chains = None if tenant_code is None else [chain_of_tenant(tenant_code)]

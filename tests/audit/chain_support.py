@@ -1,0 +1,72 @@
+"""Shared steps of the chain tests: real changes, sealing, and tampering as the owner."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, select, text
+
+from audit import tables
+from portal.extensions import db
+from portal.models import Cycle, Need
+from tests import factories
+
+entries = tables.entries
+links = tables.chain_links
+
+
+def tenant_with_history(code="AL-MOI", economy="AL", updates=8):
+    """Create a tenant and a need, then change the need ``updates`` times, one commit each.
+
+    Returns the tenant's id (its chain) and the need's.
+    """
+    tenant = factories.partner_tenant(code=code, economy=economy)
+    # One cycle is open at a time; the first history opens it (platform data).
+    cycle = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
+    cycle = cycle or factories.cycle()
+    need = factories.need(cycle, tenant, title="Border surveillance 0")
+    db.session.add(need)
+    db.session.commit()
+    for number in range(1, updates + 1):
+        change_need(need.id, f"Border surveillance {number}")
+    return tenant.id, need.id
+
+
+def change_need(need_id: int, title: str) -> None:
+    """Give a need a new title in a transaction of its own."""
+    need = db.session.get(Need, need_id)
+    need.title = title
+    db.session.commit()
+
+
+def chain_links(connection_or_session, chain_id: int) -> list:
+    """Return the chain's links joined with their entries' order, by position."""
+    return connection_or_session.execute(
+        select(links.c.position, links.c.entry_id, entries.c.transaction_id)
+        .select_from(links.outerjoin(entries, entries.c.id == links.c.entry_id))
+        .where(links.c.chain_id == chain_id)
+        .order_by(links.c.position)
+    ).all()
+
+
+@contextmanager
+def as_owner(owner_url: str):
+    """Act as the owner of the database with the trail's guards off, to tamper with it."""
+    engine = create_engine(owner_url)
+    try:
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                for table in sorted(tables.TABLE_NAMES):
+                    connection.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+            else:
+                guards = connection.execute(
+                    text(
+                        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                        " AND name LIKE 'audit_%_append_only_%'"
+                    )
+                ).scalars()
+                for name in list(guards):
+                    connection.execute(text(f'DROP TRIGGER "{name}"'))
+            yield connection
+    finally:
+        engine.dispose()
