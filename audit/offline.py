@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 
@@ -322,22 +323,27 @@ class ChainWalk:
 # --- Export files ---------------------------------------------------------------------
 
 ENTRY_PREFIX = '{"type":"entry"'
+_ENTRY_LINE = re.compile(r'\{\s*"type"\s*:\s*"entry"')
 
 
 def _records(path, *, entries: bool):
+    """Yield the header, then the entry records or the other records of an export."""
     with open(path, encoding="utf-8") as lines:
         header = json.loads(next(lines, "{}"))
         if header.get("format") != FORMAT or header.get("version") != VERSION:
             raise ValueError(f"not an audit chain export ({FORMAT}, version {VERSION})")
         yield header
         for line in lines:
-            is_entry = line.startswith(ENTRY_PREFIX)
-            if line.strip() and is_entry == entries:
-                yield json.loads(line) if not entries else line
+            if not line.strip():
+                continue
+            if not entries and _ENTRY_LINE.match(line):
+                continue  # entries are read in the second pass
+            record = json.loads(line)
+            if (record.get("type") == "entry") == entries:
+                yield record
 
 
-def _entry_item(line: str) -> tuple:
-    record = json.loads(line)
+def _entry_item(record: dict) -> tuple:
     if record["entry"] is None:
         return record["position"], record["hash"], None  # exported without its entry
     try:
@@ -357,8 +363,8 @@ def verify_export(path, keys: dict, progress=None, batch_size: int = 5000) -> Re
     lines = _records(path, entries=True)
     next(lines)
     batch = []
-    for line in lines:
-        batch.append(_entry_item(line))
+    for record in lines:
+        batch.append(_entry_item(record))
         if len(batch) >= batch_size:
             walk.feed(batch)
             if progress is not None:
