@@ -24,10 +24,6 @@ from sqlalchemy import text
 ACTOR_KINDS = ("user", "api_token", "system", "db")
 
 
-class StrictModeViolation(Exception):
-    """A write was attempted with no actor while strict mode is on."""
-
-
 @dataclass(frozen=True)
 class AuditContext:
     """The circumstances of the changes made now."""
@@ -55,10 +51,28 @@ def current() -> AuditContext:
     return _context.get()
 
 
-def bind(**changes) -> AuditContext:
-    """Change some of the context from now on (in this thread or request) and return it."""
+_listeners: list = []
+
+
+def on_change(listener) -> None:
+    """Call ``listener()`` whenever the context changes (to tell an open transaction)."""
+    _listeners.append(listener)
+
+
+def _changed() -> None:
+    for listener in _listeners:
+        listener()
+
+
+def bind(*, notify: bool = True, **changes) -> AuditContext:
+    """Change some of the context from now on (in this thread or request) and return it.
+
+    ``notify=False`` when the caller tells the open transaction itself right after.
+    """
     context = replace(_context.get(), **changes)
     _context.set(context)
+    if notify:
+        _changed()
     return context
 
 
@@ -71,10 +85,12 @@ def clear() -> None:
 def acting(**changes):
     """Record the changes made inside the block with this context, then restore it."""
     token = _context.set(replace(_context.get(), **changes))
+    _changed()
     try:
         yield _context.get()
     finally:
         _context.reset(token)
+        _changed()
 
 
 def set_strict(enabled: bool) -> None:
@@ -151,12 +167,15 @@ class SqliteConnectionState:
 
 def _context_value(name: str):
     context = current()
-    if context.actor_kind is None:
-        if is_strict():
-            raise StrictModeViolation("audit strict mode: a change with no actor is refused")
-        if name == "actor_kind":
-            return "system"
+    if name == "actor_kind" and context.actor_kind is None:
+        # SQLite is only ever written by the application: with no actor named, the
+        # change is the system's.
+        return "system"
     return getattr(context, name)
+
+
+def _refused() -> int:
+    return int(is_strict() and current().actor_kind is None)
 
 
 def now_text() -> str:
@@ -170,4 +189,5 @@ def register_sqlite_functions(dbapi_connection) -> SqliteConnectionState:
     dbapi_connection.create_function("audit_context", 1, _context_value)
     dbapi_connection.create_function("audit_transaction_id", 0, state.transaction)
     dbapi_connection.create_function("audit_now", 0, now_text)
+    dbapi_connection.create_function("audit_refused", 0, _refused)
     return state

@@ -11,7 +11,7 @@ import getpass
 import json
 import sqlite3
 
-from flask import Flask, g, request
+from flask import Flask, g, has_app_context, request
 from sqlalchemy import event, select, text
 from sqlalchemy.engine import Engine
 
@@ -90,7 +90,9 @@ DECLARATION = Declaration(
 
 def identify(user, *, kind: str = "user", label: str | None = None) -> None:
     """Record the following changes of this request as made by ``user``."""
+    # The principal is set next (portal.tenancy.act_as), which tells the open transaction.
     audit_context.bind(
+        notify=False,
         actor_id=user.id,
         actor_kind=kind,
         actor_label=label or user.email,
@@ -107,9 +109,27 @@ def act_from_command_line(command: str) -> None:
     audit_context.bind(actor_kind="system", actor_label=f"{account}: iisg {command}"[:200])
 
 
+def _tell_open_transaction() -> None:
+    # PostgreSQL learns the context at each transaction's start; one already open is
+    # told again, so a change of actor or reason part-way through is not lost.
+    if not has_app_context():
+        return
+    from portal.extensions import db
+    from portal.rls import apply_identity
+    from portal.tenancy import current_principal
+
+    session = db.session()
+    if session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        apply_identity(session.connection(), current_principal())
+
+
+audit_context.on_change(_tell_open_transaction)
+
+
 def _begin_request() -> None:
     audit_context.clear()
     audit_context.bind(
+        notify=False,
         actor_kind="system",
         actor_label="anonymous request",
         request_id=getattr(g, "request_id", None),
