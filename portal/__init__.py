@@ -24,11 +24,14 @@ __all__ = ["PROJECT_ROOT", "StartupError", "create_app"]
 
 def _navigation() -> dict:
     """Tell the layout which sections to offer; templates never decide access themselves."""
-    from portal.authz import can_open_administration
+    from portal.authz import can_open_administration, can_read_audit_trail
     from portal.tenancy import current_principal
 
     principal = current_principal()
-    return {"show_administration": principal is not None and can_open_administration(principal)}
+    return {
+        "show_administration": principal is not None and can_open_administration(principal),
+        "show_audit_trail": principal is not None and can_read_audit_trail(principal),
+    }
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -62,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from portal.account.routes import blueprint as account_blueprint
     from portal.admin.routes import blueprint as admin_blueprint
     from portal.api.routes import blueprint as api_blueprint
+    from portal.audit_views.routes import blueprint as audit_blueprint
     from portal.auth import register_sign_in
     from portal.auth.routes import blueprint as auth_blueprint
     from portal.main.routes import blueprint as main_blueprint
@@ -78,6 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         auth_blueprint,
         account_blueprint,
         admin_blueprint,
+        audit_blueprint,
         api_blueprint,
     ):
         app.register_blueprint(blueprint)

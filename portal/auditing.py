@@ -11,12 +11,16 @@ import getpass
 import json
 import sqlite3
 
-from flask import Flask, g, has_app_context, request
+import structlog
+from flask import Flask, g, has_app_context, has_request_context, request
 from sqlalchemy import event, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from audit import context as audit_context
 from audit.declaration import PLATFORM, Audited, Declaration, Exempt, OwnColumn, ParentRow
+
+log = structlog.get_logger("portal.audit")
 
 _OWN = OwnColumn()
 _NEED = ParentRow("needs", "need_id")
@@ -137,10 +141,36 @@ def _begin_request() -> None:
     )
 
 
+_READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def written() -> None:
+    """Note that this request wrote to the trail (a page read that recorded an event)."""
+    if has_request_context():
+        g.audit_written = True
+
+
+def _seal_after_request(response):
+    # Requests that change things (and reads that recorded an event) seal what they
+    # wrote at once; `iisg audit seal` catches anything else, e.g. from other clients.
+    if request.method in _READ_ONLY_METHODS and not g.get("audit_written"):
+        return response
+    from portal.audit_trail import seal_after_request
+
+    try:
+        seal_after_request()
+    except SQLAlchemyError:
+        # Sealing later is harmless; failing the user's request because of it is not.
+        log.warning("audit_seal_deferred", exc_info=True)
+    return response
+
+
 def register_auditing(app: Flask) -> None:
-    """Give every request its audit context and honour the strict mode setting."""
+    """Give every request its audit context, seal after writes, honour strict mode."""
     audit_context.set_strict(bool(app.config.get("AUDIT_STRICT")))
     app.before_request(_begin_request)
+    if app.config.get("AUDIT_SEAL_AFTER_REQUESTS", True):
+        app.after_request(_seal_after_request)
     app.teardown_request(lambda _error: audit_context.clear())
 
 
@@ -184,6 +214,7 @@ def record_event(session, name: str, tenant_id: int | None, details: dict) -> No
     }
     dialect = session.get_bind().dialect.name
     session.execute(_EVENT_POSTGRES if dialect == "postgresql" else _EVENT_SQLITE, parameters)
+    written()
 
 
 def tenant_of_user(session, user_id: int | None) -> int | None:

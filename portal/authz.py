@@ -108,6 +108,16 @@ def can_view_overview(principal: Principal | None) -> bool:
     return True
 
 
+def can_read_audit_trail(principal: Principal | None) -> bool:
+    """Return whether the principal may read the audit trail (what it reads is scoped)."""
+    return _system(principal) or principal.has("auditor")
+
+
+def can_export_audit_trail(principal: Principal | None) -> bool:
+    """Return whether the principal may download entries of the audit trail."""
+    return can_read_audit_trail(principal)
+
+
 def require(policy: Callable[..., bool], *arguments) -> None:
     """Raise Forbidden unless ``policy(*arguments)`` allows the action."""
     if not policy(*arguments):

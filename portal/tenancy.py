@@ -22,6 +22,9 @@ from portal.errors import NotFound
 from portal.extensions import db
 from portal.models import (
     ApiToken,
+    AuditEntry,
+    ChainLink,
+    Checkpoint,
     Invitation,
     Need,
     RecoveryCode,
@@ -136,6 +139,16 @@ def users_visible(principal: Principal):
     return User.id == principal.user_id
 
 
+def audited_tenant_visible(principal: Principal, column):
+    """Return SQL true for the trail's rows ``principal`` may read: auditors only, and
+    outside the Secretariat only their own tenant's."""
+    if not principal.has("auditor"):
+        return false()
+    if principal.in_secretariat:
+        return true()
+    return column == principal.tenant_id
+
+
 def _visible_user_ids(principal: Principal):
     return select(User.id).where(users_visible(principal))
 
@@ -160,6 +173,17 @@ def _criteria(principal: Principal):
         *(
             with_loader_criteria(model, model.user_id.in_(user_ids), include_aliases=True)
             for model in (UserSession, RecoveryCode, Invitation, ApiToken)
+        ),
+        with_loader_criteria(
+            AuditEntry,
+            audited_tenant_visible(principal, AuditEntry.tenant_id),
+            include_aliases=True,
+        ),
+        *(
+            with_loader_criteria(
+                model, audited_tenant_visible(principal, model.chain_id), include_aliases=True
+            )
+            for model in (ChainLink, Checkpoint)
         ),
     ]
 

@@ -1,5 +1,6 @@
 """The domain model (DESIGN §3): one module per aggregate, all importable from here."""
 
+from portal.models.audit import AuditEntry, ChainLink, Checkpoint
 from portal.models.base import Base
 from portal.models.cycle import Cycle
 from portal.models.need import Need, need_acquis_chapters
@@ -24,7 +25,10 @@ from portal.models.user import User, UserRole
 __all__ = [
     "AcquisChapter",
     "ApiToken",
+    "AuditEntry",
     "Base",
+    "ChainLink",
+    "Checkpoint",
     "Cycle",
     "Invitation",
     "Need",

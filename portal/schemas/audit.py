@@ -1,0 +1,73 @@
+"""Query parameters of the auditor's pages: filters of the trail, a moment in time."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from marshmallow import fields, validate, validates_schema
+from marshmallow.exceptions import ValidationError
+
+from portal.auditing import DECLARATION
+from portal.schemas import InputSchema
+
+OPERATIONS = {"I": "insert", "U": "update", "D": "delete", "T": "truncate", "E": "event"}
+
+
+class AuditFilterSchema(InputSchema):
+    """Which entries of the trail to list (every filter optional)."""
+
+    tenant = fields.String(
+        load_default="", validate=validate.Length(max=20, error="Codes have 20 characters at most.")
+    )
+    actor = fields.String(load_default="", validate=validate.Length(max=200))
+    table = fields.String(
+        load_default="",
+        validate=validate.OneOf(
+            ["", *sorted(item.table for item in DECLARATION.audited)],
+            error="Choose one of the audited tables.",
+        ),
+    )
+    record = fields.String(load_default="", validate=validate.Length(max=200))
+    operation = fields.String(
+        load_default="",
+        validate=validate.OneOf(["", *OPERATIONS], error="Operations are I, U, D, T or E."),
+    )
+    request = fields.String(load_default="", validate=validate.Length(max=64))
+    since = fields.Date(load_default=None, error_messages={"invalid": "Give a date as YYYY-MM-DD."})
+    until = fields.Date(load_default=None, error_messages={"invalid": "Give a date as YYYY-MM-DD."})
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=1_000_000, error="Pages start at 1."),
+        error_messages={"invalid": "The page must be a whole number."},
+    )
+    per_page = fields.Integer(
+        load_default=50,
+        validate=validate.Range(min=1, max=100, error="Show 1 to 100 per page."),
+        error_messages={"invalid": "The page size must be a whole number."},
+    )
+
+    @validates_schema
+    def _dates_in_order(self, data, **_kwargs):
+        if data.get("since") and data.get("until") and data["until"] < data["since"]:
+            raise ValidationError("The end date is before the start date.", "until")
+
+
+class ExportSchema(AuditFilterSchema):
+    """The same filters, and the file format of a download."""
+
+    format = fields.String(
+        load_default="csv",
+        validate=validate.OneOf(["csv", "jsonl"], error="Formats are csv or jsonl."),
+    )
+
+
+class MomentSchema(InputSchema):
+    """A moment to show a record as it stood then (UTC)."""
+
+    # The browser's date-and-time field sends no zone: the pages speak UTC throughout.
+    at = fields.AwareDateTime(
+        load_default=None,
+        default_timezone=UTC,
+        format="iso",
+        error_messages={"invalid": "Give a date and time, e.g. 2026-11-23T14:30."},
+    )

@@ -1,0 +1,402 @@
+"""Reading the audit trail: entries, a record's history, requests, chains, downloads.
+
+What an auditor reads is scoped like everything else (``portal.tenancy``): a tenant's
+auditors read their tenant's entries and chain, the Secretariat's auditors all of them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from portal import audit_trail
+from portal.authz import can_export_audit_trail, can_read_audit_trail, require
+from portal.errors import NotFound, ValidationFailed
+from portal.extensions import db
+from portal.models import AuditEntry, ChainLink, Checkpoint, Tenant
+from portal.pagination import Page, contains
+from portal.schemas import parse
+from portal.schemas.audit import OPERATIONS, AuditFilterSchema, ExportSchema, MomentSchema
+from portal.services import security_events
+from portal.tenancy import current_principal
+
+PLATFORM_CODE = "PLATFORM"
+EXPORT_LIMIT = 100_000
+
+
+@dataclass
+class Change:
+    """One column of one entry: what it held before and after."""
+
+    column: str
+    before: object
+    after: object
+
+
+@dataclass
+class EntryView:
+    """An entry as the pages show it."""
+
+    entry: AuditEntry
+    recorded_at: datetime
+    tenant: str
+    operation: str
+    changes: list[Change] = field(default_factory=list)
+
+
+@dataclass
+class RequestGroup:
+    """The changes one request made."""
+
+    request_id: str
+    started_at: datetime
+    actor: str
+    entries: int
+
+
+@dataclass
+class ChainStatus:
+    """How far one chain is sealed and signed."""
+
+    chain_id: int
+    tenant: str
+    entries: int
+    sealed: int
+    last_sealed_at: datetime | None
+    checkpoint: Checkpoint | None
+    checkpoint_at: datetime | None
+
+
+def as_utc(value) -> datetime | None:
+    """Return a timestamp of the trail as an aware UTC datetime, from either database."""
+    if value is None or isinstance(value, datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def _moment_parameter(moment: datetime):
+    # SQLite keeps the trail's timestamps as RFC 3339 text, which sorts like time.
+    if db.session.get_bind().dialect.name == "sqlite":
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _tenant_codes(ids) -> dict[int | None, str]:
+    wanted = {tenant_id for tenant_id in ids if tenant_id is not None}
+    codes = {None: PLATFORM_CODE}
+    if wanted:
+        rows = db.session.execute(select(Tenant.id, Tenant.code).where(Tenant.id.in_(wanted)))
+        codes.update(dict(rows.all()))
+    return codes
+
+
+def _changes(entry: AuditEntry) -> list[Change]:
+    before, after = entry.old_row or {}, entry.new_row or {}
+    if entry.operation == "U":
+        columns = entry.changed_columns or []
+    elif entry.operation == "E":
+        return [Change(name, None, value) for name, value in sorted(after.items())]
+    else:
+        columns = sorted(set(before) | set(after))
+    return [Change(column, before.get(column), after.get(column)) for column in columns]
+
+
+def _views(entries: list[AuditEntry]) -> list[EntryView]:
+    codes = _tenant_codes(entry.tenant_id for entry in entries)
+    return [
+        EntryView(
+            entry=entry,
+            recorded_at=as_utc(entry.recorded_at),
+            tenant=codes.get(entry.tenant_id, str(entry.tenant_id)),
+            operation=OPERATIONS[entry.operation],
+            changes=_changes(entry),
+        )
+        for entry in entries
+    ]
+
+
+def _filtered(data: dict):
+    statement = select(AuditEntry)
+    code = data["tenant"].strip().upper()
+    if code == PLATFORM_CODE:
+        statement = statement.where(AuditEntry.tenant_id.is_(None))
+    elif code:
+        tenant_id = db.session.scalar(select(Tenant.id).where(Tenant.code == code))
+        if tenant_id is None:
+            raise ValidationFailed(
+                "Some fields need attention.", {"tenant": f"No organisation has the code {code}."}
+            )
+        statement = statement.where(AuditEntry.tenant_id == tenant_id)
+    actor = data["actor"].strip()
+    if actor.isdigit():
+        statement = statement.where(AuditEntry.actor_id == int(actor))
+    elif actor:
+        statement = statement.where(
+            func.lower(AuditEntry.actor_label).like(contains(actor), escape="\\")
+        )
+    if data["table"]:
+        statement = statement.where(AuditEntry.table_name == data["table"])
+    if data["record"].strip():
+        statement = statement.where(AuditEntry.row_key == data["record"].strip())
+    if data["operation"]:
+        statement = statement.where(AuditEntry.operation == data["operation"])
+    if data["request"].strip():
+        statement = statement.where(AuditEntry.request_id == data["request"].strip())
+    if data["since"]:
+        statement = statement.where(
+            AuditEntry.recorded_at >= _moment_parameter(_start_of(data["since"]))
+        )
+    if data["until"]:
+        end = _start_of(data["until"] + timedelta(days=1))
+        statement = statement.where(AuditEntry.recorded_at < _moment_parameter(end))
+    return statement
+
+
+def list_entries(values) -> tuple[Page, dict]:
+    """Return one page of the entries matching the filters, newest first."""
+    require(can_read_audit_trail, current_principal())
+    data = parse(AuditFilterSchema(), values)
+    statement = _filtered(data).order_by(AuditEntry.id.desc())
+    per_page, number = data["per_page"], data["page"]
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    entries = db.session.scalars(statement.limit(per_page).offset((number - 1) * per_page)).all()
+    return Page(items=_views(list(entries)), number=number, per_page=per_page, total=total), data
+
+
+def record_history(table: str, row_key: str) -> list[EntryView]:
+    """Return every change of one record, oldest first, with what each changed."""
+    require(can_read_audit_trail, current_principal())
+    entries = db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.table_name == table, AuditEntry.row_key == row_key)
+        .order_by(AuditEntry.id)
+    ).all()
+    if not entries:
+        raise NotFound("The trail holds no record of this.")
+    return _views(list(entries))
+
+
+def record_at(table: str, row_key: str, values) -> tuple[datetime | None, EntryView | None]:
+    """Return the moment asked for and the last change of the record up to it."""
+    require(can_read_audit_trail, current_principal())
+    moment = parse(MomentSchema(), values)["at"]
+    if moment is None:
+        return None, None
+    entry = db.session.scalar(
+        select(AuditEntry)
+        .where(
+            AuditEntry.table_name == table,
+            AuditEntry.row_key == row_key,
+            AuditEntry.recorded_at <= _moment_parameter(moment),
+        )
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    return moment.astimezone(UTC), (_views([entry])[0] if entry is not None else None)
+
+
+def list_requests(values) -> tuple[Page, dict]:
+    """Return one page of requests that changed something, newest first, with counts."""
+    require(can_read_audit_trail, current_principal())
+    data = parse(AuditFilterSchema(), values)
+    filtered = _filtered(data).where(AuditEntry.request_id.is_not(None)).subquery()
+    grouped = (
+        select(
+            filtered.c.request_id,
+            func.min(filtered.c.recorded_at).label("started_at"),
+            func.max(filtered.c.actor_label).label("actor"),
+            func.count().label("entries"),
+            func.max(filtered.c.id).label("last_id"),
+        )
+        .group_by(filtered.c.request_id)
+        .subquery()
+    )
+    per_page, number = data["per_page"], data["page"]
+    total = db.session.scalar(select(func.count()).select_from(grouped))
+    rows = db.session.execute(
+        select(grouped)
+        .order_by(grouped.c.last_id.desc())
+        .limit(per_page)
+        .offset((number - 1) * per_page)
+    ).all()
+    groups = [
+        RequestGroup(row.request_id, as_utc(row.started_at), row.actor or "", row.entries)
+        for row in rows
+    ]
+    return Page(items=groups, number=number, per_page=per_page, total=total), data
+
+
+def chain_statuses() -> list[ChainStatus]:
+    """Return, for each chain the principal may read, how far it is sealed and signed."""
+    require(can_read_audit_trail, current_principal())
+    chain = func.coalesce(AuditEntry.tenant_id, 0)
+    counts = dict(db.session.execute(select(chain, func.count()).group_by(chain)).all())
+    sealed = {
+        row.chain_id: row
+        for row in db.session.execute(
+            select(
+                ChainLink.chain_id,
+                func.count().label("sealed"),
+                func.max(ChainLink.sealed_at).label("last_sealed_at"),
+            ).group_by(ChainLink.chain_id)
+        )
+    }
+    latest = (
+        select(Checkpoint.chain_id, func.max(Checkpoint.sequence).label("sequence"))
+        .group_by(Checkpoint.chain_id)
+        .subquery()
+    )
+    checkpoints = {
+        point.chain_id: point
+        for point in db.session.scalars(
+            select(Checkpoint).join(
+                latest,
+                (Checkpoint.chain_id == latest.c.chain_id)
+                & (Checkpoint.sequence == latest.c.sequence),
+            )
+        )
+    }
+    chains = sorted(set(counts) | set(sealed))
+    codes = _tenant_codes(chains)
+    codes[0] = PLATFORM_CODE
+    return [
+        ChainStatus(
+            chain_id=chain_id,
+            tenant=codes.get(chain_id, str(chain_id)),
+            entries=counts.get(chain_id, 0),
+            sealed=sealed[chain_id].sealed if chain_id in sealed else 0,
+            last_sealed_at=as_utc(sealed[chain_id].last_sealed_at) if chain_id in sealed else None,
+            checkpoint=checkpoints.get(chain_id),
+            checkpoint_at=as_utc(checkpoints[chain_id].signed_at)
+            if chain_id in checkpoints
+            else None,
+        )
+        for chain_id in chains
+    ]
+
+
+def verify_chain(chain_id):
+    """Verify one chain the principal may read, and return what was found."""
+    require(can_read_audit_trail, current_principal())
+    visible = {status.chain_id for status in chain_statuses()}
+    try:
+        key = int(chain_id)
+    except (TypeError, ValueError):
+        raise NotFound("There is no such chain.") from None
+    if key not in visible:
+        raise NotFound("There is no such chain.")
+    report = audit_trail.verify_chain(key)
+    return report.chains[0]
+
+
+_EXPORT_COLUMNS = (
+    "id",
+    "recorded_at",
+    "tenant",
+    "table_name",
+    "row_key",
+    "operation",
+    "event",
+    "actor_id",
+    "actor_kind",
+    "actor_label",
+    "request_id",
+    "client_address",
+    "reason",
+    "changed_columns",
+    "old_row",
+    "new_row",
+)
+
+
+def _export_record(view: EntryView) -> dict:
+    entry = view.entry
+    return {
+        "id": entry.id,
+        "recorded_at": view.recorded_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "tenant": view.tenant,
+        "table_name": entry.table_name,
+        "row_key": entry.row_key,
+        "operation": entry.operation,
+        "event": entry.event,
+        "actor_id": entry.actor_id,
+        "actor_kind": entry.actor_kind,
+        "actor_label": entry.actor_label,
+        "request_id": entry.request_id,
+        "client_address": entry.client_address,
+        "reason": entry.reason,
+        "changed_columns": entry.changed_columns,
+        "old_row": entry.old_row,
+        "new_row": entry.new_row,
+    }
+
+
+def _spreadsheet_safe(value) -> str:
+    # A cell starting with = + - @ would be run as a formula by spreadsheet programs.
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def export_entries(values) -> tuple[str, str, str]:
+    """Return (file name, media type, content) of the filtered entries; the export is recorded."""
+    principal = current_principal()
+    require(can_export_audit_trail, principal)
+    data = parse(ExportSchema(), values)
+    entries = db.session.scalars(
+        _filtered(data).order_by(AuditEntry.id).limit(EXPORT_LIMIT + 1)
+    ).all()
+    if len(entries) > EXPORT_LIMIT:
+        raise ValidationFailed(
+            "The download would be too large.",
+            {"since": f"Narrow the filters to at most {EXPORT_LIMIT:,} entries."},
+        )
+    records = [_export_record(view) for view in _views(list(entries))]
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    if data["format"] == "jsonl":
+        content = "".join(
+            json.dumps(record, sort_keys=True, default=str) + "\n" for record in records
+        )
+        name, media = f"audit-{stamp}.jsonl", "application/x-ndjson"
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(_EXPORT_COLUMNS)
+        for record in records:
+            writer.writerow([_spreadsheet_safe(record[column]) for column in _EXPORT_COLUMNS])
+        content = buffer.getvalue()
+        name, media = f"audit-{stamp}.csv", "text/csv"
+    filters = {key: str(value) for key, value in data.items() if value not in ("", None)}
+    security_events.record(
+        "audit_exported",
+        user_id=principal.user_id if principal else None,
+        format=data["format"],
+        entries=len(records),
+        filters=filters,
+    )
+    db.session.commit()
+    return name, media, content
+
+
+def operation_names() -> dict[str, str]:
+    """Return the operations an entry can record, for the filter form."""
+    require(can_read_audit_trail, current_principal())
+    return dict(OPERATIONS)
+
+
+def audited_tables() -> list[str]:
+    """Return the names of the audited tables, for the filter form."""
+    require(can_read_audit_trail, current_principal())
+    from portal.auditing import DECLARATION
+
+    return sorted(item.table for item in DECLARATION.audited)

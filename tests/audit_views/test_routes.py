@@ -1,0 +1,219 @@
+"""The auditor's pages: scoped to what each auditor may read, filterable, downloadable."""
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from audit import tables as audit_tables
+from portal.models import Need
+from tests import factories
+from tests.conftest import csrf_token
+
+
+@pytest.fixture
+def people(db):
+    cycle = factories.cycle()
+    albania = factories.partner_tenant()
+    serbia = factories.partner_tenant(code="RS-MOI", economy="RS")
+    secretariat = factories.member_tenant(code="IISG-SEC", kind="secretariat")
+    albanian_need = factories.need(cycle, albania, title="Albanian border surveillance")
+    serbian_need = factories.need(cycle, serbia, title="Serbian witness protection")
+    db.session.add_all([albanian_need, serbian_need])
+    found = {
+        "albanian_auditor": factories.user(albania, email="auditor@al.example", roles=("auditor",)),
+        "albanian_editor": factories.user(albania, email="editor@al.example", roles=("editor",)),
+        "secretariat_auditor": factories.user(
+            secretariat, email="auditor@rcc.example", roles=("auditor",)
+        ),
+    }
+    db.session.commit()
+    found["albanian_need"] = albanian_need
+    found["serbian_need"] = serbian_need
+    return found
+
+
+def test_only_auditors_open_the_trail(people, login):
+    client = login(people["albanian_editor"])
+
+    assert client.get("/audit").status_code == 403
+    assert client.get("/audit/chains").status_code == 403
+    assert client.get("/audit/export").status_code == 403
+
+
+def test_a_partner_auditor_reads_only_its_own_tenants_entries(people, login):
+    client = login(people["albanian_auditor"])
+
+    page = client.get("/audit?table=needs").get_data(as_text=True)
+
+    assert "Albanian border surveillance" in page
+    assert "Serbian witness protection" not in page
+
+
+def test_the_secretariat_auditor_reads_every_tenants_entries(people, login):
+    client = login(people["secretariat_auditor"])
+
+    page = client.get("/audit?table=needs").get_data(as_text=True)
+
+    assert "Albanian border surveillance" in page
+    assert "Serbian witness protection" in page
+
+
+def test_a_partner_auditor_cannot_open_another_tenants_record(people, login):
+    client = login(people["albanian_auditor"])
+    serbian = people["serbian_need"]
+
+    assert client.get(f"/audit/records/needs/{serbian.id}").status_code == 404
+
+
+def test_a_records_history_shows_each_field_that_changed(people, login, db):
+    need = people["albanian_need"]
+    db.session.execute(update(Need).where(Need.id == need.id).values(title="Green border"))
+    db.session.commit()
+    client = login(people["albanian_auditor"])
+
+    page = client.get(f"/audit/records/needs/{need.id}").get_data(as_text=True)
+
+    assert page.index("Albanian border surveillance") < page.index("Green border")
+    assert "<code>title</code>" in page
+    assert "update" in page and "insert" in page
+
+
+def test_a_record_as_it_stood_at_a_given_time(people, login, db):
+    need = people["albanian_need"]
+    before_it_existed = datetime.now(UTC) - timedelta(days=1)
+    db.session.execute(update(Need).where(Need.id == need.id).values(title="Green border"))
+    db.session.commit()
+    client = login(people["albanian_auditor"])
+    url = f"/audit/records/needs/{need.id}"
+
+    earlier = client.get(url, query_string={"at": before_it_existed.strftime("%Y-%m-%dT%H:%M")})
+    now = client.get(url, query_string={"at": datetime.now(UTC).isoformat()})
+
+    assert "did not exist yet" in earlier.get_data(as_text=True)
+    text = now.get_data(as_text=True)
+    assert "as last changed by entry" in text
+    assert text.count("Green border") >= 2  # the state, and the change in the history
+
+
+def test_a_moment_that_is_not_a_time_is_refused_with_the_reason(people, login):
+    client = login(people["albanian_auditor"])
+    need = people["albanian_need"]
+
+    response = client.get(f"/audit/records/needs/{need.id}?at=yesterday")
+
+    assert response.status_code == 422
+    assert "Give a date and time" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("query", "field_message"),
+    [
+        ("operation=X", "Operations are I, U, D, T or E."),
+        ("table=secrets", "Choose one of the audited tables."),
+        ("tenant=NOPE", "No organisation has the code NOPE."),
+        ("since=2026-05-02&until=2026-05-01", "The end date is before the start date."),
+        ("since=May", "Give a date as YYYY-MM-DD."),
+        ("page=0", "Pages start at 1."),
+    ],
+)
+def test_bad_filters_are_refused_naming_the_field(people, login, query, field_message):
+    client = login(people["secretariat_auditor"])
+
+    response = client.get(f"/audit?{query}")
+
+    assert response.status_code == 422
+    assert field_message in response.get_data(as_text=True)
+
+
+def test_filters_narrow_the_entries(people, login):
+    client = login(people["secretariat_auditor"])
+
+    by_tenant = client.get("/audit?tenant=RS-MOI&table=needs").get_data(as_text=True)
+    by_operation = client.get("/audit?operation=D").get_data(as_text=True)
+    today = datetime.now(UTC).date()
+    by_dates = client.get(
+        f"/audit?since={today - timedelta(days=3)}&until={today - timedelta(days=2)}"
+    )
+
+    assert "Serbian witness protection" in by_tenant
+    assert "Albanian border surveillance" not in by_tenant
+    assert "No entries match these filters." in by_operation
+    assert "No entries match these filters." in by_dates.get_data(as_text=True)
+
+
+def test_changes_are_grouped_by_the_request_that_made_them(people, login, db):
+    client = login(people["albanian_auditor"])
+    # Signing in itself changed the auditor's session rows in one request.
+    page = client.get("/audit/requests").get_data(as_text=True)
+
+    assert "request" in page.lower()
+    request_id = db.session.scalar(
+        select(audit_tables.entries.c.request_id)
+        .where(audit_tables.entries.c.request_id.is_not(None))
+        .where(audit_tables.entries.c.tenant_id == people["albanian_auditor"].tenant_id)
+        .limit(1)
+    )
+    assert request_id in page
+    listed = client.get(f"/audit?request={request_id}").get_data(as_text=True)
+    assert f"Changes of request <code>{request_id}</code>" in listed
+
+
+def test_a_csv_download_is_safe_for_spreadsheets_and_is_itself_recorded(people, login, db):
+    need = people["albanian_need"]
+    db.session.execute(update(Need).where(Need.id == need.id).values(title="=HYPERLINK(1)"))
+    db.session.commit()
+    client = login(people["albanian_auditor"])
+
+    response = client.get("/audit/export?table=needs&format=csv")
+
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert {row["tenant"] for row in rows} == {"AL-MOI"}
+    assert not any(cell.startswith("=") for row in rows for cell in row.values())
+    exported = db.session.scalar(
+        select(func.count()).where(audit_tables.entries.c.event == "audit_exported")
+    )
+    assert exported == 1
+
+
+def test_a_json_lines_download_holds_one_entry_per_line(people, login):
+    client = login(people["secretariat_auditor"])
+
+    response = client.get("/audit/export?table=needs&format=jsonl")
+
+    records = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
+    assert response.mimetype == "application/x-ndjson"
+    assert sorted(record["new_row"]["title"] for record in records) == [
+        "Albanian border surveillance",
+        "Serbian witness protection",
+    ]
+
+
+def test_writes_are_sealed_and_a_chain_verifies_from_the_page(people, login, db):
+    client = login(people["secretariat_auditor"])  # signing in wrote, then sealed
+
+    page = client.get("/audit/chains").get_data(as_text=True)
+    assert "AL-MOI" in page and "PLATFORM" in page
+    chain = people["albanian_need"].tenant_id
+    token = csrf_token(client, "/audit/chains")
+    response = client.post(f"/audit/chains/{chain}/verify", data={"csrf_token": token})
+
+    assert response.status_code == 200
+    assert f"Chain {chain} verifies" in response.get_data(as_text=True)
+
+
+def test_a_partner_auditor_cannot_verify_another_tenants_chain(people, login):
+    client = login(people["albanian_auditor"])
+    token = csrf_token(client, "/audit/chains")
+
+    response = client.post(
+        f"/audit/chains/{people['serbian_need'].tenant_id}/verify", data={"csrf_token": token}
+    )
+
+    assert response.status_code == 404
