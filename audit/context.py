@@ -114,7 +114,9 @@ def postgres_settings(context: AuditContext | None = None) -> dict[str, str]:
         for field in fields(context)
         for value in [getattr(context, field.name)]
     }
-    settings["audit.strict"] = "on" if is_strict() else ""
+    if is_strict():
+        # Only ever switched on here: a database-wide setting stays in force otherwise.
+        settings["audit.strict"] = "on"
     return settings
 
 

@@ -4,11 +4,12 @@ import sqlite3
 import subprocess
 
 import pytest
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import create_engine, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
 from audit import context as audit_context
 from audit import tables as audit_tables
@@ -398,3 +399,28 @@ def test_the_chapter_table_is_recorded_on_insert(db, albania):
 
     (entry,) = entries_after(db, mark)
     assert (entry.row_key, entry.tenant_id) == (f"{albania.id}/{chapter.id}", albania.tenant_id)
+
+
+@pytest.mark.parametrize("database_template", ["postgresql"], indirect=True)
+def test_database_wide_strict_mode_refuses_anonymous_writes_but_not_the_portals(
+    db, albania, database_url
+):
+    name = make_url(database_url).database
+    admin = make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql+psycopg", database=name)
+    engine = create_engine(admin, poolclass=NullPool)
+    with engine.begin() as connection:
+        connection.execute(text(f"ALTER DATABASE \"{name}\" SET audit.strict = 'on'"))
+    db.session.close()
+    db.engine.dispose()  # new connections pick the database's setting up
+    try:
+        with pytest.raises(DBAPIError, match="strict mode"), engine.begin() as connection:
+            connection.execute(text("UPDATE needs SET priority = 'low'"))
+        with audit_context.acting(actor_kind="system", actor_label="maintenance"):
+            db.session.execute(update(Need).values(priority="medium"))
+            db.session.commit()
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" RESET audit.strict'))
+        engine.dispose()
+
+    assert db.session.scalar(select(Need.priority)) == "medium"
