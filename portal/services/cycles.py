@@ -47,9 +47,11 @@ def get_cycle(cycle_id) -> Cycle:
     """Return the cycle with ``cycle_id`` or raise NotFound."""
     require(can_view_overview, current_principal())
     try:
-        found = db.session.get(Cycle, int(cycle_id), populate_existing=True)
-    except (TypeError, ValueError, OverflowError):
-        found = None
+        key = int(cycle_id)
+    except (TypeError, ValueError):
+        key = 0
+    # Ids are positive 32-bit integers; the database would refuse to compare any other.
+    found = db.session.get(Cycle, key, populate_existing=True) if 0 < key < 2**31 else None
     if found is None:
         raise NotFound("There is no such cycle.")
     return found

@@ -44,7 +44,11 @@ def test_a_partner_editor_drafts_a_need(login, db, cast):
 
     need = db.session.scalar(select(Need))
     assert response.headers["Location"] == f"/needs/{need.id}"
-    assert (need.status, need.tenant_id, need.cycle_id) == ("draft", cast.albania.id, cast.open_cycle.id)
+    assert (need.status, need.tenant_id, need.cycle_id) == (
+        "draft",
+        cast.albania.id,
+        cast.open_cycle.id,
+    )
     assert [chapter.number for chapter in need.acquis_chapters] == [24]
     page = client.get(f"/needs/{need.id}").get_data(as_text=True)
     assert "Set up an asset recovery office" in page and "Strategy against organised crime" in page
@@ -210,7 +214,9 @@ def test_the_list_filters_by_every_field(login, db, cast):
         priority="low",
     )
     albanian_need(cast, "adopted", cycle=cast.adopted_cycle, title="Old 100% need_x")
-    serbian = factories.need(cast.open_cycle, cast.serbia, status="validated", title="Serbian CT law")
+    serbian = factories.need(
+        cast.open_cycle, cast.serbia, status="validated", title="Serbian CT law"
+    )
     db.session.add(serbian)
     db.session.commit()
     client = login(cast.people["albania-editor"])
@@ -220,7 +226,12 @@ def test_the_list_filters_by_every_field(login, db, cast):
         assert response.status_code == 200, response.get_data(as_text=True)
         return titles(response)
 
-    assert listed() == {"Border drones", "Witness protection law", "Old 100% need_x", "Serbian CT law"}
+    assert listed() == {
+        "Border drones",
+        "Witness protection law",
+        "Old 100% need_x",
+        "Serbian CT law",
+    }
     assert listed(cycle="2021-2022") == {"Old 100% need_x"}
     assert listed(pillar="WBBSi") == {"Border drones"}
     assert listed(partner="RS") == {"Serbian CT law"}
@@ -291,7 +302,9 @@ def test_the_list_pages_through_the_needs(login, cast):
     assert len(titles(first)) == 5 and len(titles(second)) == 2
     assert titles(first).isdisjoint(titles(second))
     links = re.findall(r'href="/needs\?([^"]*)"', first.get_data(as_text=True))
-    assert any(set(link.split("&amp;")) == {"page=2", "per_page=5", "status=draft"} for link in links)
+    assert any(
+        set(link.split("&amp;")) == {"page=2", "per_page=5", "status=draft"} for link in links
+    )
 
 
 def test_the_list_costs_the_same_queries_for_many_rows(login, db, cast):

@@ -42,14 +42,20 @@ def state(db, need_id):
 def test_each_action_is_allowed_only_to_the_right_seat_from_the_right_status(
     login, db, cast, seat, action
 ):
-    needs = {status: albanian_need(cast, status, title=f"Need {status}") for status in NEED_STATUSES}
+    needs = {
+        status: albanian_need(cast, status, title=f"Need {status}") for status in NEED_STATUSES
+    }
     client = login(cast.people[seat])
     token = csrf_token(client, "/needs")
     seats, sources, target = ALLOWED[action]
 
     for status, need in needs.items():
         before = state(db, need.id)
-        form = {"csrf_token": token, "version": str(need.version), "comment": "Please add a source."}
+        form = {
+            "csrf_token": token,
+            "version": str(need.version),
+            "comment": "Please add a source.",
+        }
         response = client.post(f"/needs/{need.id}/{action}", data=form)
 
         if seat in seats and status in sources:
@@ -104,7 +110,11 @@ def test_a_return_needs_a_comment(login, db, cast):
 
     response = client.post(
         f"/needs/{need.id}/return",
-        data={"csrf_token": csrf_token(client, "/needs"), "version": str(need.version), "comment": " "},
+        data={
+            "csrf_token": csrf_token(client, "/needs"),
+            "version": str(need.version),
+            "comment": " ",
+        },
     )
 
     assert response.status_code == 422
