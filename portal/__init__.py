@@ -69,6 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from portal.auth import register_sign_in
     from portal.auth.routes import blueprint as auth_blueprint
     from portal.main.routes import blueprint as main_blueprint
+    from portal.needs.routes import blueprint as needs_blueprint
     from portal.security.headers import register_security_headers
 
     # Request ids first, so every later hook and log line carries one.
@@ -84,6 +85,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         admin_blueprint,
         audit_blueprint,
         api_blueprint,
+        needs_blueprint,
     ):
         app.register_blueprint(blueprint)
     app.context_processor(_navigation)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from portal.errors import Forbidden
-from portal.models import Tenant, User
+from portal.models import Cycle, Need, Tenant, User
 from portal.models.user import ROLES
 from portal.tenancy import Principal
 
@@ -108,6 +108,91 @@ def can_view_overview(principal: Principal | None) -> bool:
     return True
 
 
+# Needs mapping: who drafts, who judges, and when a need can no longer change (DESIGN §3).
+# A cycle's needs can be worked on until the Board adopts it; then they are frozen.
+WORKING_CYCLE_STATUSES = ("open", "consolidation")
+
+
+def _owner_editor(principal: Principal | None, tenant_id: int) -> bool:
+    """Return whether the principal is an editor of the partner that owns the need."""
+    return (
+        principal is not None
+        and principal.tenant_kind == "partner"
+        and principal.has("editor")
+        and principal.tenant_id == tenant_id
+    )
+
+
+def _secretariat_editor(principal: Principal | None) -> bool:
+    return principal is not None and principal.in_secretariat and principal.has("editor")
+
+
+def can_list_needs(principal: Principal | None) -> bool:
+    """Return whether the principal may list needs (scoped to what it may see)."""
+    return True
+
+
+def can_create_need(principal: Principal | None, cycle: Cycle | None) -> bool:
+    """Return whether the principal may draft a new need of its own partner in ``cycle``."""
+    if principal is None or cycle is None:
+        return False
+    return _owner_editor(principal, principal.tenant_id) and cycle.status == "open"
+
+
+def can_edit_need(principal: Principal | None, need: Need) -> bool:
+    """Return whether the principal may change a need: its owner, while draft or returned.
+
+    New needs start only in the open cycle, but a need returned during consolidation must
+    still be answerable, so changes are possible until the Board adopts the cycle.
+    """
+    return (
+        _owner_editor(principal, need.tenant_id)
+        and need.cycle.status in WORKING_CYCLE_STATUSES
+        and need.status in ("draft", "returned")
+    )
+
+
+def can_submit_need(principal: Principal | None, need: Need) -> bool:
+    """Return whether the principal may send a draft or returned need to the Secretariat."""
+    return can_edit_need(principal, need)
+
+
+def can_return_need(principal: Principal | None, need: Need) -> bool:
+    """Return whether the principal may send a submitted need back to its owner."""
+    return (
+        _secretariat_editor(principal)
+        and need.status == "submitted"
+        and need.cycle.status in WORKING_CYCLE_STATUSES
+    )
+
+
+def can_validate_need(principal: Principal | None, need: Need) -> bool:
+    """Return whether the principal may accept a submitted need for adoption."""
+    return can_return_need(principal, need)
+
+
+def can_withdraw_need(principal: Principal | None, need: Need) -> bool:
+    """Return whether the principal may withdraw its own need before the cycle is adopted."""
+    return (
+        _owner_editor(principal, need.tenant_id)
+        and need.status in ("draft", "submitted", "returned", "validated")
+        and need.cycle.status in WORKING_CYCLE_STATUSES
+    )
+
+
+def can_carry_over_need(principal: Principal | None, need: Need, target: Cycle) -> bool:
+    """Return whether the principal may copy a need of a closed cycle into the open one.
+
+    Only the owner's editors carry a need over: the copy is a draft, which nobody but
+    its owner may see (DESIGN §4), so the Secretariat could not even find its own copy.
+    """
+    return (
+        _owner_editor(principal, need.tenant_id)
+        and need.cycle.status in ("adopted", "archived")
+        and target.status == "open"
+    )
+
+
 def can_read_audit_trail(principal: Principal | None) -> bool:
     """Return whether the principal may read the audit trail (what it reads is scoped)."""
     return _system(principal) or principal.has("auditor")
@@ -118,7 +203,7 @@ def can_export_audit_trail(principal: Principal | None) -> bool:
     return can_read_audit_trail(principal)
 
 
-def require(policy: Callable[..., bool], *arguments) -> None:
+def require(policy: Callable[..., bool], *arguments, message: str | None = None) -> None:
     """Raise Forbidden unless ``policy(*arguments)`` allows the action."""
     if not policy(*arguments):
-        raise Forbidden("You do not have permission to do this.")
+        raise Forbidden(message or "You do not have permission to do this.")

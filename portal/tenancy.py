@@ -213,6 +213,10 @@ def get_visible(model, object_id) -> object:
         key = int(object_id)
     except (TypeError, ValueError):
         raise NotFound("There is no such record.") from None
+    if not 0 < key < 2**31:
+        # Ids are positive 32-bit integers; a number beyond them is not an id of anything
+        # (and PostgreSQL and SQLite would refuse to compare it).
+        raise NotFound("There is no such record.")
     found = db.session.scalar(
         select(model).where(model.id == key).execution_options(populate_existing=True)
     )

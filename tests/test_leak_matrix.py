@@ -28,7 +28,7 @@ from portal.models import (
     UserSession,
 )
 from portal.services import sessions
-from portal.tenancy import Principal
+from portal.tenancy import SECRETARIAT_NEED_STATUSES, SHARED_NEED_STATUSES, Principal
 from tests import factories
 from tests.conftest import IN_BOTH_LAYERS, LEAK_CASES, csrf_token
 
@@ -45,6 +45,10 @@ OBJECTS_BY_ARGUMENT = {
     "table": lambda other: "needs",
     "row_key": lambda other: str(other["draft_need"].id),
     "chain_id": lambda other: other["tenant"].id,
+    # Cycles belong to no tenant either; only moving them on is an administrator's.
+    "cycle_id": lambda other: other["cycle"].id,
+    # The other tenant's draft: nobody else may even know it exists.
+    "need_id": lambda other: other["need"].id,
 }
 # Routes outside the matrix, with the reason.
 OUTSIDE = {
@@ -70,11 +74,12 @@ def world(db, app):
     commission = factories.member_tenant()
     secretariat = factories.member_tenant(code="IISG-SEC", kind="secretariat")
     other_user = factories.user(serbia, email="hidden.person@rs.example", roles=("editor",))
-    serbian_needs = {
-        status: factories.need(cycle, serbia, title=f"Serbian secret need {status}", status=status)
-        for status in STATUSES
-    }
-    db.session.add_all(serbian_needs.values())
+    serbian_needs = {}
+    for status in STATUSES:
+        serbian_needs[status] = factories.need(
+            cycle, serbia, title=f"Serbian {status} need", status=status
+        )
+        db.session.add(serbian_needs[status])
     for record_status in ("draft", "published"):
         response = factories.response(
             serbia,
@@ -107,6 +112,8 @@ def world(db, app):
         "tenant": serbia,
         "pillar": factories.reference(Pillar, "WBBSi"),
         "chapter": db.session.scalar(select(AcquisChapter).where(AcquisChapter.number == 24)),
+        "cycle": cycle,
+        "need": serbian_needs["draft"],
         "user": other_user,
         "session": other_session,
         "token": other_token,
@@ -149,8 +156,14 @@ def legitimately_visible(principal: Principal, rule) -> bool:
     # A Secretariat admin manages every user and organisation: not a leak.
     return principal.has("admin") and any(
         argument in rule.arguments
-        for argument in ("user_id", "tenant_id", "pillar_id", "chapter_id")
+        for argument in ("user_id", "tenant_id", "pillar_id", "chapter_id", "cycle_id")
     )
+
+
+def hidden_need_titles(principal: Principal) -> list[str]:
+    """Return the titles of the other tenant's needs that §4 hides from this principal."""
+    shown = SECRETARIAT_NEED_STATUSES if principal.in_secretariat else SHARED_NEED_STATUSES
+    return [f"Serbian {status} need" for status in STATUSES if status not in shown]
 
 
 def markers(principal: Principal, other, rule) -> list[str]:
@@ -159,8 +172,8 @@ def markers(principal: Principal, other, rule) -> list[str]:
         return []
     if principal.has("admin"):
         # The Secretariat admin lists every user by design (§4).
-        return other["markers"]
-    return [other["user_marker"], *other["markers"]]
+        return [*other["markers"], *hidden_need_titles(principal)]
+    return [other["user_marker"], *other["markers"], *hidden_need_titles(principal)]
 
 
 def expected_status(principal: Principal, rule) -> int:
@@ -170,7 +183,7 @@ def expected_status(principal: Principal, rule) -> int:
     if rule.endpoint.startswith("admin."):
         if not can_open_administration(principal):
             return 403
-        closed = {"tenant_id", "pillar_id", "chapter_id"} & set(rule.arguments)
+        closed = {"tenant_id", "pillar_id", "chapter_id", "cycle_id"} & set(rule.arguments)
         if closed and not can_manage_tenants(principal):
             return 403
     return 404

@@ -251,10 +251,16 @@ def update_acquis_chapter(chapter_id):
 
 
 @blueprint.get("/cycles")
-def cycles(error: DomainError | None = None, status: int = 200):
-    """List the needs mapping cycles, with the form to open a new one."""
+def cycles(error: DomainError | None = None, failed: int | None = None, status: int = 200):
+    """List the needs mapping cycles, with the forms to move them on and to open a new one."""
     require(can_manage_cycles, current_principal())
-    page = render_template("admin/cycles.html", cycles=cycle_service.list_cycles(), error=error)
+    page = render_template(
+        "admin/cycles.html",
+        cycles=cycle_service.list_cycles(),
+        next_status=cycle_service.NEXT_STATUS,
+        error=error,
+        failed=failed,
+    )
     return page, status
 
 
@@ -266,4 +272,17 @@ def open_cycle():
     except DomainError as error:
         return cycles(error=error, status=error.status)
     flash(f"Cycle {cycle.name} is open.", "success")
+    return redirect(url_for("admin.cycles"))
+
+
+@blueprint.post("/cycles/<cycle_id>/status")
+def move_cycle(cycle_id):
+    """Move a cycle on: to consolidation, to adopted (by the Board), or to the archive."""
+    require(can_manage_cycles, current_principal())
+    cycle = cycle_service.get_cycle(cycle_id)
+    try:
+        cycle_service.move_cycle(cycle, request.form)
+    except DomainError as error:
+        return cycles(error=error, failed=cycle.id, status=error.status)
+    flash(f"Cycle {cycle.name} is now {cycle.status}.", "success")
     return redirect(url_for("admin.cycles"))

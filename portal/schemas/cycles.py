@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from portal.models.cycle import CYCLE_STATUSES
 from portal.schemas import InputSchema
 
 
@@ -34,3 +35,39 @@ class CycleCreateSchema(InputSchema):
         deadline = data.get("submission_deadline")
         if deadline and starts and ends and not starts <= deadline <= ends:
             raise ValidationError("The deadline must fall within the cycle.", "submission_deadline")
+
+
+class CycleMoveSchema(InputSchema):
+    """Moving a cycle on; adopting it also records where and when the Board adopted it."""
+
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(CYCLE_STATUSES, error="Choose the status to move the cycle to."),
+        error_messages={"required": "Choose the status to move the cycle to."},
+    )
+    version = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=2**31 - 1, error="The version is not valid."),
+        error_messages={"invalid": "The version is not valid.", "required": "Reload the page."},
+    )
+    board_meeting = fields.String(
+        load_default=None,
+        validate=[
+            validate.Length(max=200, error="Use at most 200 characters."),
+            validate.Regexp(r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$", error="Name the meeting."),
+        ],
+    )
+    adopted_on = fields.Date(load_default=None, error_messages={"invalid": "Enter a date."})
+
+    @validates_schema
+    def adoption_recorded(self, data, **kwargs):
+        """Require the Board meeting and its date when the cycle is adopted."""
+        if data.get("status") != "adopted":
+            return
+        missing = {}
+        if not data.get("board_meeting"):
+            missing["board_meeting"] = ["Name the Board meeting that adopted the report."]
+        if not data.get("adopted_on"):
+            missing["adopted_on"] = ["Enter the date of adoption."]
+        if missing:
+            raise ValidationError(missing)

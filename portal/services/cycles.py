@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.authz import can_manage_cycles, can_view_overview, require
-from portal.errors import ValidationFailed
+from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
-from portal.models import Cycle
+from portal.models import Cycle, Need
 from portal.schemas import parse
-from portal.schemas.cycles import CycleCreateSchema
+from portal.schemas.cycles import CycleCreateSchema, CycleMoveSchema
 from portal.tenancy import current_principal
+
+# The one way through a cycle's life (DESIGN §3); there is no way back.
+NEXT_STATUS = {"open": "consolidation", "consolidation": "adopted", "adopted": "archived"}
 
 
 def list_cycles() -> list[Cycle]:
@@ -36,5 +39,67 @@ def open_cycle(values: dict) -> Cycle:
         )
     cycle = Cycle(status="open", **data)
     db.session.add(cycle)
+    db.session.commit()
+    return cycle
+
+
+def get_cycle(cycle_id) -> Cycle:
+    """Return the cycle with ``cycle_id`` or raise NotFound."""
+    require(can_view_overview, current_principal())
+    try:
+        key = int(cycle_id)
+    except (TypeError, ValueError):
+        key = 0
+    # Ids are positive 32-bit integers; the database would refuse to compare any other.
+    found = db.session.get(Cycle, key, populate_existing=True) if 0 < key < 2**31 else None
+    if found is None:
+        raise NotFound("There is no such cycle.")
+    return found
+
+
+def current_open_cycle() -> Cycle | None:
+    """Return the cycle open for new needs, if there is one."""
+    require(can_view_overview, current_principal())
+    return db.session.scalar(select(Cycle).where(Cycle.status == "open"))
+
+
+def move_cycle(cycle: Cycle, values: dict) -> Cycle:
+    """Move a cycle to its next status; adopting it adopts its validated needs and freezes them."""
+    require(can_manage_cycles, current_principal())
+    data = parse(CycleMoveSchema(), {key: value for key, value in values.items() if value})
+    if data["version"] != cycle.version:
+        raise Conflict(
+            f"Cycle {cycle.name} changed since you opened the page: it is now {cycle.status}."
+            " Nothing was changed; check it and try again.",
+            {"status": f"now {cycle.status}"},
+        )
+    target = data["status"]
+    if NEXT_STATUS.get(cycle.status) != target:
+        allowed = NEXT_STATUS.get(cycle.status)
+        reason = (
+            f"A {cycle.status} cycle can only move to {allowed}."
+            if allowed
+            else (f"An {cycle.status} cycle does not move any further.")
+        )
+        raise Conflict(
+            f"Cycle {cycle.name} cannot move from {cycle.status} to {target}. {reason}",
+            {"status": reason},
+        )
+    if target == "adopted":
+        if data["adopted_on"] < cycle.starts_on:
+            raise ValidationFailed(
+                "The cycle was not adopted.",
+                {"adopted_on": "The Board cannot adopt a cycle before it starts."},
+            )
+        cycle.board_meeting = data["board_meeting"].strip()
+        cycle.adopted_on = data["adopted_on"]
+        # In the same transaction as the cycle's own change: either both or neither.
+        db.session.execute(
+            update(Need)
+            .where(Need.cycle_id == cycle.id, Need.status == "validated")
+            .values(status="adopted", version=Need.version + 1)
+            .execution_options(synchronize_session="fetch")
+        )
+    cycle.status = target
     db.session.commit()
     return cycle

@@ -1,0 +1,1 @@
+"""Needs: the list, the pages of one need, and its workflow."""

@@ -1,0 +1,529 @@
+"""Needs of the partners: drafted and submitted by their editors, judged by the Secretariat.
+
+Every change to an existing need names the version it was based on (optimistic locking):
+when someone else saved in between, the change is refused and the user is told what
+changed, field by field, instead of silently overwriting it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.authz import (
+    can_carry_over_need,
+    can_create_need,
+    can_edit_need,
+    can_list_needs,
+    can_return_need,
+    can_submit_need,
+    can_validate_need,
+    can_withdraw_need,
+    require,
+)
+from portal.errors import Conflict, ValidationFailed
+from portal.extensions import db
+from portal.models import (
+    AcquisChapter,
+    Cycle,
+    Need,
+    NeedCategory,
+    PartnerEconomy,
+    Perspective,
+    Pillar,
+    Tenant,
+    need_acquis_chapters,
+)
+from portal.pagination import Page, contains, paginate
+from portal.schemas import parse
+from portal.schemas.needs import (
+    CarryOverQuerySchema,
+    CarryOverSchema,
+    NeedEditSchema,
+    NeedListQuerySchema,
+    NeedReturnSchema,
+    NeedSchema,
+    VersionedSchema,
+)
+from portal.tenancy import current_principal, get_visible
+
+# The fields a user sees of a need, by form field name, with their labels.
+FIELD_LABELS = {
+    "pillar": "Pillar",
+    "category": "Category",
+    "perspective": "Perspective",
+    "title": "Title",
+    "description": "Description",
+    "acquis_chapters": "Acquis chapters",
+    "source_reference": "Source or strategy",
+    "priority": "Priority",
+    "status": "Status",
+    "return_comment": "Secretariat's comment",
+}
+# Who may take each action, and from where, said once for every refusal message.
+RULES = {
+    "edit": "Editors of the owning partner change draft or returned needs until the cycle is"
+    " adopted.",
+    "submit": "Editors of the owning partner submit draft or returned needs until the cycle is"
+    " adopted.",
+    "return": "Secretariat editors return submitted needs until the cycle is adopted.",
+    "validate": "Secretariat editors validate submitted needs until the cycle is adopted.",
+    "withdraw": "Editors of the owning partner withdraw their needs until the cycle is adopted.",
+    "carry over": "Editors of the owning partner carry needs of an adopted cycle over into the"
+    " open one.",
+    "create": "Editors of a partner draft new needs while a cycle is open.",
+}
+
+
+@dataclass(frozen=True)
+class NeedActions:
+    """What the principal may do to one need, for the page to offer."""
+
+    edit: bool
+    submit: bool
+    return_: bool
+    validate: bool
+    withdraw: bool
+    carry_over: bool
+
+    @property
+    def any(self) -> bool:
+        return any((self.submit, self.return_, self.validate, self.withdraw))
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """The values each filter of the needs list offers."""
+
+    cycles: list[Cycle]
+    pillars: list[Pillar]
+    economies: list[PartnerEconomy]
+    categories: list[NeedCategory]
+    perspectives: list[Perspective]
+    chapters: list[AcquisChapter]
+
+
+def _refusal(need: Need, verb: str) -> str:
+    frozen = " and the cycle is adopted" if need.cycle.status in ("adopted", "archived") else ""
+    return (
+        f"You cannot {verb} this need: it is {need.status}{frozen}"
+        f" (cycle {need.cycle.name}, {need.cycle.status}). {RULES[verb]}"
+    )
+
+
+def _snapshot(need: Need) -> dict[str, str]:
+    return {
+        "pillar": need.pillar.code,
+        "category": need.category.name,
+        "perspective": need.perspective.name,
+        "title": need.title,
+        "description": need.description,
+        "acquis_chapters": ", ".join(str(chapter.number) for chapter in need.acquis_chapters),
+        "source_reference": need.source_reference or "",
+        "priority": need.priority,
+        "status": need.status,
+        "return_comment": need.return_comment or "",
+    }
+
+
+def need_snapshot(need: Need) -> dict[str, str]:
+    """Return the need as its pages show it, to carry in forms as the version seen."""
+    require(can_list_needs, current_principal())
+    return _snapshot(need)
+
+
+def _refuse_stale(need: Need, data: dict) -> None:
+    if data["version"] == need.version:
+        return
+    seen = data["based_on"]
+    changes = {
+        name: f"{FIELD_LABELS[name]}: when you opened the page it was “{seen[name]}”;"
+        f" now it is “{value}”."
+        for name, value in _snapshot(need).items()
+        if name in seen and seen[name] != value
+    }
+    raise Conflict(
+        "Someone else saved this need after you opened it, so nothing was saved."
+        " What changed is listed below; your own input is kept. Check it and save again.",
+        changes or {"version": "The need has changed since you opened the page."},
+    )
+
+
+def _commit(need: Need) -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        # Another save slipped in between reading the need and writing it.
+        db.session.rollback()
+        raise Conflict(
+            "Someone else saved this need at the same moment, so nothing was saved."
+            " Reload the page to see their change.",
+            {"version": "The need has changed since you opened the page."},
+        ) from None
+
+
+def _by_code(model, code: str | None, field: str, label: str, problems: dict):
+    if code is None:
+        return None
+    found = db.session.scalar(select(model).where(model.code == code))
+    if found is None:
+        problems[field] = f"There is no {label} {code}."
+    return found
+
+
+def _references(data: dict) -> dict:
+    """Turn the codes and numbers of the form into reference rows, or name the bad ones."""
+    problems: dict[str, str] = {}
+    values = {
+        "pillar": _by_code(Pillar, data["pillar"], "pillar", "pillar", problems),
+        "category": _by_code(NeedCategory, data["category"], "category", "category", problems),
+        "perspective": _by_code(
+            Perspective, data["perspective"], "perspective", "perspective", problems
+        ),
+    }
+    numbers = sorted(set(data["acquis_chapters"]))
+    chapters = list(
+        db.session.scalars(select(AcquisChapter).where(AcquisChapter.number.in_(numbers)))
+    )
+    unknown = sorted(set(numbers) - {chapter.number for chapter in chapters})
+    if unknown:
+        problems["acquis_chapters"] = f"There is no acquis chapter {unknown[0]}."
+    if problems:
+        raise ValidationFailed("Nothing was saved.", problems)
+    values["acquis_chapters"] = sorted(chapters, key=lambda chapter: chapter.number)
+    values["title"] = data["title"].strip()
+    values["description"] = data["description"].strip()
+    values["source_reference"] = data["source_reference"].strip()
+    values["priority"] = data["priority"]
+    return values
+
+
+def filter_choices() -> FilterChoices:
+    """Return the values the filters of the needs list offer."""
+    require(can_list_needs, current_principal())
+
+    def ordered(model, *order):
+        return list(db.session.scalars(select(model).order_by(*order)))
+
+    return FilterChoices(
+        cycles=ordered(Cycle, Cycle.starts_on.desc()),
+        pillars=ordered(Pillar, Pillar.position, Pillar.code),
+        economies=ordered(PartnerEconomy, PartnerEconomy.position, PartnerEconomy.code),
+        categories=ordered(NeedCategory, NeedCategory.position, NeedCategory.code),
+        perspectives=ordered(Perspective, Perspective.position, Perspective.code),
+        chapters=ordered(AcquisChapter, AcquisChapter.number),
+    )
+
+
+def parse_list_query(arguments) -> dict:
+    """Read the list filters from a query string; empty values mean "any"."""
+    require(can_list_needs, current_principal())
+    given = {key: value for key, value in arguments.items() if value != ""}
+    return parse(NeedListQuerySchema(), given)
+
+
+def list_needs(query: dict, choices: FilterChoices) -> Page:
+    """Return one page of the needs the principal may see, filtered as asked."""
+    require(can_list_needs, current_principal())
+    problems: dict[str, str] = {}
+
+    def pick(options, attribute, field, label):
+        wanted = query.get(field)
+        if wanted is None:
+            return None
+        found = next((option for option in options if getattr(option, attribute) == wanted), None)
+        if found is None:
+            problems[field] = f"There is no {label} {wanted}."
+        return found
+
+    cycle = pick(choices.cycles, "name", "cycle", "cycle")
+    pillar = pick(choices.pillars, "code", "pillar", "pillar")
+    economy = pick(choices.economies, "code", "partner", "partner")
+    category = pick(choices.categories, "code", "category", "category")
+    perspective = pick(choices.perspectives, "code", "perspective", "perspective")
+    chapter = pick(choices.chapters, "number", "chapter", "acquis chapter")
+    if problems:
+        raise ValidationFailed("Some filters need attention.", problems)
+
+    statement = select(Need).options(
+        joinedload(Need.cycle),
+        joinedload(Need.tenant).joinedload(Tenant.economy),
+        joinedload(Need.pillar),
+        joinedload(Need.category),
+        joinedload(Need.perspective),
+        selectinload(Need.acquis_chapters),
+    )
+    conditions = []
+    for column, chosen in (
+        (Need.cycle_id, cycle),
+        (Need.pillar_id, pillar),
+        (Need.category_id, category),
+        (Need.perspective_id, perspective),
+    ):
+        if chosen is not None:
+            conditions.append(column == chosen.id)
+    if economy is not None:
+        conditions.append(
+            Need.tenant_id.in_(select(Tenant.id).where(Tenant.economy_id == economy.id))
+        )
+    if chapter is not None:
+        conditions.append(
+            Need.id.in_(
+                select(need_acquis_chapters.c.need_id).where(
+                    need_acquis_chapters.c.chapter_id == chapter.id
+                )
+            )
+        )
+    if query.get("status"):
+        conditions.append(Need.status == query["status"])
+    if query.get("priority"):
+        conditions.append(Need.priority == query["priority"])
+    if query.get("q", "").strip():
+        pattern = contains(query["q"])
+        conditions.append(
+            or_(
+                func.lower(Need.title).like(pattern, escape="\\"),
+                func.lower(Need.description).like(pattern, escape="\\"),
+            )
+        )
+    statement = statement.where(*conditions).order_by(Need.id.desc())
+    return paginate(statement, query["page"], query["per_page"])
+
+
+def get_need(need_id) -> Need:
+    """Return the need with ``need_id`` if the principal may see it, or raise NotFound."""
+    require(can_list_needs, current_principal())
+    return get_visible(Need, need_id)
+
+
+def get_need_for_edit(need_id) -> Need:
+    """Return the need with ``need_id`` if the principal may see and change it."""
+    need = get_need(need_id)
+    require(can_edit_need, current_principal(), need, message=_refusal(need, "edit"))
+    return need
+
+
+def need_form_values(need: Need) -> dict:
+    """Return the need's fields as the edit form shows them."""
+    require(can_list_needs, current_principal())
+    return {
+        "pillar": need.pillar.code,
+        "category": need.category.code,
+        "perspective": need.perspective.code,
+        "title": need.title,
+        "description": need.description,
+        "acquis_chapters": [str(chapter.number) for chapter in need.acquis_chapters],
+        "source_reference": need.source_reference,
+        "priority": need.priority,
+    }
+
+
+def closed_cycles() -> list[Cycle]:
+    """Return the adopted and archived cycles, the newest first."""
+    require(can_list_needs, current_principal())
+    return list(
+        db.session.scalars(
+            select(Cycle)
+            .where(Cycle.status.in_(("adopted", "archived")))
+            .order_by(Cycle.starts_on.desc())
+        )
+    )
+
+
+def carried_over_from(need: Need) -> list[Need]:
+    """Return the visible needs of later cycles that continue ``need``."""
+    require(can_list_needs, current_principal())
+    statement = (
+        select(Need)
+        .options(joinedload(Need.cycle))
+        .where(Need.previous_need_id == need.id)
+        .order_by(Need.id)
+    )
+    return list(db.session.scalars(statement))
+
+
+def allowed_actions(need: Need) -> NeedActions:
+    """Return what the principal may do to ``need``, so the page offers exactly that."""
+    principal = current_principal()
+    require(can_list_needs, principal)
+    target = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
+    return NeedActions(
+        edit=can_edit_need(principal, need),
+        submit=can_submit_need(principal, need),
+        return_=can_return_need(principal, need),
+        validate=can_validate_need(principal, need),
+        withdraw=can_withdraw_need(principal, need),
+        carry_over=target is not None and can_carry_over_need(principal, need, target),
+    )
+
+
+def may_create_need() -> bool:
+    """Return whether the principal may draft a new need now."""
+    principal = current_principal()
+    require(can_list_needs, principal)
+    return can_create_need(
+        principal, db.session.scalar(select(Cycle).where(Cycle.status == "open"))
+    )
+
+
+def open_cycle_for_needs() -> Cycle:
+    """Return the open cycle if the principal may draft a need in it, else refuse."""
+    principal = current_principal()
+    cycle = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
+    require(can_create_need, principal, cycle, message=RULES["create"])
+    return cycle
+
+
+def create_need(values: dict) -> Need:
+    """Draft a new need of the principal's partner in the open cycle."""
+    principal = current_principal()
+    cycle = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
+    require(can_create_need, principal, cycle, message=RULES["create"])
+    data = parse(NeedSchema(), values)
+    need = Need(cycle=cycle, tenant_id=principal.tenant_id, status="draft", **_references(data))
+    db.session.add(need)
+    db.session.commit()
+    return need
+
+
+def update_need(need: Need, values: dict) -> Need:
+    """Change a draft or returned need, unless someone else changed it since it was read."""
+    require(can_edit_need, current_principal(), need, message=_refusal(need, "edit"))
+    data = parse(NeedEditSchema(), values)
+    _refuse_stale(need, data)
+    for name, value in _references(data).items():
+        setattr(need, name, value)
+    _commit(need)
+    return need
+
+
+def submit_need(need: Need, values: dict) -> Need:
+    """Send a draft or returned need to the Secretariat for validation."""
+    require(can_submit_need, current_principal(), need, message=_refusal(need, "submit"))
+    _refuse_stale(need, parse(VersionedSchema(), values))
+    need.status = "submitted"
+    _commit(need)
+    return need
+
+
+def return_need(need: Need, values: dict) -> Need:
+    """Send a submitted need back to its owner with the Secretariat's comment."""
+    require(can_return_need, current_principal(), need, message=_refusal(need, "return"))
+    data = parse(NeedReturnSchema(), values)
+    _refuse_stale(need, data)
+    need.status = "returned"
+    need.return_comment = data["comment"].strip()
+    _commit(need)
+    return need
+
+
+def validate_need(need: Need, values: dict) -> Need:
+    """Accept a submitted need; the Board's adoption of the cycle will adopt it."""
+    require(can_validate_need, current_principal(), need, message=_refusal(need, "validate"))
+    _refuse_stale(need, parse(VersionedSchema(), values))
+    need.status = "validated"
+    _commit(need)
+    return need
+
+
+def withdraw_need(need: Need, values: dict) -> Need:
+    """Withdraw a need its owner no longer puts forward."""
+    require(can_withdraw_need, current_principal(), need, message=_refusal(need, "withdraw"))
+    _refuse_stale(need, parse(VersionedSchema(), values))
+    need.status = "withdrawn"
+    _commit(need)
+    return need
+
+
+@dataclass(frozen=True)
+class CarryOverCandidate:
+    need: Need
+    carried_into: Need | None
+
+
+def carry_over_candidates(arguments) -> tuple[Cycle | None, Cycle | None, list]:
+    """Return the chosen closed cycle, the open cycle and the needs that may move on."""
+    principal = current_principal()
+    require(can_list_needs, principal)
+    query = parse(CarryOverQuerySchema(), arguments)
+    target = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
+    closed = closed_cycles()
+    source = next((cycle for cycle in closed if cycle.name == query["cycle"]), None)
+    if query["cycle"] and source is None:
+        raise ValidationFailed(
+            "Choose an adopted cycle.", {"cycle": f"There is no adopted cycle {query['cycle']}."}
+        )
+    source = source or (closed[0] if closed else None)
+    if source is None or target is None:
+        return source, target, []
+    needs = db.session.scalars(
+        select(Need)
+        .options(joinedload(Need.pillar), joinedload(Need.tenant).joinedload(Tenant.economy))
+        .where(Need.cycle_id == source.id)
+        .order_by(Need.id)
+    ).all()
+    # Which needs are the principal's to carry over is the policy's call, row by row;
+    # the query itself is scoped by tenancy like any other.
+    mine = [need for need in needs if can_carry_over_need(principal, need, target)]
+    copies = {
+        copy.previous_need_id: copy
+        for copy in db.session.scalars(
+            select(Need).where(
+                Need.cycle_id == target.id,
+                Need.previous_need_id.in_([need.id for need in mine]),
+            )
+        )
+    }
+    return source, target, [CarryOverCandidate(need, copies.get(need.id)) for need in mine]
+
+
+def carry_over_needs(values: dict) -> list[Need]:
+    """Copy chosen needs of an adopted cycle into the open cycle as new drafts, with lineage."""
+    principal = current_principal()
+    target = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
+    data = parse(CarryOverSchema(), values)
+    wanted = sorted(set(data["need_ids"]))
+    needs = {need.id: need for need in db.session.scalars(select(Need).where(Need.id.in_(wanted)))}
+    unknown = [need_id for need_id in wanted if need_id not in needs]
+    if unknown:
+        raise ValidationFailed(
+            "Nothing was carried over.", {"need_ids": f"There is no need {unknown[0]}."}
+        )
+    if target is None:
+        raise ValidationFailed(
+            "Nothing was carried over.", {"need_ids": "No cycle is open to carry needs into."}
+        )
+    for need in needs.values():
+        require(can_carry_over_need, principal, need, target, message=_refusal(need, "carry over"))
+    already = db.session.scalars(
+        select(Need).where(Need.cycle_id == target.id, Need.previous_need_id.in_(wanted))
+    ).first()
+    if already is not None:
+        original = needs[already.previous_need_id]
+        raise ValidationFailed(
+            "Nothing was carried over.",
+            {"need_ids": f"“{original.title}” is already carried over into {target.name}."},
+        )
+    copies = [
+        Need(
+            cycle=target,
+            tenant_id=need.tenant_id,
+            pillar=need.pillar,
+            category=need.category,
+            perspective=need.perspective,
+            title=need.title,
+            description=need.description,
+            source_reference=need.source_reference,
+            priority=need.priority,
+            acquis_chapters=list(need.acquis_chapters),
+            status="draft",
+            previous_need=need,
+        )
+        for need in needs.values()
+    ]
+    db.session.add_all(copies)
+    db.session.commit()
+    return copies
