@@ -6,8 +6,9 @@ holding ``SHA-256(0x00 || previous hash || JCS(entry))`` (see ``audit.canonical`
 
 Which entries may be sealed: only those whose transaction can no longer be joined by
 another. On PostgreSQL that is every entry written by a transaction older than the
-oldest one still running (the *horizon*: ``pg_snapshot_xmin(pg_current_snapshot())``),
-since a transaction still open may yet commit entries that belong before later ones. On
+oldest one still running (the *horizon*: ``pg_snapshot_xmin(pg_current_snapshot())``,
+leaving out transactions of other databases on the same server), since a transaction
+still open may yet commit entries that belong before later ones. On
 SQLite one writer at a time commits, so the sealer takes the write lock and seals
 everything below the highest transaction number plus one. Each link records the horizon
 it was sealed under: every entry of its chain below it is sealed, which is what lets
@@ -160,11 +161,33 @@ def _take_write_lock(connection) -> None:
     )
 
 
+# The oldest running transaction that could still add entries here: the snapshot's xmin,
+# leaving out transactions provably working in another database of the same server
+# (their transaction-id lock is held by a backend connected elsewhere), so a long
+# transaction there cannot hold sealing back. A transaction not yet visible in pg_locks
+# is kept, so the horizon errs on the early side, never the late one.
+_POSTGRES_HORIZON = text(
+    """
+    SELECT least(
+        pg_snapshot_xmax(snapshot)::text::bigint,
+        (SELECT min(running::text::bigint)
+           FROM pg_snapshot_xip(snapshot) AS running
+          WHERE running::text::bigint % 4294967296 NOT IN (
+                SELECT lock.transactionid::text::bigint
+                  FROM pg_locks AS lock
+                  JOIN pg_stat_activity AS backend ON backend.pid = lock.pid
+                 WHERE lock.locktype = 'transactionid' AND lock.granted
+                   AND backend.datid IS NOT NULL
+                   AND backend.datid <> (SELECT oid FROM pg_database
+                                          WHERE datname = current_database()))))
+      FROM (SELECT pg_current_snapshot() AS snapshot) AS current
+    """
+)
+
+
 def _horizon(connection) -> int:
     if connection.dialect.name == "postgresql":
-        return connection.execute(
-            text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        ).scalar_one()
+        return connection.execute(_POSTGRES_HORIZON).scalar_one()
     highest = connection.execute(select(func.max(entries.c.transaction_id))).scalar()
     return 0 if highest is None else highest + 1
 
@@ -221,7 +244,7 @@ def seal(connection, *, chain_ids=None) -> SealResult:
         .order_by(chain_of(), entries.c.transaction_id, entries.c.id)
     )
     pending_links = []
-    rows = connection.execution_options(stream_results=True, yield_per=READ_BATCH).execute(query)
+    rows = connection.execute(query.execution_options(stream_results=True, yield_per=READ_BATCH))
     for batch in rows.partitions(READ_BATCH):
         for chain_id, entry_id, transaction_id, document in batch:
             head = heads.get(chain_id)

@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, select, text
 from audit import tables
 from portal.extensions import db
 from portal.models import Cycle, Need
+from portal.rls import apply_identity
 from tests import factories
 
 entries = tables.entries
@@ -47,6 +48,14 @@ def chain_links(connection_or_session, chain_id: int) -> list:
         .where(links.c.chain_id == chain_id)
         .order_by(links.c.position)
     ).all()
+
+
+@contextmanager
+def system_connection():
+    """Connect as the application acting as the system (row-level security lets it see all)."""
+    with db.engine.connect() as connection:
+        apply_identity(connection, None)
+        yield connection
 
 
 @contextmanager

@@ -10,7 +10,12 @@ from audit.chain import chain_heads, document_text, hash_documents, seal
 from audit.tables import PLATFORM_CHAIN
 from portal import audit_trail
 from portal.rls import apply_identity
-from tests.audit.chain_support import chain_links, change_need, tenant_with_history
+from tests.audit.chain_support import (
+    chain_links,
+    change_need,
+    system_connection,
+    tenant_with_history,
+)
 
 entries = tables.entries
 links = tables.chain_links
@@ -42,7 +47,7 @@ def test_each_link_holds_the_chained_hash_of_its_entry(db):
     db.session.remove()
     audit_trail.seal_pending()
 
-    with db.engine.connect() as connection:
+    with system_connection() as connection:
         rows = connection.execute(
             select(links.c.hash, document_text(connection.dialect.name))
             .join(entries, entries.c.id == links.c.entry_id)
@@ -51,6 +56,7 @@ def test_each_link_holds_the_chained_hash_of_its_entry(db):
         ).all()
     expected = hash_documents(GENESIS, [document for _hash, document in rows])
 
+    assert len(rows) == 5
     assert [stored for stored, _document in rows] == [digest.hex() for digest in expected]
 
 
@@ -74,13 +80,14 @@ def test_each_link_records_the_horizon_it_was_sealed_under(db):
     db.session.remove()
     result = audit_trail.seal_pending()
 
-    with db.engine.connect() as connection:
+    with system_connection() as connection:
         horizons = connection.execute(
             select(links.c.horizon, entries.c.transaction_id)
             .join(entries, entries.c.id == links.c.entry_id)
             .where(links.c.chain_id == chain_id)
         ).all()
 
+    assert len(horizons) == 3
     assert {horizon for horizon, _ in horizons} == {result.horizon}
     assert all(transaction < horizon for horizon, transaction in horizons)
 

@@ -11,18 +11,11 @@ from audit import tables
 from audit.chain import chain_heads, seal
 from audit.checkpoints import GENESIS_CHECKPOINT, checkpoint, due, key_id, private_key
 from portal import audit_trail
-from portal.extensions import db
 from portal.rls import apply_identity
-from tests.audit.chain_support import change_need, tenant_with_history
+from tests.audit.chain_support import change_need, system_connection, tenant_with_history
 
 checkpoints = tables.checkpoints
 signing_keys = tables.signing_keys
-
-
-def system_connection():
-    connection = db.engine.connect()
-    apply_identity(connection, None)
-    return connection
 
 
 def test_a_checkpoint_signs_each_chains_size_and_head(app, db):

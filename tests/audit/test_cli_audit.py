@@ -1,0 +1,108 @@
+"""The ``iisg audit`` commands: seal, checkpoint, verify, export, offline verify, public key."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from audit import tables
+from portal.extensions import db
+from tests.audit.chain_support import as_owner, chain_links, tenant_with_history
+
+
+def sealed_and_signed(runner):
+    chain_id, _ = tenant_with_history(updates=3)
+    db.session.remove()
+    assert runner.invoke(args=["audit", "checkpoint"]).exit_code == 0
+    return chain_id
+
+
+def test_seal_reports_how_many_entries_it_sealed(runner, db):
+    tenant_with_history(updates=3)
+    db.session.remove()
+
+    result = runner.invoke(args=["audit", "seal"])
+
+    assert result.exit_code == 0, result.output
+    # Five entries in the tenant's chain, one (the cycle) in the platform chain.
+    assert "Sealed 6 entries in 2 chain(s)." in result.output
+
+
+def test_checkpoint_names_each_signed_chain(runner, db):
+    chain_id, _ = tenant_with_history(updates=1)
+    db.session.remove()
+
+    result = runner.invoke(args=["audit", "checkpoint"])
+
+    assert result.exit_code == 0, result.output
+    assert f"chain {chain_id}: checkpoint 1 at size 3" in result.output
+
+
+def test_verify_reports_intact_chains_and_exits_zero(runner, db):
+    chain_id = sealed_and_signed(runner)
+
+    result = runner.invoke(args=["audit", "verify", "--tenant", "al-moi"])
+
+    assert result.exit_code == 0, result.output
+    assert f"chain {chain_id}: intact, 5 entries, 1 checkpoint(s)" in result.output
+
+
+def test_verify_names_the_first_break_and_exits_non_zero(runner, db, database_owner_url):
+    chain_id = sealed_and_signed(runner)
+    third = chain_links(db.session, chain_id)[2].entry_id
+    db.session.remove()
+    with as_owner(database_owner_url) as owner:
+        entries = tables.entries
+        owner.execute(update(entries).where(entries.c.id == third).values(actor_label="someone"))
+
+    result = runner.invoke(args=["audit", "verify"])
+
+    assert result.exit_code == 1
+    assert f"BROKEN chain {chain_id}: edited at position 3" in result.output
+
+
+def test_verify_refuses_an_unknown_tenant(runner, db):
+    result = runner.invoke(args=["audit", "verify", "--tenant", "NOPE"])
+
+    assert result.exit_code != 0
+    assert "NOPE" in result.output
+
+
+def test_an_export_verifies_offline_with_the_public_key(runner, db, tmp_path):
+    chain_id = sealed_and_signed(runner)
+    export_path, key_path = tmp_path / "al.jsonl", tmp_path / "key.pem"
+
+    exported = runner.invoke(args=["audit", "export", "--tenant", "AL-MOI", "--out", export_path])
+    keyed = runner.invoke(args=["audit", "public-key", "--out", key_path])
+    result = runner.invoke(
+        args=["audit", "verify", "--offline", export_path, "--public-key", key_path]
+    )
+
+    assert "Exported 5 entries" in exported.output
+    assert keyed.exit_code == 0 and "BEGIN PUBLIC KEY" in key_path.read_text()
+    assert result.exit_code == 0, result.output
+    assert f"chain {chain_id}: intact, 5 entries, 1 checkpoint(s)" in result.output
+
+
+def test_offline_verify_with_another_key_fails(runner, db, tmp_path, app):
+    sealed_and_signed(runner)
+    export_path, key_path = tmp_path / "al.jsonl", tmp_path / "key.pem"
+    runner.invoke(args=["audit", "export", "--tenant", "AL-MOI", "--out", export_path])
+    app.config["AUDIT_SIGNING_KEY"] = bytes(range(32))
+    runner.invoke(args=["audit", "public-key", "--out", key_path])
+
+    result = runner.invoke(
+        args=["audit", "verify", "--offline", export_path, "--public-key", key_path]
+    )
+
+    assert result.exit_code == 1
+    assert "bad_signature at position 5" in result.output
+
+
+def test_offline_verify_needs_a_public_key(runner, db, tmp_path):
+    export_path = tmp_path / "al.jsonl"
+    export_path.write_text("{}\n")
+
+    result = runner.invoke(args=["audit", "verify", "--offline", export_path])
+
+    assert result.exit_code == 2
+    assert "--public-key" in result.output
