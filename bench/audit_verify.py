@@ -1,0 +1,173 @@
+"""Measure ``audit.verify`` against hashing the same canonical bytes with hashlib alone.
+
+DESIGN §8 asks verification to run at >= 50% of the speed of plain hashlib over the
+same canonical bytes. The script builds a trail of synthetic but realistic entries
+(updates of a need: old and new row images, changed columns, an actor) in a fresh
+database made from ``audit.tables`` alone, seals it, and then times, on the same entries:
+
+- ``hashlib``: the chain ``SHA-256(0x00 || previous || bytes)`` over the canonical bytes,
+  computed beforehand and held in memory - the floor the requirement names;
+- ``verify``: ``audit.verify.verify`` end to end: reading links and entries in batches,
+  rebuilding each canonical document, hashing, comparing, checking checkpoints;
+- for the breakdown, ``read``: the same batched reads with nothing done to the rows, and
+  ``canonical``: turning the documents read into canonical bytes.
+
+It prints the figures and the ratio hashlib time / verify time (1.0 = as fast as
+hashlib). Run: ``python bench/audit_verify.py [--entries N] [--database-url URL]``; the
+default is 200,000 entries in a temporary SQLite file. A PostgreSQL URL must name an
+empty database the script may fill.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, select  # noqa: E402
+
+from audit import tables  # noqa: E402
+from audit.canonical import GENESIS, TIMESTAMP_FORMAT, canonical_text_bytes  # noqa: E402
+from audit.chain import chain_of, document_text, seal  # noqa: E402
+from audit.checkpoints import checkpoint  # noqa: E402
+from audit.verify import verify  # noqa: E402
+
+TARGET = 0.5
+TENANTS = 4
+
+
+def need_image(number: int, revision: int) -> dict:
+    return {
+        "id": number,
+        "tenant_id": number % TENANTS + 1,
+        "cycle_id": 1,
+        "pillar_id": number % 3 + 1,
+        "category_id": 2,
+        "perspective_id": 1,
+        "title": f"Border surveillance equipment for crossing point {number}, revision {revision}",
+        "description": "Thermal cameras and training for the border police units at the"
+        " northern crossing points, with maintenance for three years.",
+        "status": "submitted",
+        "priority": "high",
+        "estimated_cost": f"{125000 + number}.50",
+        "version": revision,
+        "created_at": "2026-11-01T09:00:00.000000Z",
+        "updated_at": "2026-11-23T21:40:40.123456Z",
+    }
+
+
+def entry_rows(count: int, dialect: str) -> list[dict]:
+    start = datetime(2026, 11, 23, tzinfo=UTC)
+    rows = []
+    for number in range(count):
+        moment = start + timedelta(microseconds=number * 137)
+        old, new = need_image(number, 1), need_image(number, 2)
+        images = {"old_row": old, "new_row": new, "changed_columns": ["title", "version"]}
+        if dialect == "sqlite":
+            images = {name: json.dumps(value) for name, value in images.items()}
+        rows.append(
+            {
+                "tenant_id": number % TENANTS + 1,
+                "transaction_id": 1_000_000 + number,
+                "recorded_at": moment.strftime(TIMESTAMP_FORMAT) if dialect == "sqlite" else moment,
+                "table_name": "needs",
+                "row_key": str(number),
+                "operation": "U",
+                **images,
+                "actor_id": 17,
+                "actor_kind": "user",
+                "actor_label": "ana.editor@ministry.example",
+                "actor_tenant_id": number % TENANTS + 1,
+                "request_id": f"{number:032x}",
+                "client_address": "192.0.2.44",
+            }
+        )
+    return rows
+
+
+def build(engine, count: int) -> None:
+    tables.metadata.create_all(engine)
+    with engine.begin() as connection:
+        rows = entry_rows(count, engine.dialect.name)
+        for start in range(0, count, 10_000):
+            connection.execute(tables.entries.insert(), rows[start : start + 10_000])
+    with engine.begin() as connection:
+        seal(connection)
+        checkpoint(connection, bytes(range(32)))
+
+
+def timed(action):
+    started = time.perf_counter()
+    result = action()
+    return time.perf_counter() - started, result
+
+
+def read_documents(connection) -> list[str]:
+    links = tables.chain_links
+    documents = []
+    for chain in range(1, TENANTS + 1):
+        query = (
+            select(links.c.position, links.c.hash, document_text(connection.dialect.name))
+            .join(tables.entries, tables.entries.c.id == links.c.entry_id)
+            .where(links.c.chain_id == chain)
+            .order_by(links.c.position)
+            .limit(5000)
+        )
+        after = 0
+        while rows := connection.execute(query.where(links.c.position > after)).all():
+            documents += [row[2] for row in rows]
+            after = rows[-1][0]
+    return documents
+
+
+def hash_chain(documents: list[bytes]) -> bytes:
+    sha256 = hashlib.sha256
+    previous = GENESIS
+    for document in documents:
+        previous = sha256(b"\x00" + previous + document).digest()
+    return previous
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=200_000)
+    parser.add_argument("--database-url", help="an empty database (default: temporary SQLite)")
+    arguments = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        url = arguments.database_url or f"sqlite:///{folder}/bench.sqlite3"
+        engine = create_engine(url)
+        build_time, _ = timed(lambda: build(engine, arguments.entries))
+        with engine.connect() as connection:
+            read_time, documents = timed(lambda: read_documents(connection))
+            canonical_time, canonical = timed(lambda: [canonical_text_bytes(d) for d in documents])
+            hashlib_time, _ = timed(lambda: hash_chain(canonical))
+            verify_time, report = timed(lambda: verify(connection))
+            chains = connection.execute(select(chain_of()).distinct()).all()
+        engine.dispose()
+    assert report.intact and len(chains) == TENANTS
+    size = sum(len(item) for item in canonical) / len(canonical)
+    ratio = hashlib_time / verify_time
+    print(f"backend: {engine.dialect.name}; entries: {arguments.entries:,};")
+    print(f"  canonical bytes per entry: {size:,.0f} (mean); build and seal: {build_time:.1f} s")
+    for label, seconds in (
+        ("hashlib alone", hashlib_time),
+        ("verify", verify_time),
+        ("  of which: read", read_time),
+        ("  of which: canonical bytes", canonical_time),
+    ):
+        rate = arguments.entries / seconds
+        print(f"  {label:<30} {seconds:8.3f} s  {rate:12,.0f} entries/s")
+    verdict = "meets" if ratio >= TARGET else "does NOT meet"
+    print(f"verify speed / hashlib speed: {ratio:.2f} ({verdict} the target of {TARGET:.2f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
