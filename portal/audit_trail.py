@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+import structlog
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from audit import chain as audit_chain
 from audit import checkpoints as audit_checkpoints
@@ -22,6 +24,8 @@ from portal.errors import NotFound
 from portal.extensions import db
 from portal.models import Tenant
 from portal.rls import apply_identity
+
+log = structlog.get_logger("portal.audit")
 
 
 @contextmanager
@@ -60,19 +64,27 @@ def make_checkpoints(chain_ids=None) -> list[audit_checkpoints.Checkpoint]:
 
 
 def seal_after_request() -> None:
-    """Seal what the request wrote and sign the checkpoints that are due."""
+    """Seal what the request wrote and sign the checkpoints that are due.
+
+    Call it once the request's own session has ended its transaction (on SQLite an open
+    read transaction would make the sealer wait for it). A failure is logged, never
+    raised: the user's change is committed, and the next seal picks its entries up.
+    """
     config = current_app.config
-    with _system_connection() as connection:
-        result = audit_chain.seal(connection)
-        if not result.total:
-            return
-        owed = audit_checkpoints.due(
-            connection,
-            config["AUDIT_CHECKPOINT_EVERY_ENTRIES"],
-            config["AUDIT_CHECKPOINT_EVERY_MINUTES"],
-        )
-        if owed:
-            audit_checkpoints.checkpoint(connection, config["AUDIT_SIGNING_KEY"], owed)
+    try:
+        with _system_connection() as connection:
+            result = audit_chain.seal(connection)
+            if not result.total:
+                return
+            owed = audit_checkpoints.due(
+                connection,
+                config["AUDIT_CHECKPOINT_EVERY_ENTRIES"],
+                config["AUDIT_CHECKPOINT_EVERY_MINUTES"],
+            )
+            if owed:
+                audit_checkpoints.checkpoint(connection, config["AUDIT_SIGNING_KEY"], owed)
+    except SQLAlchemyError as error:
+        log.warning("audit_seal_failed", error=str(error).splitlines()[0])
 
 
 def verify(tenant_code: str | None = None, progress=None):

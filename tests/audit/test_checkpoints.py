@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 
@@ -11,6 +12,7 @@ from audit import tables
 from audit.chain import chain_heads, seal
 from audit.checkpoints import GENESIS_CHECKPOINT, checkpoint, due, key_id, private_key
 from portal import audit_trail
+from portal.config import Config, StartupError
 from portal.rls import apply_identity
 from tests.audit.chain_support import change_need, system_connection, tenant_with_history
 
@@ -113,3 +115,22 @@ def test_sealing_and_signing_belong_to_the_callers_transaction(db, app):
     with system_connection() as connection:
         assert connection.execute(select(checkpoints)).all() == []
         assert connection.execute(select(tables.chain_links)).all() == []
+
+
+def test_checkpoint_intervals_come_from_the_environment(tmp_path):
+    environment = {
+        "IISG_AUDIT_CHECKPOINT_EVERY_ENTRIES": "250",
+        "IISG_AUDIT_CHECKPOINT_EVERY_MINUTES": "15",
+    }
+
+    settings = Config.from_environment(environment, tmp_path)
+
+    assert settings["AUDIT_CHECKPOINT_EVERY_ENTRIES"] == 250
+    assert settings["AUDIT_CHECKPOINT_EVERY_MINUTES"] == 15
+    assert Config.from_environment({}, tmp_path)["AUDIT_CHECKPOINT_EVERY_ENTRIES"] == 1000
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "ten", "1.5"])
+def test_a_checkpoint_interval_that_cannot_work_stops_start_up(tmp_path, value):
+    with pytest.raises(StartupError, match="IISG_AUDIT_CHECKPOINT_EVERY_MINUTES"):
+        Config.from_environment({"IISG_AUDIT_CHECKPOINT_EVERY_MINUTES": value}, tmp_path)
