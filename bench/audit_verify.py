@@ -75,7 +75,8 @@ def entry_rows(count: int, dialect: str) -> list[dict]:
         rows.append(
             {
                 "tenant_id": number % TENANTS + 1,
-                "transaction_id": 1_000_000 + number,
+                # Below any real PostgreSQL transaction id, so every entry is sealable.
+                "transaction_id": 1 + number // 100,
                 "recorded_at": moment.strftime(TIMESTAMP_FORMAT) if dialect == "sqlite" else moment,
                 "table_name": "needs",
                 "row_key": str(number),
