@@ -68,6 +68,13 @@ def chain_of(entry_table=entries) -> ColumnElement:
     return func.coalesce(entry_table.c.tenant_id, literal(tables.PLATFORM_CHAIN))
 
 
+def in_chain(chain_id: int, entry_table=entries) -> ColumnElement:
+    """Return the SQL condition selecting one chain's entries (index-friendly)."""
+    if chain_id == tables.PLATFORM_CHAIN:
+        return entry_table.c.tenant_id.is_(None)
+    return entry_table.c.tenant_id == chain_id
+
+
 def document_text(dialect_name: str, entry_table=entries) -> ColumnElement:
     """Return an SQL expression giving each entry's document as JSON text.
 

@@ -20,7 +20,7 @@ from sqlalchemy import func, select, tuple_
 
 from audit import tables
 from audit.canonical import canonical_text_bytes
-from audit.chain import READ_BATCH, chain_heads, chain_of, linked_document_text
+from audit.chain import READ_BATCH, chain_heads, chain_of, in_chain, linked_document_text
 from audit.checkpoints import Checkpoint
 from audit.offline import KINDS, Break, ChainReport, ChainWalk, Report, signed_heads
 
@@ -89,7 +89,7 @@ def _unsealed_below_horizon(connection, chain: int, horizon: int) -> Break | Non
     linked = select(links.c.entry_id).where(links.c.entry_id == entries.c.id).exists()
     forged = connection.execute(
         select(entries.c.id, entries.c.transaction_id)
-        .where(chain_of() == chain, entries.c.transaction_id < horizon, ~linked)
+        .where(in_chain(chain), entries.c.transaction_id < horizon, ~linked)
         .order_by(entries.c.transaction_id, entries.c.id)
         .limit(1)
     ).first()
@@ -115,7 +115,7 @@ def _unsealed_below_horizon(connection, chain: int, horizon: int) -> Break | Non
 
 def _pending(connection, chain: int, horizon: int) -> int:
     return connection.execute(
-        select(func.count()).where(chain_of() == chain, entries.c.transaction_id >= horizon)
+        select(func.count()).where(in_chain(chain), entries.c.transaction_id >= horizon)
     ).scalar_one()
 
 
