@@ -7,6 +7,8 @@ import secrets
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from structlog.testing import capture_logs
 
 from audit import tables
 from audit.chain import chain_heads, seal
@@ -134,3 +136,15 @@ def test_checkpoint_intervals_come_from_the_environment(tmp_path):
 def test_a_checkpoint_interval_that_cannot_work_stops_start_up(tmp_path, value):
     with pytest.raises(StartupError, match="IISG_AUDIT_CHECKPOINT_EVERY_MINUTES"):
         Config.from_environment({"IISG_AUDIT_CHECKPOINT_EVERY_MINUTES": value}, tmp_path)
+
+
+def test_a_failed_seal_after_a_request_is_logged_not_raised(app, db, monkeypatch):
+    def locked(connection, **_options):
+        raise OperationalError("seal", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(audit_trail.audit_chain, "seal", locked)
+
+    with capture_logs() as logged:
+        audit_trail.seal_after_request()
+
+    assert [entry["event"] for entry in logged] == ["audit_seal_failed"]
