@@ -62,3 +62,10 @@ def mapping_world(db) -> SimpleNamespace:
         responses=SimpleNamespace(published=published, draft=draft, restricted=restricted),
         people=people,
     )
+
+
+def switch_to(acting_as, db, person) -> None:
+    """Act as ``person``, reloading them as the system (another principal may not see them)."""
+    acting_as(None)
+    db.session.expire_all()
+    acting_as(db.session.get(type(person), person.id))
