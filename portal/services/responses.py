@@ -38,7 +38,7 @@ LONGEST_PARTY_NAME = 200
 
 
 @describes(Response)
-def describe_response(response: Response) -> dict[str, str]:
+def _describe_response(response: Response) -> dict[str, str]:
     """Return how a response reads, field by field, for showing what changed."""
     budget = (
         f"{response.budget_amount:,.2f} {response.budget_currency}"

@@ -41,7 +41,7 @@ PICKER_PAGE_SIZE = 20
 
 
 @describes(SupportLink)
-def describe_link(link: SupportLink) -> dict[str, str]:
+def _describe_link(link: SupportLink) -> dict[str, str]:
     """Return how a link reads, field by field, for showing what changed."""
     return {"Status": link.status, "Coverage": link.coverage, "Note": link.note or ""}
 
