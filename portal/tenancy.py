@@ -189,6 +189,9 @@ def get_visible(model, object_id) -> object:
         key = int(object_id)
     except (TypeError, ValueError):
         raise NotFound("There is no such record.") from None
+    if not 0 < key < 2**63:
+        # No row has such an id, and SQLite cannot even take it as a parameter.
+        raise NotFound("There is no such record.")
     found = db.session.scalar(
         select(model).where(model.id == key).execution_options(populate_existing=True)
     )

@@ -361,3 +361,10 @@ def test_the_proposer_withdraws_a_link(login, world, db):
 
     assert withdrawn.status_code == 302
     assert count(db, SupportLink) == 0
+
+
+@pytest.mark.parametrize("response_id", ["9223372036854775808", "0", "-1", "x1"])
+def test_an_impossible_id_is_simply_not_found(login, world, response_id):
+    client = login(world.people.commission_editor)
+
+    assert client.get(f"/responses/{response_id}").status_code == 404
