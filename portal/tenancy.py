@@ -189,8 +189,9 @@ def get_visible(model, object_id) -> object:
         key = int(object_id)
     except (TypeError, ValueError):
         raise NotFound("There is no such record.") from None
-    if not 0 < key < 2**63:
-        # No row has such an id, and SQLite cannot even take it as a parameter.
+    if not 0 < key < 2**31:
+        # Ids are 32-bit integers: no row has another, and the databases refuse to
+        # compare one with a larger parameter.
         raise NotFound("There is no such record.")
     found = db.session.scalar(
         select(model).where(model.id == key).execution_options(populate_existing=True)

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from portal.auth import safe_next
 from portal.authz import can_create_response, can_edit_response, can_propose_link
-from portal.errors import DomainError
+from portal.errors import Conflict, DomainError, ValidationFailed
 from portal.schemas import parse
 from portal.schemas.responses import ResponseQuerySchema, form_values
 from portal.services import responses as response_service
@@ -15,6 +15,9 @@ from portal.tenancy import current_principal
 from portal.versions import opened_token
 
 blueprint = Blueprint("responses", __name__, url_prefix="/responses")
+# Refusals a form can help with (shown on the form, input kept); NotFound and Forbidden
+# go to the error page instead, showing nothing of the record.
+CORRECTABLE = (ValidationFailed, Conflict)
 blueprint.add_app_template_global(opened_token)
 # The list's filters, carried from page to page (nothing else from the query string is).
 LIST_FILTERS = frozenset(ResponseQuerySchema().fields) - {"page"}
@@ -91,7 +94,7 @@ def create():
     """Record a response as a draft of the user's organisation."""
     try:
         response = response_service.create_response(form_values(request.form))
-    except DomainError as error:
+    except CORRECTABLE as error:
         return _form_page(error=error, status=error.status)
     flash("The response was saved as a draft. Publish it when it is ready.", "success")
     return redirect(url_for("responses.show", response_id=response.id))
@@ -129,7 +132,7 @@ def update(response_id):
     response = response_service.get_response(response_id)
     try:
         response_service.update_response(response, form_values(request.form))
-    except DomainError as error:
+    except CORRECTABLE as error:
         return _form_page(response, error=error, status=error.status)
     flash("The response was saved.", "success")
     return redirect(url_for("responses.show", response_id=response.id))
@@ -151,7 +154,7 @@ def _record_status_action(response_id, action, outcome: str):
     response = response_service.get_response(response_id)
     try:
         action(response, request.form)
-    except DomainError as error:
+    except CORRECTABLE as error:
         return show(response_id, error=error, status=error.status)
     flash(f"The response is now {outcome}.", "success")
     return redirect(url_for("responses.show", response_id=response.id))
@@ -180,7 +183,7 @@ def propose_link(response_id):
     response = response_service.get_response(response_id)
     try:
         link_service.propose_link(response, request.form)
-    except DomainError as error:
+    except CORRECTABLE as error:
         return new_link(response_id, error=error, status=error.status)
     flash("The link was proposed. The partner will confirm or dispute it.", "success")
     return redirect(url_for("responses.show", response_id=response.id))
@@ -193,7 +196,7 @@ def _link_action(link_id, action, outcome: str):
     )
     try:
         action(link, request.form)
-    except DomainError as error:
+    except CORRECTABLE as error:
         page = render_template("support_links/refused.html", error=error, back=back)
         return page, error.status
     flash(outcome, "success")

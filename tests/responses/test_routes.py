@@ -363,7 +363,7 @@ def test_the_proposer_withdraws_a_link(login, world, db):
     assert count(db, SupportLink) == 0
 
 
-@pytest.mark.parametrize("response_id", ["9223372036854775808", "0", "-1", "x1"])
+@pytest.mark.parametrize("response_id", ["2147483648", "9223372036854775808", "0", "-1", "x1"])
 def test_an_impossible_id_is_simply_not_found(login, world, response_id):
     client = login(world.people.commission_editor)
 
