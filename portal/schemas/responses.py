@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
@@ -33,6 +34,7 @@ CURRENCIES = frozenset(
 COMMON_CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK")
 # Numeric(15, 2): thirteen digits before the decimal point.
 LARGEST_BUDGET = Decimal("9999999999999.99")
+THOUSANDS = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?")
 REQUIRED = {"required": "This is required.", "null": "This is required."}
 # Fields that arrive as several values from a form (checkboxes, multi-selects).
 MULTIPLE_VALUES = (
@@ -80,12 +82,19 @@ class Money(fields.Field):
         "negative": "A budget cannot be negative.",
         "too_large": "That amount is too large.",
         "places": "Use at most two decimal places.",
+        "comma": "Use a point for decimals and commas only between thousands: 1,500,000.50.",
     }
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str | int | Decimal) or isinstance(value, bool):
             raise self.make_error("invalid")
-        text = str(value).strip().replace(",", "").replace(" ", "").replace("\u00a0", "")
+        text = str(value).strip().replace(" ", "").replace("\u00a0", "")
+        if "," in text:
+            # Commas only as thousands separators (1,500,000.50): "1500,50" could mean
+            # either, and a budget must never be read ten or a hundred times too large.
+            if not THOUSANDS.fullmatch(text):
+                raise self.make_error("comma")
+            text = text.replace(",", "")
         # Only digits and one point: no exponents, NaN, infinities or signs but minus.
         body = text[1:] if text.startswith("-") else text
         if not body or not body.replace(".", "", 1).isdecimal() or not body.isascii():

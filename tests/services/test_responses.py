@@ -103,6 +103,7 @@ def test_a_viewer_cannot_record_a_response(db, world, acting_as):
         ({"budget_amount": "Infinity"}, "budget_amount", "as a number"),
         ({"budget_amount": "1e6"}, "budget_amount", "as a number"),
         ({"budget_amount": "10.005"}, "budget_amount", "two decimal places"),
+        ({"budget_amount": "1500,50"}, "budget_amount", "point for decimals"),
         ({"budget_amount": "1" * 14}, "budget_amount", "too large"),
         ({"budget_currency": "EUX"}, "budget_currency", "Unknown currency"),
         ({"budget_currency": ""}, "budget_currency", "Give the budget's currency"),
