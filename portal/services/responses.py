@@ -181,8 +181,7 @@ def filter_choices() -> dict:
 def get_response(response_id) -> Response:
     """Return the response with ``response_id`` if the principal may see it, else NotFound."""
     require(can_read_responses, current_principal())
-    found = get_visible(Response, response_id)
-    return found
+    return get_visible(Response, response_id)
 
 
 def _by_codes(model, codes: list[str], field: str, label: str) -> list:
