@@ -70,6 +70,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from portal.auth.routes import blueprint as auth_blueprint
     from portal.main.routes import blueprint as main_blueprint
     from portal.needs.routes import blueprint as needs_blueprint
+    from portal.responses.routes import blueprint as responses_blueprint
     from portal.security.headers import register_security_headers
 
     # Request ids first, so every later hook and log line carries one.
@@ -86,6 +87,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         audit_blueprint,
         api_blueprint,
         needs_blueprint,
+        responses_blueprint,
     ):
         app.register_blueprint(blueprint)
     app.context_processor(_navigation)

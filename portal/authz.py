@@ -203,6 +203,73 @@ def can_export_audit_trail(principal: Principal | None) -> bool:
     return can_read_audit_trail(principal)
 
 
+# Responses and support links (DESIGN §3, §4). Reading them is the scoping's business;
+# these judge what a principal may do to a response or link it can already see.
+
+
+def _editor_of(principal: Principal | None, tenant_id: int) -> bool:
+    return principal is not None and principal.has("editor") and principal.tenant_id == tenant_id
+
+
+def can_read_responses(principal: Principal | None) -> bool:
+    """Return whether the principal may list and open responses (those it can see)."""
+    return True
+
+
+def can_create_response(principal: Principal | None) -> bool:
+    """Return whether the principal may record a response for its own organisation."""
+    return _system(principal) or principal.has("editor")
+
+
+def can_edit_response(principal: Principal | None, response) -> bool:
+    """Return whether the principal may change, publish or unpublish ``response``."""
+    return _system(principal) or _editor_of(principal, response.tenant_id)
+
+
+def can_propose_link(principal: Principal | None, response) -> bool:
+    """Return whether the principal may link ``response`` to needs: its owner's editors."""
+    return _system(principal) or _editor_of(principal, response.tenant_id)
+
+
+def can_answer_link(principal: Principal | None, link) -> bool:
+    """Return whether the principal speaks for the link's need: its owner partner's editors."""
+    return _system(principal) or _editor_of(principal, link.need.tenant_id)
+
+
+# The statuses each link action starts from. A partner may change its mind until the
+# Secretariat validates; the Secretariat validates only what the partner confirmed, so
+# its stamp never overrides a partner's silence or objection.
+CONFIRMABLE_LINK_STATUSES = ("proposed", "disputed")
+DISPUTABLE_LINK_STATUSES = ("proposed", "confirmed")
+VALIDATABLE_LINK_STATUSES = ("confirmed",)
+WITHDRAWABLE_LINK_STATUSES = ("proposed", "confirmed", "disputed")
+
+
+def can_confirm_link(principal: Principal | None, link) -> bool:
+    """Return whether the principal may confirm ``link`` now."""
+    return can_answer_link(principal, link) and link.status in CONFIRMABLE_LINK_STATUSES
+
+
+def can_dispute_link(principal: Principal | None, link) -> bool:
+    """Return whether the principal may dispute ``link`` now."""
+    return can_answer_link(principal, link) and link.status in DISPUTABLE_LINK_STATUSES
+
+
+def can_judge_links(principal: Principal | None) -> bool:
+    """Return whether the principal validates links: the Secretariat's editors."""
+    return _system(principal) or (principal.in_secretariat and principal.has("editor"))
+
+
+def can_validate_link(principal: Principal | None, link) -> bool:
+    """Return whether the principal may validate ``link`` now."""
+    return can_judge_links(principal) and link.status in VALIDATABLE_LINK_STATUSES
+
+
+def can_withdraw_link(principal: Principal | None, link) -> bool:
+    """Return whether the principal may withdraw (delete) ``link`` now: not once validated."""
+    return can_propose_link(principal, link.response) and link.status in WITHDRAWABLE_LINK_STATUSES
+
+
 def require(policy: Callable[..., bool], *arguments, message: str | None = None) -> None:
     """Raise Forbidden unless ``policy(*arguments)`` allows the action."""
     if not policy(*arguments):

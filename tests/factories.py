@@ -16,6 +16,7 @@ from portal.models import (
     Perspective,
     Pillar,
     Response,
+    SupportLink,
     Tenant,
     User,
     UserRole,
@@ -83,6 +84,11 @@ def response(tenant, pillars=("WBCTi",), **fields):
     )
     values.update(fields)
     return Response(**values)
+
+
+def support_link(response, need, status="proposed", coverage="partial", **fields):
+    """Build a link from ``response`` to ``need`` (the partner's answer as ``status`` says)."""
+    return SupportLink(response=response, need=need, status=status, coverage=coverage, **fields)
 
 
 PASSWORD = "correct horse battery staple"

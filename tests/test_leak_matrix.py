@@ -23,6 +23,7 @@ from portal.models import (
     Need,
     Pillar,
     Response,
+    SupportLink,
     Tenant,
     User,
     UserSession,
@@ -49,6 +50,9 @@ OBJECTS_BY_ARGUMENT = {
     "cycle_id": lambda other: other["cycle"].id,
     # The other tenant's draft: nobody else may even know it exists.
     "need_id": lambda other: other["need"].id,
+    # The draft response and a link to a draft need: nobody else may see either.
+    "response_id": lambda other: other["response"].id,
+    "link_id": lambda other: other["link"].id,
 }
 # Routes outside the matrix, with the reason.
 OUTSIDE = {
@@ -80,15 +84,37 @@ def world(db, app):
             cycle, serbia, title=f"Serbian {status} need", status=status
         )
         db.session.add(serbian_needs[status])
+    serbian_responses = {}
     for record_status in ("draft", "published"):
+        # The Secretariat reads every published response (§4), so the published one is
+        # marked as secret only for the others (see ``markers``).
+        title = (
+            "Serbian secret response draft"
+            if record_status == "draft"
+            else "Serbian restricted response published"
+        )
         response = factories.response(
-            serbia,
-            title=f"Serbian secret response {record_status}",
-            record_status=record_status,
-            visibility="restricted",
+            serbia, title=title, record_status=record_status, visibility="restricted"
         )
         response.beneficiaries = [factories.economy("RS")]
+        serbian_responses[record_status] = response
         db.session.add(response)
+    # Links in every status, between Serbia's own needs and responses.
+    serbian_links = {
+        (status, record_status): factories.support_link(
+            serbian_responses[record_status],
+            serbian_needs[need_status],
+            status=status,
+            note=f"Serbian {'secret' if record_status == 'draft' else 'restricted'} note {status}",
+        )
+        for status, need_status in zip(
+            ("proposed", "confirmed", "disputed", "validated"),
+            ("draft", "submitted", "validated", "adopted"),
+            strict=True,
+        )
+        for record_status in ("draft", "published")
+    }
+    db.session.add_all(serbian_links.values())
     principals = {
         f"albania-{role}": factories.user(albania, email=f"{role}@al.example", roles=(role,))
         for role in ("viewer", "editor", "tenant_admin", "auditor")
@@ -118,6 +144,8 @@ def world(db, app):
         "session": other_session,
         "token": other_token,
         "draft_need": serbian_needs["draft"],
+        "response": serbian_responses["draft"],
+        "link": serbian_links[("proposed", "draft")],
         "user_marker": other_user.email,
         "markers": [other_token.prefix, "Serbian secret"],
     }
@@ -134,6 +162,7 @@ def serbian_rows(db, other):
         db.session.get(ApiToken, other["token"].id),
         *db.session.scalars(select(Need).where(Need.tenant_id == other["tenant"].id)),
         *db.session.scalars(select(Response).where(Response.tenant_id == other["tenant"].id)),
+        *db.session.scalars(select(SupportLink).order_by(SupportLink.id)),
     ]
     return [
         {column.key: getattr(row, column.key) for column in row.__table__.columns} for row in rows
@@ -170,10 +199,14 @@ def markers(principal: Principal, other, rule) -> list[str]:
     """Return the other tenant's data this principal must never be shown on this route."""
     if reads_every_trail(principal, rule):
         return []
+    hidden = hidden_need_titles(principal)
+    # Published restricted responses are read by the Secretariat, and only there (§4).
+    if not principal.in_secretariat:
+        hidden.append("Serbian restricted")
     if principal.has("admin"):
         # The Secretariat admin lists every user by design (§4).
-        return [*other["markers"], *hidden_need_titles(principal)]
-    return [other["user_marker"], *other["markers"], *hidden_need_titles(principal)]
+        return [*other["markers"], *hidden]
+    return [other["user_marker"], *other["markers"], *hidden]
 
 
 def expected_status(principal: Principal, rule) -> int:

@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from portal.errors import Conflict, DomainError, ValidationFailed
 from portal.models.need import NEED_STATUSES, PRIORITIES
 from portal.services import needs as need_service
+from portal.services import support_links
 
 blueprint = Blueprint("needs", __name__, url_prefix="/needs")
 
@@ -107,9 +108,12 @@ def edit(need_id):
 def detail(need_id, error: DomainError | None = None, status: int = 200):
     """Show a need with its status, lineage, history link and the actions the user may take."""
     need = need_service.get_need(need_id)
+    links = support_links.links_for_need(need.id)
     page_html = render_template(
         "needs/detail.html",
         need=need,
+        links=links,
+        link_actions=support_links.allowed_actions(links),
         actions=need_service.allowed_actions(need),
         successors=need_service.carried_over_from(need),
         based_on=json.dumps(need_service.need_snapshot(need)),

@@ -217,3 +217,17 @@ def test_a_partner_auditor_cannot_verify_another_tenants_chain(people, login):
     )
 
     assert response.status_code == 404
+
+
+def test_need_and_response_pages_link_their_history_for_auditors_only(people, login, db):
+    need = people["albanian_need"]
+    response = factories.response(need.tenant, record_status="published")
+    db.session.add(response)
+    db.session.commit()
+    auditor, editor = login(people["albanian_auditor"]), login(people["albanian_editor"])
+
+    for client, shown in ((auditor, True), (editor, False)):
+        need_page = client.get(f"/needs/{need.id}").get_data(as_text=True)
+        response_page = client.get(f"/responses/{response.id}").get_data(as_text=True)
+        assert (f'href="/audit/records/needs/{need.id}"' in need_page) is shown
+        assert (f'href="/audit/records/responses/{response.id}"' in response_page) is shown

@@ -1,0 +1,227 @@
+"""Responses pages: list, record, edit, publish; and the support links they propose."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from portal.auth import safe_next
+from portal.authz import can_create_response, can_edit_response, can_propose_link
+from portal.errors import Conflict, DomainError, ValidationFailed
+from portal.schemas import parse
+from portal.schemas.responses import ResponseQuerySchema, form_values
+from portal.services import responses as response_service
+from portal.services import support_links as link_service
+from portal.tenancy import current_principal
+from portal.versions import opened_token
+
+blueprint = Blueprint("responses", __name__, url_prefix="/responses")
+# Refusals a form can help with (shown on the form, input kept); NotFound and Forbidden
+# go to the error page instead, showing nothing of the record.
+CORRECTABLE = (ValidationFailed, Conflict)
+blueprint.add_app_template_global(opened_token)
+# The list's filters, carried from page to page (nothing else from the query string is).
+LIST_FILTERS = frozenset(ResponseQuerySchema().fields) - {"page"}
+
+
+def _form_of(response) -> dict:
+    """Return a response's values as the form shows them."""
+    if response is None:
+        return {"implementation_status": "planned", "visibility": "members"}
+    return {
+        "title": response.title,
+        "description": response.description,
+        "pillars": [pillar.code for pillar in response.pillars],
+        "beneficiaries": [economy.code for economy in response.beneficiaries],
+        "donor_tenants": [party.tenant.code for party in response.donors if party.tenant],
+        "donor_names": "\n".join(party.name for party in response.donors if not party.tenant),
+        "implementer_tenants": [
+            party.tenant.code for party in response.implementers if party.tenant
+        ],
+        "implementer_names": "\n".join(
+            party.name for party in response.implementers if not party.tenant
+        ),
+        "support_type": response.support_type,
+        "instrument": response.instrument,
+        "starts_on": response.starts_on.isoformat() if response.starts_on else "",
+        "ends_on": response.ends_on.isoformat() if response.ends_on else "",
+        "budget_amount": "" if response.budget_amount is None else str(response.budget_amount),
+        "budget_currency": response.budget_currency or "",
+        "implementation_status": response.implementation_status,
+        "visibility": response.visibility,
+        "external_reference": response.external_reference or "",
+    }
+
+
+def _form_page(response=None, error: DomainError | None = None, status: int = 200):
+    # After a refusal the form shows what the user typed, never the stored values.
+    values = form_values(request.form) if request.method == "POST" else _form_of(response)
+    page = render_template(
+        "responses/form.html",
+        response=response,
+        values=values,
+        choices=response_service.filter_choices(),
+        error=error,
+    )
+    return page, status
+
+
+@blueprint.get("")
+def index():
+    """List the responses the user can see, filtered and paginated."""
+    query = parse(ResponseQuerySchema(), request.args.to_dict())
+    page = response_service.list_responses(query)
+    return render_template(
+        "responses/index.html",
+        page=page,
+        query=query,
+        filters={
+            key: value for key, value in request.args.items() if value and key in LIST_FILTERS
+        },
+        choices=response_service.filter_choices(),
+        can_create=can_create_response(current_principal()),
+    )
+
+
+@blueprint.get("/new")
+def new():
+    """Show the form to record a response."""
+    response_service.require_creator()
+    return _form_page()
+
+
+@blueprint.post("")
+def create():
+    """Record a response as a draft of the user's organisation."""
+    try:
+        response = response_service.create_response(form_values(request.form))
+    except CORRECTABLE as error:
+        return _form_page(error=error, status=error.status)
+    flash("The response was saved as a draft. Publish it when it is ready.", "success")
+    return redirect(url_for("responses.show", response_id=response.id))
+
+
+@blueprint.get("/<response_id>")
+def show(response_id, error: DomainError | None = None, status: int = 200):
+    """Show a response with its support links and the actions the user may take."""
+    response = response_service.get_response(response_id)
+    links = link_service.links_for_response(response)
+    principal = current_principal()
+    page = render_template(
+        "responses/show.html",
+        response=response,
+        links=links,
+        link_actions=link_service.allowed_actions(links),
+        can_edit=can_edit_response(principal, response),
+        can_propose=can_propose_link(principal, response),
+        error=error,
+    )
+    return page, status
+
+
+@blueprint.get("/<response_id>/edit")
+def edit(response_id):
+    """Show the form to change a response."""
+    response = response_service.get_response(response_id)
+    response_service.require_editor(response)
+    return _form_page(response)
+
+
+@blueprint.post("/<response_id>/edit")
+def update(response_id):
+    """Save changes to a response, refusing them if it changed since the form was opened."""
+    response = response_service.get_response(response_id)
+    try:
+        response_service.update_response(response, form_values(request.form))
+    except CORRECTABLE as error:
+        return _form_page(response, error=error, status=error.status)
+    flash("The response was saved.", "success")
+    return redirect(url_for("responses.show", response_id=response.id))
+
+
+@blueprint.post("/<response_id>/publish")
+def publish(response_id):
+    """Publish a response."""
+    return _record_status_action(response_id, response_service.publish_response, "published")
+
+
+@blueprint.post("/<response_id>/unpublish")
+def unpublish(response_id):
+    """Take a response back to draft."""
+    return _record_status_action(response_id, response_service.unpublish_response, "a draft")
+
+
+def _record_status_action(response_id, action, outcome: str):
+    response = response_service.get_response(response_id)
+    try:
+        action(response, request.form)
+    except CORRECTABLE as error:
+        return show(response_id, error=error, status=error.status)
+    flash(f"The response is now {outcome}.", "success")
+    return redirect(url_for("responses.show", response_id=response.id))
+
+
+@blueprint.get("/<response_id>/links/new")
+def new_link(response_id, error: DomainError | None = None, status: int = 200):
+    """Show the needs this response may be linked to, searchable, with the proposal form."""
+    response = response_service.get_response(response_id)
+    query, needs = link_service.linkable_needs(response, request.args.to_dict())
+    page = render_template(
+        "support_links/new.html",
+        response=response,
+        query=query,
+        needs=needs,
+        choices=response_service.filter_choices(),
+        values=request.form,
+        error=error,
+    )
+    return page, status
+
+
+@blueprint.post("/<response_id>/links")
+def propose_link(response_id):
+    """Propose that this response addresses a need."""
+    response = response_service.get_response(response_id)
+    try:
+        link_service.propose_link(response, request.form)
+    except CORRECTABLE as error:
+        return new_link(response_id, error=error, status=error.status)
+    flash("The link was proposed. The partner will confirm or dispute it.", "success")
+    return redirect(url_for("responses.show", response_id=response.id))
+
+
+def _link_action(link_id, action, outcome: str):
+    link = link_service.get_link(link_id)
+    back = safe_next(request.form.get("next")) or url_for(
+        "responses.show", response_id=link.response_id
+    )
+    try:
+        action(link, request.form)
+    except CORRECTABLE as error:
+        page = render_template("support_links/refused.html", error=error, back=back)
+        return page, error.status
+    flash(outcome, "success")
+    return redirect(back)
+
+
+@blueprint.post("/links/<link_id>/confirm")
+def confirm_link(link_id):
+    """Confirm, as the need's partner, that the response addresses the need."""
+    return _link_action(link_id, link_service.confirm_link, "The link is confirmed.")
+
+
+@blueprint.post("/links/<link_id>/dispute")
+def dispute_link(link_id):
+    """Dispute, as the need's partner, that the response addresses the need."""
+    return _link_action(link_id, link_service.dispute_link, "The link is disputed.")
+
+
+@blueprint.post("/links/<link_id>/validate")
+def validate_link(link_id):
+    """Validate, as the Secretariat, a link the partner confirmed."""
+    return _link_action(link_id, link_service.validate_link, "The link is validated.")
+
+
+@blueprint.post("/links/<link_id>/withdraw")
+def withdraw_link(link_id):
+    """Withdraw a link the response's owner proposed."""
+    return _link_action(link_id, link_service.withdraw_link, "The link was withdrawn.")

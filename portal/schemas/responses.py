@@ -1,0 +1,242 @@
+"""Input for responses: the record form, and the filters of the responses list."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+
+from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
+
+from portal.models.response import (
+    IMPLEMENTATION_STATUSES,
+    RECORD_STATUSES,
+    SUPPORT_TYPES,
+    VISIBILITIES,
+)
+from portal.schemas import InputSchema
+
+# ISO 4217 codes of the currencies in use (funds, metals and test codes left out): an
+# amount in anything else cannot be compared or summed, so it is refused.
+CURRENCIES = frozenset(
+    """
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD
+    BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB
+    EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK
+    JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA
+    MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK
+    PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN
+    SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST
+    XAF XCD XOF XPF YER ZAR ZMW ZWL
+    """.split()
+)
+# The currencies IISG members report in most, offered first in the form.
+COMMON_CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK")
+# Numeric(15, 2): thirteen digits before the decimal point.
+LARGEST_BUDGET = Decimal("9999999999999.99")
+THOUSANDS = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?")
+REQUIRED = {"required": "This is required.", "null": "This is required."}
+# Fields that arrive as several values from a form (checkboxes, multi-selects).
+MULTIPLE_VALUES = (
+    "pillars",
+    "beneficiaries",
+    "donor_tenants",
+    "implementer_tenants",
+)
+
+
+def printable(value: str) -> None:
+    """Refuse control characters (NUL above all): no database stores them, no person types them."""
+    if any(ord(character) < 32 and character not in "\t\n\r" for character in value):
+        raise ValidationError("Remove the control characters from this text.")
+
+
+def _text(length: int, required: bool = False) -> fields.String:
+    checks = [validate.Length(max=length, error=f"Use at most {length} characters."), printable]
+    if required:
+        checks.append(validate.Regexp(r"\s*\S", error="This cannot be blank."))
+        return fields.String(required=True, validate=checks, error_messages=REQUIRED)
+    return fields.String(load_default="", validate=checks)
+
+
+def _choice(choices, default=None) -> fields.String:
+    check = validate.OneOf(choices, error="Choose one of: " + ", ".join(choices) + ".")
+    if default is None:
+        return fields.String(required=True, validate=check, error_messages=REQUIRED)
+    return fields.String(load_default=default, validate=check)
+
+
+def _codes(label: str, length: int = 20) -> fields.List:
+    return fields.List(
+        fields.String(validate=[validate.Length(max=length, error=f"Unknown {label}."), printable]),
+        load_default=list,
+        validate=validate.Length(max=50, error=f"Choose at most 50 {label}s."),
+    )
+
+
+class Money(fields.Field):
+    """A budget amount: a plain decimal number, at least 0, at most two decimal places."""
+
+    default_error_messages = {
+        "invalid": "Enter the amount as a number, e.g. 1500000 or 1500000.50.",
+        "negative": "A budget cannot be negative.",
+        "too_large": "That amount is too large.",
+        "places": "Use at most two decimal places.",
+        "comma": "Use a point for decimals and commas only between thousands: 1,500,000.50.",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str | int | Decimal) or isinstance(value, bool):
+            raise self.make_error("invalid")
+        text = str(value).strip().replace(" ", "").replace("\u00a0", "")
+        if "," in text:
+            # Commas only as thousands separators (1,500,000.50): "1500,50" could mean
+            # either, and a budget must never be read ten or a hundred times too large.
+            if not THOUSANDS.fullmatch(text):
+                raise self.make_error("comma")
+            text = text.replace(",", "")
+        # Only digits and one point: no exponents, NaN, infinities or signs but minus.
+        body = text[1:] if text.startswith("-") else text
+        if not body or not body.replace(".", "", 1).isdecimal() or not body.isascii():
+            raise self.make_error("invalid")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise self.make_error("invalid") from None
+        if amount < 0:
+            raise self.make_error("negative")
+        if amount > LARGEST_BUDGET:
+            raise self.make_error("too_large")
+        if amount != amount.quantize(Decimal("0.01")):
+            raise self.make_error("places")
+        return amount.quantize(Decimal("0.01"))
+
+
+class ResponseSchema(InputSchema):
+    """The fields of a response, as the form and the API send them."""
+
+    title = _text(200, required=True)
+    description = _text(5000)
+    pillars = fields.List(
+        fields.String(validate=[validate.Length(max=20, error="Unknown pillar."), printable]),
+        required=True,
+        validate=validate.Length(min=1, max=20, error="Choose at least one pillar."),
+        error_messages={**REQUIRED, "required": "Choose at least one pillar."},
+    )
+    donor_tenants = _codes("organisation")
+    donor_names = _text(2000)
+    implementer_tenants = _codes("organisation")
+    implementer_names = _text(2000)
+    beneficiaries = _codes("economy")
+    support_type = _choice(SUPPORT_TYPES)
+    instrument = _text(100)
+    starts_on = fields.Date(
+        load_default=None, allow_none=True, error_messages={"invalid": "Enter a date."}
+    )
+    ends_on = fields.Date(
+        load_default=None, allow_none=True, error_messages={"invalid": "Enter a date."}
+    )
+    budget_amount = Money(load_default=None, allow_none=True)
+    budget_currency = fields.String(load_default=None, allow_none=True, validate=printable)
+    implementation_status = _choice(IMPLEMENTATION_STATUSES, "planned")
+    visibility = _choice(VISIBILITIES, "members")
+    external_reference = _text(100)
+
+    @pre_load
+    def blank_means_not_given(self, data, **kwargs):
+        """Treat an empty optional field as absent, as browsers send every field."""
+        if not isinstance(data, Mapping):
+            return data
+        return {
+            key: value
+            for key, value in data.items()
+            if not (isinstance(value, str) and value.strip() == "" and key not in ("title",))
+        }
+
+    @validates_schema
+    def consistent(self, data, **kwargs):
+        """Refuse an end before the start, and an amount without a known currency."""
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            raise ValidationError("The end date cannot be before the start date.", "ends_on")
+        currency = data.get("budget_currency")
+        if currency is not None:
+            currency = currency.strip().upper()
+            if currency not in CURRENCIES:
+                raise ValidationError(
+                    "Unknown currency: use an ISO 4217 code such as EUR or USD.",
+                    "budget_currency",
+                )
+            data["budget_currency"] = currency
+        if data.get("budget_amount") is not None and currency is None:
+            raise ValidationError("Give the budget's currency.", "budget_currency")
+        if data.get("budget_amount") is None and currency is not None:
+            raise ValidationError("Give the amount, or leave the currency empty.", "budget_amount")
+
+
+class ResponseQuerySchema(InputSchema):
+    """Query-string filters of the responses list."""
+
+    q = fields.String(
+        load_default="",
+        validate=[validate.Length(max=100, error="Use at most 100 characters."), printable],
+    )
+    pillar = fields.String(
+        load_default=None,
+        validate=[validate.Length(max=20, error="Use at most 20 characters."), printable],
+    )
+    donor = fields.String(
+        load_default=None,
+        validate=[validate.Length(max=200, error="Use at most 200 characters."), printable],
+    )
+    implementer = fields.String(
+        load_default=None,
+        validate=[validate.Length(max=200, error="Use at most 200 characters."), printable],
+    )
+    beneficiary = fields.String(
+        load_default=None,
+        validate=[validate.Length(max=20, error="Use at most 20 characters."), printable],
+    )
+    implementation_status = fields.String(
+        load_default=None,
+        validate=validate.OneOf(IMPLEMENTATION_STATUSES, error="Unknown implementation status."),
+    )
+    record_status = fields.String(
+        load_default=None,
+        validate=validate.OneOf(RECORD_STATUSES, error="Unknown record status."),
+    )
+    active_from = fields.Date(load_default=None, error_messages={"invalid": "Enter a date."})
+    active_to = fields.Date(load_default=None, error_messages={"invalid": "Enter a date."})
+    starts_from = fields.Date(load_default=None, error_messages={"invalid": "Enter a date."})
+    starts_to = fields.Date(load_default=None, error_messages={"invalid": "Enter a date."})
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=100_000, error="Pages start at 1."),
+        error_messages={"invalid": "The page must be a whole number."},
+    )
+    per_page = fields.Integer(
+        load_default=25,
+        validate=validate.Range(min=1, max=100, error="Show 1 to 100 per page."),
+        error_messages={"invalid": "The page size must be a whole number."},
+    )
+
+    @pre_load
+    def blank_means_not_given(self, data, **kwargs):
+        """Drop empty filters: a form submits every field, chosen or not."""
+        if not isinstance(data, Mapping):
+            return data
+        return {key: value for key, value in data.items() if value != ""}
+
+    @validates_schema
+    def ranges_in_order(self, data, **kwargs):
+        """Refuse a date range that ends before it starts."""
+        for start, end in (("active_from", "active_to"), ("starts_from", "starts_to")):
+            if data.get(start) and data.get(end) and data[end] < data[start]:
+                raise ValidationError("The range ends before it starts.", end)
+
+
+def form_values(form) -> dict:
+    """Return a submitted form as a dict, lists for the fields that take several values."""
+    return {
+        key: form.getlist(key) if key in MULTIPLE_VALUES else form.get(key) for key in form.keys()
+    }

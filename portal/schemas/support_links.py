@@ -1,0 +1,63 @@
+"""Input for support links: proposing one, disputing one, and picking a need."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from portal.models.support_link import COVERAGES
+from portal.schemas import InputSchema
+from portal.schemas.responses import REQUIRED, printable
+
+
+class LinkProposalSchema(InputSchema):
+    need_id = fields.Integer(
+        required=True,
+        strict=False,
+        validate=validate.Range(min=1, max=2**31 - 1, error="There is no such need."),
+        error_messages={
+            **REQUIRED,
+            "required": "Choose a need.",
+            "invalid": "There is no such need.",
+        },
+    )
+    coverage = fields.String(
+        required=True,
+        validate=validate.OneOf(COVERAGES, error="Say whether it covers the need fully or partly."),
+        error_messages={**REQUIRED, "required": "Say whether it covers the need fully or partly."},
+    )
+    note = fields.String(
+        load_default="",
+        validate=[validate.Length(max=2000, error="Use at most 2000 characters."), printable],
+    )
+
+
+class LinkDisputeSchema(InputSchema):
+    reason = fields.String(
+        required=True,
+        validate=[
+            validate.Length(max=2000, error="Use at most 2000 characters."),
+            validate.Regexp(r"\s*\S", error="Say why the response does not address the need."),
+            printable,
+        ],
+        error_messages={**REQUIRED, "required": "Say why the response does not address the need."},
+    )
+
+
+class NeedSearchSchema(InputSchema):
+    """Query-string of the need picker on a response's "Propose a link" page."""
+
+    q = fields.String(
+        load_default="",
+        validate=[validate.Length(max=100, error="Use at most 100 characters."), printable],
+    )
+    pillar = fields.String(
+        load_default=None, validate=[validate.Length(max=20, error="Unknown pillar."), printable]
+    )
+    economy = fields.String(
+        load_default=None, validate=[validate.Length(max=20, error="Unknown economy."), printable]
+    )
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=100_000, error="Pages start at 1."),
+        error_messages={"invalid": "The page must be a whole number."},
+    )

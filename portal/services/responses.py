@@ -1,0 +1,319 @@
+"""Responses: programmes and actions of IISG members, recorded and published by their owners."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal.authz import can_create_response, can_edit_response, can_read_responses, require
+from portal.errors import Conflict, ValidationFailed
+from portal.extensions import db
+from portal.models import (
+    PartnerEconomy,
+    Pillar,
+    Response,
+    ResponseParty,
+    Tenant,
+    response_beneficiaries,
+    response_pillars,
+)
+from portal.models.base import utc_now
+from portal.pagination import Page, contains, paginate
+from portal.schemas import parse
+from portal.schemas.responses import COMMON_CURRENCIES, CURRENCIES, ResponseSchema
+from portal.tenancy import current_principal, get_visible
+from portal.versions import commit, describes, require_current
+
+SUPPORT_TYPE_LABELS = {
+    "technical_assistance": "Technical assistance",
+    "training": "Training",
+    "equipment": "Equipment",
+    "twinning": "Twinning",
+    "legislative_advice": "Legislative advice",
+    "other": "Other",
+}
+LONGEST_PARTY_NAME = 200
+
+
+@describes(Response)
+def _describe_response(response: Response) -> dict[str, str]:
+    """Return how a response reads, field by field, for showing what changed."""
+    budget = (
+        f"{response.budget_amount:,.2f} {response.budget_currency}"
+        if response.budget_amount is not None
+        else ""
+    )
+    return {
+        "Title": response.title,
+        "Description": response.description or "",
+        "Pillars": ", ".join(pillar.code for pillar in response.pillars),
+        "Donors": ", ".join(party.name for party in response.donors),
+        "Implementers": ", ".join(party.name for party in response.implementers),
+        "Beneficiaries": ", ".join(economy.code for economy in response.beneficiaries),
+        "Type of support": SUPPORT_TYPE_LABELS.get(response.support_type, response.support_type),
+        "Instrument": response.instrument or "",
+        "Starts": response.starts_on.isoformat() if response.starts_on else "",
+        "Ends": response.ends_on.isoformat() if response.ends_on else "",
+        "Budget": budget,
+        "Implementation status": response.implementation_status,
+        "Record status": response.record_status,
+        "Visibility": response.visibility,
+        "External reference": response.external_reference or "",
+    }
+
+
+def _with_details(statement):
+    # Everything a list row or a detail page shows, in a fixed number of queries.
+    return statement.options(
+        joinedload(Response.tenant),
+        selectinload(Response.pillars),
+        selectinload(Response.beneficiaries),
+        selectinload(Response.parties),
+    )
+
+
+def _refused(field: str, reason: str) -> ValidationFailed:
+    return ValidationFailed("Some fields need attention.", {field: reason})
+
+
+def _party_filter(role: str, text: str):
+    matching = select(ResponseParty.response_id).where(
+        ResponseParty.role == role, ResponseParty.name.ilike(contains(text), escape="\\")
+    )
+    return Response.id.in_(matching)
+
+
+def list_responses(query: Mapping) -> Page:
+    """Return a page of the responses the principal can see, filtered by ``query``."""
+    require(can_read_responses, current_principal())
+    statement = select(Response)
+    if query.get("q"):
+        pattern = contains(query["q"])
+        statement = statement.where(
+            or_(
+                *(
+                    column.ilike(pattern, escape="\\")
+                    for column in (
+                        Response.title,
+                        Response.description,
+                        Response.instrument,
+                        Response.external_reference,
+                    )
+                )
+            )
+        )
+    if query.get("pillar"):
+        pillar = _pillars([query["pillar"]], "pillar")[0]
+        statement = statement.where(
+            Response.id.in_(
+                select(response_pillars.c.response_id).where(
+                    response_pillars.c.pillar_id == pillar.id
+                )
+            )
+        )
+    if query.get("beneficiary"):
+        economy = _economies([query["beneficiary"]], "beneficiary")[0]
+        statement = statement.where(
+            Response.id.in_(
+                select(response_beneficiaries.c.response_id).where(
+                    response_beneficiaries.c.economy_id == economy.id
+                )
+            )
+        )
+    for role in ("donor", "implementer"):
+        if query.get(role):
+            statement = statement.where(_party_filter(role, query[role]))
+    for status in ("implementation_status", "record_status"):
+        if query.get(status):
+            statement = statement.where(getattr(Response, status) == query[status])
+    # Active in a period: started by its end and not ended before its start; a missing
+    # date means open-ended on that side.
+    if query.get("active_to"):
+        statement = statement.where(
+            or_(Response.starts_on.is_(None), Response.starts_on <= query["active_to"])
+        )
+    if query.get("active_from"):
+        statement = statement.where(
+            or_(Response.ends_on.is_(None), Response.ends_on >= query["active_from"])
+        )
+    if query.get("starts_from"):
+        statement = statement.where(Response.starts_on >= query["starts_from"])
+    if query.get("starts_to"):
+        statement = statement.where(Response.starts_on <= query["starts_to"])
+    statement = _with_details(statement.order_by(Response.updated_at.desc(), Response.id.desc()))
+    return paginate(statement, query.get("page", 1), query.get("per_page", 25))
+
+
+def filter_choices() -> dict:
+    """Return what the list filters and the form offer: pillars, economies, parties."""
+    require(can_read_responses, current_principal())
+    names = {}
+    for role in ("donor", "implementer"):
+        names[role] = list(
+            db.session.scalars(
+                select(ResponseParty.name)
+                .distinct()
+                .where(ResponseParty.role == role)
+                .order_by(ResponseParty.name)
+                .limit(500)
+            )
+        )
+    return {
+        "pillars": list(db.session.scalars(select(Pillar).order_by(Pillar.position, Pillar.code))),
+        "economies": list(
+            db.session.scalars(select(PartnerEconomy).order_by(PartnerEconomy.position))
+        ),
+        "tenants": list(
+            db.session.scalars(
+                select(Tenant).where(Tenant.active, Tenant.kind != "partner").order_by(Tenant.name)
+            )
+        ),
+        "donor_names": names["donor"],
+        "implementer_names": names["implementer"],
+        "support_types": SUPPORT_TYPE_LABELS,
+        "common_currencies": COMMON_CURRENCIES,
+        "currencies": sorted(CURRENCIES),
+    }
+
+
+def get_response(response_id) -> Response:
+    """Return the response with ``response_id`` if the principal may see it, else NotFound."""
+    require(can_read_responses, current_principal())
+    return get_visible(Response, response_id)
+
+
+def _by_codes(model, codes: list[str], field: str, label: str) -> list:
+    wanted = list(dict.fromkeys(code.strip().upper() for code in codes if code.strip()))
+    if not wanted:
+        return []
+    found = {
+        row.code.upper(): row
+        for row in db.session.scalars(select(model).where(model.code.in_(wanted)))
+    }
+    if len(found) < len(wanted):
+        # Codes are stored as administrators typed them (WBCTi); compare without case.
+        for row in db.session.scalars(select(model)):
+            found.setdefault(row.code.upper(), row)
+    missing = [code for code in wanted if code not in found]
+    if missing:
+        raise _refused(field, f"Unknown {label}: {', '.join(missing)}.")
+    return [found[code] for code in wanted]
+
+
+def _pillars(codes, field="pillars") -> list[Pillar]:
+    return _by_codes(Pillar, codes, field, "pillar")
+
+
+def _economies(codes, field="beneficiaries") -> list[PartnerEconomy]:
+    return _by_codes(PartnerEconomy, codes, field, "economy")
+
+
+def _parties(data: dict, role: str) -> list[tuple[Tenant | None, str]]:
+    """Return the (tenant, name) pairs of one role: organisations first, then named bodies."""
+    field = f"{role}_tenants"
+    tenants = _by_codes(Tenant, data[field], field, "organisation")
+    pairs = [(tenant, tenant.name) for tenant in tenants]
+    for line in data[f"{role}_names"].splitlines():
+        name = " ".join(line.split())
+        if not name:
+            continue
+        if len(name) > LONGEST_PARTY_NAME:
+            raise _refused(
+                f"{role}_names", f"Use at most {LONGEST_PARTY_NAME} characters per name."
+            )
+        pairs.append((None, name))
+    unique, seen = [], set()
+    for tenant, name in pairs:
+        if name.casefold() not in seen:
+            seen.add(name.casefold())
+            unique.append((tenant, name))
+    return unique
+
+
+def _apply(response: Response, values: Mapping) -> None:
+    data = parse(ResponseSchema(), values)
+    pillars = _pillars(data["pillars"])
+    beneficiaries = _economies(data["beneficiaries"])
+    parties = {role: _parties(data, role) for role in ("donor", "implementer")}
+    response.title = data["title"].strip()
+    response.description = data["description"].strip()
+    response.pillars = pillars
+    response.beneficiaries = beneficiaries
+    for name in (
+        "support_type",
+        "starts_on",
+        "ends_on",
+        "budget_amount",
+        "budget_currency",
+        "implementation_status",
+        "visibility",
+    ):
+        setattr(response, name, data[name])
+    response.instrument = data["instrument"].strip()
+    response.external_reference = data["external_reference"].strip() or None
+    # Keep the rows of parties that stay (the database forbids the same name twice in
+    # one role, and would see a delete-and-insert of one name in the wrong order).
+    existing = {(party.role, party.name.casefold()): party for party in response.parties}
+    kept = []
+    for role, pairs in parties.items():
+        for position, (tenant, name) in enumerate(pairs):
+            party = existing.get((role, name.casefold())) or ResponseParty(role=role)
+            party.name, party.tenant, party.position = name, tenant, position
+            kept.append(party)
+    response.parties = kept
+    # Touch the row itself so that a change of pillars or parties alone moves the version.
+    response.updated_at = utc_now()
+
+
+def create_response(values: Mapping) -> Response:
+    """Record a draft response owned by the principal's organisation."""
+    principal = current_principal()
+    require(can_create_response, principal)
+    response = Response(tenant_id=principal.tenant_id, record_status="draft")
+    # Every check runs before the new response joins the session: a refusal leaves nothing.
+    _apply(response, values)
+    db.session.add(response)
+    commit()
+    return response
+
+
+def update_response(response: Response, values: Mapping) -> Response:
+    """Change a response, unless someone else changed it since the form was opened."""
+    require(can_edit_response, current_principal(), response)
+    require_current(response, values)
+    _apply(response, values)
+    commit()
+    return response
+
+
+def _set_record_status(response: Response, values: Mapping, status: str) -> Response:
+    require_current(response, values)
+    if response.record_status == status:
+        raise Conflict(f"The response is already {status}.")
+    response.record_status = status
+    commit()
+    return response
+
+
+def publish_response(response: Response, values: Mapping) -> Response:
+    """Publish a draft response: other organisations see it as its visibility allows."""
+    require(can_edit_response, current_principal(), response)
+    return _set_record_status(response, values, "published")
+
+
+def unpublish_response(response: Response, values: Mapping) -> Response:
+    """Take a response back to draft: only its own organisation sees it again."""
+    require(can_edit_response, current_principal(), response)
+    return _set_record_status(response, values, "draft")
+
+
+def require_creator() -> None:
+    """Refuse (403) a principal who may not record responses."""
+    require(can_create_response, current_principal())
+
+
+def require_editor(response: Response) -> None:
+    """Refuse (403) a principal who may not change ``response``."""
+    require(can_edit_response, current_principal(), response)

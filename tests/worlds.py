@@ -1,0 +1,71 @@
+"""A small IISG for the responses and support links tests: who is who, and their records."""
+
+from types import SimpleNamespace
+
+from tests import factories
+
+
+def mapping_world(db) -> SimpleNamespace:
+    """Partners with needs, members with responses, the Secretariat; editors and viewers."""
+    cycle = factories.cycle()
+    albania = factories.partner_tenant()
+    serbia = factories.partner_tenant(code="RS-MOI", economy="RS", name="Serbian Ministry")
+    commission = factories.member_tenant(name="European Commission DG NEAR")
+    germany = factories.member_tenant(code="DE-GIZ", name="GIZ")
+    secretariat = factories.member_tenant(code="IISG-SEC", kind="secretariat")
+    needs = {
+        "albania_validated": factories.need(
+            cycle, albania, title="Albanian border surveillance", status="validated"
+        ),
+        "albania_draft": factories.need(cycle, albania, title="Albanian draft need"),
+        "albania_submitted": factories.need(
+            cycle, albania, title="Albanian submitted need", status="submitted"
+        ),
+        "serbia_validated": factories.need(
+            cycle, serbia, title="Serbian forensic laboratory", status="validated"
+        ),
+    }
+    db.session.add_all(needs.values())
+    published = factories.response(
+        commission, title="Commission border programme", record_status="published"
+    )
+    draft = factories.response(commission, title="Commission draft programme")
+    restricted = factories.response(
+        commission,
+        title="Commission restricted programme",
+        record_status="published",
+        visibility="restricted",
+    )
+    restricted.beneficiaries = [factories.economy("AL")]
+    db.session.add_all([published, draft, restricted])
+    people = SimpleNamespace(
+        commission_editor=factories.user(commission, email="ed@ec.example", roles=("editor",)),
+        commission_viewer=factories.user(commission, email="view@ec.example"),
+        germany_editor=factories.user(germany, email="ed@giz.example", roles=("editor",)),
+        albania_editor=factories.user(albania, email="ed@al.example", roles=("editor",)),
+        albania_viewer=factories.user(albania, email="view@al.example"),
+        serbia_editor=factories.user(serbia, email="ed@rs.example", roles=("editor",)),
+        secretariat_editor=factories.user(secretariat, email="ed@sec.example", roles=("editor",)),
+        secretariat_admin=factories.user(secretariat, email="admin@sec.example", roles=("admin",)),
+    )
+    db.session.commit()
+    return SimpleNamespace(
+        cycle=cycle,
+        tenants=SimpleNamespace(
+            albania=albania,
+            serbia=serbia,
+            commission=commission,
+            germany=germany,
+            secretariat=secretariat,
+        ),
+        needs=SimpleNamespace(**needs),
+        responses=SimpleNamespace(published=published, draft=draft, restricted=restricted),
+        people=people,
+    )
+
+
+def switch_to(acting_as, db, person) -> None:
+    """Act as ``person``, reloading them as the system (another principal may not see them)."""
+    acting_as(None)
+    db.session.expire_all()
+    acting_as(db.session.get(type(person), person.id))
