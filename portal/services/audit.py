@@ -72,7 +72,7 @@ class ChainStatus:
     checkpoint_at: datetime | None
 
 
-def as_utc(value) -> datetime | None:
+def _as_utc(value) -> datetime | None:
     """Return a timestamp of the trail as an aware UTC datetime, from either database."""
     if value is None or isinstance(value, datetime):
         return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
@@ -115,7 +115,7 @@ def _views(entries: list[AuditEntry]) -> list[EntryView]:
     return [
         EntryView(
             entry=entry,
-            recorded_at=as_utc(entry.recorded_at),
+            recorded_at=_as_utc(entry.recorded_at),
             tenant=codes.get(entry.tenant_id, str(entry.tenant_id)),
             operation=OPERATIONS[entry.operation],
             changes=_changes(entry),
@@ -229,7 +229,7 @@ def list_requests(values) -> tuple[Page, dict]:
         .offset((number - 1) * per_page)
     ).all()
     groups = [
-        RequestGroup(row.request_id, as_utc(row.started_at), row.actor or "", row.entries)
+        RequestGroup(row.request_id, _as_utc(row.started_at), row.actor or "", row.entries)
         for row in rows
     ]
     return Page(items=groups, number=number, per_page=per_page, total=total), data
@@ -274,9 +274,9 @@ def chain_statuses() -> list[ChainStatus]:
             tenant=codes.get(chain_id, str(chain_id)),
             entries=counts.get(chain_id, 0),
             sealed=sealed[chain_id].sealed if chain_id in sealed else 0,
-            last_sealed_at=as_utc(sealed[chain_id].last_sealed_at) if chain_id in sealed else None,
+            last_sealed_at=_as_utc(sealed[chain_id].last_sealed_at) if chain_id in sealed else None,
             checkpoint=checkpoints.get(chain_id),
-            checkpoint_at=as_utc(checkpoints[chain_id].signed_at)
+            checkpoint_at=_as_utc(checkpoints[chain_id].signed_at)
             if chain_id in checkpoints
             else None,
         )
