@@ -8,6 +8,7 @@ tables are audited (``audit.declaration``) and provides:
 - ``audit.context``: who is acting, set per transaction by the application;
 - ``audit.canonical``, ``audit.chain``, ``audit.checkpoints``, ``audit.verify``:
   sealing entries into hash chains, signing checkpoints and verifying both;
+- ``audit.export``: a chain, its checkpoints and public keys as JSON lines;
 - ``audit.offline``: a verifier for exports that needs only the standard library,
   ``cryptography`` and ``rfc8785``.
 """

@@ -52,6 +52,7 @@ def test_make_run_steps_work_twice_in_a_row(database_url):
             outputs.append(result.stdout)
 
     assert outputs[1].startswith("Demo data loaded:")
+    assert "Audit trail: sealed and signed" in outputs[1]
     assert outputs[3] == "The database already holds tenants; demo data not loaded.\n"
 
 
