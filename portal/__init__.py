@@ -60,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from portal import cli, rls  # noqa: F401 - rls sets each transaction's identity
     from portal.account.routes import blueprint as account_blueprint
     from portal.admin.routes import blueprint as admin_blueprint
+    from portal.analysis.routes import blueprint as analysis_blueprint
     from portal.api.routes import blueprint as api_blueprint
     from portal.auth import register_sign_in
     from portal.auth.routes import blueprint as auth_blueprint
@@ -76,6 +77,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         auth_blueprint,
         account_blueprint,
         admin_blueprint,
+        analysis_blueprint,
         api_blueprint,
     ):
         app.register_blueprint(blueprint)

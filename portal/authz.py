@@ -108,6 +108,11 @@ def can_view_overview(principal: Principal | None) -> bool:
     return True
 
 
+def can_view_analysis(principal: Principal | None) -> bool:
+    """Return whether the principal may read the gap analysis (scoped to what it sees)."""
+    return True
+
+
 def require(policy: Callable[..., bool], *arguments) -> None:
     """Raise Forbidden unless ``policy(*arguments)`` allows the action."""
     if not policy(*arguments):

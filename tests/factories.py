@@ -16,6 +16,7 @@ from portal.models import (
     Perspective,
     Pillar,
     Response,
+    SupportLink,
     Tenant,
     User,
     UserRole,
@@ -83,6 +84,11 @@ def response(tenant, pillars=("WBCTi",), **fields):
     )
     values.update(fields)
     return Response(**values)
+
+
+def support_link(response, need, coverage="full", status="confirmed", **fields):
+    """Build a link saying ``response`` addresses ``need``, confirmed by default."""
+    return SupportLink(response=response, need=need, coverage=coverage, status=status, **fields)
 
 
 PASSWORD = "correct horse battery staple"
