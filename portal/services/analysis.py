@@ -281,7 +281,7 @@ def all_needs_in_cell(
         .join(Pillar, Pillar.id == Need.pillar_id)
         .join(NeedCategory, NeedCategory.id == Need.category_id)
     )
-    levels = statement.selected_columns[-1]
+    levels = list(statement.selected_columns)[-1]
     statement = statement.with_only_columns(
         Need.id,
         Need.title,
