@@ -28,6 +28,9 @@ class TablePolicy:
     table: str
     read: str
     write: str
+    # A table other policies consult must read without subqueries of its own: PostgreSQL
+    # refuses to expand a policy with subqueries inside the expansion of the same table.
+    read_without_subqueries: bool = False
 
 
 _VISIBLE_NEEDS = "SELECT id FROM needs"
@@ -64,7 +67,12 @@ POLICIES = (
     ),
     # Readable as bare pairs of ids: the responses policy consults this table, so it must
     # not consult responses in turn (PostgreSQL refuses the recursion).
-    TablePolicy("response_beneficiaries", read="true", write=f"response_id IN ({_OWN_RESPONSES})"),
+    TablePolicy(
+        "response_beneficiaries",
+        read="true",
+        write=f"response_id IN ({_OWN_RESPONSES})",
+        read_without_subqueries=True,
+    ),
     TablePolicy(
         "response_parties",
         read=f"response_id IN ({_VISIBLE_RESPONSES})",
@@ -149,7 +157,8 @@ def install_statements(app_role: str | None, identity_once: bool = True) -> list
         table = policy.table
         # Fail closed: a connection that has not said who is acting gets nothing, not
         # even what every tenant may read.
-        read = wrap(f"iisg_is_system() OR (iisg_tenant() IS NOT NULL AND ({policy.read}))")
+        read_wrap = str if policy.read_without_subqueries else wrap
+        read = read_wrap(f"iisg_is_system() OR (iisg_tenant() IS NOT NULL AND ({policy.read}))")
         write = wrap(f"iisg_is_system() OR (iisg_tenant() IS NOT NULL AND ({policy.write}))")
         statements += [
             f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
