@@ -54,10 +54,10 @@ POLICIES = (
     TablePolicy(
         "responses",
         read="tenant_id = iisg_tenant() OR (record_status = 'published' AND ("
-        "iisg_in_secretariat() OR visibility = 'members' OR EXISTS ("
-        "SELECT 1 FROM response_beneficiaries AS beneficiary"
-        " WHERE beneficiary.response_id = responses.id"
-        " AND beneficiary.economy_id = iisg_economy())))",
+        # An uncorrelated IN is hashed once per statement; EXISTS ran per response.
+        "iisg_in_secretariat() OR visibility = 'members' OR id IN ("
+        "SELECT beneficiary.response_id FROM response_beneficiaries AS beneficiary"
+        " WHERE beneficiary.economy_id = iisg_economy())))",
         write="tenant_id = iisg_tenant()",
     ),
     TablePolicy(

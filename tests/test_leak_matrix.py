@@ -28,7 +28,7 @@ from portal.models import (
     UserSession,
 )
 from portal.services import sessions
-from portal.tenancy import Principal
+from portal.tenancy import SECRETARIAT_NEED_STATUSES, SHARED_NEED_STATUSES, Principal
 from tests import factories
 from tests.conftest import IN_BOTH_LAYERS, LEAK_CASES, csrf_token
 
@@ -67,9 +67,7 @@ def world(db, app):
     secretariat = factories.member_tenant(code="IISG-SEC", kind="secretariat")
     other_user = factories.user(serbia, email="hidden.person@rs.example", roles=("editor",))
     for status in STATUSES:
-        db.session.add(
-            factories.need(cycle, serbia, title=f"Serbian secret need {status}", status=status)
-        )
+        db.session.add(factories.need(cycle, serbia, title=need_title(status), status=status))
     for record_status in ("draft", "published"):
         response = factories.response(
             serbia,
@@ -106,7 +104,7 @@ def world(db, app):
         "session": other_session,
         "token": other_token,
         "user_marker": other_user.email,
-        "markers": [other_token.prefix, "Serbian secret"],
+        "markers": [other_token.prefix, "Serbian secret response"],
     }
     return {"principals": principals, "other": other}
 
@@ -136,12 +134,23 @@ def legitimately_visible(principal: Principal, rule) -> bool:
     )
 
 
+def need_title(status: str) -> str:
+    return f"Serbian need in status {status}"
+
+
+def hidden_need_titles(principal: Principal) -> list[str]:
+    """Return the titles of the other tenant's needs §4 hides from this principal."""
+    shared = SECRETARIAT_NEED_STATUSES if principal.in_secretariat else SHARED_NEED_STATUSES
+    return [need_title(status) for status in STATUSES if status not in shared]
+
+
 def markers(principal: Principal, other) -> list[str]:
     """Return the other tenant's data this principal must never be shown."""
+    hidden = [*other["markers"], *hidden_need_titles(principal)]
     if principal.has("admin"):
         # The Secretariat admin lists every user by design (§4).
-        return other["markers"]
-    return [other["user_marker"], *other["markers"]]
+        return hidden
+    return [other["user_marker"], *hidden]
 
 
 def expected_status(principal: Principal, rule) -> int:

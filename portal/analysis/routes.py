@@ -56,10 +56,32 @@ def overview():
     )
 
 
-@blueprint.get("/coverage-by-pillar.csv", defaults={"dimension": "pillar"})
-@blueprint.get("/coverage-by-category.csv", defaults={"dimension": "category"})
-def coverage_csv(dimension):
-    """Download a coverage matrix as CSV, one row per partner and pillar (or category)."""
+@blueprint.get("/coverage-by-pillar.csv")
+def coverage_by_pillar_csv():
+    """Download the coverage matrix partner x pillar as CSV."""
+    return _coverage_csv("pillar")
+
+
+@blueprint.get("/coverage-by-category.csv")
+def coverage_by_category_csv():
+    """Download the coverage matrix partner x category as CSV."""
+    return _coverage_csv("category")
+
+
+@blueprint.get("/funding-by-pillar.csv")
+def funding_by_pillar_csv():
+    """Download the funding per pillar and currency as CSV."""
+    return _funding_csv("pillar")
+
+
+@blueprint.get("/funding-by-partner.csv")
+def funding_by_partner_csv():
+    """Download the funding per partner and currency as CSV."""
+    return _funding_csv("partner")
+
+
+def _coverage_csv(dimension: str):
+    """Answer a coverage matrix as CSV, one row per partner and pillar (or category)."""
     _query, cycle = _cycle(AnalysisQuerySchema())
     matrix = analysis.coverage_matrix(_required(cycle), dimension)
     rows = [
@@ -71,10 +93,8 @@ def coverage_csv(dimension):
     return csv_download(f"iisg-{cycle.name}-coverage-by-{dimension}.csv", header, rows)
 
 
-@blueprint.get("/funding-by-pillar.csv", defaults={"dimension": "pillar"})
-@blueprint.get("/funding-by-partner.csv", defaults={"dimension": "partner"})
-def funding_csv(dimension):
-    """Download the funding per pillar (or partner) and currency as CSV."""
+def _funding_csv(dimension: str):
+    """Answer the funding per pillar (or partner) and currency as CSV."""
     _query, cycle = _cycle(AnalysisQuerySchema())
     finder = analysis.funding_by_pillar if dimension == "pillar" else analysis.funding_by_partner
     rows = [vars(row).values() for row in finder(_required(cycle))]
