@@ -153,11 +153,16 @@ def _counted_links(cycle: Cycle) -> Select:
     )
 
 
-def _coverage_levels(cycle: Cycle):
-    """Return a subquery of (need_id, level): the best coverage of each addressed need."""
+def _coverage_levels(cycle: Cycle, *need_criteria):
+    """Return a subquery of (need_id, level): the best coverage of each addressed need.
+
+    ``need_criteria`` narrow the needs looked at (a drill-down's cell), so that only the
+    links of those needs are aggregated.
+    """
     level = func.max(case((SupportLink.coverage == "full", FULL), else_=PARTIAL))
     return (
         _counted_links(cycle)
+        .where(*need_criteria)
         .add_columns(level.label("level"))
         .group_by(SupportLink.need_id)
         .subquery("coverage_levels")
@@ -229,14 +234,15 @@ def _cell_needs(
     coverage: str,
 ) -> Select:
     """Return (Need, level) for the needs of one matrix cell, filtered by coverage."""
-    levels = _coverage_levels(cycle)
-    statement = _analysed_needs(cycle, levels).add_columns(levels.c.level)
+    cell = []
     if economy_id is not None:
-        statement = statement.where(Tenant.economy_id == economy_id)
+        cell.append(Need.tenant_id.in_(select(Tenant.id).where(Tenant.economy_id == economy_id)))
     if pillar_id is not None:
-        statement = statement.where(Need.pillar_id == pillar_id)
+        cell.append(Need.pillar_id == pillar_id)
     if category_id is not None:
-        statement = statement.where(Need.category_id == category_id)
+        cell.append(Need.category_id == category_id)
+    levels = _coverage_levels(cycle, *cell)
+    statement = _analysed_needs(cycle, levels).add_columns(levels.c.level).where(*cell)
     if coverage == "covered":
         statement = statement.where(levels.c.level == FULL)
     elif coverage == "partial":
