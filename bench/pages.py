@@ -46,6 +46,7 @@ def arguments(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Measure server time of the heavy pages.")
     parser.add_argument("--database-url", required=True, help="URL the portal connects with")
     parser.add_argument("--runs", type=int, default=30, help="measured requests per page")
+    parser.add_argument("--only", help="measure only the pages whose name contains this")
     return parser.parse_args(argv)
 
 
@@ -115,6 +116,7 @@ def targets(app) -> list[tuple[str, str]]:
             "&coverage=gap&page=2",
         ),
         ("needs list", f"/needs?cycle={cycle_id}&pillar={pillar_id}&page=2"),
+        ("dashboard", "/"),
     ]
 
 
@@ -153,6 +155,8 @@ def main(argv=None) -> int:
         client = sign_in(app, email, secret)
         viewer = "Secretariat" if "secretariat" in email else "partner"
         for name, path in targets(app):
+            if options.only and options.only not in name:
+                continue
             figures = measure(client, path, options.runs)
             if figures is None:
                 print(f"skipped: /needs not present ({viewer})")
