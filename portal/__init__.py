@@ -64,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from portal import auditing, cli, rls  # noqa: F401
     from portal.account.routes import blueprint as account_blueprint
     from portal.admin.routes import blueprint as admin_blueprint
+    from portal.analysis.routes import blueprint as analysis_blueprint
     from portal.api.routes import blueprint as api_blueprint
     from portal.audit_views.routes import blueprint as audit_blueprint
     from portal.auth import register_sign_in
@@ -85,6 +86,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         account_blueprint,
         admin_blueprint,
         audit_blueprint,
+        analysis_blueprint,
         api_blueprint,
         needs_blueprint,
         responses_blueprint,

@@ -270,6 +270,11 @@ def can_withdraw_link(principal: Principal | None, link) -> bool:
     return can_propose_link(principal, link.response) and link.status in WITHDRAWABLE_LINK_STATUSES
 
 
+def can_view_analysis(principal: Principal | None) -> bool:
+    """Return whether the principal may read the gap analysis (scoped to what it sees)."""
+    return True
+
+
 def require(policy: Callable[..., bool], *arguments, message: str | None = None) -> None:
     """Raise Forbidden unless ``policy(*arguments)`` allows the action."""
     if not policy(*arguments):

@@ -86,9 +86,9 @@ def response(tenant, pillars=("WBCTi",), **fields):
     return Response(**values)
 
 
-def support_link(response, need, status="proposed", coverage="partial", **fields):
-    """Build a link from ``response`` to ``need`` (the partner's answer as ``status`` says)."""
-    return SupportLink(response=response, need=need, status=status, coverage=coverage, **fields)
+def support_link(response, need, coverage="partial", status="proposed", **fields):
+    """Build a link from ``response`` to ``need``: just proposed unless ``status`` says more."""
+    return SupportLink(response=response, need=need, coverage=coverage, status=status, **fields)
 
 
 PASSWORD = "correct horse battery staple"

@@ -147,7 +147,7 @@ def world(db, app):
         "response": serbian_responses["draft"],
         "link": serbian_links[("proposed", "draft")],
         "user_marker": other_user.email,
-        "markers": [other_token.prefix, "Serbian secret"],
+        "markers": [other_token.prefix, "Serbian secret response"],
     }
     return {"principals": principals, "other": other}
 

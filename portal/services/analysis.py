@@ -1,0 +1,444 @@
+"""The gap analysis of a needs mapping cycle (DESIGN §3 "Analysis"), computed by the database.
+
+Definitions, the same on every page, CSV file and test:
+
+- **Analysed needs** are the cycle's needs in the statuses ``ANALYSED_NEED_STATUSES``:
+  a draft is not yet a need the partner has put forward, and a withdrawn one no longer
+  is. Of those, each viewer counts only the needs it may see (DESIGN §4), so a partner
+  sees its own submitted and returned needs and only the validated and adopted needs of
+  the others.
+- **Counted links** are support links the need's owner has confirmed or the Secretariat
+  has validated (``COUNTED_LINK_STATUSES``), from a published response that was not
+  cancelled. A ``proposed`` link is only a claim nobody has agreed to yet, and a
+  ``disputed`` one a claim the partner rejects: neither makes a need addressed.
+- A need is **covered** when one of its counted links has coverage ``full``,
+  **partially covered** when it has counted links but none full, and a **gap** when it
+  has no counted link at all - nobody addresses it.
+
+Every statement below is an ORM ``select()``: the tenancy hook scopes each entity in it,
+subqueries included, and PostgreSQL row-level security scopes the tables once more.
+The figures are aggregated in SQL (GROUP BY, CASE); Python only arranges the few
+aggregate rows into tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import Select, case, distinct, func, select
+from sqlalchemy.orm import joinedload
+
+from portal.authz import can_view_analysis, require
+from portal.errors import ValidationFailed
+from portal.extensions import db
+from portal.models import (
+    Cycle,
+    Need,
+    NeedCategory,
+    PartnerEconomy,
+    Pillar,
+    Response,
+    SupportLink,
+    Tenant,
+)
+from portal.pagination import Page
+from portal.tenancy import current_principal
+
+ANALYSED_NEED_STATUSES = ("submitted", "returned", "validated", "adopted")
+COUNTED_LINK_STATUSES = ("confirmed", "validated")
+# How far a need is addressed, as the level its best counted link reaches.
+FULL, PARTIAL = 2, 1
+COVERAGE_NAMES = {FULL: "covered", PARTIAL: "partial", None: "gap"}
+# Rows of the coverage matrix are partner economies; columns pillars or need categories.
+DIMENSIONS = {"pillar": (Pillar, Need.pillar_id), "category": (NeedCategory, Need.category_id)}
+LARGEST_EXPORT = 200_000
+CENT = Decimal("0.01")
+
+
+@dataclass
+class CoverageCell:
+    """How many analysed needs a cell holds, and how far they are addressed."""
+
+    needs: int = 0
+    covered: int = 0
+    partial: int = 0
+    gaps: int = 0
+
+    @property
+    def gap_share(self) -> int:
+        """Return the gaps as a whole percentage of the needs (0 for an empty cell)."""
+        return round(100 * self.gaps / self.needs) if self.needs else 0
+
+    def add(self, other: CoverageCell) -> None:
+        self.needs += other.needs
+        self.covered += other.covered
+        self.partial += other.partial
+        self.gaps += other.gaps
+
+
+@dataclass
+class CoverageMatrix:
+    """Partner economies by pillars (or categories), each cell a CoverageCell."""
+
+    dimension: str
+    economies: list[PartnerEconomy]
+    columns: list
+    cells: dict[tuple[int, int], CoverageCell]
+    row_totals: dict[int, CoverageCell] = field(default_factory=dict)
+    column_totals: dict[int, CoverageCell] = field(default_factory=dict)
+    total: CoverageCell = field(default_factory=CoverageCell)
+
+    def cell(self, economy_id: int, column_id: int) -> CoverageCell:
+        """Return the cell of an economy and a column (empty when there are no needs)."""
+        return self.cells.get((economy_id, column_id), CoverageCell())
+
+    def row_total(self, economy_id: int) -> CoverageCell:
+        """Return the needs of an economy in every column."""
+        return self.row_totals.get(economy_id, CoverageCell())
+
+    def column_total(self, column_id: int) -> CoverageCell:
+        """Return the needs of every economy in a column."""
+        return self.column_totals.get(column_id, CoverageCell())
+
+
+@dataclass(frozen=True)
+class Synergy:
+    """A need addressed by responses of two or more tenants, and those tenants."""
+
+    need: Need
+    tenants: list[Tenant]
+
+
+@dataclass(frozen=True)
+class FundingRow:
+    """The budgets of the responses addressing one pillar's or partner's needs, in a currency."""
+
+    code: str
+    name: str
+    currency: str
+    amount: Decimal
+    responses: int
+
+
+def choose_cycle(cycle_id: int | None) -> Cycle | None:
+    """Return the cycle to analyse: the one asked for, else the open one, else the latest."""
+    require(can_view_analysis, current_principal())
+    if cycle_id is not None:
+        cycle = db.session.get(Cycle, cycle_id)
+        if cycle is None:
+            raise ValidationFailed(
+                "There is no such cycle.", {"cycle": "Choose a cycle from the list."}
+            )
+        return cycle
+    return db.session.scalar(
+        select(Cycle).order_by((Cycle.status == "open").desc(), Cycle.starts_on.desc()).limit(1)
+    )
+
+
+def _counted_links(cycle: Cycle) -> Select:
+    """Return the counted links to the cycle's analysed needs, joined to need and response."""
+    return (
+        select(SupportLink.need_id)
+        .join(Need, Need.id == SupportLink.need_id)
+        .join(Response, Response.id == SupportLink.response_id)
+        .where(
+            Need.cycle_id == cycle.id,
+            Need.status.in_(ANALYSED_NEED_STATUSES),
+            SupportLink.status.in_(COUNTED_LINK_STATUSES),
+            Response.record_status == "published",
+            Response.implementation_status != "cancelled",
+        )
+    )
+
+
+def _coverage_levels(cycle: Cycle, *need_criteria):
+    """Return a subquery of (need_id, level): the best coverage of each addressed need.
+
+    ``need_criteria`` narrow the needs looked at (a drill-down's cell), so that only the
+    links of those needs are aggregated.
+    """
+    level = func.max(case((SupportLink.coverage == "full", FULL), else_=PARTIAL))
+    return (
+        _counted_links(cycle)
+        .where(*need_criteria)
+        .add_columns(level.label("level"))
+        .group_by(SupportLink.need_id)
+        .subquery("coverage_levels")
+    )
+
+
+def _listed(statement: Select) -> Select:
+    """Load with each listed need what its row shows, in the same query."""
+    return statement.options(
+        joinedload(Need.tenant).joinedload(Tenant.economy),
+        joinedload(Need.pillar),
+        joinedload(Need.category),
+    )
+
+
+def _analysed_needs(cycle: Cycle, levels) -> Select:
+    """Return the cycle's analysed needs joined to their owners and coverage levels."""
+    return (
+        select(Need)
+        .join(Tenant, Tenant.id == Need.tenant_id)
+        .outerjoin(levels, levels.c.need_id == Need.id)
+        .where(Need.cycle_id == cycle.id, Need.status.in_(ANALYSED_NEED_STATUSES))
+    )
+
+
+def coverage_matrix(cycle: Cycle, dimension: str = "pillar") -> CoverageMatrix:
+    """Return the coverage matrix of ``cycle``: partner economies by pillars or categories."""
+    require(can_view_analysis, current_principal())
+    reference, column = DIMENSIONS[dimension]
+    levels = _coverage_levels(cycle)
+    statement = (
+        _analysed_needs(cycle, levels)
+        .with_only_columns(
+            Tenant.economy_id,
+            column,
+            func.count(),
+            func.sum(case((levels.c.level == FULL, 1), else_=0)),
+            func.sum(case((levels.c.level == PARTIAL, 1), else_=0)),
+            func.sum(case((levels.c.level.is_(None), 1), else_=0)),
+            maintain_column_froms=True,
+        )
+        .group_by(Tenant.economy_id, column)
+    )
+    cells = {
+        (economy_id, column_id): CoverageCell(needs, covered, partial, gaps)
+        for economy_id, column_id, needs, covered, partial, gaps in db.session.execute(statement)
+    }
+    matrix = CoverageMatrix(
+        dimension=dimension,
+        economies=list(
+            db.session.scalars(select(PartnerEconomy).order_by(PartnerEconomy.position))
+        ),
+        columns=list(db.session.scalars(select(reference).order_by(reference.position))),
+        cells=cells,
+    )
+    # Totals of a handful of aggregate cells, not of rows.
+    for (economy_id, column_id), cell in cells.items():
+        matrix.row_totals.setdefault(economy_id, CoverageCell()).add(cell)
+        matrix.column_totals.setdefault(column_id, CoverageCell()).add(cell)
+        matrix.total.add(cell)
+    return matrix
+
+
+def _cell_needs(
+    cycle: Cycle,
+    economy_id: int | None,
+    pillar_id: int | None,
+    category_id: int | None,
+    coverage: str,
+) -> Select:
+    """Return (Need, level) for the needs of one matrix cell, filtered by coverage."""
+    cell = []
+    if economy_id is not None:
+        cell.append(Need.tenant_id.in_(select(Tenant.id).where(Tenant.economy_id == economy_id)))
+    if pillar_id is not None:
+        cell.append(Need.pillar_id == pillar_id)
+    if category_id is not None:
+        cell.append(Need.category_id == category_id)
+    levels = _coverage_levels(cycle, *cell)
+    statement = _analysed_needs(cycle, levels).add_columns(levels.c.level).where(*cell)
+    if coverage == "covered":
+        statement = statement.where(levels.c.level == FULL)
+    elif coverage == "partial":
+        statement = statement.where(levels.c.level == PARTIAL)
+    elif coverage == "gap":
+        statement = statement.where(levels.c.level.is_(None))
+    return statement
+
+
+def needs_in_cell(
+    cycle: Cycle,
+    economy_id: int | None = None,
+    pillar_id: int | None = None,
+    category_id: int | None = None,
+    coverage: str = "all",
+    page: int = 1,
+    per_page: int = 25,
+) -> Page:
+    """Return a page of (need, coverage name) behind a cell of the matrix, or the gaps."""
+    require(can_view_analysis, current_principal())
+    statement = _cell_needs(cycle, economy_id, pillar_id, category_id, coverage)
+    total = db.session.scalar(statement.with_only_columns(func.count(), maintain_column_froms=True))
+    rows = db.session.execute(
+        _listed(statement).order_by(Need.id).limit(per_page).offset((page - 1) * per_page)
+    )
+    items = [(need, COVERAGE_NAMES[level]) for need, level in rows]
+    return Page(items=items, number=page, per_page=per_page, total=total)
+
+
+def all_needs_in_cell(
+    cycle: Cycle,
+    economy_id: int | None = None,
+    pillar_id: int | None = None,
+    category_id: int | None = None,
+    coverage: str = "all",
+) -> Iterator[tuple]:
+    """Yield (id, title, economy, pillar, category, priority, status, coverage) for a CSV."""
+    require(can_view_analysis, current_principal())
+    statement = (
+        _cell_needs(cycle, economy_id, pillar_id, category_id, coverage)
+        .join(PartnerEconomy, PartnerEconomy.id == Tenant.economy_id)
+        .join(Pillar, Pillar.id == Need.pillar_id)
+        .join(NeedCategory, NeedCategory.id == Need.category_id)
+    )
+    levels = list(statement.selected_columns)[-1]
+    statement = statement.with_only_columns(
+        Need.id,
+        Need.title,
+        PartnerEconomy.code,
+        Pillar.code,
+        NeedCategory.code,
+        Need.priority,
+        Need.status,
+        levels,
+        maintain_column_froms=True,
+    )
+    for *values, level in db.session.execute(statement.order_by(Need.id).limit(LARGEST_EXPORT)):
+        yield (*values, COVERAGE_NAMES[level])
+
+
+def _synergy_counts(cycle: Cycle):
+    """Return a subquery of (need_id, tenants) for needs counted-linked by two or more tenants."""
+    tenants = func.count(distinct(Response.tenant_id))
+    return (
+        _counted_links(cycle)
+        .add_columns(tenants.label("tenants"))
+        .group_by(SupportLink.need_id)
+        .having(tenants >= 2)
+        .subquery("synergy_counts")
+    )
+
+
+def synergies(cycle: Cycle, page: int = 1, per_page: int = 25) -> Page:
+    """Return a page of the cycle's needs addressed by responses of two or more tenants."""
+    require(can_view_analysis, current_principal())
+    counts = _synergy_counts(cycle)
+    statement = select(Need).join(counts, counts.c.need_id == Need.id)
+    total = db.session.scalar(statement.with_only_columns(func.count(), maintain_column_froms=True))
+    needs = list(
+        db.session.scalars(
+            _listed(statement)
+            .order_by(counts.c.tenants.desc(), Need.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    tenants = _addressing_tenants(cycle, [need.id for need in needs])
+    items = [Synergy(need, tenants.get(need.id, [])) for need in needs]
+    return Page(items=items, number=page, per_page=per_page, total=total)
+
+
+def all_synergies(cycle: Cycle) -> Iterator[tuple]:
+    """Yield (need id, title, economy, pillar, tenant count, tenant codes) for a CSV."""
+    require(can_view_analysis, current_principal())
+    counts = _synergy_counts(cycle)
+    rows = db.session.execute(
+        select(Need.id, Need.title, PartnerEconomy.code, Pillar.code, counts.c.tenants)
+        .join(counts, counts.c.need_id == Need.id)
+        .join(Tenant, Tenant.id == Need.tenant_id)
+        .join(PartnerEconomy, PartnerEconomy.id == Tenant.economy_id)
+        .join(Pillar, Pillar.id == Need.pillar_id)
+        .order_by(Need.id)
+        .limit(LARGEST_EXPORT)
+    ).all()
+    tenants = _addressing_tenants(cycle, [row[0] for row in rows])
+    for row in rows:
+        yield (*row, " ".join(tenant.code for tenant in tenants.get(row[0], [])))
+
+
+def _addressing_tenants(cycle: Cycle, need_ids: list[int]) -> dict[int, list[Tenant]]:
+    """Return, for each of ``need_ids``, the tenants whose responses address it (one query)."""
+    if not need_ids:
+        return {}
+    rows = db.session.execute(
+        _counted_links(cycle)
+        .add_columns(Tenant)
+        .join(Tenant, Tenant.id == Response.tenant_id)
+        .where(SupportLink.need_id.in_(need_ids))
+        .distinct()
+        .order_by(SupportLink.need_id, Tenant.code)
+    )
+    tenants: dict[int, list[Tenant]] = {}
+    for need_id, tenant in rows:
+        tenants.setdefault(need_id, []).append(tenant)
+    return tenants
+
+
+def _funding(cycle: Cycle, reference, key) -> list[FundingRow]:
+    """Return the budgets of responses addressing the cycle's needs, per ``key`` and currency.
+
+    A response counts once per pillar (or partner) whose needs it addresses, with its whole
+    budget: budgets are not split between the needs of a response, so the rows of one
+    currency may add up to more than was spent. Currencies are never converted.
+    """
+    addressed = (
+        _counted_links(cycle)
+        .with_only_columns(
+            key.label("key"),
+            Response.id.label("response_id"),
+            Response.budget_amount.label("amount"),
+            Response.budget_currency.label("currency"),
+            maintain_column_froms=True,
+        )
+        .join(Tenant, Tenant.id == Need.tenant_id)
+        .where(Response.budget_amount.is_not(None))
+        .distinct()
+        .subquery("addressed")
+    )
+    rows = db.session.execute(
+        select(
+            reference.code,
+            reference.name,
+            addressed.c.currency,
+            func.sum(addressed.c.amount),
+            func.count(addressed.c.response_id),
+        )
+        .join(addressed, addressed.c.key == reference.id)
+        .group_by(reference.id, reference.code, reference.name, reference.position)
+        .group_by(addressed.c.currency)
+        .order_by(reference.position, addressed.c.currency)
+    )
+    return [
+        FundingRow(code, name, currency, Decimal(str(amount)).quantize(CENT), responses)
+        for code, name, currency, amount, responses in rows
+    ]
+
+
+def funding_by_pillar(cycle: Cycle) -> list[FundingRow]:
+    """Return the budgets addressing the cycle's needs, per pillar and currency."""
+    require(can_view_analysis, current_principal())
+    return _funding(cycle, Pillar, Need.pillar_id)
+
+
+def funding_by_partner(cycle: Cycle) -> list[FundingRow]:
+    """Return the budgets addressing the cycle's needs, per partner economy and currency."""
+    require(can_view_analysis, current_principal())
+    return _funding(cycle, PartnerEconomy, Tenant.economy_id)
+
+
+def cell_references(
+    economy_id: int | None, pillar_id: int | None, category_id: int | None
+) -> dict[str, object]:
+    """Return the economy, pillar and category a drill-down names; refuse unknown ids."""
+    require(can_view_analysis, current_principal())
+    wanted = (
+        ("economy", PartnerEconomy, economy_id, "partner"),
+        ("pillar", Pillar, pillar_id, "pillar"),
+        ("category", NeedCategory, category_id, "category"),
+    )
+    found: dict[str, object] = {}
+    for name, model, key, label in wanted:
+        if key is None:
+            continue
+        found[name] = db.session.get(model, key)
+        if found[name] is None:
+            raise ValidationFailed(
+                f"There is no such {label}.", {name: f"Choose a {label} from the list."}
+            )
+    return found

@@ -1,0 +1,288 @@
+"""The analysis pages: matrices readable without colour, drill-down, CSV, refusals."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from portal.analysis.export import neutralise
+from tests import factories
+
+
+@pytest.fixture
+def world(db):
+    """Albania with a covered, a partial and a gap need; Serbia's submitted need; viewers."""
+    cycle = factories.cycle()
+    albania = factories.partner_tenant()
+    serbia = factories.partner_tenant(code="RS-MOI", economy="RS")
+    commission = factories.member_tenant()
+    germany = factories.member_tenant(code="DE-BMI")
+    secretariat = factories.member_tenant(code="IISG-SEC", kind="secretariat")
+    programme = factories.response(
+        commission,
+        title="EU programme",
+        record_status="published",
+        budget_amount=1500,
+        budget_currency="EUR",
+    )
+    bilateral = factories.response(
+        germany,
+        title="German programme",
+        record_status="published",
+        budget_amount=700,
+        budget_currency="EUR",
+    )
+    needs = {
+        "covered": factories.need(cycle, albania, status="validated", title="Need met in full"),
+        "partial": factories.need(cycle, albania, status="validated", title="Need met in part"),
+        "gap": factories.need(
+            cycle, albania, status="validated", title='=HYPERLINK("http://evil.example")'
+        ),
+        "serbian": factories.need(
+            cycle, serbia, status="submitted", title="Serbian submitted need"
+        ),
+    }
+    db.session.add_all([programme, bilateral, *needs.values()])
+    db.session.add_all(
+        [
+            factories.support_link(programme, needs["covered"], "full", "validated"),
+            factories.support_link(bilateral, needs["covered"], "partial", "confirmed"),
+            factories.support_link(programme, needs["partial"], "partial", "confirmed"),
+            factories.support_link(bilateral, needs["gap"], "full", "proposed"),
+        ]
+    )
+    people = {
+        "albania": factories.user(albania, email="al@example.org"),
+        "commission": factories.user(commission, email="ec@example.org"),
+        "secretariat": factories.user(secretariat, email="sec@example.org"),
+    }
+    db.session.commit()
+    return {"cycle": cycle, "people": people, "needs": needs}
+
+
+def cell(page: str, label: str, figure: str) -> str:
+    """Return the figure printed in the matrix cell ``label`` (e.g. AL/WBCTi)."""
+    start = page.index(f'data-cell="{label}"')
+    marker = f'data-figure="{figure}">'
+    value_start = page.index(marker, start) + len(marker)
+    return page[value_start : page.index("<", value_start)]
+
+
+def test_analysis_needs_a_complete_sign_in(client):
+    response = client.get("/analysis")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+
+
+def test_matrix_prints_every_figure_and_the_gap_share(world, login):
+    page = login(world["people"]["albania"]).get("/analysis").get_data(as_text=True)
+
+    assert [cell(page, "AL/WBCTi", name) for name in ("needs", "covered", "partial", "gaps")] == [
+        "3",
+        "1",
+        "1",
+        "1",
+    ]
+    # Readable without colour: the share of gaps is written out, and the band class
+    # carries a hatching pattern as well as a colour.
+    assert "33% gaps" in page
+    assert 'class="coverage-cell coverage-band-2"' in page
+    assert 'id="coverage-legend"' in page
+    # Nobody else sees Serbia's submitted need; its figures are zero for Albania.
+    assert cell(page, "RS/WBCTi", "needs") == "0"
+    assert "Serbian submitted need" not in page
+
+
+def test_the_secretariat_counts_the_submitted_need_albania_cannot(world, login):
+    page = login(world["people"]["secretariat"]).get("/analysis").get_data(as_text=True)
+
+    assert cell(page, "RS/WBCTi", "needs") == "1"
+    assert cell(page, "all/all", "needs") == "4"
+
+
+def test_every_matrix_cell_links_to_its_needs(world, login):
+    client = login(world["people"]["albania"])
+    page = client.get("/analysis").get_data(as_text=True)
+    cycle = world["cycle"].id
+    albania = factories.economy("AL").id
+    pillar = factories.reference(factories.Pillar, "WBCTi").id
+    link = (
+        f"/analysis/needs?cycle={cycle}&amp;economy={albania}&amp;coverage=gap&amp;pillar={pillar}"
+    )
+
+    assert link in page
+    listing = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert 'data-figure="total">1<' in listing
+    assert "HYPERLINK" in listing
+    assert "Need met in full" not in listing
+    assert f'href="/needs/{world["needs"]["gap"].id}"' in listing
+
+
+def test_drill_down_pages_through_the_needs(world, login):
+    client = login(world["people"]["albania"])
+
+    first = client.get("/analysis/needs?coverage=all&per_page=2").get_data(as_text=True)
+    second = client.get("/analysis/needs?coverage=all&per_page=2&page=2").get_data(as_text=True)
+
+    assert "Page 1 of 2" in first and "Page 2 of 2" in second
+    assert "Need met in full" in first and "Need met in full" not in second
+    assert "per_page=2" in first  # the next link keeps the filter
+
+
+def test_synergies_name_the_organisations(world, login):
+    page = login(world["people"]["albania"]).get("/analysis/synergies").get_data(as_text=True)
+
+    assert 'data-figure="synergies">1<' in page
+    assert "Need met in full" in page
+    assert ">DE-BMI</abbr>, <abbr" in page and ">EC-NEAR</abbr>" in page
+
+
+def test_funding_says_currencies_are_not_converted_and_draws_bars(world, login):
+    page = login(world["people"]["albania"]).get("/analysis").get_data(as_text=True)
+
+    assert "never converted" in page
+    # The covered need draws on both programmes, the partial one on the EU's: each once.
+    assert 'data-funding="WBCTi/EUR">2,200.00<' in page
+    assert "<svg" in page and 'class="bar"' in page
+    assert "style=" not in page.split("<main", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("path", "filename", "header"),
+    [
+        ("/analysis/coverage-by-pillar.csv", "coverage-by-pillar", "partner,pillar,needs"),
+        ("/analysis/coverage-by-category.csv", "coverage-by-category", "partner,category,needs"),
+        ("/analysis/funding-by-pillar.csv", "funding-by-pillar", "code,name,currency"),
+        ("/analysis/funding-by-partner.csv", "funding-by-partner", "code,name,currency"),
+        ("/analysis/needs?format=csv&coverage=gap", "needs-gap", "id,title,partner"),
+        ("/analysis/synergies?format=csv", "synergies", "id,title,partner"),
+    ],
+)
+def test_each_table_downloads_as_csv(world, login, path, filename, header):
+    response = login(world["people"]["albania"]).get(path)
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    expected = f'attachment; filename="iisg-2026-2027-{filename}.csv"'
+    assert response.headers["Content-Disposition"] == expected
+    assert response.get_data(as_text=True).lstrip("\ufeff").startswith(header)
+
+
+def test_csv_cells_cannot_run_as_spreadsheet_formulas(world, login):
+    response = login(world["people"]["albania"]).get("/analysis/needs?format=csv&coverage=gap")
+
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[1][1] == '\'=HYPERLINK("http://evil.example")'
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tcmd", "\rcmd"])
+def test_neutralise_makes_formula_starts_text(text):
+    assert neutralise(text) == "'" + text
+
+
+def test_neutralise_leaves_plain_text_and_numbers_alone():
+    assert neutralise("Border police") == "Border police"
+    assert neutralise(-5) == -5
+
+
+def test_the_coverage_csv_holds_the_viewers_figures(world, login):
+    response = login(world["people"]["albania"]).get("/analysis/coverage-by-pillar.csv")
+
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    albania = next(row for row in rows if row["partner"] == "AL" and row["pillar"] == "WBCTi")
+    serbia = next(row for row in rows if row["partner"] == "RS" and row["pillar"] == "WBCTi")
+    assert (
+        albania["needs"],
+        albania["covered"],
+        albania["partially covered"],
+        albania["gaps"],
+    ) == (
+        "3",
+        "1",
+        "1",
+        "1",
+    )
+    assert serbia["needs"] == "0"
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("cycle=abc", "cycle"),
+        ("cycle=0", "cycle"),
+        ("cycle=999999", "cycle"),
+        ("coverage=nobody", "coverage"),
+        ("pillar=999999", "pillar"),
+        ("economy=-3", "economy"),
+        ("category=x", "category"),
+        ("page=0", "page"),
+        ("per_page=1000", "per_page"),
+        ("format=xlsx", "format"),
+    ],
+)
+def test_bad_query_parameters_are_refused_naming_the_field(world, login, query, field):
+    response = login(world["people"]["albania"]).get(
+        f"/analysis/needs?{query}", headers={"Accept": "application/json"}
+    )
+
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["fields"]
+
+
+def test_without_any_cycle_the_page_says_so(db, login):
+    viewer = factories.user(factories.member_tenant())
+    db.session.commit()
+    client = login(viewer)
+
+    assert "There is no needs mapping cycle yet" in client.get("/analysis").get_data(as_text=True)
+    assert client.get("/analysis/needs").status_code == 404
+    assert client.get("/analysis/coverage-by-pillar.csv").status_code == 404
+
+
+def test_navigation_offers_the_analysis(world, login):
+    page = login(world["people"]["commission"]).get("/").get_data(as_text=True)
+
+    assert 'href="/analysis"' in page
+
+
+PATHS = ["/analysis", "/analysis/needs", "/analysis/synergies", "/analysis/coverage-by-pillar.csv"]
+VALUES = st.one_of(
+    st.text(max_size=12),
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+    st.sampled_from(["all", "gap", "partial", "covered", "csv", "html", "1", "", "1.5", "1e3"]),
+)
+QUERIES = st.dictionaries(
+    st.sampled_from(
+        ["cycle", "economy", "pillar", "category", "coverage", "page", "per_page", "format"]
+    ),
+    VALUES,
+    max_size=5,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(path=st.sampled_from(PATHS), query=QUERIES)
+def test_any_query_string_gets_a_page_or_a_refusal_never_an_error(world, login, path, query):
+    response = world_client(world, login).get(path, query_string=query)
+
+    status = response.status_code
+    assert status == 200 or 400 <= status < 500, (path, query, status)
+
+
+_CLIENTS: dict[int, object] = {}
+
+
+def world_client(world, login):
+    """Sign in once per world: Hypothesis reuses the function's fixtures across examples."""
+    key = id(world)
+    if key not in _CLIENTS:
+        _CLIENTS.clear()
+        _CLIENTS[key] = login(world["people"]["albania"])
+    return _CLIENTS[key]

@@ -1,0 +1,159 @@
+"""The dashboard tells each user what needs their attention, and links to it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from portal.models.base import utc_now
+from tests import factories
+
+
+@pytest.fixture
+def world(db):
+    """Albania and Serbia with returned, stale and linked needs; a member and the Secretariat."""
+    today = utc_now().date()
+    cycle = factories.cycle(submission_deadline=today + timedelta(days=10))
+    cycle.starts_on, cycle.ends_on = today - timedelta(days=30), today + timedelta(days=150)
+    albania = factories.partner_tenant()
+    serbia = factories.partner_tenant(code="RS-MOI", economy="RS")
+    commission = factories.member_tenant()
+    secretariat = factories.member_tenant(code="IISG-SEC", kind="secretariat")
+    long_ago = utc_now() - timedelta(days=400)
+    needs = {
+        "returned": factories.need(
+            cycle,
+            albania,
+            status="returned",
+            title="Albanian returned need",
+            return_comment="Name the strategy this need comes from.",
+        ),
+        "serbian returned": factories.need(
+            cycle, serbia, status="returned", title="Serbian returned need"
+        ),
+        "stale": factories.need(
+            cycle, albania, status="validated", title="Albanian dusty need", updated_at=long_ago
+        ),
+        "stale adopted": factories.need(
+            cycle, albania, status="adopted", title="Albanian adopted need", updated_at=long_ago
+        ),
+        "fresh": factories.need(cycle, albania, status="validated", title="Albanian fresh need"),
+        "serbian": factories.need(cycle, serbia, status="validated", title="Serbian open need"),
+    }
+    programme = factories.response(
+        commission, title="Commission programme", record_status="published"
+    )
+    dusty = factories.response(
+        commission,
+        title="Commission dusty programme",
+        record_status="published",
+        implementation_status="ongoing",
+        updated_at=long_ago,
+    )
+    finished = factories.response(
+        commission,
+        title="Commission finished programme",
+        record_status="published",
+        implementation_status="completed",
+        updated_at=long_ago,
+    )
+    db.session.add_all([*needs.values(), programme, dusty, finished])
+    links = {
+        "proposed": factories.support_link(programme, needs["fresh"], "full", "proposed"),
+        "confirmed": factories.support_link(programme, needs["stale"], "partial", "confirmed"),
+        "serbian": factories.support_link(programme, needs["serbian"], "full", "proposed"),
+    }
+    db.session.add_all(links.values())
+    people = {
+        "albania": factories.user(albania, email="al@example.org", roles=("editor",)),
+        "commission": factories.user(commission, email="ec@example.org", roles=("editor",)),
+        "secretariat": factories.user(secretariat, email="sec@example.org", roles=("editor",)),
+    }
+    db.session.commit()
+    return {
+        "people": people,
+        "needs": needs,
+        "links": links,
+        "programme": programme,
+        "dusty": dusty,
+    }
+
+
+def attention_of(page: str) -> str:
+    start = page.index('id="attention"')
+    return page[start : page.index("</section>", start)]
+
+
+def test_a_partner_sees_its_returned_needs_with_the_comment(world, login):
+    page = attention_of(login(world["people"]["albania"]).get("/").get_data(as_text=True))
+
+    assert f'href="/needs/{world["needs"]["returned"].id}">Albanian returned need' in page
+    assert "Name the strategy this need comes from." in page
+    assert 'data-attention="returned_needs">1<' in page
+    assert "Serbian returned need" not in page
+
+
+def test_a_partner_sees_links_waiting_for_its_confirmation(world, login):
+    page = attention_of(login(world["people"]["albania"]).get("/").get_data(as_text=True))
+
+    assert 'data-attention="links_to_confirm">1<' in page
+    assert f'href="/responses/{world["programme"].id}">Commission programme' in page
+    assert f'href="/needs/{world["needs"]["fresh"].id}">Albanian fresh need' in page
+    # Not the link Albania already confirmed, nor Serbia's pending one.
+    assert "Serbian open need" not in page
+    assert "links_to_validate" not in page
+
+
+def test_a_partner_sees_its_needs_unchanged_for_a_year_but_not_adopted_ones(world, login):
+    page = attention_of(login(world["people"]["albania"]).get("/").get_data(as_text=True))
+
+    assert 'data-attention="stale_needs">1<' in page
+    assert "Albanian dusty need" in page
+    assert "Albanian adopted need" not in page
+
+
+def test_a_member_sees_its_running_responses_unchanged_for_a_year(world, login):
+    page = attention_of(login(world["people"]["commission"]).get("/").get_data(as_text=True))
+
+    assert 'data-attention="stale_responses">1<' in page
+    assert f'href="/responses/{world["dusty"].id}">Commission dusty programme' in page
+    assert "Commission finished programme" not in page
+    assert "returned_needs" not in page
+
+
+def test_the_secretariat_sees_confirmed_links_to_validate(world, login):
+    page = attention_of(login(world["people"]["secretariat"]).get("/").get_data(as_text=True))
+
+    assert 'data-attention="links_to_validate">1<' in page
+    assert "Albanian dusty need" in page
+    assert "links_to_confirm" not in page
+
+
+def test_everyone_sees_the_open_cycles_deadline_and_days_left(world, login):
+    page = attention_of(login(world["people"]["commission"]).get("/").get_data(as_text=True))
+
+    assert 'data-figure="days-left">10<' in page
+    deadline = (utc_now().date() + timedelta(days=10)).isoformat()
+    assert deadline in page
+
+
+def test_a_passed_deadline_says_how_long_ago(world, login, db):
+    cycle = world["needs"]["fresh"].cycle
+    cycle.submission_deadline = utc_now().date() - timedelta(days=3)
+    cycle.starts_on = utc_now().date() - timedelta(days=60)
+    db.session.commit()
+
+    page = attention_of(login(world["people"]["albania"]).get("/").get_data(as_text=True))
+
+    assert 'data-figure="days-late">3<' in page
+
+
+def test_with_nothing_waiting_the_dashboard_says_so(db, login):
+    viewer = factories.user(factories.member_tenant(), email="calm@example.org")
+    db.session.commit()
+
+    page = attention_of(login(viewer).get("/").get_data(as_text=True))
+
+    assert "Nothing is waiting for you." in page
+    assert "No needs mapping cycle is open." in page
