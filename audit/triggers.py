@@ -152,7 +152,8 @@ END $$;
 """
 
 
-def _postgres_tenant(rule, record: str) -> str:
+def _tenant(rule, record: str, as_text) -> str:
+    """Return the SQL naming the tenant of ``record`` (``as_text`` casts a key to text)."""
     if isinstance(rule, Platform):
         return "NULL"
     if isinstance(rule, OwnColumn):
@@ -166,10 +167,14 @@ def _postgres_tenant(rule, record: str) -> str:
             f" WHERE {_quote(rule.key)} = {parent_key}),"
             f" (SELECT previous.tenant_id FROM audit_entries AS previous"
             f" WHERE previous.table_name = {_literal(rule.table)}"
-            f" AND previous.row_key = {parent_key}::text"
+            f" AND previous.row_key = {as_text(parent_key)}"
             f" ORDER BY previous.id DESC LIMIT 1))"
         )
     raise TypeError(rule)
+
+
+def _postgres_tenant(rule, record: str) -> str:
+    return _tenant(rule, record, lambda key: f"{key}::text")
 
 
 def _postgres_row_key(shape: TableShape, record: str) -> str:
@@ -311,21 +316,7 @@ def _sqlite_image(item: Audited, shape: TableShape, record: str) -> str:
 
 
 def _sqlite_tenant(rule, record: str) -> str:
-    if isinstance(rule, Platform):
-        return "NULL"
-    if isinstance(rule, OwnColumn):
-        return f"{record}.{_quote(rule.column)}"
-    if isinstance(rule, ParentRow):
-        parent_key = f"{record}.{_quote(rule.foreign_key)}"
-        return (
-            f"coalesce((SELECT {_quote(rule.tenant_column)} FROM {_quote(rule.table)}"
-            f" WHERE {_quote(rule.key)} = {parent_key}),"
-            f" (SELECT previous.tenant_id FROM audit_entries AS previous"
-            f" WHERE previous.table_name = {_literal(rule.table)}"
-            f" AND previous.row_key = CAST({parent_key} AS TEXT)"
-            f" ORDER BY previous.id DESC LIMIT 1))"
-        )
-    raise TypeError(rule)
+    return _tenant(rule, record, lambda key: f"CAST({key} AS TEXT)")
 
 
 def _sqlite_row_key(shape: TableShape, record: str) -> str:
