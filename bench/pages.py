@@ -19,6 +19,7 @@ import re
 import statistics
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -106,7 +107,10 @@ def targets(app) -> list[tuple[str, str]]:
         pillar = db.session.scalar(select(Pillar).order_by(Pillar.position))
         economy = db.session.scalar(select(PartnerEconomy).where(PartnerEconomy.code == "AL"))
         ids = cycle.id, pillar.id, economy.id
+        # The needs list filters by the names and codes people read, not by ids.
+        names = cycle.name, pillar.code
     cycle_id, pillar_id, economy_id = ids
+    cycle_name, pillar_code = names
     return [
         ("coverage matrix page", f"/analysis?cycle={cycle_id}"),
         ("coverage matrix CSV", f"/analysis/coverage-by-pillar.csv?cycle={cycle_id}"),
@@ -115,7 +119,7 @@ def targets(app) -> list[tuple[str, str]]:
             f"/analysis/needs?cycle={cycle_id}&economy={economy_id}&pillar={pillar_id}"
             "&coverage=gap&page=2",
         ),
-        ("needs list", f"/needs?cycle={cycle_id}&pillar={pillar_id}&page=2"),
+        ("needs list", f"/needs?{urlencode({'cycle': cycle_name, 'pillar': pillar_code})}&page=2"),
         ("dashboard", "/"),
     ]
 

@@ -46,10 +46,7 @@ def overview():
         "analysis/overview.html",
         cycle=cycle,
         cycles=cycle_service.list_cycles(),
-        matrices=[
-            analysis.coverage_matrix(cycle, "pillar"),
-            analysis.coverage_matrix(cycle, "category"),
-        ],
+        matrices=analysis.coverage_matrices(cycle),
         synergies=analysis.synergies(cycle, per_page=10),
         funding=funding,
         charts={key: funding_charts(rows) for key, rows in funding.items()},

@@ -188,28 +188,28 @@ def _analysed_needs(cycle: Cycle, levels) -> Select:
     )
 
 
-def coverage_matrix(cycle: Cycle, dimension: str = "pillar") -> CoverageMatrix:
-    """Return the coverage matrix of ``cycle``: partner economies by pillars or categories."""
-    require(can_view_analysis, current_principal())
-    reference, column = DIMENSIONS[dimension]
+def _coverage_cells(cycle: Cycle, *columns) -> list[tuple]:
+    """Return (economy, *columns, needs, covered, partial, gaps) of the analysed needs."""
     levels = _coverage_levels(cycle)
     statement = (
         _analysed_needs(cycle, levels)
         .with_only_columns(
             Tenant.economy_id,
-            column,
+            *columns,
             func.count(),
             func.sum(case((levels.c.level == FULL, 1), else_=0)),
             func.sum(case((levels.c.level == PARTIAL, 1), else_=0)),
             func.sum(case((levels.c.level.is_(None), 1), else_=0)),
             maintain_column_froms=True,
         )
-        .group_by(Tenant.economy_id, column)
+        .group_by(Tenant.economy_id, *columns)
     )
-    cells = {
-        (economy_id, column_id): CoverageCell(needs, covered, partial, gaps)
-        for economy_id, column_id, needs, covered, partial, gaps in db.session.execute(statement)
-    }
+    return [tuple(row) for row in db.session.execute(statement)]
+
+
+def _arranged(dimension: str, cells: dict[tuple[int, int], CoverageCell]) -> CoverageMatrix:
+    """Return the matrix of ``cells`` with its rows, columns and totals."""
+    reference, _ = DIMENSIONS[dimension]
     matrix = CoverageMatrix(
         dimension=dimension,
         economies=list(
@@ -224,6 +224,35 @@ def coverage_matrix(cycle: Cycle, dimension: str = "pillar") -> CoverageMatrix:
         matrix.column_totals.setdefault(column_id, CoverageCell()).add(cell)
         matrix.total.add(cell)
     return matrix
+
+
+def coverage_matrix(cycle: Cycle, dimension: str = "pillar") -> CoverageMatrix:
+    """Return the coverage matrix of ``cycle``: partner economies by pillars or categories."""
+    require(can_view_analysis, current_principal())
+    _, column = DIMENSIONS[dimension]
+    cells = {
+        (economy_id, column_id): CoverageCell(needs, covered, partial, gaps)
+        for economy_id, column_id, needs, covered, partial, gaps in _coverage_cells(cycle, column)
+    }
+    return _arranged(dimension, cells)
+
+
+def coverage_matrices(cycle: Cycle) -> list[CoverageMatrix]:
+    """Return the coverage matrices of ``cycle`` by pillar and by category, from one statement.
+
+    The links' coverage levels are the costly part of a matrix; grouping the needs by
+    economy, pillar and category at once computes them once for both matrices, and the
+    two are then added up from the few dozen aggregate rows.
+    """
+    require(can_view_analysis, current_principal())
+    by_pillar: dict[tuple[int, int], CoverageCell] = {}
+    by_category: dict[tuple[int, int], CoverageCell] = {}
+    rows = _coverage_cells(cycle, Need.pillar_id, Need.category_id)
+    for economy_id, pillar_id, category_id, needs, covered, partial, gaps in rows:
+        cell = CoverageCell(needs, covered, partial, gaps)
+        by_pillar.setdefault((economy_id, pillar_id), CoverageCell()).add(cell)
+        by_category.setdefault((economy_id, category_id), CoverageCell()).add(cell)
+    return [_arranged("pillar", by_pillar), _arranged("category", by_category)]
 
 
 def _cell_needs(
@@ -252,6 +281,25 @@ def _cell_needs(
     return statement
 
 
+def _page_and_total(statement: Select, order: tuple, page: int, per_page: int) -> tuple:
+    """Return one page of ``statement``'s rows, listed, and how many rows there are in all.
+
+    One statement: the window count is taken before the limit, so the total costs no
+    second pass over the links and their row-level security. Only a page past the end
+    (no row to carry the count) asks for the count alone.
+    """
+    rows = db.session.execute(
+        _listed(statement.add_columns(func.count().over()))
+        .order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    if rows:
+        return [tuple(row)[:-1] for row in rows], rows[0][-1]
+    total = db.session.scalar(statement.with_only_columns(func.count(), maintain_column_froms=True))
+    return [], total
+
+
 def needs_in_cell(
     cycle: Cycle,
     economy_id: int | None = None,
@@ -264,10 +312,7 @@ def needs_in_cell(
     """Return a page of (need, coverage name) behind a cell of the matrix, or the gaps."""
     require(can_view_analysis, current_principal())
     statement = _cell_needs(cycle, economy_id, pillar_id, category_id, coverage)
-    total = db.session.scalar(statement.with_only_columns(func.count(), maintain_column_froms=True))
-    rows = db.session.execute(
-        _listed(statement).order_by(Need.id).limit(per_page).offset((page - 1) * per_page)
-    )
+    rows, total = _page_and_total(statement, (Need.id,), page, per_page)
     items = [(need, COVERAGE_NAMES[level]) for need, level in rows]
     return Page(items=items, number=page, per_page=per_page, total=total)
 
@@ -320,15 +365,8 @@ def synergies(cycle: Cycle, page: int = 1, per_page: int = 25) -> Page:
     require(can_view_analysis, current_principal())
     counts = _synergy_counts(cycle)
     statement = select(Need).join(counts, counts.c.need_id == Need.id)
-    total = db.session.scalar(statement.with_only_columns(func.count(), maintain_column_froms=True))
-    needs = list(
-        db.session.scalars(
-            _listed(statement)
-            .order_by(counts.c.tenants.desc(), Need.id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-    )
+    rows, total = _page_and_total(statement, (counts.c.tenants.desc(), Need.id), page, per_page)
+    needs = [need for (need,) in rows]
     tenants = _addressing_tenants(cycle, [need.id for need in needs])
     items = [Synergy(need, tenants.get(need.id, [])) for need in needs]
     return Page(items=items, number=page, per_page=per_page, total=total)

@@ -260,8 +260,8 @@ def expected_matrix(viewer: str, dimension: str) -> dict[tuple[str, str], tuple]
     }
 
 
-def actual_matrix(cycle, dimension: str) -> dict[tuple[str, str], tuple]:
-    matrix = analysis.coverage_matrix(cycle, dimension)
+def actual_matrix(cycle, dimension: str, matrix=None) -> dict[tuple[str, str], tuple]:
+    matrix = matrix or analysis.coverage_matrix(cycle, dimension)
     figures = {}
     for economy in matrix.economies:
         for column in matrix.columns:
@@ -282,6 +282,17 @@ def test_coverage_matrix_counts_what_each_viewer_may_see(world, acting_as):
         for dimension in ("pillar", "category"):
             expected = expected_matrix(viewer, dimension)
             assert actual_matrix(world["cycle"], dimension) == expected, (viewer, dimension)
+
+
+def test_both_matrices_of_the_overview_count_what_each_viewer_may_see(world, acting_as):
+    for viewer in VIEWERS:
+        acting_as(world["people"][viewer])
+        by_pillar, by_category = analysis.coverage_matrices(world["cycle"])
+        assert (by_pillar.dimension, by_category.dimension) == ("pillar", "category")
+        for matrix in (by_pillar, by_category):
+            expected = expected_matrix(viewer, matrix.dimension)
+            assert actual_matrix(world["cycle"], matrix.dimension, matrix) == expected, viewer
+            assert matrix.total.needs == sum(cell[0] for cell in expected.values()), viewer
 
 
 def test_viewers_see_different_figures_for_the_same_cycle(world, acting_as):
@@ -441,3 +452,17 @@ def test_an_unknown_pillar_in_a_drill_down_is_refused_by_name(world, acting_as):
         analysis.cell_references(None, 999_999, None)
 
     assert set(refused.value.fields) == {"pillar"}
+
+
+def test_a_page_past_the_end_is_empty_and_still_tells_how_many_there_are(world, acting_as):
+    acting_as(world["people"]["IISG-SEC"])
+    needs = analysis.needs_in_cell(world["cycle"], per_page=100)
+    synergies = analysis.synergies(world["cycle"], per_page=100)
+
+    needs_beyond = analysis.needs_in_cell(world["cycle"], page=99, per_page=100)
+    synergies_beyond = analysis.synergies(world["cycle"], page=99, per_page=100)
+
+    assert needs.total == len(needs.items) > 0
+    assert (needs_beyond.items, needs_beyond.total) == ([], needs.total)
+    assert synergies.total == len(synergies.items) > 0
+    assert (synergies_beyond.items, synergies_beyond.total) == ([], synergies.total)
