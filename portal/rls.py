@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from audit import context as audit_context
@@ -179,6 +180,17 @@ def _policy_statements(policy: TablePolicy, *, force: bool, wrap=once_per_statem
         f"CREATE POLICY iisg_update ON {table} FOR UPDATE USING ({read}) WITH CHECK ({write})",
         f"CREATE POLICY iisg_delete ON {table} FOR DELETE USING ({write})",
     ]
+
+
+def migration_app_role(bind, app_url: str) -> str | None:
+    """Return the application's login role when it is not the role running migrations.
+
+    Migrations grant the application's role its data privileges; when both are the same
+    role (a single-role installation) there is nothing to grant.
+    """
+    app_user = make_url(app_url).username
+    owner = bind.exec_driver_sql("SELECT current_user").scalar()
+    return app_user if app_user and app_user != owner else None
 
 
 def install_statements(app_role: str | None, identity_once: bool = True) -> list[str]:

@@ -15,7 +15,6 @@ Create Date: 2026-11-23 22:20:00
 
 from alembic import op
 from flask import current_app
-from sqlalchemy.engine import make_url
 
 from portal import rls
 
@@ -26,10 +25,7 @@ depends_on = None
 
 
 def _app_role() -> str | None:
-    """Return the application's login role if it differs from the one migrating."""
-    app_user = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).username
-    owner = op.get_bind().exec_driver_sql("SELECT current_user").scalar()
-    return app_user if app_user and app_user != owner else None
+    return rls.migration_app_role(op.get_bind(), current_app.config["SQLALCHEMY_DATABASE_URI"])
 
 
 def upgrade():
