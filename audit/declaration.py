@@ -2,8 +2,9 @@
 
 One declaration lists every table: audited ones say whose data a row is (which tenant's
 chain it joins), which columns hold secrets (recorded as changed, value redacted) and
-which are bookkeeping (a change to them alone is not worth an entry); exempt ones give
-the reason. The trigger generators in ``audit.triggers`` read nothing else.
+which are bookkeeping (a change to them alone is not worth an entry) and which are
+derived copies of other rows' columns (left out of the images); exempt ones give the
+reason. The trigger generators in ``audit.triggers`` read nothing else.
 """
 
 from __future__ import annotations
@@ -47,11 +48,14 @@ class Audited:
     redacted: tuple[str, ...] = ()
     # Bookkeeping: a change to these columns alone writes no entry (``why`` says why).
     bookkeeping: tuple[str, ...] = ()
+    # Derived: copies of other rows' columns, kept by the database itself. They are left
+    # out of the row images altogether: where they come from is audited where it changes.
+    derived: tuple[str, ...] = ()
     why: str = ""
 
     def __post_init__(self):
-        if self.bookkeeping and not self.why:
-            raise ValueError(f"{self.table}: bookkeeping columns need a reason")
+        if (self.bookkeeping or self.derived) and not self.why:
+            raise ValueError(f"{self.table}: bookkeeping and derived columns need a reason")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 Every audited table gets AFTER triggers that write one ``audit_entries`` row per
 inserted, updated or deleted row (and, on PostgreSQL, one per TRUNCATE), whatever
 issued the change: the ORM, Core, bulk statements, raw SQL, a psql session, a foreign
-key cascade. An UPDATE that changes nothing but bookkeeping columns writes nothing.
+key cascade. An UPDATE that changes nothing but bookkeeping or derived columns writes
+nothing; derived columns are left out of the images too.
 
 PostgreSQL: one generated PL/pgSQL function per table, ``SECURITY DEFINER`` (the
 application's role cannot write the trail itself) with a fixed ``search_path``, and the
@@ -77,6 +78,8 @@ def _literal(value: str) -> str:
 def _check_names(declaration: Declaration, shapes: dict[str, TableShape]) -> None:
     for item in declaration.audited:
         shape = shapes[item.table]
+        # A derived column a table does not have yet is not there to leave out: the
+        # migrations that ran before it was added still install.
         unknown = set(item.redacted + item.bookkeeping) - set(shape.columns)
         if unknown:
             raise ValueError(f"{item.table}: no such columns {sorted(unknown)}")
@@ -192,6 +195,13 @@ def _postgres_redaction(item: Audited, record: str) -> str:
     return f" || jsonb_build_object({pairs})"
 
 
+def _postgres_image(item: Audited, record: str) -> str:
+    if not item.derived:
+        return f"to_jsonb({record})"
+    listed = ", ".join(_literal(column) for column in item.derived)
+    return f"(to_jsonb({record}) - ARRAY[{listed}]::text[])"
+
+
 def _postgres_function(item: Audited, shape: TableShape) -> str:
     name = _quote(f"audit_capture_{item.table}")
     skipped = ""
@@ -208,8 +218,8 @@ DECLARE
     changed_columns jsonb;
 BEGIN
     IF TG_OP = 'DELETE' THEN subject := OLD; ELSE subject := NEW; END IF;
-    IF TG_OP <> 'INSERT' THEN old_image := to_jsonb(OLD); END IF;
-    IF TG_OP <> 'DELETE' THEN new_image := to_jsonb(NEW); END IF;
+    IF TG_OP <> 'INSERT' THEN old_image := {_postgres_image(item, "OLD")}; END IF;
+    IF TG_OP <> 'DELETE' THEN new_image := {_postgres_image(item, "NEW")}; END IF;
     IF TG_OP = 'UPDATE' THEN
         SELECT jsonb_agg(changed.key ORDER BY changed.key) INTO changed_columns
           FROM jsonb_each(new_image) AS changed
@@ -311,6 +321,7 @@ def _sqlite_image(item: Audited, shape: TableShape, record: str) -> str:
     pairs = ", ".join(
         f"{_literal(column)}, {_sqlite_value(item, shape, record, column)}"
         for column in shape.columns
+        if column not in item.derived
     )
     return f"json_object({pairs})"
 
@@ -341,7 +352,11 @@ def _sqlite_context_values() -> str:
 def sqlite_capture_statements(item: Audited, shape: TableShape) -> list[str]:
     """Return the SQL that (re)installs the capture of one table on SQLite."""
     table = _quote(item.table)
-    watched = [column for column in shape.columns if column not in item.bookkeeping]
+    watched = [
+        column
+        for column in shape.columns
+        if column not in item.bookkeeping and column not in item.derived
+    ]
     differs = " OR ".join(f"OLD.{_quote(c)} IS NOT NEW.{_quote(c)}" for c in watched)
     changed = " UNION ALL ".join(
         f"SELECT {_literal(c)} AS name WHERE OLD.{_quote(c)} IS NOT NEW.{_quote(c)}"

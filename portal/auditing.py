@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from audit import context as audit_context
 from audit.declaration import PLATFORM, Audited, Declaration, Exempt, OwnColumn, ParentRow
+from portal import link_ends
 
 log = structlog.get_logger("portal.audit")
 
@@ -50,7 +51,13 @@ DECLARATION = Declaration(
         Audited("response_beneficiaries", _RESPONSE),
         Audited("response_parties", _RESPONSE),
         # A link is the proposing response's claim; it joins that response's chain.
-        Audited("support_links", _RESPONSE),
+        Audited(
+            "support_links",
+            _RESPONSE,
+            derived=link_ends.COPIED_COLUMNS,
+            why="copies of the need's and the response's columns, kept by the database;"
+            " their changes are recorded on the need and the response",
+        ),
         Audited(
             "users",
             _OWN,

@@ -7,7 +7,7 @@ one request's identity into the next. With no settings at all a connection sees 
 of the tenant-scoped tables; sign-in and the command line act as ``system``.
 
 The declaration is the single source: the migration that installs the policies, and any
-later one that changes them, generates its SQL from ``POLICIES``.
+later one that changes them, generates its SQL from ``policies()`` of its generation.
 """
 
 from __future__ import annotations
@@ -42,62 +42,104 @@ _OWN_RESPONSES = "SELECT id FROM responses WHERE tenant_id = iisg_tenant()"
 _VISIBLE_USERS = "SELECT id FROM users"
 _USER_ROWS = f"user_id IN ({_VISIBLE_USERS})"
 
-POLICIES = (
-    TablePolicy(
-        "needs",
-        read="tenant_id = iisg_tenant() OR status IN ('validated', 'adopted')"
-        " OR (iisg_in_secretariat() AND status <> 'draft')",
-        write="tenant_id = iisg_tenant() OR (iisg_in_secretariat() AND status <> 'draft')",
-    ),
-    TablePolicy(
-        "need_acquis_chapters",
-        read=f"need_id IN ({_VISIBLE_NEEDS})",
-        write="need_id IN (SELECT id FROM needs WHERE tenant_id = iisg_tenant())",
-    ),
-    TablePolicy(
-        "responses",
-        read="tenant_id = iisg_tenant() OR (record_status = 'published' AND ("
-        # An uncorrelated IN is hashed once per statement; EXISTS ran per response.
-        "iisg_in_secretariat() OR visibility = 'members' OR id IN ("
-        "SELECT beneficiary.response_id FROM response_beneficiaries AS beneficiary"
-        " WHERE beneficiary.economy_id = iisg_economy())))",
-        write="tenant_id = iisg_tenant()",
-    ),
-    TablePolicy(
-        "response_pillars",
-        read=f"response_id IN ({_VISIBLE_RESPONSES})",
-        write=f"response_id IN ({_OWN_RESPONSES})",
-    ),
-    # Readable as bare pairs of ids: the responses policy consults this table, so it must
-    # not consult responses in turn (PostgreSQL refuses the recursion).
-    TablePolicy(
-        "response_beneficiaries",
-        read="true",
-        write=f"response_id IN ({_OWN_RESPONSES})",
-        read_without_subqueries=True,
-    ),
-    TablePolicy(
-        "response_parties",
-        read=f"response_id IN ({_VISIBLE_RESPONSES})",
-        write=f"response_id IN ({_OWN_RESPONSES})",
-    ),
-    TablePolicy(
-        "support_links",
-        read=f"need_id IN ({_VISIBLE_NEEDS}) AND response_id IN ({_VISIBLE_RESPONSES})",
-        write=f"need_id IN ({_VISIBLE_NEEDS}) AND response_id IN ({_VISIBLE_RESPONSES})",
-    ),
-    TablePolicy(
-        "users",
-        read="id = iisg_user() OR iisg_has_role('admin')"
-        " OR (iisg_has_role('tenant_admin') AND tenant_id = iisg_tenant())",
-        write="id = iisg_user() OR iisg_has_role('admin')"
-        " OR (iisg_has_role('tenant_admin') AND tenant_id = iisg_tenant())",
-    ),
-    *(
-        TablePolicy(table, read=_USER_ROWS, write=_USER_ROWS)
-        for table in ("user_roles", "user_sessions", "recovery_codes", "invitations", "api_tokens")
+# Who may read a need or a response, given the columns that hold what the rule asks:
+# the record's own, or the copies a support link keeps of its two ends.
+_READABLE_NEED = (
+    "{tenant_id} = iisg_tenant() OR {status} IN ('validated', 'adopted')"
+    " OR (iisg_in_secretariat() AND {status} <> 'draft')"
+)
+_READABLE_RESPONSE = (
+    "{tenant_id} = iisg_tenant() OR ({record_status} = 'published' AND ("
+    # An uncorrelated IN is hashed once per statement; EXISTS ran per response.
+    "iisg_in_secretariat() OR {visibility} = 'members' OR {id} IN ("
+    "SELECT beneficiary.response_id FROM response_beneficiaries AS beneficiary"
+    " WHERE beneficiary.economy_id = iisg_economy())))"
+)
+_LINK_BY_COPIES = "({need}) AND ({response})".format(
+    need=_READABLE_NEED.format(tenant_id="need_tenant_id", status="need_status"),
+    response=_READABLE_RESPONSE.format(
+        tenant_id="response_tenant_id",
+        record_status="response_record_status",
+        visibility="response_visibility",
+        id="response_id",
     ),
 )
+_LINK_BY_ENDS = f"need_id IN ({_VISIBLE_NEEDS}) AND response_id IN ({_VISIBLE_RESPONSES})"
+
+# The policies as each migration installed them, oldest first: as first written (the
+# identity looked up for every row); the identity looked up once per statement; a
+# support link judged by the copies of its ends (portal.link_ends) instead of by listing
+# every readable need and response.
+FIRST, IDENTITY_ONCE, LINK_COPIES = 1, 2, 3
+LATEST = LINK_COPIES
+
+
+def policies(generation: int = LATEST) -> tuple[TablePolicy, ...]:
+    """Return the policies of every tenant-scoped table, as of ``generation``."""
+    link = _LINK_BY_COPIES if generation >= LINK_COPIES else _LINK_BY_ENDS
+    return (
+        TablePolicy(
+            "needs",
+            read=_READABLE_NEED.format(tenant_id="tenant_id", status="status"),
+            write="tenant_id = iisg_tenant() OR (iisg_in_secretariat() AND status <> 'draft')",
+        ),
+        TablePolicy(
+            "need_acquis_chapters",
+            read=f"need_id IN ({_VISIBLE_NEEDS})",
+            write="need_id IN (SELECT id FROM needs WHERE tenant_id = iisg_tenant())",
+        ),
+        TablePolicy(
+            "responses",
+            read=_READABLE_RESPONSE.format(
+                tenant_id="tenant_id",
+                record_status="record_status",
+                visibility="visibility",
+                id="id",
+            ),
+            write="tenant_id = iisg_tenant()",
+        ),
+        TablePolicy(
+            "response_pillars",
+            read=f"response_id IN ({_VISIBLE_RESPONSES})",
+            write=f"response_id IN ({_OWN_RESPONSES})",
+        ),
+        # Readable as bare pairs of ids: the responses policy consults this table, so it
+        # must not consult responses in turn (PostgreSQL refuses the recursion).
+        TablePolicy(
+            "response_beneficiaries",
+            read="true",
+            write=f"response_id IN ({_OWN_RESPONSES})",
+            read_without_subqueries=True,
+        ),
+        TablePolicy(
+            "response_parties",
+            read=f"response_id IN ({_VISIBLE_RESPONSES})",
+            write=f"response_id IN ({_OWN_RESPONSES})",
+        ),
+        # Readable when both ends are; the database writes the copies, so the write
+        # check refuses a link to a need or response the writer cannot read.
+        TablePolicy("support_links", read=link, write=link),
+        TablePolicy(
+            "users",
+            read="id = iisg_user() OR iisg_has_role('admin')"
+            " OR (iisg_has_role('tenant_admin') AND tenant_id = iisg_tenant())",
+            write="id = iisg_user() OR iisg_has_role('admin')"
+            " OR (iisg_has_role('tenant_admin') AND tenant_id = iisg_tenant())",
+        ),
+        *(
+            TablePolicy(table, read=_USER_ROWS, write=_USER_ROWS)
+            for table in (
+                "user_roles",
+                "user_sessions",
+                "recovery_codes",
+                "invitations",
+                "api_tokens",
+            )
+        ),
+    )
+
+
+POLICIES = policies()
 
 # Tables every tenant reads in full (organisations, reference lists, cycles): no policy.
 UNSCOPED_TABLES = frozenset(
@@ -193,15 +235,15 @@ def migration_app_role(bind, app_url: str) -> str | None:
     return app_user if app_user and app_user != owner else None
 
 
-def install_statements(app_role: str | None, identity_once: bool = True) -> list[str]:
+def install_statements(app_role: str | None, generation: int = LATEST) -> list[str]:
     """Return the SQL that installs the functions, policies and the app role's grants.
 
-    ``identity_once=False`` gives the policies as first installed (identity looked up per
-    row), for the migration that undoes the change.
+    ``generation`` names the policies a migration installs (or restores when undone), so
+    that old migrations keep installing what they did then.
     """
     statements = [_FUNCTIONS]
-    wrap = once_per_statement if identity_once else str
-    for policy in POLICIES:
+    wrap = once_per_statement if generation >= IDENTITY_ONCE else str
+    for policy in policies(generation):
         statements += _policy_statements(policy, force=True, wrap=wrap)
     if app_role:
         role = f'"{app_role}"'

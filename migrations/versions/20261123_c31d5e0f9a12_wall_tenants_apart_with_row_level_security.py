@@ -29,7 +29,7 @@ def _app_role() -> str | None:
 def upgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
-    for statement in rls.install_statements(_app_role()):
+    for statement in rls.install_statements(_app_role(), rls.FIRST):
         op.execute(statement)
 
 

@@ -31,12 +31,12 @@ def _app_role() -> str | None:
 def upgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
-    for statement in rls.install_statements(_app_role(), identity_once=True):
+    for statement in rls.install_statements(_app_role(), rls.IDENTITY_ONCE):
         op.execute(statement)
 
 
 def downgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
-    for statement in rls.install_statements(_app_role(), identity_once=False):
+    for statement in rls.install_statements(_app_role(), rls.FIRST):
         op.execute(statement)

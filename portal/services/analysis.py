@@ -138,18 +138,18 @@ def choose_cycle(cycle_id: int | None) -> Cycle | None:
 
 
 def _counted_links(cycle: Cycle) -> Select:
-    """Return the counted links to the cycle's analysed needs, joined to need and response."""
-    return (
-        select(SupportLink.need_id)
-        .join(Need, Need.id == SupportLink.need_id)
-        .join(Response, Response.id == SupportLink.response_id)
-        .where(
-            Need.cycle_id == cycle.id,
-            Need.status.in_(ANALYSED_NEED_STATUSES),
-            SupportLink.status.in_(COUNTED_LINK_STATUSES),
-            Response.record_status == "published",
-            Response.implementation_status != "cancelled",
-        )
+    """Return the counted links to the cycle's analysed needs.
+
+    Read from the copies each link keeps of its need's and response's columns
+    (``portal.link_ends``): the links of a cycle come from one index, without a lookup
+    of either end. Join ``Need`` or ``Response`` for anything else of theirs.
+    """
+    return select(SupportLink.need_id).where(
+        SupportLink.need_cycle_id == cycle.id,
+        SupportLink.need_status.in_(ANALYSED_NEED_STATUSES),
+        SupportLink.status.in_(COUNTED_LINK_STATUSES),
+        SupportLink.response_record_status == "published",
+        SupportLink.response_implementation_status != "cancelled",
     )
 
 
@@ -160,10 +160,11 @@ def _coverage_levels(cycle: Cycle, *need_criteria):
     links of those needs are aggregated.
     """
     level = func.max(case((SupportLink.coverage == "full", FULL), else_=PARTIAL))
+    links = _counted_links(cycle)
+    if need_criteria:
+        links = links.join(Need, Need.id == SupportLink.need_id).where(*need_criteria)
     return (
-        _counted_links(cycle)
-        .where(*need_criteria)
-        .add_columns(level.label("level"))
+        links.add_columns(level.label("level"))
         .group_by(SupportLink.need_id)
         .subquery("coverage_levels")
     )
@@ -350,7 +351,7 @@ def all_needs_in_cell(
 
 def _synergy_counts(cycle: Cycle):
     """Return a subquery of (need_id, tenants) for needs counted-linked by two or more tenants."""
-    tenants = func.count(distinct(Response.tenant_id))
+    tenants = func.count(distinct(SupportLink.response_tenant_id))
     return (
         _counted_links(cycle)
         .add_columns(tenants.label("tenants"))
@@ -397,7 +398,7 @@ def _addressing_tenants(cycle: Cycle, need_ids: list[int]) -> dict[int, list[Ten
     rows = db.session.execute(
         _counted_links(cycle)
         .add_columns(Tenant)
-        .join(Tenant, Tenant.id == Response.tenant_id)
+        .join(Tenant, Tenant.id == SupportLink.response_tenant_id)
         .where(SupportLink.need_id.in_(need_ids))
         .distinct()
         .order_by(SupportLink.need_id, Tenant.code)
@@ -424,6 +425,8 @@ def _funding(cycle: Cycle, reference, key) -> list[FundingRow]:
             Response.budget_currency.label("currency"),
             maintain_column_froms=True,
         )
+        .join(Need, Need.id == SupportLink.need_id)
+        .join(Response, Response.id == SupportLink.response_id)
         .join(Tenant, Tenant.id == Need.tenant_id)
         .where(Response.budget_amount.is_not(None))
         .distinct()

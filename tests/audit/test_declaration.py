@@ -6,6 +6,7 @@ from sqlalchemy import inspect, text
 from audit import tables as audit_tables
 from audit import triggers
 from audit.declaration import PLATFORM, Audited, Declaration, Exempt
+from portal import link_ends
 from portal.auditing import DECLARATION
 from portal.models import Base
 
@@ -39,10 +40,23 @@ def test_a_misspelt_secret_column_stops_the_installation(db):
         triggers.install_statements(db.engine, mistaken)
 
 
+def test_every_derived_column_is_a_column_of_its_table(db):
+    inspector = inspect(db.engine)
+    for item in DECLARATION.audited:
+        columns = {column["name"] for column in inspector.get_columns(item.table)}
+
+        assert set(item.derived) <= columns, item.table
+
+
+def test_derived_columns_need_a_reason():
+    with pytest.raises(ValueError, match="reason"):
+        Audited("support_links", PLATFORM, derived=("need_status",))
+
+
 @pytest.mark.parametrize("database_template", ["sqlite"], indirect=True)
 def test_sqlite_triggers_are_the_ones_the_declaration_generates_today(db):
     # SQLite's triggers list the columns: a migration that changes an audited table
-    # must install them again, or this fails.
+    # must install them again, or this fails. The only others are the support links'.
     with db.engine.connect() as connection:
         installed = dict(
             connection.execute(
@@ -51,7 +65,10 @@ def test_sqlite_triggers_are_the_ones_the_declaration_generates_today(db):
         )
         expected = [
             statement
-            for statement in triggers.install_statements(connection, DECLARATION)
+            for statement in (
+                *triggers.install_statements(connection, DECLARATION),
+                *link_ends.install_statements("sqlite"),
+            )
             if statement.startswith("CREATE TRIGGER")
         ]
     assert len(installed) == len(expected)

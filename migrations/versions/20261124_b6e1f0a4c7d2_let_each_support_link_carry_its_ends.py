@@ -1,0 +1,101 @@
+"""Let each support link carry its ends' columns, so its visibility is a test of its own row.
+
+A link is readable when its need and its response both are. The row-level security
+policy asked that by listing every need and response the viewer may read, for every
+statement touching links, which on 100,000 of each took most of the coverage matrix's
+time. Now each link keeps copies of the columns visibility and the analysis depend on
+(the need's tenant, cycle and status; the response's tenant, record status, visibility
+and implementation status), written by triggers from portal.link_ends on both databases;
+the policy and the application's criteria test those. An index on (cycle, status)
+covering them serves the analysis. The audit trail leaves the copies out (derived
+columns), so its capture of links is installed again first.
+
+Revision ID: b6e1f0a4c7d2
+Revises: d7a41f3b9c20
+Create Date: 2026-11-24 00:40:00
+
+"""
+
+from dataclasses import replace
+
+import sqlalchemy as sa
+from alembic import op
+from flask import current_app
+
+from audit import triggers
+from audit.declaration import Declaration
+from portal import link_ends, rls
+from portal.auditing import DECLARATION
+
+revision = "b6e1f0a4c7d2"
+down_revision = "d7a41f3b9c20"
+branch_labels = None
+depends_on = None
+
+_INDEX = "ix_support_links_need_cycle_id_status"
+_TEXT_COPIES = {
+    "need_status",
+    "response_record_status",
+    "response_visibility",
+    "response_implementation_status",
+}
+
+
+def _app_role() -> str | None:
+    return rls.migration_app_role(op.get_bind(), current_app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+def _install_link_capture(declaration: Declaration) -> None:
+    for statement in triggers.install_statements(
+        op.get_bind(), declaration, only=("support_links",)
+    ):
+        op.execute(statement)
+
+
+def upgrade():
+    dialect = op.get_bind().dialect.name
+    for column in link_ends.COPIED_COLUMNS:
+        kind = sa.String(length=20) if column in _TEXT_COPIES else sa.Integer()
+        op.add_column("support_links", sa.Column(column, kind, nullable=True))
+    _install_link_capture(DECLARATION)
+    for statement in link_ends.install_statements(dialect):
+        op.execute(statement)
+    op.execute(link_ends.backfill_statement())
+    op.create_index(
+        _INDEX,
+        "support_links",
+        ["need_cycle_id", "status"],
+        unique=False,
+        postgresql_include=[
+            "need_id",
+            "coverage",
+            "response_id",
+            *(column for column in link_ends.COPIED_COLUMNS if column != "need_cycle_id"),
+        ],
+    )
+    if dialect == "postgresql":
+        for statement in rls.install_statements(_app_role(), rls.LINK_COPIES):
+            op.execute(statement)
+
+
+def downgrade():
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        # The earlier policies first: the current ones depend on the copied columns.
+        for statement in rls.install_statements(_app_role(), rls.IDENTITY_ONCE):
+            op.execute(statement)
+    for statement in link_ends.uninstall_statements(dialect):
+        op.execute(statement)
+    with op.batch_alter_table("support_links", schema=None) as batch_op:
+        batch_op.drop_index(_INDEX)
+        for column in link_ends.COPIED_COLUMNS:
+            batch_op.drop_column(column)
+    # SQLite rebuilt the table without its triggers; PostgreSQL's capture named the copies.
+    without_copies = Declaration(
+        audited=tuple(
+            replace(item, derived=()) if item.table == "support_links" else item
+            for item in DECLARATION.audited
+        ),
+        exempt=DECLARATION.exempt,
+    )
+    _install_link_capture(without_copies)
