@@ -30,8 +30,13 @@ class Need(Base):
         CheckConstraint(check_in("priority", PRIORITIES), name="priority"),
         CheckConstraint("previous_need_id <> id", name="not_own_predecessor"),
         # The list pages filter one cycle by status and owner; the analysis groups a
-        # cycle by pillar and category.
-        Index("ix_needs_cycle_status", "cycle_id", "status"),
+        # cycle by pillar and category (on PostgreSQL from this index alone).
+        Index(
+            "ix_needs_cycle_status",
+            "cycle_id",
+            "status",
+            postgresql_include=["id", "tenant_id", "pillar_id", "category_id"],
+        ),
         Index("ix_needs_tenant_cycle_status", "tenant_id", "cycle_id", "status"),
         Index("ix_needs_cycle_pillar_category", "cycle_id", "pillar_id", "category_id"),
     )
