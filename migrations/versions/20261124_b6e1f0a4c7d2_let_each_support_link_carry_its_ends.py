@@ -7,7 +7,8 @@ time. Now each link keeps copies of the columns visibility and the analysis depe
 (the need's tenant, cycle and status; the response's tenant, record status, visibility
 and implementation status), written by triggers from portal.link_ends on both databases;
 the policy and the application's criteria test those. An index on (cycle, status)
-covering them serves the analysis, and on PostgreSQL the needs' index on (cycle, status)
+covering them serves the analysis, one on (need's owner, status) a partner's dashboard,
+and on PostgreSQL the needs' index on (cycle, status)
 now covers what the analysis groups by, so the matrix reads both from indexes alone. The audit trail leaves the copies out (derived
 columns), so its capture of links is installed again first.
 
@@ -34,6 +35,7 @@ branch_labels = None
 depends_on = None
 
 _INDEX = "ix_support_links_need_cycle_id_status"
+_PARTNER_INDEX = "ix_support_links_need_tenant_id_status"
 _NEEDS_INDEX = "ix_needs_cycle_status"
 _NEEDS_COVERED = ["id", "tenant_id", "pillar_id", "category_id"]
 _TEXT_COPIES = {
@@ -76,6 +78,7 @@ def upgrade():
             *(column for column in link_ends.COPIED_COLUMNS if column != "need_cycle_id"),
         ],
     )
+    op.create_index(_PARTNER_INDEX, "support_links", ["need_tenant_id", "status"])
     if dialect == "postgresql":
         op.drop_index(_NEEDS_INDEX, table_name="needs")
         op.create_index(
@@ -97,6 +100,7 @@ def downgrade():
         op.execute(statement)
     with op.batch_alter_table("support_links", schema=None) as batch_op:
         batch_op.drop_index(_INDEX)
+        batch_op.drop_index(_PARTNER_INDEX)
         for column in link_ends.COPIED_COLUMNS:
             batch_op.drop_column(column)
     # SQLite rebuilt the table without its triggers; PostgreSQL's capture named the copies.

@@ -34,6 +34,8 @@ class SupportLink(Base):
         CheckConstraint(check_in("coverage", COVERAGES), name="coverage"),
         CheckConstraint(check_in("status", LINK_STATUSES), name="status"),
         UniqueConstraint("response_id", "need_id"),
+        # A partner's dashboard lists the links to its needs waiting for its answer.
+        Index("ix_support_links_need_tenant_id_status", "need_tenant_id", "status"),
         # The analysis reads a cycle's counted links from this index alone (on
         # PostgreSQL it holds every column the read and the visibility test need).
         Index(

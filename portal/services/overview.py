@@ -98,9 +98,9 @@ def attention(today: date | None = None) -> Attention:
             (Need.updated_at.desc(), Need.id),
         ),
         "links_to_confirm": (
+            # The link's copy of its need's owner: no lookup of every need.
             select(SupportLink)
-            .join(Need, Need.id == SupportLink.need_id)
-            .where(Need.tenant_id == own, SupportLink.status == "proposed")
+            .where(SupportLink.need_tenant_id == own, SupportLink.status == "proposed")
             .options(joinedload(SupportLink.need), joinedload(SupportLink.response)),
             (SupportLink.created_at, SupportLink.id),
         ),
