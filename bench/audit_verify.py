@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import sys
 import tempfile
 import time
@@ -31,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, select  # noqa: E402
+from sqlalchemy import create_engine, select, text  # noqa: E402
 
 from audit import tables  # noqa: E402
 from audit.canonical import GENESIS, TIMESTAMP_FORMAT, canonical_text_bytes  # noqa: E402
@@ -63,20 +62,19 @@ def need_image(number: int, revision: int) -> dict:
     }
 
 
-def entry_rows(count: int, dialect: str) -> list[dict]:
+def entry_rows(count: int, dialect: str, transactions: int) -> list[dict]:
     start = datetime(2026, 11, 23, tzinfo=UTC)
     rows = []
     for number in range(count):
         moment = start + timedelta(microseconds=number * 137)
         old, new = need_image(number, 1), need_image(number, 2)
+        # The JSON column type writes the images as JSON text on SQLite, as the triggers do.
         images = {"old_row": old, "new_row": new, "changed_columns": ["title", "version"]}
-        if dialect == "sqlite":
-            images = {name: json.dumps(value) for name, value in images.items()}
         rows.append(
             {
                 "tenant_id": number % TENANTS + 1,
-                # Below any real PostgreSQL transaction id, so every entry is sealable.
-                "transaction_id": 1 + number // 100,
+                # Spread over 1..transactions, all below the sealing horizon.
+                "transaction_id": 1 + number * transactions // count,
                 "recorded_at": moment.strftime(TIMESTAMP_FORMAT) if dialect == "sqlite" else moment,
                 "table_name": "needs",
                 "row_key": str(number),
@@ -96,7 +94,13 @@ def entry_rows(count: int, dialect: str) -> list[dict]:
 def build(engine, count: int) -> None:
     tables.metadata.create_all(engine)
     with engine.begin() as connection:
-        rows = entry_rows(count, engine.dialect.name)
+        # On PostgreSQL only entries of transactions older than the running ones are
+        # sealed: number them below this transaction's id, so every entry is verified.
+        dialect = engine.dialect.name
+        transactions = max(1, count // 100)
+        if dialect == "postgresql":
+            transactions = connection.execute(text("SELECT txid_current()")).scalar_one() - 1
+        rows = entry_rows(count, dialect, transactions)
         for start in range(0, count, 10_000):
             connection.execute(tables.entries.insert(), rows[start : start + 10_000])
     with engine.begin() as connection:
@@ -153,6 +157,7 @@ def main(argv=None) -> int:
             chains = connection.execute(select(chain_of()).distinct()).all()
         engine.dispose()
     assert report.intact and len(chains) == TENANTS
+    assert sum(chain.size for chain in report.chains) == arguments.entries == len(canonical)
     size = sum(len(item) for item in canonical) / len(canonical)
     ratio = hashlib_time / verify_time
     print(f"backend: {engine.dialect.name}; entries: {arguments.entries:,};")
