@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from portal.authz import can_view_overview, require
 from portal.extensions import db
@@ -71,6 +71,11 @@ class Attention:
     days_left: int | None
 
 
+# The ends of the few links a list shows, loaded after the page is cut: joined into the
+# statement, every link counted by the window would be joined to both ends first.
+_LINK_ENDS = (selectinload(SupportLink.need), selectinload(SupportLink.response))
+
+
 def _first_and_total(statement: Select, order) -> tuple[list, int]:
     """Return the first ATTENTION_LIMIT rows of ``statement`` and how many there are.
 
@@ -101,7 +106,7 @@ def attention(today: date | None = None) -> Attention:
             # The link's copy of its need's owner: no lookup of every need.
             select(SupportLink)
             .where(SupportLink.need_tenant_id == own, SupportLink.status == "proposed")
-            .options(joinedload(SupportLink.need), joinedload(SupportLink.response)),
+            .options(*_LINK_ENDS),
             (SupportLink.created_at, SupportLink.id),
         ),
         "stale_needs": (
@@ -124,9 +129,7 @@ def attention(today: date | None = None) -> Attention:
     if principal.in_secretariat:
         # The Secretariat validates what the partners have confirmed.
         lists["links_to_validate"] = (
-            select(SupportLink)
-            .where(SupportLink.status == "confirmed")
-            .options(joinedload(SupportLink.need), joinedload(SupportLink.response)),
+            select(SupportLink).where(SupportLink.status == "confirmed").options(*_LINK_ENDS),
             (SupportLink.confirmed_at, SupportLink.id),
         )
     found, totals = {"links_to_validate": []}, {"links_to_validate": 0}
