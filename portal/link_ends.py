@@ -5,8 +5,9 @@ needs and responses themselves, that test costs a lookup of both ends for every 
 on PostgreSQL the row-level security policy had to list every need and response the
 viewer may read, for every statement that touched links: most of a second with 100,000
 of each. Instead each link carries the columns of its ends that visibility and the
-analysis depend on, and the database itself keeps them equal to their sources, whoever
-writes (the portal, raw SQL, a psql session):
+analysis depend on (the need's pillar for the funding per pillar), and the database
+itself keeps them equal to their sources, whoever writes (the portal, raw SQL, a psql
+session):
 
 - PostgreSQL: a BEFORE INSERT OR UPDATE trigger on ``support_links`` overwrites the
   copies from the two ends on every write, so nobody can set them by hand; AFTER UPDATE
@@ -28,6 +29,7 @@ NEED_COPIES = {
     "need_tenant_id": "tenant_id",
     "need_cycle_id": "cycle_id",
     "need_status": "status",
+    "need_pillar_id": "pillar_id",
 }
 # link column -> column of the response it copies
 RESPONSE_COPIES = {

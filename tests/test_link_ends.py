@@ -7,7 +7,7 @@ from sqlalchemy import func, select, text
 
 from audit import tables as audit_tables
 from portal.link_ends import COPIED_COLUMNS, ENDS
-from portal.models import Need, Response, SupportLink
+from portal.models import Need, Pillar, Response, SupportLink
 from tests import factories
 
 
@@ -50,6 +50,7 @@ def test_a_new_link_carries_its_ends_columns(db, linked):
         "need_tenant_id": need.tenant_id,
         "need_cycle_id": need.cycle_id,
         "need_status": "submitted",
+        "need_pillar_id": need.pillar_id,
         "response_tenant_id": response.tenant_id,
         "response_record_status": "draft",
         "response_visibility": "members",
@@ -87,12 +88,16 @@ def test_copies_written_by_hand_are_replaced_by_the_ends(db, linked):
 def test_a_changed_need_passes_its_columns_to_its_links(db, linked):
     need, _, link = linked
 
+    border = db.session.scalar(select(Pillar.id).where(Pillar.code == "WBBSi"))
+
     db.session.execute(
-        text("UPDATE needs SET status = 'validated' WHERE id = :id"), {"id": need.id}
+        text("UPDATE needs SET status = 'validated', pillar_id = :pillar WHERE id = :id"),
+        {"id": need.id, "pillar": border},
     )
     db.session.commit()
 
     assert copies_of(db, link.id)["need_status"] == "validated"
+    assert copies_of(db, link.id)["need_pillar_id"] == border
     assert copies_of(db, link.id) == ends_of(db, link.id)
 
 

@@ -4,7 +4,7 @@ A link is readable when its need and its response both are. The row-level securi
 policy asked that by listing every need and response the viewer may read, for every
 statement touching links, which on 100,000 of each took most of the coverage matrix's
 time. Now each link keeps copies of the columns visibility and the analysis depend on
-(the need's tenant, cycle and status; the response's tenant, record status, visibility
+(the need's tenant, cycle, status and pillar; the response's tenant, record status, visibility
 and implementation status), written by triggers from portal.link_ends on both databases;
 the policy and the application's criteria test those. An index on (cycle, status)
 covering them serves the analysis, one on (need's owner, status) a partner's dashboard,

@@ -71,6 +71,7 @@ class SupportLink(Base):
     need_tenant_id: Mapped[int | None] = mapped_column(**_COPIED)
     need_cycle_id: Mapped[int | None] = mapped_column(**_COPIED)
     need_status: Mapped[str | None] = mapped_column(String(20), **_COPIED)
+    need_pillar_id: Mapped[int | None] = mapped_column(**_COPIED)
     response_tenant_id: Mapped[int | None] = mapped_column(**_COPIED)
     response_record_status: Mapped[str | None] = mapped_column(String(20), **_COPIED)
     response_visibility: Mapped[str | None] = mapped_column(String(20), **_COPIED)

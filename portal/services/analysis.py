@@ -416,34 +416,37 @@ def _funding(cycle: Cycle, reference, key) -> list[FundingRow]:
     budget: budgets are not split between the needs of a response, so the rows of one
     currency may add up to more than was spent. Currencies are never converted.
     """
+    # Distinct (key, response) pairs from the links' own columns first; only those
+    # responses are then looked up for their budgets.
     addressed = (
         _counted_links(cycle)
-        .with_only_columns(
-            key.label("key"),
+        .with_only_columns(key.label("key"), SupportLink.response_id, maintain_column_froms=True)
+        .distinct()
+        .subquery("addressed")
+    )
+    budgets = (
+        select(
+            addressed.c.key,
             Response.id.label("response_id"),
             Response.budget_amount.label("amount"),
             Response.budget_currency.label("currency"),
-            maintain_column_froms=True,
         )
-        .join(Need, Need.id == SupportLink.need_id)
-        .join(Response, Response.id == SupportLink.response_id)
-        .join(Tenant, Tenant.id == Need.tenant_id)
+        .join(Response, Response.id == addressed.c.response_id)
         .where(Response.budget_amount.is_not(None))
-        .distinct()
-        .subquery("addressed")
+        .subquery("budgets")
     )
     rows = db.session.execute(
         select(
             reference.code,
             reference.name,
-            addressed.c.currency,
-            func.sum(addressed.c.amount),
-            func.count(addressed.c.response_id),
+            budgets.c.currency,
+            func.sum(budgets.c.amount),
+            func.count(budgets.c.response_id),
         )
-        .join(addressed, addressed.c.key == reference.id)
+        .join(budgets, budgets.c.key == reference.id)
         .group_by(reference.id, reference.code, reference.name, reference.position)
-        .group_by(addressed.c.currency)
-        .order_by(reference.position, addressed.c.currency)
+        .group_by(budgets.c.currency)
+        .order_by(reference.position, budgets.c.currency)
     )
     return [
         FundingRow(code, name, currency, Decimal(str(amount)).quantize(CENT), responses)
@@ -454,13 +457,17 @@ def _funding(cycle: Cycle, reference, key) -> list[FundingRow]:
 def funding_by_pillar(cycle: Cycle) -> list[FundingRow]:
     """Return the budgets addressing the cycle's needs, per pillar and currency."""
     require(can_view_analysis, current_principal())
-    return _funding(cycle, Pillar, Need.pillar_id)
+    return _funding(cycle, Pillar, SupportLink.need_pillar_id)
 
 
 def funding_by_partner(cycle: Cycle) -> list[FundingRow]:
     """Return the budgets addressing the cycle's needs, per partner economy and currency."""
     require(can_view_analysis, current_principal())
-    return _funding(cycle, PartnerEconomy, Tenant.economy_id)
+    # The owner's economy, looked up per owner rather than per need.
+    economy = (
+        select(Tenant.economy_id).where(Tenant.id == SupportLink.need_tenant_id).scalar_subquery()
+    )
+    return _funding(cycle, PartnerEconomy, economy)
 
 
 def cell_references(
