@@ -43,6 +43,7 @@ KNOWN_SETTINGS = {
     "IISG_AUDIT_CHECKPOINT_EVERY_MINUTES": "or once its oldest unsigned entry is this old (60)",
     "IISG_TEST_POSTGRES_URL": "administrative PostgreSQL connection used by the test suite",
     "IISG_TEST_REDIS_URL": "Redis database the test suite may empty (default db 15)",
+    "IISG_TEST_CHROMIUM": "Chromium the browser tests drive (default: chromium on the PATH)",
 }
 
 
