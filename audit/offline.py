@@ -326,21 +326,58 @@ ENTRY_PREFIX = '{"type":"entry"'
 _ENTRY_LINE = re.compile(r'\{\s*"type"\s*:\s*"entry"')
 
 
-def _records(path, *, entries: bool):
-    """Yield the header, then the entry records or the other records of an export."""
-    with open(path, encoding="utf-8") as lines:
-        header = json.loads(next(lines, "{}"))
+_ENTRY_START = ENTRY_PREFIX.encode()
+
+
+def _records(path):
+    """Yield the header, then every record of an export but its entries."""
+    with open(path, "rb") as lines:
+        header = json.loads(next(lines, b"{}"))
         if header.get("format") != FORMAT or header.get("version") != VERSION:
             raise ValueError(f"not an audit chain export ({FORMAT}, version {VERSION})")
         yield header
         for line in lines:
-            if not line.strip():
+            # Entries are read in the second pass; most lines are entries.
+            if line.startswith(_ENTRY_START) or not line.strip():
                 continue
-            if not entries and _ENTRY_LINE.match(line):
-                continue  # entries are read in the second pass
-            record = json.loads(line)
-            if (record.get("type") == "entry") == entries:
+            text = line.decode("utf-8")
+            if _ENTRY_LINE.match(text):
+                continue
+            record = json.loads(text)
+            if record.get("type") != "entry":
                 yield record
+
+
+# An entry line exactly as ``audit.export`` writes it: its entry is then the very bytes
+# that were hashed, and is hashed as it stands, without parsing and writing it again.
+# Any byte changed in such an entry changes its hash, so the line is reported edited.
+_EXPORTED_ENTRY = re.compile(
+    rb'\{"type":"entry","position":([0-9]+),"hash":"([0-9a-f]{64})","entry":(.*)\}\r?\n?\Z',
+    re.DOTALL,
+)
+
+
+def _entry_batches(path, batch_size: int):
+    """Yield the items of the entry lines of an export, in file order, in batches."""
+    exported = _EXPORTED_ENTRY.match
+    batch = []
+    with open(path, "rb") as lines:
+        next(lines, None)  # the header, checked by the first pass
+        for line in lines:
+            match = exported(line)
+            if match is not None:
+                position, stored, document = match.groups()
+                item = (int(position), stored.decode(), None if document == b"null" else document)
+            elif line.strip() and (record := json.loads(line)).get("type") == "entry":
+                item = _entry_item(record)
+            else:
+                continue
+            batch.append(item)
+            if len(batch) >= batch_size:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
 
 
 def _entry_item(record: dict) -> tuple:
@@ -355,22 +392,12 @@ def _entry_item(record: dict) -> tuple:
 
 def verify_export(path, keys: dict, progress=None, batch_size: int = 5000) -> Report:
     """Verify the export file at ``path`` against the trusted ``keys`` (by key id)."""
-    records = _records(path, entries=False)
+    records = _records(path)
     header = next(records)
     chain = header["chain"]
     checkpoints = [record for record in records if record.get("type") == "checkpoint"]
     walk = ChainWalk(chain, signed_heads(checkpoints, keys))
-    lines = _records(path, entries=True)
-    next(lines)
-    batch = []
-    for record in lines:
-        batch.append(_entry_item(record))
-        if len(batch) >= batch_size:
-            walk.feed(batch)
-            if progress is not None:
-                progress(len(batch))
-            batch = []
-    if batch:
+    for batch in _entry_batches(path, batch_size):
         walk.feed(batch)
         if progress is not None:
             progress(len(batch))

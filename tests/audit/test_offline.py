@@ -121,6 +121,65 @@ def test_a_changed_export_names_the_first_break(exported, change, kind, position
     assert (found.kind, found.position) == (kind, position)
 
 
+def entry_tail(line: str) -> str:
+    return line[line.index('"entry":') :]
+
+
+def edit_entry_in_place(lines):
+    # The exporter's own form kept: only a value inside the entry changes.
+    lines[4] = lines[4].replace('"operation":"U"', '"operation":"D"', 1)
+    return lines
+
+
+def swap_entries_in_place(lines):
+    fourth, fifth = lines[4], lines[5]
+    lines[4] = fourth[: fourth.index('"entry":')] + entry_tail(fifth)
+    lines[5] = fifth[: fifth.index('"entry":')] + entry_tail(fourth)
+    return lines
+
+
+def space_out_entry(lines):
+    # Same content, other bytes: not what was hashed.
+    head = lines[7][: lines[7].index('"entry":')]
+    lines[7] = head + entry_tail(lines[7]).replace(",", ", ", 1)
+    return lines
+
+
+@pytest.mark.parametrize(
+    ("change", "kind", "position"),
+    [
+        pytest.param(edit_entry_in_place, "edited", 4, id="edited"),
+        pytest.param(swap_entries_in_place, "reordered", 4, id="reordered"),
+        pytest.param(space_out_entry, "edited", 7, id="respaced"),
+    ],
+)
+def test_a_line_changed_in_the_exporters_own_form_names_the_first_break(
+    exported, change, kind, position
+):
+    path, keys = exported
+    rewrite(path, change)
+
+    found = first_break(path, keys)
+
+    assert (found.kind, found.position) == (kind, position)
+
+
+def test_entry_lines_written_anew_with_the_same_content_still_verify(exported):
+    # Not the exporter's form (spaces, other key order): read, made canonical, hashed.
+    path, keys = exported
+    rewrite(
+        path,
+        lambda lines: [
+            json.dumps(dict(reversed(json.loads(line).items()))) + "\n"
+            if '"type":"entry"' in line
+            else line
+            for line in lines
+        ],
+    )
+
+    assert verify_export(path, keys).intact
+
+
 def test_an_export_checked_with_the_wrong_key_fails(exported):
     path, _keys = exported
     stranger = Ed25519PrivateKey.generate().public_key()
