@@ -162,7 +162,10 @@ def _coverage_levels(cycle: Cycle, *need_criteria):
     level = func.max(case((SupportLink.coverage == "full", FULL), else_=PARTIAL))
     links = _counted_links(cycle)
     if need_criteria:
-        links = links.join(Need, Need.id == SupportLink.need_id).where(*need_criteria)
+        # As a list of the cell's needs, so that a drill-down reads their links by need
+        # rather than every counted link of the cycle.
+        cell = select(Need.id).where(Need.cycle_id == cycle.id, *need_criteria)
+        links = links.where(SupportLink.need_id.in_(cell))
     return (
         links.add_columns(level.label("level"))
         .group_by(SupportLink.need_id)
