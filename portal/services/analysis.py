@@ -466,7 +466,7 @@ def funding_by_pillar(cycle: Cycle) -> list[FundingRow]:
 def funding_by_partner(cycle: Cycle) -> list[FundingRow]:
     """Return the budgets addressing the cycle's needs, per partner economy and currency."""
     require(can_view_analysis, current_principal())
-    # The owner's economy, looked up per owner rather than per need.
+    # The economy of the need's owner, from the link's own copy of the owner.
     economy = (
         select(Tenant.economy_id).where(Tenant.id == SupportLink.need_tenant_id).scalar_subquery()
     )
