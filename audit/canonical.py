@@ -131,8 +131,20 @@ def _parse_integer(digits: str) -> int | str:
     return _integer(int(digits))
 
 
+def _unique_keys(pairs: list[tuple]) -> dict:
+    # JSON text that names a key twice reads as its last value here but may read as the
+    # first elsewhere (SQLite's json_extract): such a document has no one meaning.
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        raise CanonicalError("an object names the same key twice")
+    return document
+
+
 _decode = json.JSONDecoder(
-    parse_float=Decimal, parse_int=_parse_integer, parse_constant=_refuse_constant
+    parse_float=Decimal,
+    parse_int=_parse_integer,
+    parse_constant=_refuse_constant,
+    object_pairs_hook=_unique_keys,
 ).decode
 _encode = json.JSONEncoder(
     sort_keys=True,

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from audit import tables
-from audit.canonical import TIMESTAMP_FORMAT, canonical_text_bytes
+from audit.canonical import TIMESTAMP_FORMAT, CanonicalError, canonical_text_bytes
 from audit.chain import READ_BATCH, linked_document_text
 from audit.checkpoints import Checkpoint, timestamp_text
 from audit.offline import FORMAT, VERSION
@@ -40,6 +40,18 @@ HASH_RULE = "SHA-256(0x00 || previous hash || RFC 8785 bytes of the entry); gene
 
 def _line(record: dict) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def _entry_text(document: str) -> str:
+    """Return the canonical text of a stored entry; as stored when it has none.
+
+    An entry changed into something without a canonical form (a key named twice) is
+    exported as it stands, so the offline check reports it edited, as the database's does.
+    """
+    try:
+        return canonical_text_bytes(document).decode()
+    except CanonicalError:
+        return document
 
 
 def export(connection, chain_id: int, out_file, progress=None) -> int:
@@ -84,7 +96,7 @@ def export(connection, chain_id: int, out_file, progress=None) -> int:
         for position, stored, document in rows:
             # The canonical bytes themselves, so the line holds exactly what was hashed;
             # a link whose entry is gone is exported without one.
-            entry = "null" if document is None else canonical_text_bytes(document).decode()
+            entry = "null" if document is None else _entry_text(document)
             out_file.write(
                 f'{{"type":"entry","position":{position},"hash":{json.dumps(stored)},'
                 f'"entry":{entry}}}\n'

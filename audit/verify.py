@@ -59,6 +59,18 @@ def _checkpoint_records(connection, chain: int) -> list[dict]:
     return records
 
 
+def _canonical_or_not(document: str) -> bytes:
+    """Return the canonical bytes of a stored entry, or bytes no seal can match.
+
+    An entry changed into something without a canonical form (a key named twice, text
+    that is not JSON) is thereby reported edited, like any other change.
+    """
+    try:
+        return canonical_text_bytes(document)
+    except ValueError:  # CanonicalError and JSONDecodeError are both ValueErrors
+        return b"\xff"
+
+
 def _walk(connection, chain: int, walk: ChainWalk, progress, batch_size: int) -> None:
     dialect = connection.dialect.name
     query = (
@@ -74,7 +86,7 @@ def _walk(connection, chain: int, walk: ChainWalk, progress, batch_size: int) ->
         if not rows:
             return
         items = [
-            (position, stored, None if document is None else canonical_text_bytes(document))
+            (position, stored, None if document is None else _canonical_or_not(document))
             for position, stored, document in rows
         ]
         going = walk.feed(items)

@@ -15,6 +15,7 @@ from sqlalchemy import delete, insert, select, text, update
 from audit import tables
 from audit.chain import GENESIS, document_text, hash_documents
 from audit.checkpoints import key_id, public_bytes
+from audit.offline import load_public_keys, verify_export
 from portal import audit_trail
 from portal.extensions import db
 from tests.audit.chain_support import as_owner, chain_links, change_need, tenant_with_history
@@ -61,6 +62,37 @@ def test_an_edited_field_is_named_with_its_position(signed_chain, database_owner
     found_break = first_break(chain_id)
 
     assert (found_break.kind, found_break.position) == ("edited", 4)
+
+
+@pytest.mark.parametrize("database_template", ["sqlite"], indirect=True)
+def test_a_row_image_that_names_a_key_twice_is_named_edited(
+    signed_chain, database_owner_url, tmp_path
+):
+    # SQLite keeps JSON text as written: a forged value put before the genuine one is
+    # what json_extract shows, while a reader keeping the last value sees the genuine one.
+    chain_id, found, _need = signed_chain
+    with as_owner(database_owner_url) as owner:
+        image = owner.execute(
+            text("SELECT new_row FROM audit_entries WHERE id = :id"), {"id": found[5].entry_id}
+        ).scalar_one()
+        owner.execute(
+            text("UPDATE audit_entries SET new_row = :image WHERE id = :id"),
+            {"image": '{"title":"Forged",' + image[1:], "id": found[5].entry_id},
+        )
+        shown = owner.execute(
+            text("SELECT json_extract(new_row, '$.title') FROM audit_entries WHERE id = :id"),
+            {"id": found[5].entry_id},
+        ).scalar_one()
+    assert shown == "Forged"
+
+    found_break = first_break(chain_id)
+    exported = tmp_path / "chain.jsonl"
+    audit_trail.export("AL-MOI", exported)
+    offline = verify_export(exported, load_public_keys(audit_trail.public_key_pem()))
+
+    assert (found_break.kind, found_break.position) == ("edited", 6)
+    offline_break = offline.chains[0].first_break
+    assert (offline_break.kind, offline_break.position) == ("edited", 6)
 
 
 def test_a_deleted_entry_is_named_with_its_position(signed_chain, database_owner_url):
