@@ -1,33 +1,22 @@
 """PostgreSQL tests skip on a laptop without a server, and fail when CI requires one."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.fresh_pytest import run_without
 
 TESTS = Path(__file__).parent
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/postgres"
 
 
 def run_health_tests(require: bool):
-    environ = dict(os.environ, IISG_TEST_POSTGRES_URL=UNREACHABLE)
-    environ.pop("REQUIRE_POSTGRES", None)
-    if require:
-        environ["REQUIRE_POSTGRES"] = "1"
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "-rs",
+    return run_without(
+        "IISG_TEST_POSTGRES_URL",
+        UNREACHABLE,
+        "REQUIRE_POSTGRES",
+        require,
         f"{TESTS / 'main' / 'test_routes.py'}::test_healthz_answers_ok_without_the_database",
-    ]
-    return subprocess.run(
-        command, cwd=TESTS.parent, env=environ, capture_output=True, text=True, timeout=300
     )
 
 

@@ -1,41 +1,25 @@
 """The browser story skips on a machine without Chromium, and fails when CI requires it."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.fresh_pytest import run_without
 
 BROWSER_TESTS = Path(__file__).parent
 MISSING_CHROMIUM = "/nonexistent/chromium"
 
 
-def run_story(require: bool) -> subprocess.CompletedProcess:
+def run_story(require: bool):
     """Run the browser story on SQLite in a fresh pytest, with Chromium pointed nowhere."""
-    environ = dict(os.environ, IISG_TEST_CHROMIUM=MISSING_CHROMIUM)
-    environ.pop("REQUIRE_BROWSER", None)
-    if require:
-        environ["REQUIRE_BROWSER"] = "1"
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "-rs",
+    return run_without(
+        "IISG_TEST_CHROMIUM",
+        MISSING_CHROMIUM,
+        "REQUIRE_BROWSER",
+        require,
         "-k",
         "sqlite",
         str(BROWSER_TESTS / "test_story.py"),
-    ]
-    return subprocess.run(
-        command,
-        cwd=BROWSER_TESTS.parent.parent,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=300,
     )
 
 
