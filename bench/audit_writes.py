@@ -120,8 +120,8 @@ class Databases:
 
         from audit.triggers import CAPTURE_TRIGGER
         from portal import create_app
-        from portal.auditing import DECLARATION
         from portal.extensions import db
+        from portal.record_types import REGISTRY
 
         for role in (self.owner, self.app_role):
             self._admin(f'CREATE ROLE "{role}" LOGIN')
@@ -147,7 +147,7 @@ class Databases:
             self.created_databases.append(self.name(mode))
             owner = create_engine(self.url(mode, self.owner))
             with owner.begin() as connection:
-                for item in DECLARATION.audited:
+                for item in REGISTRY.audit_declaration().audited:
                     for trigger in (CAPTURE_TRIGGER, f"{CAPTURE_TRIGGER}_truncate"):
                         connection.execute(text(f'DROP TRIGGER "{trigger}" ON "{item.table}"'))
             owner.dispose()
@@ -351,8 +351,7 @@ def portal_target(mode: str, app, seeded: Seed) -> Target:
 
 @event.listens_for(ContinuumSession, "after_begin")
 def _identify_continuum_transaction(session, transaction, connection) -> None:
-    from portal.rls import apply_identity
-    from portal.tenancy import current_principal
+    from portal.identity import apply_identity, current_principal
 
     apply_identity(connection, current_principal())
 
@@ -409,7 +408,8 @@ def continuum_target(engine, model, seeded: Seed) -> Target:
 def acting_as_editor(seeded: Seed, app) -> Iterator[None]:
     """Act as the seeded editor: row-level security identity and audit context."""
     from audit import context as audit_context
-    from portal.tenancy import Principal, act_as
+    from portal.identity import Principal
+    from portal.identity import act_as_principal as act_as
 
     principal = Principal(
         user_id=seeded.user_id,

@@ -25,7 +25,7 @@ __all__ = ["PROJECT_ROOT", "StartupError", "create_app"]
 def _navigation() -> dict:
     """Tell the layout which sections to offer; templates never decide access themselves."""
     from portal.authz import can_open_administration, can_read_audit_trail
-    from portal.tenancy import current_principal
+    from portal.identity import current_principal
 
     principal = current_principal()
     return {
@@ -60,8 +60,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    # rls sets each transaction's identity; auditing registers SQLite's audit functions.
-    from portal import auditing, cli, rls  # noqa: F401
+    # identity tells each transaction who acts; auditing registers SQLite's audit
+    # functions; tenancy scopes every query.
+    from portal import auditing, cli, identity, tenancy  # noqa: F401
     from portal.account.routes import blueprint as account_blueprint
     from portal.admin.routes import blueprint as admin_blueprint
     from portal.analysis.routes import blueprint as analysis_blueprint

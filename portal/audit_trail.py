@@ -20,10 +20,10 @@ from audit import checkpoints as audit_checkpoints
 from audit import export as audit_export
 from audit import verify as audit_verify
 from audit.tables import PLATFORM_CHAIN
-from portal.errors import NotFound
+from portal.exceptions import NotFound
 from portal.extensions import db
+from portal.identity import apply_identity
 from portal.models import Tenant
-from portal.rls import apply_identity
 
 log = structlog.get_logger("portal.audit")
 

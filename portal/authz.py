@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from portal.errors import Forbidden
+from portal.identity import Principal
 from portal.models import Cycle, Need, Tenant, User
 from portal.models.user import ROLES
-from portal.tenancy import Principal
 
 # What each role may hand out: nobody grants a role above their own.
 ROLE_RANK = {"viewer": 0, "auditor": 1, "editor": 1, "tenant_admin": 2, "admin": 3}

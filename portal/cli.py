@@ -392,7 +392,7 @@ def register(app: Flask) -> None:
 
 def main() -> None:
     """Run the ``iisg`` command, turning start-up problems into one line and exit status 2."""
-    from portal.auditing import act_from_command_line
+    from portal.identity import act_from_command_line
 
     # Changes made by a command are the system's, run by this account with these words.
     act_from_command_line(" ".join(sys.argv[1:])[:150])

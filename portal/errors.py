@@ -1,8 +1,10 @@
-"""Domain exceptions, and the one place where errors become HTML or JSON responses."""
+"""The one place where errors become HTML or JSON responses.
+
+The exceptions themselves live in ``portal.exceptions``, so that raising one never
+imports the handlers (which record refusals in the audit trail).
+"""
 
 from __future__ import annotations
-
-from typing import Any
 
 import structlog
 from flask import Flask, jsonify, render_template, request
@@ -10,49 +12,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import ObjectDeletedError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+# Until every caller imports the exceptions from portal.exceptions.
+from portal.exceptions import Conflict, DomainError, Forbidden, NotFound, ValidationFailed  # noqa: F401
 from portal.extensions import db
+from portal.identity import current_principal
+from portal.services import security_events
 
 log = structlog.get_logger("portal.errors")
-
-
-class DomainError(Exception):
-    """An expected refusal of a business action, with a status and a readable message."""
-
-    status = 400
-    code = "bad_request"
-
-    def __init__(self, message: str, fields: dict[str, Any] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.fields = fields or {}
-
-
-class NotFound(DomainError):
-    """The object does not exist, or the caller may not know that it exists."""
-
-    status = 404
-    code = "not_found"
-
-
-class Forbidden(DomainError):
-    """The caller may see the object but may not do this to it."""
-
-    status = 403
-    code = "forbidden"
-
-
-class Conflict(DomainError):
-    """The action clashes with the object's current state."""
-
-    status = 409
-    code = "conflict"
-
-
-class ValidationFailed(DomainError):
-    """The input is unusable; ``fields`` names each bad field and the reason."""
-
-    status = 422
-    code = "validation_failed"
 
 
 def wants_json() -> bool:
@@ -77,9 +43,6 @@ def _http_code(error: HTTPException) -> str:
 
 
 def _record_denial(error: Forbidden) -> None:
-    from portal.services import security_events
-    from portal.tenancy import current_principal
-
     # The refused request changed nothing; its denial is what goes into the trail.
     db.session.rollback()
     principal = current_principal()

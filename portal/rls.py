@@ -1,13 +1,14 @@
-"""PostgreSQL row-level security: the second, independent wall of tenancy (DESIGN §4).
+"""PostgreSQL row-level security: the second, independent wall of tenancy.
 
-The policies below mirror the visibility table that ``portal.tenancy`` applies in the
-application. They read who is acting from transaction-local settings that every
-transaction sets first (``set_config(..., true)``), so a pooled connection never carries
-one request's identity into the next. With no settings at all a connection sees nothing
-of the tenant-scoped tables; sign-in and the command line act as ``system``.
+The policies are generated from the visibility rules of the record-type registry
+(``portal.record_types``), the same rules ``portal.tenancy`` applies in the application.
+They read who is acting from transaction-local settings that every transaction sets
+first (``portal.identity``), so a pooled connection never carries one request's identity
+into the next. With no settings at all a connection sees nothing of the walled tables;
+sign-in and the command line act as ``system``.
 
-The declaration is the single source: the migration that installs the policies, and any
-later one that changes them, generates its SQL from ``policies()`` of its generation.
+Each migration that installs policies names the registry's generation it installs, so
+old migrations keep installing what they did then (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -15,13 +16,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 
-from audit import context as audit_context
 from audit import triggers as audit_triggers
-from portal.tenancy import Principal, current_principal
+from portal.record_types import IDENTITY_ONCE, LATEST, REGISTRY, RecordType
+from portal.visibility import to_sql
 
 
 @dataclass(frozen=True)
@@ -36,134 +35,28 @@ class TablePolicy:
     read_without_subqueries: bool = False
 
 
-_VISIBLE_NEEDS = "SELECT id FROM needs"
-_VISIBLE_RESPONSES = "SELECT id FROM responses"
-_OWN_RESPONSES = "SELECT id FROM responses WHERE tenant_id = iisg_tenant()"
-_VISIBLE_USERS = "SELECT id FROM users"
-_USER_ROWS = f"user_id IN ({_VISIBLE_USERS})"
-
-# Who may read a need or a response, given the columns that hold what the rule asks:
-# the record's own, or the copies a support link keeps of its two ends.
-_READABLE_NEED = (
-    "{tenant_id} = iisg_tenant() OR {status} IN ('validated', 'adopted')"
-    " OR (iisg_in_secretariat() AND {status} <> 'draft')"
-)
-_READABLE_RESPONSE = (
-    "{tenant_id} = iisg_tenant() OR ({record_status} = 'published' AND ("
-    # An uncorrelated IN is hashed once per statement; EXISTS ran per response.
-    "iisg_in_secretariat() OR {visibility} = 'members' OR {id} IN ("
-    "SELECT beneficiary.response_id FROM response_beneficiaries AS beneficiary"
-    " WHERE beneficiary.economy_id = iisg_economy())))"
-)
-_LINK_BY_COPIES = "({need}) AND ({response})".format(
-    need=_READABLE_NEED.format(tenant_id="need_tenant_id", status="need_status"),
-    response=_READABLE_RESPONSE.format(
-        tenant_id="response_tenant_id",
-        record_status="response_record_status",
-        visibility="response_visibility",
-        id="response_id",
-    ),
-)
-_LINK_BY_ENDS = f"need_id IN ({_VISIBLE_NEEDS}) AND response_id IN ({_VISIBLE_RESPONSES})"
-
-# The policies as each migration installed them, oldest first: as first written (the
-# identity looked up for every row); the identity looked up once per statement; a
-# support link judged by the copies of its ends (portal.link_ends) instead of by listing
-# every readable need and response.
-FIRST, IDENTITY_ONCE, LINK_COPIES = 1, 2, 3
-LATEST = LINK_COPIES
-
-
 def policies(generation: int = LATEST) -> tuple[TablePolicy, ...]:
-    """Return the policies of every tenant-scoped table, as of ``generation``."""
-    link = _LINK_BY_COPIES if generation >= LINK_COPIES else _LINK_BY_ENDS
-    return (
-        TablePolicy(
-            "needs",
-            read=_READABLE_NEED.format(tenant_id="tenant_id", status="status"),
-            write="tenant_id = iisg_tenant() OR (iisg_in_secretariat() AND status <> 'draft')",
-        ),
-        TablePolicy(
-            "need_acquis_chapters",
-            read=f"need_id IN ({_VISIBLE_NEEDS})",
-            write="need_id IN (SELECT id FROM needs WHERE tenant_id = iisg_tenant())",
-        ),
-        TablePolicy(
-            "responses",
-            read=_READABLE_RESPONSE.format(
-                tenant_id="tenant_id",
-                record_status="record_status",
-                visibility="visibility",
-                id="id",
-            ),
-            write="tenant_id = iisg_tenant()",
-        ),
-        TablePolicy(
-            "response_pillars",
-            read=f"response_id IN ({_VISIBLE_RESPONSES})",
-            write=f"response_id IN ({_OWN_RESPONSES})",
-        ),
-        # Readable as bare pairs of ids: the responses policy consults this table, so it
-        # must not consult responses in turn (PostgreSQL refuses the recursion).
-        TablePolicy(
-            "response_beneficiaries",
-            read="true",
-            write=f"response_id IN ({_OWN_RESPONSES})",
-            read_without_subqueries=True,
-        ),
-        TablePolicy(
-            "response_parties",
-            read=f"response_id IN ({_VISIBLE_RESPONSES})",
-            write=f"response_id IN ({_OWN_RESPONSES})",
-        ),
-        # Readable when both ends are; the database writes the copies, so the write
-        # check refuses a link to a need or response the writer cannot read.
-        TablePolicy("support_links", read=link, write=link),
-        TablePolicy(
-            "users",
-            read="id = iisg_user() OR iisg_has_role('admin')"
-            " OR (iisg_has_role('tenant_admin') AND tenant_id = iisg_tenant())",
-            write="id = iisg_user() OR iisg_has_role('admin')"
-            " OR (iisg_has_role('tenant_admin') AND tenant_id = iisg_tenant())",
-        ),
-        *(
-            TablePolicy(table, read=_USER_ROWS, write=_USER_ROWS)
-            for table in (
-                "user_roles",
-                "user_sessions",
-                "recovery_codes",
-                "invitations",
-                "api_tokens",
-            )
-        ),
+    """Return the policies of every walled table, as of ``generation``."""
+    return tuple(_policy(item) for item in REGISTRY.walled(generation))
+
+
+def _policy(record_type: RecordType) -> TablePolicy:
+    return TablePolicy(
+        record_type.table,
+        read=to_sql(record_type.read),
+        write=to_sql(record_type.write),
+        read_without_subqueries=record_type.read_without_subqueries,
     )
 
 
 POLICIES = policies()
 
 # Tables every tenant reads in full (organisations, reference lists, cycles): no policy.
-UNSCOPED_TABLES = frozenset(
-    {
-        "tenants",
-        "pillars",
-        "need_categories",
-        "perspectives",
-        "acquis_chapters",
-        "partner_economies",
-        "cycles",
-    }
-)
+UNSCOPED_TABLES = REGISTRY.shared_tables()
 
-# The audit trail: auditors read their tenant's entries and chain (the Secretariat's read
-# all); only the capture triggers and the sealer, acting as the system, write. Not
-# FORCEd: the triggers write as the schema owner, whom these policies do not bind.
-_AUDITED_TENANT = "iisg_has_role('auditor') AND (iisg_in_secretariat() OR {column} = iisg_tenant())"
-AUDIT_POLICIES = (
-    TablePolicy("audit_entries", read=_AUDITED_TENANT.format(column="tenant_id"), write="false"),
-    TablePolicy("audit_chain_links", read=_AUDITED_TENANT.format(column="chain_id"), write="false"),
-    TablePolicy("audit_checkpoints", read=_AUDITED_TENANT.format(column="chain_id"), write="false"),
-    TablePolicy("audit_signing_keys", read="iisg_has_role('auditor')", write="false"),
-)
+# The audit trail's policies are not FORCEd: the capture triggers write as the schema
+# owner, whom these policies do not bind.
+AUDIT_POLICIES = tuple(_policy(item) for item in REGISTRY.trail())
 
 _FUNCTIONS = """
 CREATE OR REPLACE FUNCTION iisg_setting(name text) RETURNS text
@@ -283,10 +176,10 @@ def audit_uninstall_statements() -> list[str]:
     return statements
 
 
-def uninstall_statements() -> list[str]:
-    """Return the SQL that removes the policies and functions again."""
+def uninstall_statements(generation: int = LATEST) -> list[str]:
+    """Return the SQL that removes the policies of ``generation`` and the functions."""
     statements = []
-    for policy in POLICIES:
+    for policy in policies(generation):
         for name in ("read", "insert", "update", "delete"):
             statements.append(f"DROP POLICY IF EXISTS iisg_{name} ON {policy.table}")
         statements.append(f"ALTER TABLE {policy.table} NO FORCE ROW LEVEL SECURITY")
@@ -302,45 +195,3 @@ def uninstall_statements() -> list[str]:
     ):
         statements.append(f"DROP FUNCTION IF EXISTS {function}")
     return statements
-
-
-_SETTING_NAMES = {
-    "mode": "mode",
-    "tenant": "tenant_id",
-    "user": "user_id",
-    "economy": "economy_id",
-    "kind": "tenant_kind",
-    "roles": "roles",
-}
-
-
-def identity_parameters(principal: Principal | None) -> dict[str, str]:
-    """Return the settings that tell the policies who is acting."""
-    if principal is None:
-        return {"mode": "system", "tenant": "", "user": "", "economy": "", "kind": "", "roles": ""}
-    return {
-        "mode": "principal",
-        "tenant": str(principal.tenant_id),
-        "user": str(principal.user_id),
-        "economy": "" if principal.economy_id is None else str(principal.economy_id),
-        "kind": principal.tenant_kind,
-        "roles": ",".join(sorted(principal.roles)),
-    }
-
-
-def apply_identity(connection, principal: Principal | None) -> None:
-    """Set the acting identity on a PostgreSQL connection, for its current transaction.
-
-    The audit trail's context (who acts, from where, in which request) goes in the same
-    statement: one round trip per transaction for both.
-    """
-    if connection.dialect.name == "postgresql":
-        identity = identity_parameters(principal)
-        settings = {f"iisg.{_SETTING_NAMES[name]}": value for name, value in identity.items()}
-        settings.update(audit_context.postgres_settings())
-        connection.execute(*audit_context.set_config_statement(settings))
-
-
-@event.listens_for(Session, "after_begin")
-def _identify_transaction(session, transaction, connection) -> None:
-    apply_identity(connection, current_principal())

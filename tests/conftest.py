@@ -317,13 +317,13 @@ def login(app, db):
 @pytest.fixture
 def acting_as(db):
     """Return a function making the test act as a user (or None, the system)."""
-    from portal.tenancy import Principal, act_as
+    from portal.identity import Principal, act_as_principal
 
     def become(user):
-        act_as(Principal.of(user) if user is not None else None)
+        act_as_principal(Principal.of(user) if user is not None else None)
 
     yield become
-    act_as(None)
+    act_as_principal(None)
 
 
 # Cases of the leak matrix per run variant, reported at the end of the session.

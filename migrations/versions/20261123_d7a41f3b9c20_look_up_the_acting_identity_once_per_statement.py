@@ -5,7 +5,7 @@ scalar subqueries, PostgreSQL evaluates each once per statement (an InitPlan). T
 responses policy asks whether the viewer's economy benefits with an uncorrelated IN,
 hashed once, instead of an EXISTS run per response. The rules are unchanged; counting
 100,000 needs gets about ten times faster, the coverage matrix about five. Generated from
-portal.rls, as the policies were first installed. SQLite: nothing to do.
+the record-type registry, as the policies were first installed. SQLite: nothing to do.
 
 Revision ID: d7a41f3b9c20
 Revises: ad43cf7de25b
@@ -16,7 +16,7 @@ Create Date: 2026-11-23 22:20:00
 from alembic import op
 from flask import current_app
 
-from portal import rls
+from portal import record_types, rls
 
 revision = "d7a41f3b9c20"
 down_revision = "ad43cf7de25b"
@@ -31,12 +31,12 @@ def _app_role() -> str | None:
 def upgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
-    for statement in rls.install_statements(_app_role(), rls.IDENTITY_ONCE):
+    for statement in rls.install_statements(_app_role(), record_types.IDENTITY_ONCE):
         op.execute(statement)
 
 
 def downgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
-    for statement in rls.install_statements(_app_role(), rls.FIRST):
+    for statement in rls.install_statements(_app_role(), record_types.AUDIT_CAPTURE):
         op.execute(statement)

@@ -18,16 +18,13 @@ Create Date: 2026-11-24 00:40:00
 
 """
 
-from dataclasses import replace
-
 import sqlalchemy as sa
 from alembic import op
 from flask import current_app
 
 from audit import triggers
 from audit.declaration import Declaration
-from portal import link_ends, rls
-from portal.auditing import DECLARATION
+from portal import link_ends, record_types, rls
 
 revision = "b6e1f0a4c7d2"
 down_revision = "d7a41f3b9c20"
@@ -62,7 +59,7 @@ def upgrade():
     for column in link_ends.COPIED_COLUMNS:
         kind = sa.String(length=20) if column in _TEXT_COPIES else sa.Integer()
         op.add_column("support_links", sa.Column(column, kind, nullable=True))
-    _install_link_capture(DECLARATION)
+    _install_link_capture(record_types.REGISTRY.audit_declaration(record_types.LINK_COPIES))
     for statement in link_ends.install_statements(dialect):
         op.execute(statement)
     op.execute(link_ends.backfill_statement())
@@ -84,7 +81,7 @@ def upgrade():
         op.create_index(
             _NEEDS_INDEX, "needs", ["cycle_id", "status"], postgresql_include=_NEEDS_COVERED
         )
-        for statement in rls.install_statements(_app_role(), rls.LINK_COPIES):
+        for statement in rls.install_statements(_app_role(), record_types.LINK_COPIES):
             op.execute(statement)
 
 
@@ -92,7 +89,7 @@ def downgrade():
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
         # The earlier policies first: the current ones depend on the copied columns.
-        for statement in rls.install_statements(_app_role(), rls.IDENTITY_ONCE):
+        for statement in rls.install_statements(_app_role(), record_types.IDENTITY_ONCE):
             op.execute(statement)
         op.drop_index(_NEEDS_INDEX, table_name="needs")
         op.create_index(_NEEDS_INDEX, "needs", ["cycle_id", "status"])
@@ -104,11 +101,4 @@ def downgrade():
         for column in link_ends.COPIED_COLUMNS:
             batch_op.drop_column(column)
     # SQLite rebuilt the table without its triggers; PostgreSQL's capture named the copies.
-    without_copies = Declaration(
-        audited=tuple(
-            replace(item, derived=()) if item.table == "support_links" else item
-            for item in DECLARATION.audited
-        ),
-        exempt=DECLARATION.exempt,
-    )
-    _install_link_capture(without_copies)
+    _install_link_capture(record_types.REGISTRY.audit_declaration(record_types.IDENTITY_ONCE))

@@ -7,11 +7,10 @@ from urllib.parse import urlsplit
 from flask import Flask, flash, g, redirect, request, session, url_for
 from flask_login import current_user
 
-from portal import auditing
 from portal.errors import error_response, wants_json
 from portal.extensions import login_manager
+from portal.identity import act_as
 from portal.services import api_tokens, authentication, sessions
-from portal.tenancy import Principal, act_as, forget_principal
 
 SESSION_KEY = "sid"
 # Reachable without signing in: the sign-in pages themselves, health checks, assets.
@@ -28,15 +27,13 @@ def _load_signed_in_user(request):
         if token is None:
             return None
         g.api_token = token
-        auditing.identify(token.user, kind="api_token", label=f"{token.user.email} ({token.name})")
-        act_as(Principal.of(token.user))
+        act_as(token.user, kind="api_token", label=f"{token.user.email} ({token.name})")
         return token.user
     row = sessions.authenticated(session.get(SESSION_KEY))
     if row is None:
         return None
     g.user_session = row
-    auditing.identify(row.user)
-    act_as(Principal.of(row.user))
+    act_as(row.user)
     return row.user
 
 
@@ -74,7 +71,5 @@ def register_sign_in(app: Flask) -> None:
     # Sessions are tracked server-side (portal.services.sessions); flask-login's own
     # session protection and remember-me cookie are not used.
     login_manager.session_protection = None
-    # Each request starts as the system and becomes its user once signed in.
-    app.before_request(lambda: act_as(None))
+    # Each request starts as the system (portal.auditing) and becomes its user here.
     app.before_request(_require_sign_in)
-    app.teardown_request(lambda _error: forget_principal())

@@ -7,7 +7,7 @@ from datetime import UTC
 from marshmallow import fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
-from portal.auditing import DECLARATION
+from portal.record_types import REGISTRY
 from portal.schemas import InputSchema
 
 OPERATIONS = {"I": "insert", "U": "update", "D": "delete", "T": "truncate", "E": "event"}
@@ -23,7 +23,7 @@ class AuditFilterSchema(InputSchema):
     table = fields.String(
         load_default="",
         validate=validate.OneOf(
-            ["", *sorted(item.table for item in DECLARATION.audited)],
+            ["", *sorted(item.table for item in REGISTRY.audit_declaration().audited)],
             error="Choose one of the audited tables.",
         ),
     )

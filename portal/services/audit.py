@@ -20,6 +20,7 @@ from portal.errors import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import AuditEntry, ChainLink, Checkpoint, Tenant
 from portal.pagination import Page, contains
+from portal.record_types import REGISTRY
 from portal.schemas import parse
 from portal.schemas.audit import OPERATIONS, AuditFilterSchema, ExportSchema, MomentSchema
 from portal.services import security_events
@@ -397,6 +398,4 @@ def operation_names() -> dict[str, str]:
 def audited_tables() -> list[str]:
     """Return the names of the audited tables, for the filter form."""
     require(can_read_audit_trail, current_principal())
-    from portal.auditing import DECLARATION
-
-    return sorted(item.table for item in DECLARATION.audited)
+    return sorted(item.table for item in REGISTRY.audit_declaration().audited)

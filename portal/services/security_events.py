@@ -6,10 +6,14 @@ caller commits), and into the structured log.
 
 from __future__ import annotations
 
+import json
+
 import structlog
+from sqlalchemy import select, text
 
 from portal import auditing
 from portal.extensions import db
+from portal.models import User
 
 log = structlog.get_logger("portal.security")
 
@@ -50,5 +54,35 @@ def record(event: str, *, user_id: int | None = None, **details) -> None:
     if event not in EVENTS:
         raise ValueError(f"unknown security event {event!r}")
     recorded = {"user_id": user_id, **details} if user_id is not None else details
-    auditing.record_event(db.session, event, auditing.tenant_of_user(db.session, user_id), recorded)
+    _write_event(event, _tenant_of_user(user_id), recorded)
     log.info("security_event", security_event=event, subject_user_id=user_id, **details)
+
+
+_EVENT_SQLITE = text(
+    "INSERT INTO audit_entries (tenant_id, transaction_id, recorded_at, operation, new_row,"
+    " event, actor_id, actor_kind, actor_label, actor_tenant_id, request_id, client_address,"
+    " reason) VALUES (:tenant, audit_transaction_id(), audit_now(), 'E', :details, :event,"
+    " audit_context('actor_id'), audit_context('actor_kind'), audit_context('actor_label'),"
+    " audit_context('actor_tenant_id'), audit_context('request_id'),"
+    " audit_context('client_address'), audit_context('reason'))"
+)
+_EVENT_POSTGRES = text("SELECT audit_record_event(:event, :tenant, CAST(:details AS jsonb))")
+
+
+def _write_event(name: str, tenant_id: int | None, details: dict) -> None:
+    # In the session's transaction: the event commits or rolls back with its change.
+    parameters = {
+        "event": name,
+        "tenant": tenant_id,
+        "details": json.dumps(details, default=str, sort_keys=True),
+    }
+    dialect = db.session.get_bind().dialect.name
+    db.session.execute(_EVENT_POSTGRES if dialect == "postgresql" else _EVENT_SQLITE, parameters)
+    auditing.written()
+
+
+def _tenant_of_user(user_id: int | None) -> int | None:
+    # The tenant whose chain the event joins: the one of the user it concerns.
+    if user_id is None:
+        return None
+    return db.session.scalar(select(User.tenant_id).where(User.id == user_id))

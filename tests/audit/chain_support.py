@@ -8,8 +8,8 @@ from sqlalchemy import create_engine, select, text
 
 from audit import tables
 from portal.extensions import db
+from portal.identity import apply_identity
 from portal.models import Cycle, Need
-from portal.rls import apply_identity
 from tests import factories
 
 entries = tables.entries

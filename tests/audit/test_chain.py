@@ -9,7 +9,7 @@ from audit.canonical import GENESIS
 from audit.chain import chain_heads, document_text, hash_documents, seal
 from audit.tables import PLATFORM_CHAIN
 from portal import audit_trail
-from portal.rls import apply_identity
+from portal.identity import apply_identity
 from tests.audit.chain_support import (
     chain_links,
     change_need,

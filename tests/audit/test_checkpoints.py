@@ -15,7 +15,7 @@ from audit.chain import chain_heads, seal
 from audit.checkpoints import GENESIS_CHECKPOINT, checkpoint, due, key_id, private_key
 from portal import audit_trail
 from portal.config import Config, StartupError
-from portal.rls import apply_identity
+from portal.identity import apply_identity
 from tests.audit.chain_support import change_need, system_connection, tenant_with_history
 
 checkpoints = tables.checkpoints

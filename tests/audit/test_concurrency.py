@@ -12,8 +12,8 @@ from audit import tables
 from audit.chain import chain_of
 from portal import audit_trail
 from portal.extensions import db
+from portal.identity import apply_identity
 from portal.models import Need, Tenant
-from portal.rls import apply_identity
 from tests import factories
 from tests.audit.chain_support import system_connection
 

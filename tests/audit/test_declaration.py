@@ -7,8 +7,10 @@ from audit import tables as audit_tables
 from audit import triggers
 from audit.declaration import PLATFORM, Audited, Declaration, Exempt
 from portal import link_ends
-from portal.auditing import DECLARATION
 from portal.models import Base
+from portal.record_types import REGISTRY
+
+DECLARATION = REGISTRY.audit_declaration()
 
 
 def test_every_mapped_table_is_audited_or_exempt_with_a_reason():

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from audit import context as audit_context
 from audit import tables as audit_tables
-from portal.auditing import act_from_command_line
+from portal.identity import act_from_command_line
 from portal.services import users
 from tests import factories
 from tests.conftest import csrf_token

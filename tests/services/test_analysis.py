@@ -15,8 +15,10 @@ from decimal import Decimal
 import pytest
 
 from portal.errors import ValidationFailed
+from portal.identity import Principal
+from portal.identity import act_as_principal as act_as
 from portal.services import analysis
-from portal.tenancy import Principal, act_as, set_application_scoping
+from portal.tenancy import set_application_scoping
 from tests import factories
 from tests.conftest import IN_BOTH_LAYERS
 

@@ -1,0 +1,258 @@
+"""Visibility rules, written once and read by both walls of tenancy.
+
+A rule says which rows of a table a principal may read (or write) in terms of the row's
+columns and who is acting. Each rule compiles two ways:
+
+- ``to_sqlalchemy(rule, principal, table)``: an SQL expression for the application layer
+  (``portal.tenancy``), with what is known of the principal already decided in Python,
+  so a Secretariat viewer's query carries no test of "is this the Secretariat";
+- ``to_sql(rule)``: the text of a PostgreSQL row-level security policy (``portal.rls``),
+  which asks who is acting from the transaction's settings (``iisg_tenant()`` and
+  friends, defined in ``portal.rls``).
+
+The two are proven to agree on random principals and rows by
+``tests/test_walls_agree.py``; see docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy.sql.elements import ColumnElement
+
+
+class Rule:
+    """A condition on a row and on who is acting."""
+
+    def __and__(self, other: Rule) -> Rule:
+        return AllOf((*_parts(self, AllOf), *_parts(other, AllOf)))
+
+    def __or__(self, other: Rule) -> Rule:
+        return AnyOf((*_parts(self, AnyOf), *_parts(other, AnyOf)))
+
+
+def _parts(rule: Rule, kind: type) -> tuple[Rule, ...]:
+    # a | b | c reads as one disjunction, not a nested pair, in both compiled forms.
+    return rule.rules if isinstance(rule, kind) else (rule,)
+
+
+@dataclass(frozen=True)
+class Everyone(Rule):
+    """Every row, for every principal."""
+
+
+@dataclass(frozen=True)
+class Nobody(Rule):
+    """No row, for any principal (only the system writes such a table)."""
+
+
+@dataclass(frozen=True)
+class AllOf(Rule):
+    """Every one of the rules holds."""
+
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf(Rule):
+    """At least one of the rules holds."""
+
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True)
+class OwnTenant(Rule):
+    """The row's ``column`` names the acting principal's tenant."""
+
+    column: str = "tenant_id"
+
+
+@dataclass(frozen=True)
+class ActingUser(Rule):
+    """The row's ``column`` names the acting user."""
+
+    column: str = "id"
+
+
+@dataclass(frozen=True)
+class InSecretariat(Rule):
+    """The principal belongs to the Secretariat."""
+
+
+@dataclass(frozen=True)
+class HasRole(Rule):
+    """The principal holds ``role``."""
+
+    role: str
+
+
+@dataclass(frozen=True)
+class ValueIn(Rule):
+    """The row's ``column`` holds one of ``values``."""
+
+    column: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ValueIsNot(Rule):
+    """The row's ``column`` holds anything but ``value``."""
+
+    column: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ReadableRow(Rule):
+    """The row's ``column`` refers to a row of ``table`` the principal may read."""
+
+    column: str
+    table: str
+
+
+@dataclass(frozen=True)
+class OwnRow(Rule):
+    """The row's ``column`` refers to a row of ``table`` owned by the principal's tenant."""
+
+    column: str
+    table: str
+
+
+@dataclass(frozen=True)
+class OwnEconomyBenefits(Rule):
+    """A row of ``table`` pairs the row's ``column`` with the principal's economy.
+
+    E.g. a response lists the principal's partner economy among its beneficiaries.
+    """
+
+    column: str
+    table: str
+    key: str
+    economy_column: str = "economy_id"
+
+
+# --- The application layer -------------------------------------------------------------
+
+
+def to_sqlalchemy(rule: Rule, principal, table, resolve) -> ColumnElement[bool]:
+    """Return ``rule`` as an SQL expression on ``table`` for ``principal``.
+
+    ``table`` is the mapped class (so criteria follow aliases) or a Core table;
+    ``resolve(name)`` returns ``(table, rule)`` of another record type, for rules that
+    refer to rows of other tables.
+    """
+
+    def column(name: str):
+        return getattr(table, name) if hasattr(table, "__mapper__") else table.c[name]
+
+    def compile_(rule: Rule):
+        match rule:
+            case Everyone():
+                return true()
+            case Nobody():
+                return false()
+            case AllOf(rules):
+                return and_(*(compile_(part) for part in rules))
+            case AnyOf(rules):
+                return or_(*(compile_(part) for part in rules))
+            case OwnTenant(name):
+                return column(name) == principal.tenant_id
+            case ActingUser(name):
+                return column(name) == principal.user_id
+            case InSecretariat():
+                return true() if principal.in_secretariat else false()
+            case HasRole(role):
+                return true() if principal.has(role) else false()
+            case ValueIn(name, values):
+                return column(name).in_(values) if len(values) > 1 else column(name) == values[0]
+            case ValueIsNot(name, value):
+                return column(name) != value
+            case ReadableRow(name, other):
+                other_table, other_rule = resolve(other)
+                readable = to_sqlalchemy(other_rule, principal, other_table, resolve)
+                return column(name).in_(select(_key(other_table)).where(readable))
+            case OwnRow(name, other):
+                other_table, _ = resolve(other)
+                owned = _column_of(other_table, "tenant_id") == principal.tenant_id
+                return column(name).in_(select(_key(other_table)).where(owned))
+            case OwnEconomyBenefits(name, other, key, economy_column):
+                if principal.economy_id is None:
+                    return false()
+                listing, _ = resolve(other)
+                listed = select(_column_of(listing, key)).where(
+                    _column_of(listing, economy_column) == principal.economy_id
+                )
+                return column(name).in_(listed)
+        raise TypeError(f"not a visibility rule: {rule!r}")
+
+    return compile_(rule)
+
+
+def _column_of(table, name: str):
+    return getattr(table, name) if hasattr(table, "__mapper__") else table.c[name]
+
+
+def _key(table):
+    return _column_of(table, "id")
+
+
+# --- PostgreSQL's row-level security ----------------------------------------------------
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def to_sql(rule: Rule) -> str:
+    """Return ``rule`` as the condition of a row-level security policy."""
+    match rule:
+        case Everyone():
+            return "true"
+        case Nobody():
+            return "false"
+        case AllOf(rules):
+            return " AND ".join(_grouped(part) for part in rules)
+        case AnyOf(rules):
+            return " OR ".join(_grouped(part) for part in rules)
+        case OwnTenant(name):
+            return f"{name} = iisg_tenant()"
+        case ActingUser(name):
+            return f"{name} = iisg_user()"
+        case InSecretariat():
+            return "iisg_in_secretariat()"
+        case HasRole(role):
+            return f"iisg_has_role({_quote(role)})"
+        case ValueIn(name, values):
+            if len(values) == 1:
+                return f"{name} = {_quote(values[0])}"
+            return f"{name} IN ({', '.join(_quote(value) for value in values)})"
+        case ValueIsNot(name, value):
+            return f"{name} <> {_quote(value)}"
+        case ReadableRow(name, other):
+            # The policy of ``other`` applies inside the subquery: readable rows only.
+            return f"{name} IN (SELECT id FROM {other})"
+        case OwnRow(name, other):
+            return f"{name} IN (SELECT id FROM {other} WHERE tenant_id = iisg_tenant())"
+        case OwnEconomyBenefits(name, other, key, economy_column):
+            # An uncorrelated IN is hashed once per statement; EXISTS ran per row.
+            return (
+                f"{name} IN (SELECT beneficiary.{key} FROM {other} AS beneficiary"
+                f" WHERE beneficiary.{economy_column} = iisg_economy())"
+            )
+    raise TypeError(f"not a visibility rule: {rule!r}")
+
+
+def _grouped(rule: Rule) -> str:
+    text = to_sql(rule)
+    return f"({text})" if isinstance(rule, AllOf | AnyOf) else text
+
+
+def references(rule: Rule) -> set[str]:
+    """Return the tables whose rows ``rule`` looks up."""
+    match rule:
+        case AllOf(rules) | AnyOf(rules):
+            return set().union(*(references(part) for part in rules))
+        case ReadableRow(_, other) | OwnRow(_, other) | OwnEconomyBenefits(_, other, _, _):
+            return {other}
+    return set()
