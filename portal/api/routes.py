@@ -3,16 +3,12 @@
 from flask import Blueprint, jsonify
 from flask_login import current_user
 
+from portal.schemas.users_output import ApiUserOutputSchema
+
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 @blueprint.get("/me")
 def me():
     """Describe the user the bearer token belongs to."""
-    return jsonify(
-        id=current_user.id,
-        email=current_user.email,
-        name=current_user.name,
-        tenant=current_user.tenant.code,
-        roles=sorted(current_user.roles),
-    )
+    return jsonify(ApiUserOutputSchema().dump(current_user))

@@ -23,6 +23,7 @@ from portal.pagination import Page, contains
 from portal.record_types import REGISTRY
 from portal.schemas import parse
 from portal.schemas.audit import OPERATIONS, AuditFilterSchema, ExportSchema, MomentSchema
+from portal.schemas.audit_output import AuditExportOutputSchema
 from portal.services import security_events
 from portal.tenancy import current_principal
 
@@ -319,28 +320,6 @@ _EXPORT_COLUMNS = (
 )
 
 
-def _export_record(view: EntryView) -> dict:
-    entry = view.entry
-    return {
-        "id": entry.id,
-        "recorded_at": view.recorded_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "tenant": view.tenant,
-        "table_name": entry.table_name,
-        "row_key": entry.row_key,
-        "operation": entry.operation,
-        "event": entry.event,
-        "actor_id": entry.actor_id,
-        "actor_kind": entry.actor_kind,
-        "actor_label": entry.actor_label,
-        "request_id": entry.request_id,
-        "client_address": entry.client_address,
-        "reason": entry.reason,
-        "changed_columns": entry.changed_columns,
-        "old_row": entry.old_row,
-        "new_row": entry.new_row,
-    }
-
-
 def _spreadsheet_safe(value) -> str:
     # A cell starting with = + - @ would be run as a formula by spreadsheet programs.
     if value is None:
@@ -362,7 +341,8 @@ def export_entries(values) -> tuple[str, str, str]:
             "The download would be too large.",
             {"since": f"Narrow the filters to at most {EXPORT_LIMIT:,} entries."},
         )
-    records = [_export_record(view) for view in _views(list(entries))]
+    codes = _tenant_codes(entry.tenant_id for entry in entries)
+    records = AuditExportOutputSchema(tenant_codes=codes, many=True).dump(entries)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     if data["format"] == "jsonl":
         content = "".join(

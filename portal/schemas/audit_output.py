@@ -1,0 +1,81 @@
+"""Output shapes of audit entries: the record itself, and the flat rows of the downloads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from marshmallow import fields
+
+from portal.extensions import db
+from portal.models import Tenant
+from portal.schemas.audit import OPERATIONS
+from portal.schemas.output import Grouped, OutputSchema, Timestamp
+from portal.schemas.reference_output import TenantReferenceOutputSchema
+
+
+class ActorOutputSchema(OutputSchema):
+    """Who made a change: a user, an API token, the system, or the database itself."""
+
+    id = fields.Integer(attribute="actor_id")
+    kind = fields.String(attribute="actor_kind")
+    label = fields.String(attribute="actor_label")
+
+
+class AuditEntryOutputSchema(OutputSchema):
+    """One recorded change of one row, one truncation, or one security event."""
+
+    id = fields.Integer()
+    recorded_at = Timestamp()
+    table = fields.String(attribute="table_name")
+    row_key = fields.String()
+    operation = fields.Function(lambda entry: OPERATIONS[entry.operation])
+    changed_columns = fields.Raw()
+    old_row = fields.Raw()
+    new_row = fields.Raw()
+    actor = Grouped(ActorOutputSchema)
+    # Whose data changed; null for platform data (reference lists, cycles, the Secretariat's).
+    tenant = fields.Method("owning_tenant")
+    request_id = fields.String()
+    client_address = fields.String()
+    reason = fields.String()
+    event = fields.String()
+
+    def owning_tenant(self, entry) -> dict | None:
+        """Return the organisation whose data the entry records, or None for the platform's."""
+        if entry.tenant_id is None:
+            return None
+        # The session's identity map makes this one query per organisation, not per entry.
+        tenant = db.session.get(Tenant, entry.tenant_id)
+        if tenant is None:
+            return {"code": str(entry.tenant_id), "name": None, "kind": None}
+        return TenantReferenceOutputSchema().dump(tenant)
+
+
+class AuditExportOutputSchema(OutputSchema):
+    """An entry as a row of the trail's CSV and JSON Lines downloads: flat, one column each."""
+
+    id = fields.Integer()
+    recorded_at = Timestamp()
+    tenant = fields.Method("tenant_code")
+    table_name = fields.String()
+    row_key = fields.String()
+    # The one-letter code the trail stores (I, U, D, T, E), as the downloads always gave it.
+    operation = fields.String()
+    event = fields.String()
+    actor_id = fields.Integer()
+    actor_kind = fields.String()
+    actor_label = fields.String()
+    request_id = fields.String()
+    client_address = fields.String()
+    reason = fields.String()
+    changed_columns = fields.Raw()
+    old_row = fields.Raw()
+    new_row = fields.Raw()
+
+    def __init__(self, *, tenant_codes: Mapping[int | None, str], **kwargs):
+        super().__init__(**kwargs)
+        self.tenant_codes = tenant_codes
+
+    def tenant_code(self, entry) -> str:
+        """Return the code of the organisation whose data the entry records."""
+        return self.tenant_codes.get(entry.tenant_id, str(entry.tenant_id))
