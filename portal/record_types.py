@@ -38,6 +38,8 @@ from portal.visibility import (
     Rule,
     ValueIn,
     ValueIsNot,
+    columns,
+    references,
 )
 
 # Generations: each migration that installs policies or capture triggers names the
@@ -358,6 +360,8 @@ class Registry:
 
     record_types: tuple[RecordType, ...]
     other_tables: tuple[Exempt, ...] = field(default=())
+    # The generation the newest migration installs; what "now" means below.
+    latest: int = LATEST
 
     def __post_init__(self):
         names = [item.table for item in self.record_types]
@@ -371,25 +375,69 @@ class Registry:
                 return item
         raise KeyError(table)
 
-    def as_of(self, generation: int) -> tuple[RecordType, ...]:
-        """Return the record types as declared in ``generation``, oldest first."""
+    def as_of(self, generation: int | None = None) -> tuple[RecordType, ...]:
+        """Return the record types as declared in ``generation`` (default: the latest)."""
+        generation = self.latest if generation is None else generation
         return tuple(
             item.as_of(generation) for item in self.record_types if item.since <= generation
         )
 
-    def walled(self, generation: int = LATEST) -> tuple[RecordType, ...]:
+    def walled(self, generation: int | None = None) -> tuple[RecordType, ...]:
         """Return the record types some principals may not read in full (trail excluded)."""
         return tuple(item for item in self.as_of(generation) if item.walled and not item.is_trail)
 
-    def trail(self, generation: int = LATEST) -> tuple[RecordType, ...]:
+    def trail(self, generation: int | None = None) -> tuple[RecordType, ...]:
         """Return the audit trail's own tables."""
         return tuple(item for item in self.as_of(generation) if item.is_trail)
 
-    def shared_tables(self, generation: int = LATEST) -> frozenset[str]:
+    def shared_tables(self, generation: int | None = None) -> frozenset[str]:
         """Return the tables every tenant reads in full."""
         return frozenset(item.table for item in self.as_of(generation) if not item.walled)
 
-    def audit_declaration(self, generation: int = LATEST) -> Declaration:
+    def problems(self) -> list[str]:
+        """Return what is missing for each record type to be walled in both layers."""
+        found = []
+        for item in self.as_of():
+            found += [f"{item.table}: {problem}" for problem in self._problems_of(item)]
+        return found
+
+    def _problems_of(self, item: RecordType) -> list[str]:
+        table = item.model.__table__ if item.mapped else item.model
+        problems = [
+            f"its rules ask about {name}, which is not a column of it"
+            for name in sorted((columns(item.read) | columns(item.write)) - set(table.c.keys()))
+        ]
+        problems += [
+            f"its rules refer to {other}, which is not a record type"
+            for other in sorted(references(item.read) | references(item.write))
+            if other not in {known.table for known in self.record_types}
+        ]
+        if item.read == Everyone() or item.scoped_in_application or item.system_only:
+            return problems
+        if item.reached_through is None:
+            return [
+                *problems,
+                "only PostgreSQL would wall it: map it, or say which record type's"
+                " relationship reaches it (reached_through), or why only the system reads it",
+            ]
+        parent = self[item.reached_through]
+        through = (
+            {
+                relationship.secondary
+                for relationship in getattr(parent.model, "__mapper__").relationships
+                if relationship.secondary is not None
+            }
+            if parent.mapped
+            else set()
+        )
+        if not parent.scoped_in_application or table not in through:
+            problems.append(
+                f"it is not reached through a relationship of {parent.table}, whose criteria"
+                " would wall it"
+            )
+        return problems
+
+    def audit_declaration(self, generation: int | None = None) -> Declaration:
         """Return what the audit trail captured as of ``generation``."""
         audited = tuple(
             Audited(

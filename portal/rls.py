@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from sqlalchemy.engine import make_url
 
 from audit import triggers as audit_triggers
-from portal.record_types import IDENTITY_ONCE, LATEST, REGISTRY, RecordType
+from portal import record_types
+from portal.record_types import IDENTITY_ONCE, RecordType
 from portal.visibility import to_sql
 
 
@@ -35,9 +36,10 @@ class TablePolicy:
     read_without_subqueries: bool = False
 
 
-def policies(generation: int = LATEST) -> tuple[TablePolicy, ...]:
-    """Return the policies of every walled table, as of ``generation``."""
-    return tuple(_policy(item) for item in REGISTRY.walled(generation))
+def policies(generation: int | None = None) -> tuple[TablePolicy, ...]:
+    """Return the policies of every walled table, as of ``generation`` (default: now)."""
+    # Asked of the module at call time, so a test can extend the registry.
+    return tuple(_policy(item) for item in record_types.REGISTRY.walled(generation))
 
 
 def _policy(record_type: RecordType) -> TablePolicy:
@@ -52,11 +54,11 @@ def _policy(record_type: RecordType) -> TablePolicy:
 POLICIES = policies()
 
 # Tables every tenant reads in full (organisations, reference lists, cycles): no policy.
-UNSCOPED_TABLES = REGISTRY.shared_tables()
+UNSCOPED_TABLES = record_types.REGISTRY.shared_tables()
 
 # The audit trail's policies are not FORCEd: the capture triggers write as the schema
 # owner, whom these policies do not bind.
-AUDIT_POLICIES = tuple(_policy(item) for item in REGISTRY.trail())
+AUDIT_POLICIES = tuple(_policy(item) for item in record_types.REGISTRY.trail())
 
 _FUNCTIONS = """
 CREATE OR REPLACE FUNCTION iisg_setting(name text) RETURNS text
@@ -128,13 +130,14 @@ def migration_app_role(bind, app_url: str) -> str | None:
     return app_user if app_user and app_user != owner else None
 
 
-def install_statements(app_role: str | None, generation: int = LATEST) -> list[str]:
+def install_statements(app_role: str | None, generation: int | None = None) -> list[str]:
     """Return the SQL that installs the functions, policies and the app role's grants.
 
     ``generation`` names the policies a migration installs (or restores when undone), so
     that old migrations keep installing what they did then.
     """
     statements = [_FUNCTIONS]
+    generation = record_types.REGISTRY.latest if generation is None else generation
     wrap = once_per_statement if generation >= IDENTITY_ONCE else str
     for policy in policies(generation):
         statements += _policy_statements(policy, force=True, wrap=wrap)
@@ -176,7 +179,7 @@ def audit_uninstall_statements() -> list[str]:
     return statements
 
 
-def uninstall_statements(generation: int = LATEST) -> list[str]:
+def uninstall_statements(generation: int | None = None) -> list[str]:
     """Return the SQL that removes the policies of ``generation`` and the functions."""
     statements = []
     for policy in policies(generation):

@@ -24,7 +24,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from portal.exceptions import NotFound
 from portal.extensions import db
 from portal.identity import Principal, current_principal
-from portal.record_types import LATEST, REGISTRY, SHARED_NEED_STATUSES
+from portal.record_types import REGISTRY, SHARED_NEED_STATUSES
 from portal.visibility import to_sqlalchemy
 
 __all__ = [
@@ -69,7 +69,7 @@ def _criteria(principal: Principal) -> tuple:
         with_loader_criteria(
             record_type.model, criteria_of(principal, record_type.table), include_aliases=True
         )
-        for record_type in REGISTRY.as_of(LATEST)
+        for record_type in REGISTRY.as_of()
         if record_type.scoped_in_application
     )
 

@@ -256,3 +256,21 @@ def references(rule: Rule) -> set[str]:
         case ReadableRow(_, other) | OwnRow(_, other) | OwnEconomyBenefits(_, other, _, _):
             return {other}
     return set()
+
+
+def columns(rule: Rule) -> set[str]:
+    """Return the names of the row's own columns ``rule`` asks about."""
+    match rule:
+        case AllOf(rules) | AnyOf(rules):
+            return set().union(*(columns(part) for part in rules))
+        case (
+            OwnTenant(name)
+            | ActingUser(name)
+            | ValueIn(name, _)
+            | ValueIsNot(name, _)
+            | ReadableRow(name, _)
+            | OwnRow(name, _)
+            | OwnEconomyBenefits(name, _, _, _)
+        ):
+            return {name}
+    return set()
