@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from portal.errors import Forbidden
+from portal.exceptions import Forbidden
 from portal.identity import Principal
 from portal.models import Cycle, Need, Tenant, User
 from portal.models.user import ROLES

@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
 from portal.config import StartupError, generate_production_keys
-from portal.errors import DomainError
+from portal.exceptions import DomainError
 
 
 def _create_app() -> Flask:

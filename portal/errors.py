@@ -12,8 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import ObjectDeletedError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-# Until every caller imports the exceptions from portal.exceptions.
-from portal.exceptions import Conflict, DomainError, Forbidden, NotFound, ValidationFailed  # noqa: F401
+from portal.exceptions import DomainError, Forbidden
 from portal.extensions import db
 from portal.identity import current_principal
 from portal.services import security_events

@@ -424,7 +424,7 @@ class Registry:
         through = (
             {
                 relationship.secondary
-                for relationship in getattr(parent.model, "__mapper__").relationships
+                for relationship in parent.model.__mapper__.relationships
                 if relationship.secondary is not None
             }
             if parent.mapped

@@ -14,7 +14,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.errors import Conflict, ValidationFailed
+from portal.exceptions import Conflict, ValidationFailed
 from portal.extensions import db
 
 _SALT = "portal.versions.opened"

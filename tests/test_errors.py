@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from portal.errors import Conflict, ValidationFailed
+from portal.exceptions import Conflict, ValidationFailed
 from portal.models import Tenant
 from tests import factories
 

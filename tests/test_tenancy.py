@@ -8,7 +8,7 @@ alone must give the same answers.
 import pytest
 from sqlalchemy import func, select, update
 
-from portal.errors import NotFound
+from portal.exceptions import NotFound
 from portal.models import Need, Response, SupportLink, User, UserSession
 from portal.services import sessions
 from portal.tenancy import get_visible, set_application_scoping

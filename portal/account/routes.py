@@ -8,7 +8,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from portal.auth import safe_next
 from portal.auth.routes import enrolment_page
-from portal.errors import DomainError
+from portal.exceptions import DomainError
 from portal.schemas import parse
 from portal.schemas.auth import CodeSchema, PasswordChangeSchema, ReauthenticationSchema
 from portal.services import accounts, api_tokens, authentication, sessions

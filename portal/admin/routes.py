@@ -11,7 +11,7 @@ from portal.authz import (
     can_open_administration,
     require,
 )
-from portal.errors import DomainError
+from portal.exceptions import DomainError
 from portal.models import Tenant, User
 from portal.models.user import ROLES
 from portal.schemas import parse

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 
 from portal.analysis.charts import funding_charts
 from portal.analysis.export import csv_download
-from portal.errors import NotFound
+from portal.exceptions import NotFound
 from portal.schemas import parse
 from portal.schemas.analysis import (
     AnalysisQuerySchema,

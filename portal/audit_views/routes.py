@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
-from portal.errors import DomainError
+from portal.exceptions import DomainError
 from portal.services import audit as audit_service
 
 blueprint = Blueprint("audit", __name__, url_prefix="/audit")

@@ -15,7 +15,7 @@ from flask import (
 )
 
 from portal.auth import SESSION_KEY, safe_next
-from portal.errors import DomainError
+from portal.exceptions import DomainError
 from portal.extensions import limiter
 from portal.schemas import parse
 from portal.schemas.auth import CodeSchema, LoginSchema, NewPasswordSchema, RecoveryCodeSchema

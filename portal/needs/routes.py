@@ -6,7 +6,7 @@ import json
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from portal.errors import Conflict, DomainError, ValidationFailed
+from portal.exceptions import Conflict, DomainError, ValidationFailed
 from portal.models.need import NEED_STATUSES, PRIORITIES
 from portal.services import needs as need_service
 from portal.services import support_links

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from portal.auth import safe_next
 from portal.authz import can_create_response, can_edit_response, can_propose_link
-from portal.errors import Conflict, DomainError, ValidationFailed
+from portal.exceptions import Conflict, DomainError, ValidationFailed
 from portal.schemas import parse
 from portal.schemas.responses import ResponseQuerySchema, form_values
 from portal.services import responses as response_service

@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError
 
-from portal.errors import ValidationFailed
+from portal.exceptions import ValidationFailed
 
 
 class InputSchema(Schema):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from portal.authz import can_manage_own_account, require
-from portal.errors import NotFound, ValidationFailed
+from portal.exceptions import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import UserSession
 from portal.models.base import utc_now

@@ -31,7 +31,7 @@ from sqlalchemy import Select, case, distinct, func, select
 from sqlalchemy.orm import joinedload
 
 from portal.authz import can_view_analysis, require
-from portal.errors import ValidationFailed
+from portal.exceptions import ValidationFailed
 from portal.extensions import db
 from portal.models import (
     Cycle,

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portal.authz import can_manage_api_tokens, require
-from portal.errors import NotFound
+from portal.exceptions import NotFound
 from portal.extensions import db
 from portal.models import ApiToken, User, UserSession
 from portal.models.base import utc_now

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from portal import audit_trail
 from portal.authz import can_export_audit_trail, can_read_audit_trail, require
-from portal.errors import NotFound, ValidationFailed
+from portal.exceptions import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import AuditEntry, ChainLink, Checkpoint, Tenant
 from portal.pagination import Page, contains

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import case, delete, or_, select, update
 
 from portal.authz import can_manage_own_account, require
-from portal.errors import Conflict, DomainError
+from portal.exceptions import Conflict, DomainError
 from portal.extensions import db
 from portal.models import RecoveryCode, User, UserSession
 from portal.models.base import utc_now

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from portal.authz import can_manage_cycles, can_view_overview, require
-from portal.errors import Conflict, NotFound, ValidationFailed
+from portal.exceptions import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import Cycle, Need
 from portal.schemas import parse

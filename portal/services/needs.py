@@ -24,7 +24,7 @@ from portal.authz import (
     can_withdraw_need,
     require,
 )
-from portal.errors import Conflict, ValidationFailed
+from portal.exceptions import Conflict, ValidationFailed
 from portal.extensions import db
 from portal.models import (
     AcquisChapter,

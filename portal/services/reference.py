@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from portal.authz import can_manage_reference_data, can_view_overview, require
-from portal.errors import NotFound, ValidationFailed
+from portal.exceptions import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import AcquisChapter, Pillar
 from portal.schemas import parse

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.authz import can_create_response, can_edit_response, can_read_responses, require
-from portal.errors import Conflict, ValidationFailed
+from portal.exceptions import Conflict, ValidationFailed
 from portal.extensions import db
 from portal.models import (
     PartnerEconomy,

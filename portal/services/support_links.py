@@ -24,7 +24,7 @@ from portal.authz import (
     can_withdraw_link,
     require,
 )
-from portal.errors import Conflict, NotFound, ValidationFailed
+from portal.exceptions import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import Cycle, Need, PartnerEconomy, Pillar, Response, SupportLink, Tenant
 from portal.models.base import utc_now

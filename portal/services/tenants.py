@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from portal.authz import can_manage_tenants, can_open_administration, require
-from portal.errors import Conflict, NotFound, ValidationFailed
+from portal.exceptions import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import PartnerEconomy, Tenant, User
 from portal.pagination import Page, contains, paginate

@@ -17,7 +17,7 @@ from portal.authz import (
     can_manage_user,
     require,
 )
-from portal.errors import Conflict, DomainError, NotFound, ValidationFailed
+from portal.exceptions import Conflict, DomainError, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import Invitation, RecoveryCode, Tenant, User, UserRole, UserSession
 from portal.models.base import utc_now

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pytest
 
-from portal.errors import ValidationFailed
+from portal.exceptions import ValidationFailed
 from portal.identity import Principal
 from portal.identity import act_as_principal as act_as
 from portal.services import analysis

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal.errors import Conflict, Forbidden, ValidationFailed
+from portal.exceptions import Conflict, Forbidden, ValidationFailed
 from portal.extensions import db as database
 from portal.models import Cycle, Need
 from portal.services import cycles

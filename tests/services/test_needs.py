@@ -5,7 +5,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from portal.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db as database
 from portal.models import Need
 from portal.services import needs

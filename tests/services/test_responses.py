@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from portal.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.models import Response, ResponseParty
 from portal.services import responses
 from portal.versions import StaleVersion

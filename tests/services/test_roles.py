@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import select
 
-from portal.errors import Conflict, Forbidden, ValidationFailed
+from portal.exceptions import Conflict, Forbidden, ValidationFailed
 from portal.models import User, UserSession
 from portal.services import sessions
 from portal.services.users import end_sessions, list_users, set_active, set_roles

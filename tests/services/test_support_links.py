@@ -4,7 +4,7 @@ validated by the Secretariat - each step only by the right people, from the righ
 import pytest
 from sqlalchemy import func, select
 
-from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from portal.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.models import SupportLink
 from portal.services import support_links
 from portal.versions import StaleVersion, opened_token

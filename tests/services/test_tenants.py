@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from portal.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.models import Tenant
 from portal.services import sessions
 from portal.services.tenants import (

@@ -6,7 +6,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
-from portal.errors import Forbidden, ValidationFailed
+from portal.exceptions import Forbidden, ValidationFailed
 from portal.models import Invitation, User
 from portal.services.users import create_user
 from tests import factories
