@@ -1,6 +1,6 @@
 """Measure ``audit.verify`` against hashing the same canonical bytes with hashlib alone.
 
-DESIGN §8 asks verification to run at >= 50% of the speed of plain hashlib over the
+The target asks verification to run at >= 50% of the speed of plain hashlib over the
 same canonical bytes. The script builds a trail of synthetic but realistic entries
 (updates of a need: old and new row images, changed columns, an actor) in a fresh
 database made from ``audit.tables`` alone, seals it, and then times, on the same entries:

@@ -1,4 +1,4 @@
-"""Measure what the audit trail costs a single-row write on PostgreSQL (DESIGN §8).
+"""Measure what the audit trail costs a single-row write on PostgreSQL.
 
 Three databases are built from the portal's own migrations, with the same owner and
 application roles as in production:
@@ -64,7 +64,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         description="Single-row INSERT and UPDATE of a need on PostgreSQL with the audit"
         " trail's capture triggers on, with them off, and with SQLAlchemy-Continuum"
         " versioning the same table; prints median and p95 per operation, the ratios,"
-        " the statements sent per write, and whether the targets of DESIGN §8 are met.",
+        " the statements sent per write, and whether the targets of docs/benchmarks.md are met.",
     )
     parser.add_argument(
         "--rounds", type=int, default=10, help="measured rounds (default 10; one more warms up)"

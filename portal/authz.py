@@ -1,4 +1,4 @@
-"""Policies: may this principal do this to that? (DESIGN §4)
+"""Policies: may this principal do this to that?
 
 Each policy is named ``can_<verb>_<noun>(principal, ...)`` and answers True or False;
 ``require`` turns a "no" into Forbidden. Reading is not decided here: what a principal
@@ -108,7 +108,7 @@ def can_view_overview(principal: Principal | None) -> bool:
     return True
 
 
-# Needs mapping: who drafts, who judges, and when a need can no longer change (DESIGN §3).
+# Needs mapping: who drafts, who judges, and when a need can no longer change.
 # A cycle's needs can be worked on until the Board adopts it; then they are frozen.
 WORKING_CYCLE_STATUSES = ("open", "consolidation")
 
@@ -184,7 +184,7 @@ def can_carry_over_need(principal: Principal | None, need: Need, target: Cycle) 
     """Return whether the principal may copy a need of a closed cycle into the open one.
 
     Only the owner's editors carry a need over: the copy is a draft, which nobody but
-    its owner may see (DESIGN §4), so the Secretariat could not even find its own copy.
+    its owner may see, so the Secretariat could not even find its own copy.
     """
     return (
         _owner_editor(principal, need.tenant_id)
@@ -203,7 +203,7 @@ def can_export_audit_trail(principal: Principal | None) -> bool:
     return can_read_audit_trail(principal)
 
 
-# Responses and support links (DESIGN §3, §4). Reading them is the scoping's business;
+# Responses and support links. Reading them is the scoping's business;
 # these judge what a principal may do to a response or link it can already see.
 
 

@@ -1,4 +1,4 @@
-"""The ``iisg`` command: Flask's commands plus one group per noun (DESIGN §7)."""
+"""The ``iisg`` command: Flask's commands plus one group per noun."""
 
 from __future__ import annotations
 

@@ -170,7 +170,7 @@ class Config:
         "TRUSTED_PROXIES": 0,
         "SMTP_URL": None,
         "MAIL_FROM": "IISG Database <no-reply@iisg.invalid>",
-        # Sign-in and sessions (DESIGN §6): the figures are the requirement, in seconds.
+        # Sign-in and sessions: the figures are the requirement, in seconds.
         "PENDING_LOGIN_SECONDS": 5 * 60,
         "PENDING_LOGIN_ATTEMPTS": 5,
         "SESSION_IDLE_SECONDS": 60 * 60,

@@ -1,6 +1,6 @@
 """What a support link copies from its two ends, so that its visibility is a test of its own row.
 
-A link may be read when both its need and its response may be (DESIGN §4). Asked of the
+A link may be read when both its need and its response may be. Asked of the
 needs and responses themselves, that test costs a lookup of both ends for every link, and
 on PostgreSQL the row-level security policy had to list every need and response the
 viewer may read, for every statement that touched links: most of a second with 100,000

@@ -1,4 +1,4 @@
-"""The leak matrix (DESIGN §4): every route x every role x another tenant's objects.
+"""The leak matrix: every route x every role x another tenant's objects.
 
 Routes come from the app's URL map, so each page or API endpoint added later is in the
 matrix automatically; a route whose URL names an object must have that kind of object

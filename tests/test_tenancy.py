@@ -1,4 +1,4 @@
-"""DESIGN §4's visibility table holds for every ORM query, in two independent layers.
+"""The README's visibility table holds for every ORM query, in two independent layers.
 
 Each test runs on SQLite and PostgreSQL with the application layer (``portal.tenancy``),
 and once more on PostgreSQL with that layer switched off, where row-level security

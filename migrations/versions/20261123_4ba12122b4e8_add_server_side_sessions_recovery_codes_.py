@@ -1,6 +1,6 @@
 """Add server-side sessions, recovery codes, invitations and lockout state.
 
-Sign-in (DESIGN §6) keeps its state in the database: one row per session (only a
+Sign-in keeps its state in the database: one row per session (only a
 digest of its token), argon2-hashed recovery codes, expiring invitations, and per-user
 counters for the growing lockout.
 

@@ -1,6 +1,6 @@
 """Add API tokens.
 
-Bearer tokens for the JSON API (DESIGN §6.12): one user's each, stored as a SHA-256
+Bearer tokens for the JSON API: one user's each, stored as a SHA-256
 digest with a short prefix for display, expiring, revocable, with their last use.
 
 Revision ID: afd7e9b83613

@@ -1,1 +1,1 @@
-"""The auditor's pages (DESIGN §5): the trail, a record's history, requests, chains."""
+"""The auditor's pages: the trail, a record's history, requests, chains."""

@@ -1,4 +1,4 @@
-"""The domain model (DESIGN §3): one module per aggregate, all importable from here."""
+"""The domain model: one module per aggregate, all importable from here."""
 
 from portal.models.audit import AuditEntry, ChainLink, Checkpoint
 from portal.models.base import Base

@@ -1,4 +1,4 @@
-"""Security headers on every response (DESIGN §6.11)."""
+"""Security headers on every response."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Passwords: the policy a new password must meet, and argon2id hashing (DESIGN §6.1)."""
+"""Passwords: the policy a new password must meet, and argon2id hashing."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ import base64
 import secrets
 
 COUNT = 10
-_CODE_BYTES = 12  # 96 bits each, above the 80 bits DESIGN §6.4 asks for
+_CODE_BYTES = 12  # 96 bits each, above the 80 bits a recovery code needs
 _GROUP = 4
 
 

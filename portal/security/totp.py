@@ -12,7 +12,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 STEP_SECONDS = 30
-# One step either side of now, as the authenticator's clock may drift (DESIGN §6.3).
+# One step either side of now, as the authenticator's clock may drift.
 VALID_WINDOW = 1
 ISSUER = "IISG Database"
 _FORMAT_VERSION = b"\x01"

@@ -1,10 +1,10 @@
-"""The gap analysis of a needs mapping cycle (DESIGN §3 "Analysis"), computed by the database.
+"""The gap analysis of a needs mapping cycle, computed by the database.
 
 Definitions, the same on every page, CSV file and test:
 
 - **Analysed needs** are the cycle's needs in the statuses ``ANALYSED_NEED_STATUSES``:
   a draft is not yet a need the partner has put forward, and a withdrawn one no longer
-  is. Of those, each viewer counts only the needs it may see (DESIGN §4), so a partner
+  is. Of those, each viewer counts only the needs it may see, so a partner
   sees its own submitted and returned needs and only the validated and adopted needs of
   the others.
 - **Counted links** are support links the need's owner has confirmed or the Secretariat

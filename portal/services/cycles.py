@@ -12,7 +12,7 @@ from portal.schemas import parse
 from portal.schemas.cycles import CycleCreateSchema, CycleMoveSchema
 from portal.tenancy import current_principal
 
-# The one way through a cycle's life (DESIGN §3); there is no way back.
+# The one way through a cycle's life; there is no way back.
 NEXT_STATUS = {"open": "consolidation", "consolidation": "adopted", "adopted": "archived"}
 
 

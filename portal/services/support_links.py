@@ -1,5 +1,5 @@
 """Support links: a response's owner proposes, the need's partner confirms or disputes,
-the Secretariat validates (DESIGN §3)."""
+the Secretariat validates."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""An invited user chooses a password, enrols an authenticator and is signed in (DESIGN §6.4)."""
+"""An invited user chooses a password, enrols an authenticator and is signed in."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Per-address limits on the sign-in endpoints count failures only (DESIGN §6.7)."""
+"""Per-address limits on the sign-in endpoints count failures only."""
 
 import os
 

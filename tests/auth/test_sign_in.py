@@ -1,4 +1,4 @@
-"""Two-factor sign-in, lockout and sessions, through the real pages (DESIGN §6.2-8)."""
+"""Two-factor sign-in, lockout and sessions, through the real pages."""
 
 import re
 import threading

@@ -1,4 +1,4 @@
-"""Every workflow action, from every seat, on a need in every status (DESIGN §3, §4).
+"""Every workflow action, from every seat, on a need in every status.
 
 An allowed action moves the need and says so; a need the seat may see but not move is
 403; one it may not see at all is 404; and a refused action changes nothing.
@@ -12,7 +12,7 @@ from portal.models.need import NEED_STATUSES
 from tests.conftest import csrf_token
 from tests.needs.cast import SEATS, albanian_need
 
-# Who may do what from where, written out from DESIGN §3 rather than from the policies.
+# Who may do what from where, written out from the README's user guide, not from the policies.
 ALLOWED = {
     "submit": ({"albania-editor"}, {"draft", "returned"}, "submitted"),
     "return": ({"secretariat-editor"}, {"submitted"}, "returned"),

@@ -1,4 +1,4 @@
-"""Response headers, cookies, CSRF and the ``next`` redirect (DESIGN §6.10, §6.11)."""
+"""Response headers, cookies, CSRF and the ``next`` redirect."""
 
 from __future__ import annotations
 

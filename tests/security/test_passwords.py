@@ -1,4 +1,4 @@
-"""Password policy and hashing: what a user may choose and how it is stored (DESIGN §6.1)."""
+"""Password policy and hashing: what a user may choose and how it is stored."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Recovery codes: how many, how strong, and how a typed code is read (DESIGN §6.4)."""
+"""Recovery codes: how many, how strong, and how a typed code is read."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Authenticator secrets at rest, and which codes count as right (DESIGN §6.3, §6.4, §6.6)."""
+"""Authenticator secrets at rest, and which codes count as right."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The gap analysis counts what each viewer may see, by the documented definitions.
 
 A small world is built from a plain description; the expected figures are worked out
-from that description in Python, by the rules of DESIGN §4 and the definitions in
+from that description in Python, by the README's visibility table and the definitions in
 ``portal.services.analysis`` - independently of the SQL under test. Everything runs on
 SQLite and PostgreSQL, and on PostgreSQL once more with row-level security alone.
 """

@@ -1,4 +1,4 @@
-"""The needs services: policies first, then the change, all or nothing (DESIGN §3, §4)."""
+"""The needs services: policies first, then the change, all or nothing."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""The dashboard's per-pillar figures count exactly what the viewer may see (DESIGN §4)."""
+"""The dashboard's per-pillar figures count exactly what the viewer may see."""
 
 import pytest
 

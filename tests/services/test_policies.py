@@ -1,4 +1,4 @@
-"""Every public service function asks a policy before it acts (STYLE: "may I?" then "do it")."""
+"""Every public service function asks a policy before it acts ("may I?" then "do it")."""
 
 import importlib
 import inspect

@@ -1,4 +1,4 @@
-"""Responses: recorded, changed, published and listed by the right people (DESIGN §3, §4)."""
+"""Responses: recorded, changed, published and listed by the right people."""
 
 from datetime import date
 from decimal import Decimal

@@ -18,7 +18,7 @@ ACTIONS = {
     "validate": support_links.validate_link,
     "withdraw": support_links.withdraw_link,
 }
-# Who may take each action, and from which statuses (DESIGN §3; see portal.authz).
+# Who may take each action, and from which statuses (see portal.authz).
 ALLOWED = {
     "confirm": ("albania_editor", {"proposed", "disputed"}),
     "dispute": ("albania_editor", {"proposed", "confirmed"}),
