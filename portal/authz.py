@@ -1,9 +1,10 @@
 """Policies: may this principal do this to that? (DESIGN §4)
 
 Each policy is named ``can_<verb>_<noun>(principal, ...)`` and answers True or False;
-``require`` turns a "no" into Forbidden. Reading is not decided here: what a principal
-may see is applied to every query by ``portal.tenancy``, so an invisible object is
-never found in the first place (404), and these policies only judge visible ones (403).
+``require`` turns a "no" into Forbidden. What a principal may see is applied to every
+query by ``portal.tenancy``, so an invisible object is never found in the first place
+(404); the policies decide whether a principal reads at all, and judge what it may do
+to the objects it can see (403).
 
 A principal of None is the system itself: the command line run by an operator, or the
 sign-in pages before anyone is signed in.
@@ -103,9 +104,17 @@ def can_manage_api_tokens(principal: Principal | None, user: User) -> bool:
     return _system(principal) or can_manage_own_account(principal, user)
 
 
-def can_view_overview(principal: Principal | None) -> bool:
-    """Return whether the principal may see the dashboard figures (scoped to what it sees)."""
-    return True
+# Every role reads what its organisation may see: a viewer by definition, editors and
+# tenant admins what they work on, an auditor the records whose history it follows, the
+# Secretariat's admin what it manages. A principal holding none of them (its roles all
+# taken away, or a role that is not one of these) reads nothing. What a reader sees is
+# the scoping's business (portal.tenancy); this decides whether it reads at all.
+READING_ROLES = frozenset({"viewer", "editor", "tenant_admin", "auditor", "admin"})
+
+
+def can_read_records(principal: Principal | None) -> bool:
+    """Return whether the principal may read needs, responses, links, cycles and figures."""
+    return _system(principal) or not principal.roles.isdisjoint(READING_ROLES)
 
 
 # Needs mapping: who drafts, who judges, and when a need can no longer change (DESIGN §3).
@@ -125,11 +134,6 @@ def _owner_editor(principal: Principal | None, tenant_id: int) -> bool:
 
 def _secretariat_editor(principal: Principal | None) -> bool:
     return principal is not None and principal.in_secretariat and principal.has("editor")
-
-
-def can_list_needs(principal: Principal | None) -> bool:
-    """Return whether the principal may list needs (scoped to what it may see)."""
-    return True
 
 
 def can_create_need(principal: Principal | None, cycle: Cycle | None) -> bool:
@@ -211,11 +215,6 @@ def _editor_of(principal: Principal | None, tenant_id: int) -> bool:
     return principal is not None and principal.has("editor") and principal.tenant_id == tenant_id
 
 
-def can_read_responses(principal: Principal | None) -> bool:
-    """Return whether the principal may list and open responses (those it can see)."""
-    return True
-
-
 def can_create_response(principal: Principal | None) -> bool:
     """Return whether the principal may record a response for its own organisation."""
     return _system(principal) or principal.has("editor")
@@ -268,11 +267,6 @@ def can_validate_link(principal: Principal | None, link) -> bool:
 def can_withdraw_link(principal: Principal | None, link) -> bool:
     """Return whether the principal may withdraw (delete) ``link`` now: not once validated."""
     return can_propose_link(principal, link.response) and link.status in WITHDRAWABLE_LINK_STATUSES
-
-
-def can_view_analysis(principal: Principal | None) -> bool:
-    """Return whether the principal may read the gap analysis (scoped to what it sees)."""
-    return True
 
 
 def require(policy: Callable[..., bool], *arguments, message: str | None = None) -> None:
