@@ -90,7 +90,7 @@ def can_manage_user(principal: Principal | None, user: User) -> bool:
 
 
 def can_manage_own_account(principal: Principal | None, user: User) -> bool:
-    """Return whether the principal may change ``user``'s password, factors and tokens."""
+    """Return whether the principal may see and change ``user``'s account: its own."""
     return principal is not None and principal.user_id == user.id
 
 
@@ -182,6 +182,11 @@ def can_withdraw_need(principal: Principal | None, need: Need) -> bool:
         and need.status in ("draft", "submitted", "returned", "validated")
         and need.cycle.status in WORKING_CYCLE_STATUSES
     )
+
+
+def can_carry_over_needs(principal: Principal | None) -> bool:
+    """Return whether the principal carries needs over at all: a partner's editors do."""
+    return principal is not None and _owner_editor(principal, principal.tenant_id)
 
 
 def can_carry_over_need(principal: Principal | None, need: Need, target: Cycle) -> bool:

@@ -3,12 +3,16 @@
 from flask import Blueprint, jsonify
 from flask_login import current_user
 
+from portal.authz import can_manage_own_account, require
+from portal.tenancy import current_principal
+
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 @blueprint.get("/me")
 def me():
     """Describe the user the bearer token belongs to."""
+    require(can_manage_own_account, current_principal(), current_user)
     return jsonify(
         id=current_user.id,
         email=current_user.email,

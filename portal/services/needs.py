@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.authz import (
     can_carry_over_need,
+    can_carry_over_needs,
     can_create_need,
     can_edit_need,
     can_read_records,
@@ -483,6 +484,9 @@ def carry_over_candidates(arguments) -> tuple[Cycle | None, Cycle | None, list]:
 def carry_over_needs(values: dict) -> list[Need]:
     """Copy chosen needs of an adopted cycle into the open cycle as new drafts, with lineage."""
     principal = current_principal()
+    # Asked before the lookups, so nobody else learns which ids are needs; each need
+    # found is judged on its own below.
+    require(can_carry_over_needs, principal)
     target = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
     data = parse(CarryOverSchema(), values)
     wanted = sorted(set(data["need_ids"]))
