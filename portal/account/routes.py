@@ -21,7 +21,7 @@ def recent_sign_in_required(view):
 
     @wraps(view)
     def guarded(*args, **kwargs):
-        # Whose account it is is asked first: the redirect below already answers the view.
+        # Asked here, as the redirect below answers for the view without running it.
         accounts.own_account(g.user_session)
         if not sessions.recently_authenticated(g.user_session):
             return redirect(url_for("account.confirm", next=request.path))
