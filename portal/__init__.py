@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from portal import authz
 from portal.config import Config, StartupError, TestConfig
 from portal.database import check_database, prepare_database
 from portal.errors import register_error_handlers
@@ -34,9 +35,25 @@ def _navigation() -> dict:
     }
 
 
+class Portal(Flask):
+    """Flask, telling the authorisation check when a request reaches its view."""
+
+    def dispatch_request(self):
+        """Note that the view is about to run, then run it."""
+        rule = request.url_rule
+        # Routing errors and the OPTIONS answers Flask makes itself from the URL map never
+        # reach a view of the portal.
+        automatic_options = request.method == "OPTIONS" and getattr(
+            rule, "provide_automatic_options", False
+        )
+        if request.routing_exception is None and not automatic_options:
+            authz.view_starts()
+        return super().dispatch_request()
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the portal; ``config`` replaces the environment (tests pass their settings)."""
-    app = Flask(
+    app = Portal(
         __name__,
         instance_path=str(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),
@@ -80,6 +97,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     auditing.register_auditing(app)
     register_sign_in(app)
     register_security_headers(app)
+    authz.register_authorisation_check(app)
     csrf.exempt(api_blueprint)
     for blueprint in (
         main_blueprint,

@@ -1,17 +1,26 @@
 """Policies: may this principal do this to that?
 
 Each policy is named ``can_<verb>_<noun>(principal, ...)`` and answers True or False;
-``require`` turns a "no" into Forbidden. Reading is not decided here: what a principal
-may see is applied to every query by ``portal.tenancy``, so an invisible object is
-never found in the first place (404), and these policies only judge visible ones (403).
+``require`` turns a "no" into Forbidden. What a principal may see is applied to every
+query by ``portal.tenancy``, so an invisible object is never found in the first place
+(404); the policies decide whether a principal reads at all, and judge what it may do
+to the objects it can see (403).
 
 A principal of None is the system itself: the command line run by an operator, or the
 sign-in pages before anyone is signed in.
+
+``require`` also notes that a policy was asked. At the end of every request whose view
+ran, ``register_authorisation_check`` looks for that note: a view that answered without
+asking any policy is reported (and, in tests, fails the request), unless its endpoint is
+in ``EXEMPT_ENDPOINTS`` with the reason why it reads and changes no records.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+
+import structlog
+from flask import Flask, Response, current_app, g, has_app_context, request
 
 from portal.exceptions import Forbidden
 from portal.identity import Principal
@@ -89,7 +98,7 @@ def can_manage_user(principal: Principal | None, user: User) -> bool:
 
 
 def can_manage_own_account(principal: Principal | None, user: User) -> bool:
-    """Return whether the principal may change ``user``'s password, factors and tokens."""
+    """Return whether the principal may see and change ``user``'s account: its own."""
     return principal is not None and principal.user_id == user.id
 
 
@@ -103,9 +112,17 @@ def can_manage_api_tokens(principal: Principal | None, user: User) -> bool:
     return _system(principal) or can_manage_own_account(principal, user)
 
 
-def can_view_overview(principal: Principal | None) -> bool:
-    """Return whether the principal may see the dashboard figures (scoped to what it sees)."""
-    return True
+# Every role reads what its organisation may see: a viewer by definition, editors and
+# tenant admins what they work on, an auditor the records whose history it follows, the
+# Secretariat's admin what it manages. A principal holding none of them (its roles all
+# taken away, or a role that is not one of these) reads nothing. What a reader sees is
+# the scoping's business (portal.tenancy); this decides whether it reads at all.
+READING_ROLES = frozenset({"viewer", "editor", "tenant_admin", "auditor", "admin"})
+
+
+def can_read_records(principal: Principal | None) -> bool:
+    """Return whether the principal may read needs, responses, links, cycles and figures."""
+    return _system(principal) or not principal.roles.isdisjoint(READING_ROLES)
 
 
 # Needs mapping: who drafts, who judges, and when a need can no longer change.
@@ -125,11 +142,6 @@ def _owner_editor(principal: Principal | None, tenant_id: int) -> bool:
 
 def _secretariat_editor(principal: Principal | None) -> bool:
     return principal is not None and principal.in_secretariat and principal.has("editor")
-
-
-def can_list_needs(principal: Principal | None) -> bool:
-    """Return whether the principal may list needs (scoped to what it may see)."""
-    return True
 
 
 def can_create_need(principal: Principal | None, cycle: Cycle | None) -> bool:
@@ -180,6 +192,11 @@ def can_withdraw_need(principal: Principal | None, need: Need) -> bool:
     )
 
 
+def can_carry_over_needs(principal: Principal | None) -> bool:
+    """Return whether the principal carries needs over at all: a partner's editors do."""
+    return principal is not None and _owner_editor(principal, principal.tenant_id)
+
+
 def can_carry_over_need(principal: Principal | None, need: Need, target: Cycle) -> bool:
     """Return whether the principal may copy a need of a closed cycle into the open one.
 
@@ -209,11 +226,6 @@ def can_export_audit_trail(principal: Principal | None) -> bool:
 
 def _editor_of(principal: Principal | None, tenant_id: int) -> bool:
     return principal is not None and principal.has("editor") and principal.tenant_id == tenant_id
-
-
-def can_read_responses(principal: Principal | None) -> bool:
-    """Return whether the principal may list and open responses (those it can see)."""
-    return True
 
 
 def can_create_response(principal: Principal | None) -> bool:
@@ -270,12 +282,108 @@ def can_withdraw_link(principal: Principal | None, link) -> bool:
     return can_propose_link(principal, link.response) and link.status in WITHDRAWABLE_LINK_STATUSES
 
 
-def can_view_analysis(principal: Principal | None) -> bool:
-    """Return whether the principal may read the gap analysis (scoped to what it sees)."""
-    return True
-
-
 def require(policy: Callable[..., bool], *arguments, message: str | None = None) -> None:
-    """Raise Forbidden unless ``policy(*arguments)`` allows the action."""
+    """Raise Forbidden unless ``policy(*arguments)`` allows the action; note that it was asked."""
+    # Noted before the answer: a refusal decides the request just as well as a yes.
+    _note_asked(policy)
     if not policy(*arguments):
         raise Forbidden(message or "You do not have permission to do this.")
+
+
+# The end-of-request check. Endpoints whose view may answer without asking a policy, each
+# with the reason it reads and changes no records of any organisation, or has an
+# authority of its own; "blueprint.*" stands for every endpoint of a blueprint.
+# Everything else must ask at least one policy.
+EXEMPT_ENDPOINTS = {
+    "static": "the portal's own stylesheets and scripts",
+    "bootstrap.static": "Bootstrap's files",
+    "main.healthz": "answers that the process runs; touches no database",
+    "main.readyz": "answers whether the database is up and its schema current; reads no records",
+    # The sign-in gate lets the whole blueprint through for the same reason.
+    "auth.*": (
+        "signing in and out: nobody is signed in yet, so there is no principal to ask "
+        "about; the authority is the password, the code, the recovery code, the "
+        "invitation link or the caller's own session"
+    ),
+}
+
+
+def is_exempt(endpoint: str | None) -> bool:
+    """Return whether ``endpoint`` may answer without asking a policy (EXEMPT_ENDPOINTS)."""
+    if endpoint is None:
+        return False
+    blueprint, dot, _name = endpoint.rpartition(".")
+    return endpoint in EXEMPT_ENDPOINTS or (bool(dot) and f"{blueprint}.*" in EXEMPT_ENDPOINTS)
+
+
+log = structlog.get_logger("portal.authz")
+
+# Names on ``flask.g``: whether the current request reached its view, and the policies
+# asked since it did.
+_VIEW_RAN = "authz_view_ran"
+_ASKED = "authz_policies_asked"
+
+
+class AuthorisationNotChecked(RuntimeError):
+    """A view answered without asking any policy (raised only when the check is strict)."""
+
+
+def _note_asked(policy: Callable[..., bool]) -> None:
+    if has_app_context():
+        g.setdefault(_ASKED, []).append(policy.__name__)
+
+
+def view_starts() -> None:
+    """Note that the request reached its view; from now on it must ask a policy.
+
+    What was asked before - a section's gate in ``before_request`` - is forgotten: a gate
+    closes a whole section early, but each view still answers for what it does itself.
+    """
+    setattr(g, _VIEW_RAN, True)
+    setattr(g, _ASKED, [])
+
+
+def policies_asked() -> list[str]:
+    """Return the names of the policies asked since the current request's view started."""
+    return list(g.get(_ASKED, ())) if has_app_context() else []
+
+
+def view_ran() -> bool:
+    """Return whether the current request reached its view (no gate answered before it)."""
+    return has_app_context() and bool(g.get(_VIEW_RAN))
+
+
+def _check_a_policy_was_asked(response: Response) -> Response:
+    endpoint = request.endpoint
+    # A request stopped before its view (by the sign-in, CSRF, rate-limit or a section's
+    # gate) read nothing; a failed one is reported by its own error, which raising here
+    # would hide.
+    if not view_ran() or policies_asked() or response.status_code >= 500:
+        return response
+    if is_exempt(endpoint):
+        return response
+    log.error(
+        "authorisation_not_checked",
+        endpoint=endpoint,
+        method=request.method,
+        path=request.path[:300],
+        status=response.status_code,
+    )
+    if current_app.config["AUTHORISATION_CHECK_STRICT"]:
+        raise AuthorisationNotChecked(
+            f"{endpoint} ({request.method} {request.path}) answered without asking a policy: "
+            "call portal.authz.require(can_..., ...) in its view or service, or add the "
+            "endpoint to portal.authz.EXEMPT_ENDPOINTS with the reason it reads no records"
+        )
+    return response
+
+
+def _forget_asked(_error: BaseException | None) -> None:
+    g.pop(_VIEW_RAN, None)
+    g.pop(_ASKED, None)
+
+
+def register_authorisation_check(app: Flask) -> None:
+    """Check at the end of every request that its view asked a policy (or is exempt)."""
+    app.after_request(_check_a_policy_was_asked)
+    app.teardown_request(_forget_asked)

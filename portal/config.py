@@ -194,6 +194,9 @@ class Config:
         "RATELIMIT_HEADERS_ENABLED": True,
         "HSTS": False,
         "AUDIT_STRICT": False,
+        # A view that answers without asking a policy is logged; when strict (tests), it
+        # also fails the request, so the test that reached it fails.
+        "AUTHORISATION_CHECK_STRICT": False,
         "AUDIT_CHECKPOINT_EVERY_ENTRIES": 1000,
         "AUDIT_CHECKPOINT_EVERY_MINUTES": 60,
     }
@@ -310,6 +313,7 @@ class TestConfig(Config):
             "ARGON2_MEMORY_COST": 8192,
             "ARGON2_PARALLELISM": 1,
             "RATELIMIT_STORAGE_URI": "memory://",
+            "AUTHORISATION_CHECK_STRICT": True,
         }
         settings.update(overrides)
         settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(

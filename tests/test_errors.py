@@ -3,8 +3,10 @@
 import pytest
 from sqlalchemy import func, select
 
+from portal.authz import can_read_records, require
 from portal.exceptions import Conflict, ValidationFailed
 from portal.models import Tenant
+from portal.tenancy import current_principal
 from tests import factories
 
 
@@ -49,7 +51,12 @@ def test_api_paths_always_answer_json(client):
     ],
 )
 def test_domain_errors_carry_status_message_and_fields(app, signed_in, error, status, code):
-    app.add_url_rule("/refuse", "refuse", lambda: (_ for _ in ()).throw(error))
+    def refuse():
+        # Like any view of the portal, it asks a policy before it acts (and refuses).
+        require(can_read_records, current_principal())
+        raise error
+
+    app.add_url_rule("/refuse", "refuse", refuse)
 
     response = signed_in().get("/refuse", headers={"Accept": "application/json"})
 

@@ -21,6 +21,8 @@ def recent_sign_in_required(view):
 
     @wraps(view)
     def guarded(*args, **kwargs):
+        # Asked here, as the redirect below answers for the view without running it.
+        accounts.own_account(g.user_session)
         if not sessions.recently_authenticated(g.user_session):
             return redirect(url_for("account.confirm", next=request.path))
         return view(*args, **kwargs)
@@ -31,12 +33,13 @@ def recent_sign_in_required(view):
 @blueprint.get("")
 def overview():
     """Show the account and what can be changed."""
-    return render_template("account/overview.html", user=g.user_session.user)
+    return render_template("account/overview.html", user=accounts.own_account(g.user_session))
 
 
 @blueprint.route("/confirm", methods=["GET", "POST"])
 def confirm():
     """Ask for the password and a code again before a sensitive change."""
+    accounts.own_account(g.user_session)
     next_url = safe_next(request.args.get("next")) or url_for("account.overview")
     if request.method == "GET":
         return render_template("account/confirm.html", next_url=next_url)
@@ -96,7 +99,7 @@ def session_list():
     """List the user's sessions with where and when they were used."""
     return render_template(
         "account/sessions.html",
-        sessions=sessions.live_sessions(g.user_session.user_id),
+        sessions=accounts.live_sessions(g.user_session),
         current_id=g.user_session.id,
     )
 

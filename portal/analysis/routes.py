@@ -7,7 +7,6 @@ from flask import Blueprint, render_template, request
 from portal.analysis.charts import funding_charts
 from portal.analysis.export import csv_download
 from portal.exceptions import NotFound
-from portal.schemas import parse
 from portal.schemas.analysis import (
     AnalysisQuerySchema,
     NeedsDrillDownSchema,
@@ -24,7 +23,7 @@ FUNDING_HEADER = ("code", "name", "currency", "amount", "responses")
 
 def _cycle(schema):
     """Parse the query string with ``schema`` and find the cycle it names (or the default)."""
-    query = parse(schema, request.args)
+    query = analysis.read_query(schema, request.args)
     return query, analysis.choose_cycle(query["cycle"])
 
 

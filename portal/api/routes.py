@@ -3,7 +3,9 @@
 from flask import Blueprint, jsonify
 from flask_login import current_user
 
+from portal.authz import can_manage_own_account, require
 from portal.schemas.users_output import ApiUserOutputSchema
+from portal.tenancy import current_principal
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -11,4 +13,5 @@ blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 @blueprint.get("/me")
 def me():
     """Describe the user the bearer token belongs to."""
+    require(can_manage_own_account, current_principal(), current_user)
     return jsonify(ApiUserOutputSchema().dump(current_user))

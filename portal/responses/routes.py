@@ -68,6 +68,9 @@ def _form_page(response=None, error: DomainError | None = None, status: int = 20
 @blueprint.get("")
 def index():
     """List the responses the user can see, filtered and paginated."""
+    # Read first: it asks the reading policy, which the request must do whatever becomes
+    # of the query string below.
+    choices = response_service.filter_choices()
     query = parse(ResponseQuerySchema(), request.args.to_dict())
     page = response_service.list_responses(query)
     return render_template(
@@ -77,7 +80,7 @@ def index():
         filters={
             key: value for key, value in request.args.items() if value and key in LIST_FILTERS
         },
-        choices=response_service.filter_choices(),
+        choices=choices,
         can_create=can_create_response(current_principal()),
     )
 

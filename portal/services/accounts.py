@@ -5,12 +5,24 @@ from __future__ import annotations
 from portal.authz import can_manage_own_account, require
 from portal.exceptions import NotFound, ValidationFailed
 from portal.extensions import db
-from portal.models import UserSession
+from portal.models import User, UserSession
 from portal.models.base import utc_now
 from portal.security.passwords import PasswordRejected, check_policy, hash_password, verify_password
 from portal.services import security_events, sessions
 from portal.services.authentication import require_recent_authentication
 from portal.tenancy import current_principal
+
+
+def own_account(row: UserSession) -> User:
+    """Return the user of ``row``, for pages that show or change their own account."""
+    require(can_manage_own_account, current_principal(), row.user)
+    return row.user
+
+
+def live_sessions(row: UserSession) -> list[UserSession]:
+    """Return the live sessions of the user of ``row``, the most recently used first."""
+    require(can_manage_own_account, current_principal(), row.user)
+    return sessions.live_sessions(row.user_id)
 
 
 def change_password(row: UserSession, current_password: str, new_password: str) -> None:

@@ -30,7 +30,7 @@ from decimal import Decimal
 from sqlalchemy import Select, case, distinct, func, select
 from sqlalchemy.orm import joinedload
 
-from portal.authz import can_view_analysis, require
+from portal.authz import can_read_records, require
 from portal.exceptions import ValidationFailed
 from portal.extensions import db
 from portal.models import (
@@ -44,6 +44,7 @@ from portal.models import (
     Tenant,
 )
 from portal.pagination import Page
+from portal.schemas import parse
 from portal.tenancy import current_principal
 
 ANALYSED_NEED_STATUSES = ("submitted", "returned", "validated", "adopted")
@@ -122,9 +123,15 @@ class FundingRow:
     responses: int
 
 
+def read_query(schema, arguments) -> dict:
+    """Read an analysis page's query string with ``schema`` (a marshmallow schema)."""
+    require(can_read_records, current_principal())
+    return parse(schema, arguments)
+
+
 def choose_cycle(cycle_id: int | None) -> Cycle | None:
     """Return the cycle to analyse: the one asked for, else the open one, else the latest."""
-    require(can_view_analysis, current_principal())
+    require(can_read_records, current_principal())
     if cycle_id is not None:
         cycle = db.session.get(Cycle, cycle_id)
         if cycle is None:
@@ -232,7 +239,7 @@ def _arranged(dimension: str, cells: dict[tuple[int, int], CoverageCell]) -> Cov
 
 def coverage_matrix(cycle: Cycle, dimension: str = "pillar") -> CoverageMatrix:
     """Return the coverage matrix of ``cycle``: partner economies by pillars or categories."""
-    require(can_view_analysis, current_principal())
+    require(can_read_records, current_principal())
     _, column = DIMENSIONS[dimension]
     cells = {
         (economy_id, column_id): CoverageCell(needs, covered, partial, gaps)
@@ -248,7 +255,7 @@ def coverage_matrices(cycle: Cycle) -> list[CoverageMatrix]:
     economy, pillar and category at once computes them once for both matrices, and the
     two are then added up from the few dozen aggregate rows.
     """
-    require(can_view_analysis, current_principal())
+    require(can_read_records, current_principal())
     by_pillar: dict[tuple[int, int], CoverageCell] = {}
     by_category: dict[tuple[int, int], CoverageCell] = {}
     rows = _coverage_cells(cycle, Need.pillar_id, Need.category_id)
@@ -314,7 +321,7 @@ def needs_in_cell(
     per_page: int = 25,
 ) -> Page:
     """Return a page of (need, coverage name) behind a cell of the matrix, or the gaps."""
-    require(can_view_analysis, current_principal())
+    require(can_read_records, current_principal())
     statement = _cell_needs(cycle, economy_id, pillar_id, category_id, coverage)
     rows, total = _page_and_total(statement, (Need.id,), page, per_page)
     items = [(need, COVERAGE_NAMES[level]) for need, level in rows]
@@ -329,7 +336,7 @@ def all_needs_in_cell(
     coverage: str = "all",
 ) -> Iterator[tuple]:
     """Yield (id, title, economy, pillar, category, priority, status, coverage) for a CSV."""
-    require(can_view_analysis, current_principal())
+    require(can_read_records, current_principal())
     statement = (
         _cell_needs(cycle, economy_id, pillar_id, category_id, coverage)
         .join(PartnerEconomy, PartnerEconomy.id == Tenant.economy_id)
@@ -366,7 +373,7 @@ def _synergy_counts(cycle: Cycle):
 
 def synergies(cycle: Cycle, page: int = 1, per_page: int = 25) -> Page:
     """Return a page of the cycle's needs addressed by responses of two or more tenants."""
-    require(can_view_analysis, current_principal())
+    require(can_read_records, current_principal())
     counts = _synergy_counts(cycle)
     statement = select(Need).join(counts, counts.c.need_id == Need.id)
     rows, total = _page_and_total(statement, (counts.c.tenants.desc(), Need.id), page, per_page)
@@ -378,7 +385,7 @@ def synergies(cycle: Cycle, page: int = 1, per_page: int = 25) -> Page:
 
 def all_synergies(cycle: Cycle) -> Iterator[tuple]:
     """Yield (need id, title, economy, pillar, tenant count, tenant codes) for a CSV."""
-    require(can_view_analysis, current_principal())
+    require(can_read_records, current_principal())
     counts = _synergy_counts(cycle)
     rows = db.session.execute(
         select(Need.id, Need.title, PartnerEconomy.code, Pillar.code, counts.c.tenants)
@@ -459,13 +466,13 @@ def _funding(cycle: Cycle, reference, key) -> list[FundingRow]:
 
 def funding_by_pillar(cycle: Cycle) -> list[FundingRow]:
     """Return the budgets addressing the cycle's needs, per pillar and currency."""
-    require(can_view_analysis, current_principal())
+    require(can_read_records, current_principal())
     return _funding(cycle, Pillar, SupportLink.need_pillar_id)
 
 
 def funding_by_partner(cycle: Cycle) -> list[FundingRow]:
     """Return the budgets addressing the cycle's needs, per partner economy and currency."""
-    require(can_view_analysis, current_principal())
+    require(can_read_records, current_principal())
     # The economy of the need's owner, from the link's own copy of the owner.
     economy = (
         select(Tenant.economy_id).where(Tenant.id == SupportLink.need_tenant_id).scalar_subquery()
@@ -477,7 +484,7 @@ def cell_references(
     economy_id: int | None, pillar_id: int | None, category_id: int | None
 ) -> dict[str, object]:
     """Return the economy, pillar and category a drill-down names; refuse unknown ids."""
-    require(can_view_analysis, current_principal())
+    require(can_read_records, current_principal())
     wanted = (
         ("economy", PartnerEconomy, economy_id, "partner"),
         ("pillar", Pillar, pillar_id, "pillar"),

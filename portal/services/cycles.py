@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from portal.authz import can_manage_cycles, can_view_overview, require
+from portal.authz import can_manage_cycles, can_read_records, require
 from portal.exceptions import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import Cycle, Need
@@ -18,7 +18,7 @@ NEXT_STATUS = {"open": "consolidation", "consolidation": "adopted", "adopted": "
 
 def list_cycles() -> list[Cycle]:
     """Return every cycle, the newest first."""
-    require(can_view_overview, current_principal())
+    require(can_read_records, current_principal())
     return list(db.session.scalars(select(Cycle).order_by(Cycle.starts_on.desc())))
 
 
@@ -45,7 +45,7 @@ def open_cycle(values: dict) -> Cycle:
 
 def get_cycle(cycle_id) -> Cycle:
     """Return the cycle with ``cycle_id`` or raise NotFound."""
-    require(can_view_overview, current_principal())
+    require(can_read_records, current_principal())
     try:
         key = int(cycle_id)
     except (TypeError, ValueError):
@@ -59,7 +59,7 @@ def get_cycle(cycle_id) -> Cycle:
 
 def current_open_cycle() -> Cycle | None:
     """Return the cycle open for new needs, if there is one."""
-    require(can_view_overview, current_principal())
+    require(can_read_records, current_principal())
     return db.session.scalar(select(Cycle).where(Cycle.status == "open"))
 
 

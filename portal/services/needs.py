@@ -15,9 +15,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.authz import (
     can_carry_over_need,
+    can_carry_over_needs,
     can_create_need,
     can_edit_need,
-    can_list_needs,
+    can_read_records,
     can_return_need,
     can_submit_need,
     can_validate_need,
@@ -131,7 +132,7 @@ def _snapshot(need: Need) -> dict[str, str]:
 
 def need_snapshot(need: Need) -> dict[str, str]:
     """Return the need as its pages show it, to carry in forms as the version seen."""
-    require(can_list_needs, current_principal())
+    require(can_read_records, current_principal())
     return _snapshot(need)
 
 
@@ -203,7 +204,7 @@ def _references(data: dict) -> dict:
 
 def filter_choices() -> FilterChoices:
     """Return the values the filters of the needs list offer."""
-    require(can_list_needs, current_principal())
+    require(can_read_records, current_principal())
 
     def ordered(model, *order):
         return list(db.session.scalars(select(model).order_by(*order)))
@@ -220,14 +221,14 @@ def filter_choices() -> FilterChoices:
 
 def parse_list_query(arguments) -> dict:
     """Read the list filters from a query string; empty values mean "any"."""
-    require(can_list_needs, current_principal())
+    require(can_read_records, current_principal())
     given = {key: value for key, value in arguments.items() if value != ""}
     return parse(NeedListQuerySchema(), given)
 
 
 def list_needs(query: dict, choices: FilterChoices) -> Page:
     """Return one page of the needs the principal may see, filtered as asked."""
-    require(can_list_needs, current_principal())
+    require(can_read_records, current_principal())
     problems: dict[str, str] = {}
 
     def pick(options, attribute, field, label):
@@ -295,7 +296,7 @@ def list_needs(query: dict, choices: FilterChoices) -> Page:
 
 def get_need(need_id) -> Need:
     """Return the need with ``need_id`` if the principal may see it, or raise NotFound."""
-    require(can_list_needs, current_principal())
+    require(can_read_records, current_principal())
     return get_visible(Need, need_id)
 
 
@@ -308,7 +309,7 @@ def get_need_for_edit(need_id) -> Need:
 
 def need_form_values(need: Need) -> dict:
     """Return the need's fields as the edit form shows them."""
-    require(can_list_needs, current_principal())
+    require(can_read_records, current_principal())
     return {
         "pillar": need.pillar.code,
         "category": need.category.code,
@@ -323,7 +324,7 @@ def need_form_values(need: Need) -> dict:
 
 def closed_cycles() -> list[Cycle]:
     """Return the adopted and archived cycles, the newest first."""
-    require(can_list_needs, current_principal())
+    require(can_read_records, current_principal())
     return list(
         db.session.scalars(
             select(Cycle)
@@ -335,7 +336,7 @@ def closed_cycles() -> list[Cycle]:
 
 def carried_over_from(need: Need) -> list[Need]:
     """Return the visible needs of later cycles that continue ``need``."""
-    require(can_list_needs, current_principal())
+    require(can_read_records, current_principal())
     statement = (
         select(Need)
         .options(joinedload(Need.cycle))
@@ -348,7 +349,7 @@ def carried_over_from(need: Need) -> list[Need]:
 def allowed_actions(need: Need) -> NeedActions:
     """Return what the principal may do to ``need``, so the page offers exactly that."""
     principal = current_principal()
-    require(can_list_needs, principal)
+    require(can_read_records, principal)
     target = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
     return NeedActions(
         edit=can_edit_need(principal, need),
@@ -363,7 +364,7 @@ def allowed_actions(need: Need) -> NeedActions:
 def may_create_need() -> bool:
     """Return whether the principal may draft a new need now."""
     principal = current_principal()
-    require(can_list_needs, principal)
+    require(can_read_records, principal)
     return can_create_need(
         principal, db.session.scalar(select(Cycle).where(Cycle.status == "open"))
     )
@@ -447,7 +448,7 @@ class CarryOverCandidate:
 def carry_over_candidates(arguments) -> tuple[Cycle | None, Cycle | None, list]:
     """Return the chosen closed cycle, the open cycle and the needs that may move on."""
     principal = current_principal()
-    require(can_list_needs, principal)
+    require(can_read_records, principal)
     query = parse(CarryOverQuerySchema(), arguments)
     target = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
     closed = closed_cycles()
@@ -483,6 +484,9 @@ def carry_over_candidates(arguments) -> tuple[Cycle | None, Cycle | None, list]:
 def carry_over_needs(values: dict) -> list[Need]:
     """Copy chosen needs of an adopted cycle into the open cycle as new drafts, with lineage."""
     principal = current_principal()
+    # Asked before the lookups, so nobody else learns which ids are needs; each need
+    # found is judged on its own below.
+    require(can_carry_over_needs, principal)
     target = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
     data = parse(CarryOverSchema(), values)
     wanted = sorted(set(data["need_ids"]))

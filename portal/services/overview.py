@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from portal.authz import can_view_overview, require
+from portal.authz import can_read_records, require
 from portal.extensions import db
 from portal.models import Cycle, Need, Pillar, Response, SupportLink, response_pillars
 from portal.models.base import utc_now
@@ -26,7 +26,7 @@ class PillarSummary:
 
 def pillar_summary() -> list[PillarSummary]:
     """Return, per pillar, how many needs and responses the principal can see."""
-    require(can_view_overview, current_principal())
+    require(can_read_records, current_principal())
     # Visibility comes from the tenancy scoping of every query: the counts include
     # exactly the records the viewer could open, and nothing of other tenants' drafts.
     needs = select(Need.pillar_id, func.count().label("count")).group_by(Need.pillar_id).subquery()
@@ -91,7 +91,7 @@ def _first_and_total(statement: Select, order) -> tuple[list, int]:
 def attention(today: date | None = None) -> Attention:
     """Return what needs the principal's attention: returns, links, stale records, deadline."""
     principal = current_principal()
-    require(can_view_overview, principal)
+    require(can_read_records, principal)
     today = today or utc_now().date()
     # "Of the user's own tenant" selects among what the user may see anyway; it widens
     # nothing, so it is a choice of records, not a visibility rule.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from portal.authz import can_manage_reference_data, can_view_overview, require
+from portal.authz import can_manage_reference_data, can_read_records, require
 from portal.exceptions import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import AcquisChapter, Pillar
@@ -15,13 +15,13 @@ from portal.tenancy import current_principal
 
 def pillars() -> list[Pillar]:
     """Return the pillars in their order."""
-    require(can_view_overview, current_principal())
+    require(can_read_records, current_principal())
     return list(db.session.scalars(select(Pillar).order_by(Pillar.position, Pillar.code)))
 
 
 def acquis_chapters() -> list[AcquisChapter]:
     """Return the acquis chapters by number."""
-    require(can_view_overview, current_principal())
+    require(can_read_records, current_principal())
     return list(db.session.scalars(select(AcquisChapter).order_by(AcquisChapter.number)))
 
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.authz import can_create_response, can_edit_response, can_read_responses, require
+from portal.authz import can_create_response, can_edit_response, can_read_records, require
 from portal.exceptions import Conflict, ValidationFailed
 from portal.extensions import db
 from portal.models import (
@@ -87,7 +87,7 @@ def _party_filter(role: str, text: str):
 
 def list_responses(query: Mapping) -> Page:
     """Return a page of the responses the principal can see, filtered by ``query``."""
-    require(can_read_responses, current_principal())
+    require(can_read_records, current_principal())
     statement = select(Response)
     if query.get("q"):
         pattern = contains(query["q"])
@@ -148,7 +148,7 @@ def list_responses(query: Mapping) -> Page:
 
 def filter_choices() -> dict:
     """Return what the list filters and the form offer: pillars, economies, parties."""
-    require(can_read_responses, current_principal())
+    require(can_read_records, current_principal())
     names = {}
     for role in ("donor", "implementer"):
         names[role] = list(
@@ -180,7 +180,7 @@ def filter_choices() -> dict:
 
 def get_response(response_id) -> Response:
     """Return the response with ``response_id`` if the principal may see it, else NotFound."""
-    require(can_read_responses, current_principal())
+    require(can_read_records, current_principal())
     return get_visible(Response, response_id)
 
 

@@ -19,7 +19,7 @@ from portal.authz import (
     can_dispute_link,
     can_judge_links,
     can_propose_link,
-    can_read_responses,
+    can_read_records,
     can_validate_link,
     can_withdraw_link,
     require,
@@ -56,7 +56,7 @@ def _need_details(statement):
 
 def links_for_response(response: Response) -> list[SupportLink]:
     """Return the links of ``response`` the principal can see, with their needs."""
-    require(can_read_responses, current_principal())
+    require(can_read_records, current_principal())
     statement = (
         select(SupportLink)
         .where(SupportLink.response_id == response.id)
@@ -67,7 +67,7 @@ def links_for_response(response: Response) -> list[SupportLink]:
 
 def links_for_need(need_id) -> list[SupportLink]:
     """Return the links to the need ``need_id`` that the principal can see, with responses."""
-    require(can_read_responses, current_principal())
+    require(can_read_records, current_principal())
     need = get_visible(Need, need_id)
     statement = (
         select(SupportLink)
@@ -83,7 +83,7 @@ def links_for_need(need_id) -> list[SupportLink]:
 
 def get_link(link_id) -> SupportLink:
     """Return the link with ``link_id`` if the principal can see both its ends, else NotFound."""
-    require(can_read_responses, current_principal())
+    require(can_read_records, current_principal())
     return get_visible(SupportLink, link_id)
 
 
@@ -249,7 +249,7 @@ def withdraw_link(link: SupportLink, values: Mapping) -> None:
 def allowed_actions(links: list[SupportLink]) -> dict[int, list[str]]:
     """Return, per link, the actions the principal may take on it now (for the buttons)."""
     principal = current_principal()
-    require(can_read_responses, principal)
+    require(can_read_records, principal)
     policies = {
         "confirm": can_confirm_link,
         "dispute": can_dispute_link,

@@ -15,6 +15,7 @@ from portal.authz import (
     can_invite_user,
     can_list_users,
     can_manage_user,
+    can_open_administration,
     require,
 )
 from portal.exceptions import Conflict, DomainError, NotFound, ValidationFailed
@@ -26,7 +27,7 @@ from portal.schemas import parse
 from portal.schemas.users import RolesSchema, UserCreateSchema
 from portal.security.passwords import PasswordRejected, check_policy, hash_password
 from portal.services import security_events, sessions
-from portal.tenancy import Principal, current_principal
+from portal.tenancy import Principal, current_principal, get_visible
 
 
 class InvitationInvalid(DomainError):
@@ -62,6 +63,9 @@ def _policy_checked(password: str, email: str, tenant_code: str, field: str) -> 
 def create_user(values: dict, *, password: str | None = None) -> CreatedUser:
     """Create a user; without a password, issue an invitation link (mailed when possible)."""
     principal = current_principal()
+    # Asked before the organisation is looked up; who may be given which roles there is
+    # judged once it is found.
+    require(can_open_administration, principal)
     data = parse(UserCreateSchema(), values)
     tenant = db.session.scalar(select(Tenant).where(Tenant.code == data["tenant"].upper()))
     if tenant is None:
@@ -159,6 +163,15 @@ def accept_invitation(
     return row, session_token
 
 
+def get_user(user_id) -> User:
+    """Return the user with ``user_id`` if the principal may see and list them, or 404."""
+    principal = current_principal()
+    require(can_open_administration, principal)
+    user = get_visible(User, user_id)
+    require(can_list_users, principal, user.tenant)
+    return user
+
+
 def find_user(email: str) -> User:
     """Return the user with this address, or raise NotFound."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
@@ -174,6 +187,9 @@ def _actor_id(principal: Principal | None) -> int | None:
 def reset_second_factor(email: str) -> User:
     """Forget the user's authenticator and recovery codes; they enrol again at next sign-in."""
     principal = current_principal()
+    # Asked before the lookup, so that only administrators learn whether an address is
+    # known; whether they manage this user is judged once it is found.
+    require(can_open_administration, principal)
     user = find_user(email)
     require(can_manage_user, principal, user)
     user.totp_secret_encrypted = None
@@ -203,6 +219,9 @@ def _keep_an_admin(user: User) -> None:
 def set_active(email: str, active: bool) -> User:
     """Disable (ending every session) or re-enable a user."""
     principal = current_principal()
+    # Asked before the lookup, so that only administrators learn whether an address is
+    # known; whether they manage this user is judged once it is found.
+    require(can_open_administration, principal)
     user = find_user(email)
     require(can_manage_user, principal, user)
     if not active:
