@@ -7,7 +7,7 @@ from functools import wraps
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from portal.auth import safe_next
-from portal.auth.routes import enrolment_page
+from portal.auth.routes import enrolment_page, throttled
 from portal.exceptions import DomainError
 from portal.schemas import parse
 from portal.schemas.auth import CodeSchema, PasswordChangeSchema, ReauthenticationSchema
@@ -34,7 +34,10 @@ def overview():
     return render_template("account/overview.html", user=g.user_session.user)
 
 
+# Both pages take the password again, so guessing on them is limited per address as
+# sign-in is (failures only), on top of the failures counting towards the lockout.
 @blueprint.route("/confirm", methods=["GET", "POST"])
+@throttled
 def confirm():
     """Ask for the password and a code again before a sensitive change."""
     next_url = safe_next(request.args.get("next")) or url_for("account.overview")
@@ -49,6 +52,7 @@ def confirm():
 
 
 @blueprint.route("/password", methods=["GET", "POST"])
+@throttled
 @recent_sign_in_required
 def password():
     """Change the password; the user's other sessions end."""
