@@ -42,6 +42,7 @@ KNOWN_SETTINGS = {
     "IISG_AUDIT_CHECKPOINT_EVERY_ENTRIES": "checkpoint a chain after this many entries (1000)",
     "IISG_AUDIT_CHECKPOINT_EVERY_MINUTES": "or once its oldest unsigned entry is this old (60)",
     "IISG_MAX_FORM_BYTES": "largest body of a form or API request, in bytes (2097152: 2 MiB)",
+    "IISG_SQLITE_BUSY_TIMEOUT_SECONDS": "how long SQLite waits for another writer's lock (5)",
     "IISG_TEST_POSTGRES_URL": "administrative PostgreSQL connection used by the test suite",
     "IISG_TEST_REDIS_URL": "Redis database the test suite may empty (default db 15)",
     "IISG_TEST_CHROMIUM": "Chromium the browser tests drive (default: chromium on the PATH)",
@@ -207,6 +208,9 @@ class Config:
         # Within a multipart body: the largest text field, and how many fields in all.
         "MAX_FORM_MEMORY_SIZE": 500_000,
         "MAX_FORM_PARTS": 1_000,
+        # How long a SQLite connection waits for another connection's write lock before
+        # the statement fails as busy (PostgreSQL waits for row locks by itself).
+        "SQLITE_BUSY_TIMEOUT_SECONDS": 5,
     }
 
     @classmethod
@@ -274,6 +278,9 @@ class Config:
         max_form_bytes = _positive_whole_number(
             environ, "IISG_MAX_FORM_BYTES", cls.defaults["MAX_CONTENT_LENGTH"], least=64 * 1024
         )
+        busy_timeout = _positive_whole_number(
+            environ, "IISG_SQLITE_BUSY_TIMEOUT_SECONDS", cls.defaults["SQLITE_BUSY_TIMEOUT_SECONDS"]
+        )
         production = env == "production"
         if production and not base_url.startswith("https://"):
             raise _fail("IISG_BASE_URL", "must be an https:// address when IISG_ENV=production")
@@ -304,6 +311,7 @@ class Config:
             "RATELIMIT_STORAGE_URI": redis_url or "memory://",
             "AUDIT_STRICT": strict == "1",
             "MAX_CONTENT_LENGTH": max_form_bytes,
+            "SQLITE_BUSY_TIMEOUT_SECONDS": busy_timeout,
         }
 
 

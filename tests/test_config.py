@@ -132,3 +132,13 @@ def test_request_bodies_are_capped_at_two_mebibytes_unless_configured(tmp_path):
     assert configured["MAX_CONTENT_LENGTH"] == 1024 * 1024
     with pytest.raises(StartupError, match="IISG_MAX_FORM_BYTES: '1000' is not a whole number"):
         Config.from_environment({"IISG_MAX_FORM_BYTES": "1000"}, tmp_path)
+
+
+def test_sqlite_waits_five_seconds_for_a_busy_database_unless_configured(tmp_path):
+    default = Config.from_environment({}, tmp_path)
+    configured = Config.from_environment({"IISG_SQLITE_BUSY_TIMEOUT_SECONDS": "30"}, tmp_path)
+
+    assert default["SQLITE_BUSY_TIMEOUT_SECONDS"] == 5
+    assert configured["SQLITE_BUSY_TIMEOUT_SECONDS"] == 30
+    with pytest.raises(StartupError, match="IISG_SQLITE_BUSY_TIMEOUT_SECONDS: '0' is not"):
+        Config.from_environment({"IISG_SQLITE_BUSY_TIMEOUT_SECONDS": "0"}, tmp_path)
