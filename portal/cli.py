@@ -5,10 +5,12 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from flask.cli import FlaskGroup
+from sqlalchemy.exc import OperationalError
 
 from portal.config import StartupError, generate_production_keys
+from portal.database import database_busy
 from portal.exceptions import DomainError
 
 
@@ -18,7 +20,29 @@ def _create_app() -> Flask:
     return create_app()
 
 
-cli = FlaskGroup(
+class PortalGroup(FlaskGroup):
+    """The ``iisg`` group: every command run through it ends a busy database the same way."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except OperationalError as error:
+            # Another process (the web app sealing, a second command) held SQLite's
+            # write lock for longer than the busy timeout: nothing is broken, so one line
+            # and a retry beat a traceback.
+            if not database_busy(error):
+                raise
+            seconds = (
+                current_app.config.get("SQLITE_BUSY_TIMEOUT_SECONDS") if has_app_context() else None
+            )
+            waited = f" for {seconds} s" if seconds else ""
+            raise click.ClickException(
+                f"the database is busy: another process kept it locked{waited}. Try again, "
+                "or wait longer with IISG_SQLITE_BUSY_TIMEOUT_SECONDS."
+            ) from None
+
+
+cli = PortalGroup(
     name="iisg",
     create_app=_create_app,
     help="Manage the IISG Database portal.",

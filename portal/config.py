@@ -41,6 +41,8 @@ KNOWN_SETTINGS = {
     "IISG_AUDIT_STRICT": "1 refuses database writes that name no actor (default 0)",
     "IISG_AUDIT_CHECKPOINT_EVERY_ENTRIES": "checkpoint a chain after this many entries (1000)",
     "IISG_AUDIT_CHECKPOINT_EVERY_MINUTES": "or once its oldest unsigned entry is this old (60)",
+    "IISG_MAX_FORM_BYTES": "largest body of a form or API request, in bytes (2097152: 2 MiB)",
+    "IISG_SQLITE_BUSY_TIMEOUT_SECONDS": "how long SQLite waits for another writer's lock (5)",
     "IISG_TEST_POSTGRES_URL": "administrative PostgreSQL connection used by the test suite",
     "IISG_TEST_REDIS_URL": "Redis database the test suite may empty (default db 15)",
     "IISG_TEST_CHROMIUM": "Chromium the browser tests drive (default: chromium on the PATH)",
@@ -111,10 +113,12 @@ def _decode_key(setting: str, value: str, length: int) -> bytes:
     return key
 
 
-def _positive_whole_number(environ: Mapping[str, str], setting: str, default: int) -> int:
+def _positive_whole_number(
+    environ: Mapping[str, str], setting: str, default: int, least: int = 1
+) -> int:
     value = environ.get(setting, "").strip() or str(default)
-    if not value.isdigit() or not value.isascii() or int(value) < 1:
-        raise _fail(setting, f"{value!r} is not a whole number of at least 1")
+    if not value.isdigit() or not value.isascii() or int(value) < least:
+        raise _fail(setting, f"{value!r} is not a whole number of at least {least}")
     return int(value)
 
 
@@ -199,6 +203,17 @@ class Config:
         "AUTHORISATION_CHECK_STRICT": False,
         "AUDIT_CHECKPOINT_EVERY_ENTRIES": 1000,
         "AUDIT_CHECKPOINT_EVERY_MINUTES": 60,
+        # Request bodies: without a cap one anonymous request can make a worker read and
+        # parse hundreds of megabytes. Forms and API calls need far less than 2 MiB; a file
+        # upload that needs more must raise ``request.max_content_length`` for its own
+        # route, with a limit of its own, rather than this one for every route.
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Within a multipart body: the largest text field, and how many fields in all.
+        "MAX_FORM_MEMORY_SIZE": 500_000,
+        "MAX_FORM_PARTS": 1_000,
+        # How long a SQLite connection waits for another connection's write lock before
+        # the statement fails as busy (PostgreSQL waits for row locks by itself).
+        "SQLITE_BUSY_TIMEOUT_SECONDS": 5,
     }
 
     @classmethod
@@ -262,6 +277,13 @@ class Config:
             name: _positive_whole_number(environ, f"IISG_{name}", cls.defaults[name])
             for name in ("AUDIT_CHECKPOINT_EVERY_ENTRIES", "AUDIT_CHECKPOINT_EVERY_MINUTES")
         }
+        # A smaller cap would refuse the portal's own longest forms.
+        max_form_bytes = _positive_whole_number(
+            environ, "IISG_MAX_FORM_BYTES", cls.defaults["MAX_CONTENT_LENGTH"], least=64 * 1024
+        )
+        busy_timeout = _positive_whole_number(
+            environ, "IISG_SQLITE_BUSY_TIMEOUT_SECONDS", cls.defaults["SQLITE_BUSY_TIMEOUT_SECONDS"]
+        )
         production = env == "production"
         if production and not base_url.startswith("https://"):
             raise _fail("IISG_BASE_URL", "must be an https:// address when IISG_ENV=production")
@@ -291,6 +313,8 @@ class Config:
             "REDIS_URL": redis_url,
             "RATELIMIT_STORAGE_URI": redis_url or "memory://",
             "AUDIT_STRICT": strict == "1",
+            "MAX_CONTENT_LENGTH": max_form_bytes,
+            "SQLITE_BUSY_TIMEOUT_SECONDS": busy_timeout,
         }
 
 

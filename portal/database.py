@@ -20,12 +20,24 @@ CONNECT_TIMEOUT = 10
 @event.listens_for(Engine, "connect")
 def _configure_sqlite_connection(dbapi_connection, _connection_record):
     # SQLite leaves foreign keys off unless asked on every connection; the schema's
-    # integrity depends on them.
+    # integrity depends on them. How long to wait for a busy database is set where the
+    # engine is made (prepare_database), from the configuration.
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA busy_timeout = 5000")
         cursor.close()
+
+
+def database_busy(error: BaseException) -> bool:
+    """Return whether ``error`` is SQLite giving up on a lock another connection holds."""
+    original = getattr(error, "orig", error)
+    if not isinstance(original, sqlite3.OperationalError):
+        return False
+    # The primary result code is the low byte; extended codes (BUSY_SNAPSHOT...) share it.
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is None:
+        return "database is locked" in str(original)
+    return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def prepare_database(app: Flask) -> None:
@@ -35,6 +47,11 @@ def prepare_database(app: Flask) -> None:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        # sqlite3's timeout is SQLite's busy timeout: a statement meeting another
+        # connection's write lock retries for this long before failing as busy.
+        connect_args = dict(options.get("connect_args", {}))
+        connect_args.setdefault("timeout", app.config["SQLITE_BUSY_TIMEOUT_SECONDS"])
+        options["connect_args"] = connect_args
     else:
         connect_args = dict(options.get("connect_args", {}))
         connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT)

@@ -7,10 +7,10 @@ imports the handlers (which record refusals in the audit trail).
 from __future__ import annotations
 
 import structlog
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import ObjectDeletedError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from portal.exceptions import DomainError, Forbidden
 from portal.extensions import db
@@ -71,6 +71,26 @@ def _handle_http_error(error: HTTPException):
     return error_response(error.code, _http_code(error), error.description or error.name)
 
 
+def readable_size(size: int) -> str:
+    """Return a byte count as people read it: 2 MiB, 64 KiB."""
+    for unit, factor in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if size >= factor:
+            return f"{size / factor:.3g} {unit}"
+    return f"{size} bytes"
+
+
+def _handle_too_large(_error: RequestEntityTooLarge):
+    # Raised before the body is read (Content-Length over the cap) or as soon as reading
+    # passes it; either way nothing of the request was acted on.
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    return error_response(
+        413,
+        "request_too_large",
+        f"The request is too large: a form or API call may send at most {readable_size(limit)}. "
+        "Shorten the text or send less at once.",
+    )
+
+
 def _handle_unexpected_error(error: Exception):
     # Whatever the request half-did is abandoned: nothing partial may be committed later.
     db.session.rollback()
@@ -94,6 +114,7 @@ def register_error_handlers(app: Flask) -> None:
     """Map domain and HTTP errors to responses, once for the whole app."""
     app.register_error_handler(DomainError, _handle_domain_error)
     app.register_error_handler(ObjectDeletedError, _handle_vanished_row)
+    app.register_error_handler(RequestEntityTooLarge, _handle_too_large)
     app.register_error_handler(HTTPException, _handle_http_error)
     app.register_error_handler(InternalServerError, _handle_unexpected_error)
     app.register_error_handler(Exception, _handle_unexpected_error)

@@ -122,3 +122,23 @@ def test_forwarded_addresses_count_only_behind_trusted_proxies(make_app, proxies
     app.test_client().get("/auth/whoami", headers={"X-Forwarded-For": "198.51.100.7"})
 
     assert seen == [address]
+
+
+def test_request_bodies_are_capped_at_two_mebibytes_unless_configured(tmp_path):
+    default = Config.from_environment({}, tmp_path)
+    configured = Config.from_environment({"IISG_MAX_FORM_BYTES": "1048576"}, tmp_path)
+
+    assert default["MAX_CONTENT_LENGTH"] == 2 * 1024 * 1024
+    assert configured["MAX_CONTENT_LENGTH"] == 1024 * 1024
+    with pytest.raises(StartupError, match="IISG_MAX_FORM_BYTES: '1000' is not a whole number"):
+        Config.from_environment({"IISG_MAX_FORM_BYTES": "1000"}, tmp_path)
+
+
+def test_sqlite_waits_five_seconds_for_a_busy_database_unless_configured(tmp_path):
+    default = Config.from_environment({}, tmp_path)
+    configured = Config.from_environment({"IISG_SQLITE_BUSY_TIMEOUT_SECONDS": "30"}, tmp_path)
+
+    assert default["SQLITE_BUSY_TIMEOUT_SECONDS"] == 5
+    assert configured["SQLITE_BUSY_TIMEOUT_SECONDS"] == 30
+    with pytest.raises(StartupError, match="IISG_SQLITE_BUSY_TIMEOUT_SECONDS: '0' is not"):
+        Config.from_environment({"IISG_SQLITE_BUSY_TIMEOUT_SECONDS": "0"}, tmp_path)

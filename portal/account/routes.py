@@ -7,7 +7,7 @@ from functools import wraps
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from portal.auth import safe_next
-from portal.auth.routes import enrolment_page
+from portal.auth.routes import enrolment_page, throttled
 from portal.exceptions import DomainError
 from portal.schemas import parse
 from portal.schemas.auth import CodeSchema, PasswordChangeSchema, ReauthenticationSchema
@@ -36,7 +36,10 @@ def overview():
     return render_template("account/overview.html", user=accounts.own_account(g.user_session))
 
 
+# Both pages take the password again, so guessing on them is limited per address as
+# sign-in is (failures only), on top of the failures counting towards the lockout.
 @blueprint.route("/confirm", methods=["GET", "POST"])
+@throttled
 def confirm():
     """Ask for the password and a code again before a sensitive change."""
     accounts.own_account(g.user_session)
@@ -52,6 +55,7 @@ def confirm():
 
 
 @blueprint.route("/password", methods=["GET", "POST"])
+@throttled
 @recent_sign_in_required
 def password():
     """Change the password; the user's other sessions end."""

@@ -18,7 +18,13 @@ from portal.auth import SESSION_KEY, safe_next
 from portal.exceptions import DomainError
 from portal.extensions import limiter
 from portal.schemas import parse
-from portal.schemas.auth import CodeSchema, LoginSchema, NewPasswordSchema, RecoveryCodeSchema
+from portal.schemas.auth import (
+    LONGEST_EMAIL,
+    CodeSchema,
+    LoginSchema,
+    NewPasswordSchema,
+    RecoveryCodeSchema,
+)
 from portal.security import totp
 from portal.services import authentication, sessions, users
 from portal.services.authentication import SignInRefused
@@ -78,7 +84,9 @@ def login():
         values = parse(LoginSchema(), request.form)
         row, token = authentication.password_step(values["email"], values["password"], *_client())
     except DomainError as error:
-        page = render_template("auth/login.html", error=error, email=request.form.get("email"))
+        # Shown again so a typo can be mended, but no longer than any address can be.
+        email = request.form.get("email", "")[:LONGEST_EMAIL]
+        page = render_template("auth/login.html", error=error, email=email)
         return page, error.status
     _begin(token)
     return redirect(url_for("auth.two_factor" if row.user.enrolled else "auth.setup"))

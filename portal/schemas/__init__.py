@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sized
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, utils
 
 from portal.exceptions import ValidationFailed
 
@@ -15,6 +15,28 @@ class InputSchema(Schema):
 
     class Meta:
         unknown = EXCLUDE
+
+
+class BoundedList(fields.List):
+    """A list refused as a whole when longer than ``longest``, before any element is loaded.
+
+    A ``validate.Length`` on a plain list only runs once every element has been loaded
+    and checked: a list of 200,000 elements cost seconds before it was refused. Every
+    list an input schema accepts is one of these.
+    """
+
+    default_error_messages = {"too_long": "Choose at most {longest}."}
+
+    def __init__(self, inner, *, longest: int, too_long: str | None = None, **kwargs):
+        super().__init__(inner, **kwargs)
+        self.longest = longest
+        if too_long is not None:
+            self.error_messages = {**self.error_messages, "too_long": too_long}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if utils.is_collection(value) and isinstance(value, Sized) and len(value) > self.longest:
+            raise self.make_error("too_long", longest=self.longest)
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 def _first_messages(messages: Any) -> dict[str, str]:

@@ -10,6 +10,8 @@ from portal.schemas import InputSchema
 # long is checked, while a megabyte of text is refused before any hashing.
 LONGEST_INPUT = 1024
 TOO_LONG = "This is longer than any password can be (at most 128 characters)."
+# The longest address mail can carry (RFC 5321's path limit less its angle brackets).
+LONGEST_EMAIL = 254
 
 
 def _secret_field() -> fields.String:
@@ -37,7 +39,7 @@ def _code_field() -> fields.String:
 class LoginSchema(InputSchema):
     email = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=254, error="Enter your email address."),
+        validate=validate.Length(min=1, max=LONGEST_EMAIL, error="Enter your email address."),
         error_messages={"required": "Enter your email address."},
     )
     password = _secret_field()

@@ -7,7 +7,7 @@ import json
 from marshmallow import fields, validate
 
 from portal.models.need import NEED_STATUSES, PRIORITIES
-from portal.schemas import InputSchema
+from portal.schemas import BoundedList, InputSchema
 
 # Typed text may hold line breaks and tabs, never other control characters: PostgreSQL
 # refuses NUL outright, and the rest only ever arrive by accident or malice.
@@ -83,10 +83,11 @@ class NeedSchema(InputSchema):
     perspective = _code("perspective")
     title = _text(200)
     description = _text(10_000)
-    acquis_chapters = fields.List(
+    acquis_chapters = BoundedList(
         _whole_number("A chapter", 1, 1000),
         load_default=list,
-        validate=validate.Length(max=40, error="Choose at most 40 chapters."),
+        longest=40,
+        too_long="Choose at most 40 chapters.",
     )
     source_reference = _text(300, required=False)
     priority = fields.String(
@@ -105,10 +106,12 @@ class NeedReturnSchema(VersionedSchema):
 
 
 class CarryOverSchema(InputSchema):
-    need_ids = fields.List(
+    need_ids = BoundedList(
         _whole_number("A need", 1, LARGEST_ID),
         required=True,
-        validate=validate.Length(min=1, max=200, error="Choose at least one need."),
+        longest=200,
+        too_long="Choose at most 200 needs at once.",
+        validate=validate.Length(min=1, error="Choose at least one need."),
         error_messages={"required": "Choose at least one need."},
     )
 

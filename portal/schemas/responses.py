@@ -14,7 +14,7 @@ from portal.models.response import (
     SUPPORT_TYPES,
     VISIBILITIES,
 )
-from portal.schemas import InputSchema
+from portal.schemas import BoundedList, InputSchema
 
 # ISO 4217 codes of the currencies in use (funds, metals and test codes left out): an
 # amount in anything else cannot be compared or summed, so it is refused.
@@ -66,11 +66,12 @@ def _choice(choices, default=None) -> fields.String:
     return fields.String(load_default=default, validate=check)
 
 
-def _codes(label: str, length: int = 20) -> fields.List:
-    return fields.List(
+def _codes(label: str, length: int = 20) -> BoundedList:
+    return BoundedList(
         fields.String(validate=[validate.Length(max=length, error=f"Unknown {label}."), printable]),
         load_default=list,
-        validate=validate.Length(max=50, error=f"Choose at most 50 {label}s."),
+        longest=50,
+        too_long=f"Choose at most 50 {label}s.",
     )
 
 
@@ -117,10 +118,12 @@ class ResponseSchema(InputSchema):
 
     title = _text(200, required=True)
     description = _text(5000)
-    pillars = fields.List(
+    pillars = BoundedList(
         fields.String(validate=[validate.Length(max=20, error="Unknown pillar."), printable]),
         required=True,
-        validate=validate.Length(min=1, max=20, error="Choose at least one pillar."),
+        longest=20,
+        too_long="Choose at most 20 pillars.",
+        validate=validate.Length(min=1, error="Choose at least one pillar."),
         error_messages={**REQUIRED, "required": "Choose at least one pillar."},
     )
     donor_tenants = _codes("organisation")

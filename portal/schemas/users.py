@@ -5,7 +5,17 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from portal.models.user import ROLES
-from portal.schemas import InputSchema
+from portal.schemas import BoundedList, InputSchema
+
+
+def _roles() -> BoundedList:
+    return BoundedList(
+        fields.String(validate=validate.OneOf(ROLES, error="Roles are: " + ", ".join(ROLES))),
+        required=True,
+        longest=len(ROLES),
+        too_long=f"Give the user at most the {len(ROLES)} roles there are.",
+        validate=validate.Length(min=1, error="Give the user at least one role."),
+    )
 
 
 class UserCreateSchema(InputSchema):
@@ -26,16 +36,8 @@ class UserCreateSchema(InputSchema):
         validate=validate.Length(min=1, max=20),
         error_messages={"required": "Name the organisation by its code."},
     )
-    roles = fields.List(
-        fields.String(validate=validate.OneOf(ROLES, error="Roles are: " + ", ".join(ROLES))),
-        required=True,
-        validate=validate.Length(min=1, error="Give the user at least one role."),
-    )
+    roles = _roles()
 
 
 class RolesSchema(InputSchema):
-    roles = fields.List(
-        fields.String(validate=validate.OneOf(ROLES, error="Roles are: " + ", ".join(ROLES))),
-        required=True,
-        validate=validate.Length(min=1, error="Give the user at least one role."),
-    )
+    roles = _roles()

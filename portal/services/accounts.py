@@ -7,9 +7,12 @@ from portal.exceptions import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import User, UserSession
 from portal.models.base import utc_now
-from portal.security.passwords import PasswordRejected, check_policy, hash_password, verify_password
+from portal.security.passwords import PasswordRejected, check_policy, hash_password
 from portal.services import security_events, sessions
-from portal.services.authentication import require_recent_authentication
+from portal.services.authentication import (
+    current_password_refusal,
+    require_recent_authentication,
+)
 from portal.tenancy import current_principal
 
 
@@ -30,10 +33,9 @@ def change_password(row: UserSession, current_password: str, new_password: str) 
     require(can_manage_own_account, current_principal(), row.user)
     require_recent_authentication(row)
     user = row.user
-    if not verify_password(user.password_hash or "", current_password):
-        raise ValidationFailed(
-            "The password was not changed.", {"current_password": "This is not your password."}
-        )
+    refusal = current_password_refusal(row, current_password, "password_change")
+    if refusal is not None:
+        raise ValidationFailed("The password was not changed.", {"current_password": refusal})
     try:
         normalised = check_policy(new_password, email=user.email, tenant_code=user.tenant.code)
     except PasswordRejected as rejected:

@@ -315,6 +315,31 @@ def reauthenticate(row: UserSession, password: str, code: str) -> None:
     db.session.commit()
 
 
+ACCOUNT_LOCKED = (
+    "After repeated wrong passwords the account is locked for a while. Try again later."
+)
+
+
+def current_password_refusal(row: UserSession, password: str, reason: str) -> str | None:
+    """Check the signed-in user's password again; say why it is refused, counting a failure.
+
+    A wrong password counts towards the lockout as a failed sign-in does, so a session
+    left open cannot be used to guess the password without limit.
+    """
+    require(can_manage_own_account, current_principal(), row.user)
+    user = row.user
+    if _locked(user):
+        security_events.record("login_failed", user_id=user.id, reason="locked", session_id=row.id)
+        db.session.commit()
+        return ACCOUNT_LOCKED
+    if not verify_password(user.password_hash or "", password):
+        _register_failure(user.id)
+        security_events.record("login_failed", user_id=user.id, reason=reason, session_id=row.id)
+        db.session.commit()
+        return ACCOUNT_LOCKED if _locked(user) else "This is not your password."
+    return None
+
+
 def logout(row: UserSession) -> None:
     """End the session server-side."""
     sessions.revoke(row, "logout")

@@ -7,11 +7,12 @@ import pyotp
 import pytest
 from sqlalchemy import select, update
 
+from audit.tables import entries
 from portal.models import RecoveryCode, User, UserSession
 from portal.models.base import utc_now
 from portal.security.passwords import verify_password
 from tests import factories
-from tests.conftest import csrf_token, fresh_code
+from tests.conftest import AuthActions, csrf_token, fresh_code
 
 NEW_PASSWORD = "a brand new passphrase for the portal"
 
@@ -194,3 +195,58 @@ def test_another_users_session_cannot_be_ended(login, ana, db):
     assert response.status_code == 404
     db.session.expire_all()
     assert db.session.get(UserSession, foreign).revoked_at is None
+
+
+def security_events_of(db, user):
+    db.session.expire_all()
+    rows = db.session.execute(
+        select(entries.c.event, entries.c.new_row)
+        .where(entries.c.operation == "E")
+        .order_by(entries.c.id)
+    ).all()
+    return [(event, details) for event, details in rows if details.get("user_id") == user.id]
+
+
+def test_wrong_current_passwords_lock_the_account_as_failed_sign_ins_do(login, ana, app, db):
+    client = login(ana)
+    wrong = [change_password(client, current=f"guess number {n}").status_code for n in range(10)]
+
+    right = change_password(client)
+
+    assert wrong == [422] * 10
+    locked = reload(db, ana)
+    assert locked.locked_until > utc_now() + timedelta(minutes=14)
+    # Locked, the right password changes nothing either, here or at sign-in.
+    assert right.status_code == 422
+    assert "locked" in right.get_data(as_text=True)
+    assert not verify_password(locked.password_hash, NEW_PASSWORD)
+    assert login.password_step(app.test_client(), ana.email).status_code == 401
+    events = security_events_of(db, ana)
+    failures = [details for event, details in events if event == "login_failed"]
+    assert [details["reason"] for details in failures[:10]] == ["password_change"] * 10
+    assert "account_locked" in [event for event, _details in events]
+
+
+def wrong_confirmation(client, number):
+    return post(
+        client, "/account/confirm", "/account/confirm", password=f"guess {number}", code="123456"
+    )
+
+
+def wrong_current_password(client, number):
+    return change_password(client, current=f"guess number {number}")
+
+
+@pytest.mark.parametrize(
+    ("guess", "refused"), [(wrong_current_password, 422), (wrong_confirmation, 401)]
+)
+def test_password_guesses_in_a_session_are_throttled_like_sign_in(make_app, db, guess, refused):
+    strict = make_app(LOGIN_RATE_LIMIT="3 per 15 minutes")
+    with strict.app_context():
+        person = factories.user(factories.partner_tenant())
+        db.session.commit()
+        client = AuthActions(strict)(person)
+
+    answers = [guess(client, number).status_code for number in range(4)]
+
+    assert answers == [refused] * 3 + [429]
