@@ -356,9 +356,11 @@ def view_ran() -> bool:
 def _check_a_policy_was_asked(response: Response) -> Response:
     endpoint = request.endpoint
     # A request stopped before its view (by the sign-in, CSRF, rate-limit or a section's
-    # gate) read nothing; a failed one is reported by its own error, which raising here
-    # would hide.
+    # gate) read nothing; so did one a view's rate limit refused (429) before its body
+    # ran; a failed one is reported by its own error, which raising here would hide.
     if not view_ran() or policies_asked() or response.status_code >= 500:
+        return response
+    if response.status_code == 429:
         return response
     if is_exempt(endpoint):
         return response
