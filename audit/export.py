@@ -54,11 +54,17 @@ def _entry_text(document: str) -> str:
         return document
 
 
-def export(connection, chain_id: int, out_file, progress=None) -> int:
-    """Write chain ``chain_id`` to the text file ``out_file``; return the entries written."""
+def export(connection, chain_id: int, out_file, progress=None, through: int | None = None) -> int:
+    """Write chain ``chain_id`` to the text file ``out_file``; return the entries written.
+
+    ``through`` ends the export at that position (the size of the checkpoint signed for
+    it, so that a checkpoint covers the export's last entry).
+    """
     size = connection.execute(
         select(func.coalesce(func.max(links.c.position), 0)).where(links.c.chain_id == chain_id)
     ).scalar_one()
+    if through is not None:
+        size = min(size, through)
     signed = [
         Checkpoint.from_row(row)
         for row in connection.execute(
@@ -83,7 +89,7 @@ def export(connection, chain_id: int, out_file, progress=None) -> int:
     query = (
         select(links.c.position, links.c.hash, linked_document_text(connection.dialect.name))
         .select_from(links.outerjoin(entries, entries.c.id == links.c.entry_id))
-        .where(links.c.chain_id == chain_id)
+        .where(links.c.chain_id == chain_id, links.c.position <= size)
         .order_by(links.c.position)
         .limit(READ_BATCH)
     )

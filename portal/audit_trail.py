@@ -87,18 +87,39 @@ def seal_after_request() -> None:
         log.warning("audit_seal_failed", error=str(error).splitlines()[0])
 
 
-def verify(tenant_code: str | None = None, progress=None):
-    """Verify one tenant's chain, or every chain when no tenant is named."""
+def verify(
+    tenant_code: str | None = None,
+    progress=None,
+    trusted_keys: dict | None = None,
+    trusted_checkpoints=None,
+):
+    """Verify one tenant's chain, or every chain when no tenant is named.
+
+    ``trusted_keys`` (by key id) replace the keys recorded in the database;
+    ``trusted_checkpoints`` are checkpoints kept outside it, which the chains must extend.
+    """
     chains = None if tenant_code is None else [chain_of_tenant(tenant_code)]
     with _system_connection() as connection:
-        return audit_verify.verify(connection, chain_ids_to_check=chains, progress=progress)
+        return audit_verify.verify(
+            connection,
+            chain_ids_to_check=chains,
+            progress=progress,
+            trusted_keys=trusted_keys,
+            trusted_checkpoints=trusted_checkpoints,
+        )
 
 
-def verify_chain(chain_id: int, progress=None, trusted_keys: dict | None = None):
-    """Verify one chain by its id, optionally trusting only ``trusted_keys`` (by key id)."""
+def verify_chain(
+    chain_id: int, progress=None, trusted_keys: dict | None = None, trusted_checkpoints=None
+):
+    """Verify one chain by its id (options as for ``verify``)."""
     with _system_connection() as connection:
         return audit_verify.verify(
-            connection, chain_ids_to_check=[chain_id], progress=progress, trusted_keys=trusted_keys
+            connection,
+            chain_ids_to_check=[chain_id],
+            progress=progress,
+            trusted_keys=trusted_keys,
+            trusted_checkpoints=trusted_checkpoints,
         )
 
 
@@ -110,10 +131,19 @@ def positions_to_verify(tenant_code: str | None = None) -> int:
 
 
 def export(tenant_code: str | None, path) -> int:
-    """Write a tenant's chain (the platform chain for None) to ``path``; return its size."""
+    """Write a tenant's chain (the platform chain for None) to ``path``; return its size.
+
+    The chain is sealed and signed first, and exported up to that checkpoint, so the
+    export's last entry is covered by a signature: an export whose verification finds an
+    unsigned tail has lost checkpoints on the way. Signing is committed on its own, so
+    the export holds no sealer's lock while it writes.
+    """
     chain_id = chain_of_tenant(tenant_code)
+    make_checkpoints([chain_id])
     with _system_connection() as connection, open(path, "w", encoding="utf-8") as out_file:
-        return audit_export.export(connection, chain_id, out_file)
+        latest = audit_checkpoints.latest_checkpoints(connection, [chain_id]).get(chain_id)
+        through = 0 if latest is None else latest.size
+        return audit_export.export(connection, chain_id, out_file, through=through)
 
 
 def public_key_pem() -> bytes:
