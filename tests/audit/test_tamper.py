@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 
 from audit import tables
 from audit.checkpoints import Checkpoint, key_id, public_bytes
@@ -302,3 +302,38 @@ def test_entries_not_yet_sealed_are_pending_not_broken(signed_chain):
 
     assert report.intact
     assert report.chains[0].pending == 1
+
+
+@pytest.mark.parametrize("database_template", ["sqlite"], indirect=True)
+def test_a_nested_key_named_twice_is_named_edited(db, database_owner_url, tmp_path):
+    # PostgreSQL's jsonb keeps one value per key; SQLite keeps the text as written, and
+    # json_extract reads the first of two values where a last-wins reader sees the second.
+    chain_id, _need = tenant_with_history(updates=1)
+    db.session.remove()
+    with as_owner(database_owner_url) as owner:
+        model = owner.execute(
+            select(entries).where(entries.c.tenant_id == chain_id).order_by(entries.c.id)
+        ).first()
+        after = owner.execute(select(func.max(entries.c.transaction_id))).scalar_one() + 1
+        nested = {**model._mapping, "transaction_id": after, "new_row": {"details": {"a": 1}}}
+        del nested["id"]
+        entry_id = owner.execute(insert(entries).values(**nested)).inserted_primary_key[0]
+    audit_trail.make_checkpoints()
+    position = next(
+        link.position for link in chain_links(db.session, chain_id) if link.entry_id == entry_id
+    )
+    db.session.remove()
+    with as_owner(database_owner_url) as owner:
+        owner.execute(
+            text("UPDATE audit_entries SET new_row = :image WHERE id = :id"),
+            {"image": '{"details":{"a":2,"a":1}}', "id": entry_id},
+        )
+
+    found_break = first_break(chain_id)
+    exported = tmp_path / "chain.jsonl"
+    audit_trail.export("AL-MOI", exported)
+    offline = verify_export(exported, load_public_keys(audit_trail.public_key_pem()))
+
+    assert (found_break.kind, found_break.position) == ("edited", position)
+    offline_break = offline.chains[0].first_break
+    assert (offline_break.kind, offline_break.position) == ("edited", position)
