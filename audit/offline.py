@@ -490,7 +490,7 @@ class ChainWalk:
                 return "deleted", f"position {claimed} follows {expected - 1}"
             return "inserted", f"a line claims position {claimed} again"
         if claimed > expected and self._fits_later(items[index], ahead, previous, expected):
-            return "reordered", f"the entry sealed here comes after position {claimed}"
+            return "reordered", f"its line comes after the line of position {claimed}"
         return "inserted", f"a line claiming position {claimed} was never sealed there"
 
     def _fits_later(self, item, ahead, previous, expected) -> bool:
