@@ -93,11 +93,9 @@ def key_record(key_id: str, public_key_hex: str, first_used_at: str) -> dict:
 
 
 def export(connection, chain_id: int, out_file, progress=None, through: int | None = None) -> int:
-    """Write chain ``chain_id`` to the text file ``out_file``; return the entries written.
-
-    ``through`` ends the export at that position (the size of the checkpoint signed for
-    it, so that a checkpoint covers the export's last entry).
-    """
+    """Write chain ``chain_id`` to ``out_file``, up to position ``through``; return the count."""
+    # The caller passes the size of the checkpoint it just signed, so that a checkpoint
+    # covers the export's last entry.
     size = connection.execute(
         select(func.coalesce(func.max(links.c.position), 0)).where(links.c.chain_id == chain_id)
     ).scalar_one()

@@ -256,11 +256,9 @@ def load_public_keys(pem: bytes) -> dict[str, Ed25519PublicKey]:
 
 
 def load_checkpoints(path) -> list[dict]:
-    """Return the checkpoints of a file an auditor kept, in file order (newest last).
-
-    The file holds checkpoint lines in the export's format; any other line of an export
-    is passed by, so an earlier export will do as it is.
-    """
+    """Return the checkpoints of a file an auditor kept, in file order (newest last)."""
+    # Checkpoint lines in the export's format; any other line of an export is passed by,
+    # so an earlier export will do as it is.
     found = []
     with open(path, "rb") as lines:
         for number, line in enumerate(lines, 1):
@@ -300,11 +298,7 @@ def signature_verifies(checkpoint: dict, keys: dict) -> bool:
 def check_checkpoints(
     chain: int, checkpoints: list[dict], keys: dict
 ) -> tuple[Break | None, list[dict]]:
-    """Return the first break among a chain's checkpoints and those that precede it.
-
-    ``checkpoints`` are in the order they were made; ``keys`` maps key ids to trusted
-    Ed25519 public keys.
-    """
+    """Return the first break among a chain's checkpoints (as made) and those before it."""
     previous = None
     for index, checkpoint in enumerate(checkpoints):
         size = checkpoint["size"]
@@ -362,12 +356,10 @@ def check_checkpoints(
 def checkpoint_heads(
     chain: int, checkpoints: list[dict], keys: dict, trusted=()
 ) -> tuple[Break | None, dict[int, set[str]]]:
-    """Return the first break among a chain's checkpoints and the heads they vouch for.
-
-    The heads map sizes to the head hashes signed at them: by the chain's checkpoints
-    up to their first break, and by the checkpoints of this chain the auditor kept
-    (``trusted``, in the export's format), which the chain must extend.
-    """
+    """Return the first break among a chain's checkpoints and kept ones, and the heads signed."""
+    # The heads map sizes to the head hashes signed there: by the chain's checkpoints up
+    # to their first break, and by the checkpoints of this chain the auditor kept, which
+    # the chain must extend.
     first_break, accepted = check_checkpoints(chain, checkpoints, keys)
     heads: dict[int, set[str]] = {}
     for checkpoint in accepted:
@@ -511,11 +503,7 @@ class ChainWalk:
         self.first_break = Break(self.chain, kind, position, detail)
 
     def finish(self, checkpoint_break: Break | None = None, checkpoints: int = 0) -> ChainReport:
-        """Check what still waits and return the chain's report, once every item was fed.
-
-        ``checkpoint_break`` is the first break ``checkpoint_heads`` found; ``checkpoints``
-        how many the chain has.
-        """
+        """Check what still waits and return the chain's report, once every item was fed."""
         self._check(len(self.waiting))
         breaks = [item for item in (self.first_break, checkpoint_break) if item is not None]
         # Only a checkpoint that verifies can say how long the chain was.
@@ -633,11 +621,7 @@ def _entry_item(line: bytes, number: int) -> tuple | None:
 
 
 def verify_export(path, keys: dict, progress=None, batch_size: int = 5000, trusted=None) -> Report:
-    """Verify the export file at ``path`` against the trusted ``keys`` (by key id).
-
-    ``trusted`` holds checkpoints the auditor kept (``load_checkpoints``): the chain
-    must extend every one of its own.
-    """
+    """Verify the export at ``path`` with the trusted ``keys`` and kept checkpoints ``trusted``."""
     records = _records(path)
     header = next(records)
     chain = header["chain"]

@@ -147,12 +147,9 @@ def verify(
     progress=None,
     batch_size: int = READ_BATCH,
 ) -> Report:
-    """Verify every chain (or the given ones); return a report naming each first break.
-
-    ``trusted_checkpoints`` are checkpoints kept outside the database, in the export's
-    format; verifying every chain includes the chains they name, even one now gone.
-    ``progress`` is called with the number of positions checked after every batch.
-    """
+    """Verify every chain (or the given ones); return a report naming each first break."""
+    # Kept checkpoints name chains that must exist: verifying every chain includes them,
+    # so a chain removed whole is reported truncated rather than passed by.
     keys = recorded_keys(connection) if trusted_keys is None else trusted_keys
     trusted = list(trusted_checkpoints or ())
     if chain_ids_to_check is None:

@@ -93,11 +93,7 @@ def verify(
     trusted_keys: dict | None = None,
     trusted_checkpoints=None,
 ):
-    """Verify one tenant's chain, or every chain when no tenant is named.
-
-    ``trusted_keys`` (by key id) replace the keys recorded in the database;
-    ``trusted_checkpoints`` are checkpoints kept outside it, which the chains must extend.
-    """
+    """Verify one tenant's chain (every chain for None), optionally with an auditor's keys."""
     chains = None if tenant_code is None else [chain_of_tenant(tenant_code)]
     with _system_connection() as connection:
         return audit_verify.verify(
@@ -131,13 +127,10 @@ def positions_to_verify(tenant_code: str | None = None) -> int:
 
 
 def export(tenant_code: str | None, path) -> int:
-    """Write a tenant's chain (the platform chain for None) to ``path``; return its size.
-
-    The chain is sealed and signed first, and exported up to that checkpoint, so the
-    export's last entry is covered by a signature: an export whose verification finds an
-    unsigned tail has lost checkpoints on the way. Signing is committed on its own, so
-    the export holds no sealer's lock while it writes.
-    """
+    """Write a tenant's chain (the platform chain for None) to ``path``; return its size."""
+    # Sealed and signed first, and exported up to that checkpoint, so that a signature
+    # covers the export's last entry: an export found unsigned has lost checkpoints on
+    # the way. Signing commits on its own, so no sealer's lock is held while writing.
     chain_id = chain_of_tenant(tenant_code)
     make_checkpoints([chain_id])
     with _system_connection() as connection, open(path, "w", encoding="utf-8") as out_file:

@@ -349,11 +349,7 @@ def _kept_checkpoints(paths) -> list[dict]:
     help="Pass chains whose newest entries no trusted checkpoint covers yet (still shown).",
 )
 def audit_verify(tenant_code, offline_file, public_keys, trusted_checkpoint_files, allow_unsigned):
-    """Recompute every hash and check every checkpoint; exit 1 at any break.
-
-    A chain with no break whose last entries no trusted checkpoint covers is unsigned,
-    and fails too unless --allow-unsigned.
-    """
+    """Recompute every hash and check every checkpoint; exit 1 if broken or unsigned."""
     if offline_file:
         _verify_offline(offline_file, public_keys, trusted_checkpoint_files, allow_unsigned)
         return
