@@ -7,7 +7,9 @@ entry it seals by id, and the entry's own content names the same id, so swapping
 entries' contents, or re-pointing two links at each other's entries, shows as the right
 entry found at the wrong position (``reordered``), not as an edit that happens to fit.
 
-Type rules, the same on PostgreSQL and SQLite (and in exports):
+Type rules, the same on PostgreSQL and SQLite (and in exports), at every depth; the row
+images inside hold dates, times and booleans as each database writes them (docs/audit.md,
+"Row images"):
 
 - timestamps: RFC 3339 in UTC with microseconds and ``Z``
   (``2026-11-23T21:40:40.123456Z``);

@@ -38,8 +38,17 @@ signing_keys = tables.signing_keys
 HASH_RULE = "SHA-256(0x00 || previous hash || RFC 8785 bytes of the entry); genesis: 32 zero bytes"
 
 
-def _line(record: dict) -> str:
+def record_line(record: dict) -> str:
+    """Return a header, checkpoint or key record as an export line."""
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def entry_line(position: int, stored_hash: str, document: str) -> str:
+    """Return an entry's export line, ``document`` (its canonical text) written as it is."""
+    return (
+        f'{{"type":"entry","position":{position},"hash":{json.dumps(stored_hash)},'
+        f'"entry":{document}}}\n'
+    )
 
 
 def _entry_text(document: str) -> str:
@@ -54,11 +63,44 @@ def _entry_text(document: str) -> str:
         return document
 
 
-def export(connection, chain_id: int, out_file, progress=None) -> int:
-    """Write chain ``chain_id`` to the text file ``out_file``; return the entries written."""
+def header(chain_id: int, exported_at: str, size: int, checkpoint_count: int, key_count: int):
+    """Return an export's first record: the format, the hash rule and what follows."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "chain": chain_id,
+        "hash": HASH_RULE,
+        "exported_at": exported_at,
+        "entries": size,
+        "checkpoints": checkpoint_count,
+        "keys": key_count,
+    }
+
+
+def checkpoint_record(item: Checkpoint) -> dict:
+    """Return a checkpoint as an export (and a file of kept checkpoints) holds it."""
+    return {"type": "checkpoint", **item.statement(), "signature": item.signature}
+
+
+def key_record(key_id: str, public_key_hex: str, first_used_at: str) -> dict:
+    """Return the record of a public key the database recorded (for reference only)."""
+    return {
+        "type": "key",
+        "key_id": key_id,
+        "public_key": public_key_hex,
+        "first_used_at": first_used_at,
+    }
+
+
+def export(connection, chain_id: int, out_file, progress=None, through: int | None = None) -> int:
+    """Write chain ``chain_id`` to ``out_file``, up to position ``through``; return the count."""
+    # The caller passes the size of the checkpoint it just signed, so that a checkpoint
+    # covers the export's last entry.
     size = connection.execute(
         select(func.coalesce(func.max(links.c.position), 0)).where(links.c.chain_id == chain_id)
     ).scalar_one()
+    if through is not None:
+        size = min(size, through)
     signed = [
         Checkpoint.from_row(row)
         for row in connection.execute(
@@ -66,24 +108,12 @@ def export(connection, chain_id: int, out_file, progress=None) -> int:
         )
     ]
     keys = connection.execute(select(signing_keys).order_by(signing_keys.c.key_id)).all()
-    out_file.write(
-        _line(
-            {
-                "format": FORMAT,
-                "version": VERSION,
-                "chain": chain_id,
-                "hash": HASH_RULE,
-                "exported_at": datetime.now(UTC).strftime(TIMESTAMP_FORMAT),
-                "entries": size,
-                "checkpoints": len(signed),
-                "keys": len(keys),
-            }
-        )
-    )
+    exported_at = datetime.now(UTC).strftime(TIMESTAMP_FORMAT)
+    out_file.write(record_line(header(chain_id, exported_at, size, len(signed), len(keys))))
     query = (
         select(links.c.position, links.c.hash, linked_document_text(connection.dialect.name))
         .select_from(links.outerjoin(entries, entries.c.id == links.c.entry_id))
-        .where(links.c.chain_id == chain_id)
+        .where(links.c.chain_id == chain_id, links.c.position <= size)
         .order_by(links.c.position)
         .limit(READ_BATCH)
     )
@@ -97,27 +127,14 @@ def export(connection, chain_id: int, out_file, progress=None) -> int:
             # The canonical bytes themselves, so the line holds exactly what was hashed;
             # a link whose entry is gone is exported without one.
             entry = "null" if document is None else _entry_text(document)
-            out_file.write(
-                f'{{"type":"entry","position":{position},"hash":{json.dumps(stored)},'
-                f'"entry":{entry}}}\n'
-            )
+            out_file.write(entry_line(position, stored, entry))
         written += len(rows)
         if progress is not None:
             progress(len(rows))
         after = rows[-1][0]
     for item in signed:
-        out_file.write(
-            _line({"type": "checkpoint", **item.statement(), "signature": item.signature})
-        )
+        out_file.write(record_line(checkpoint_record(item)))
     for key in keys:
-        out_file.write(
-            _line(
-                {
-                    "type": "key",
-                    "key_id": key.key_id,
-                    "public_key": key.public_key,
-                    "first_used_at": timestamp_text(key.first_used_at),
-                }
-            )
-        )
+        first_used_at = timestamp_text(key.first_used_at)
+        out_file.write(record_line(key_record(key.key_id, key.public_key, first_used_at)))
     return written

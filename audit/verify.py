@@ -10,7 +10,9 @@ not sealed yet (``pending``).
 
 Signatures are checked with the public keys recorded in ``audit_signing_keys``, or only
 with the keys given (``trusted_keys``), which is what an auditor holding the key outside
-the database does.
+the database does. Checkpoints the auditor kept (``trusted_checkpoints``) must be
+extended by their chains, which catches a chain recomputed or rolled back together with
+its checkpoints in the database.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from audit import tables
 from audit.canonical import canonical_text_bytes
 from audit.chain import READ_BATCH, chain_heads, chain_of, in_chain, linked_document_text
 from audit.checkpoints import Checkpoint
-from audit.offline import KINDS, Break, ChainReport, ChainWalk, Report, signed_heads
+from audit.offline import KINDS, Break, ChainReport, ChainWalk, Report, checkpoint_heads
 
 entries = tables.entries
 links = tables.chain_links
@@ -141,22 +143,29 @@ def verify(
     *,
     chain_ids_to_check=None,
     trusted_keys: dict | None = None,
+    trusted_checkpoints=None,
     progress=None,
     batch_size: int = READ_BATCH,
 ) -> Report:
-    """Verify every chain (or the given ones); return a report naming each first break.
-
-    ``progress`` is called with the number of positions checked after every batch.
-    """
+    """Verify every chain (or the given ones); return a report naming each first break."""
+    # Kept checkpoints name chains that must exist: verifying every chain includes them,
+    # so a chain removed whole is reported truncated rather than passed by.
     keys = recorded_keys(connection) if trusted_keys is None else trusted_keys
-    chains = chain_ids(connection) if chain_ids_to_check is None else list(chain_ids_to_check)
+    trusted = list(trusted_checkpoints or ())
+    if chain_ids_to_check is None:
+        chains = sorted(set(chain_ids(connection)) | {item["chain"] for item in trusted})
+    else:
+        chains = list(chain_ids_to_check)
+    if trusted and not any(item["chain"] in chains for item in trusted):
+        raise ValueError("none of the kept checkpoints is of a chain verified here")
     heads = chain_heads(connection, chains)
     report = Report()
     for chain in chains:
         records = _checkpoint_records(connection, chain)
-        walk = ChainWalk(chain, signed_heads(records, keys))
+        checkpoint_break, signed = checkpoint_heads(chain, records, keys, trusted)
+        walk = ChainWalk(chain, signed)
         _walk(connection, chain, walk, progress, batch_size)
-        chain_report = walk.finish(records, keys)
+        chain_report = walk.finish(checkpoint_break, len(records))
         horizon = heads[chain].horizon if chain in heads else 0
         inserted = _unsealed_below_horizon(connection, chain, horizon)
         if inserted is not None and (

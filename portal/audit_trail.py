@@ -87,18 +87,35 @@ def seal_after_request() -> None:
         log.warning("audit_seal_failed", error=str(error).splitlines()[0])
 
 
-def verify(tenant_code: str | None = None, progress=None):
-    """Verify one tenant's chain, or every chain when no tenant is named."""
+def verify(
+    tenant_code: str | None = None,
+    progress=None,
+    trusted_keys: dict | None = None,
+    trusted_checkpoints=None,
+):
+    """Verify one tenant's chain (every chain for None), optionally with an auditor's keys."""
     chains = None if tenant_code is None else [chain_of_tenant(tenant_code)]
     with _system_connection() as connection:
-        return audit_verify.verify(connection, chain_ids_to_check=chains, progress=progress)
+        return audit_verify.verify(
+            connection,
+            chain_ids_to_check=chains,
+            progress=progress,
+            trusted_keys=trusted_keys,
+            trusted_checkpoints=trusted_checkpoints,
+        )
 
 
-def verify_chain(chain_id: int, progress=None, trusted_keys: dict | None = None):
-    """Verify one chain by its id, optionally trusting only ``trusted_keys`` (by key id)."""
+def verify_chain(
+    chain_id: int, progress=None, trusted_keys: dict | None = None, trusted_checkpoints=None
+):
+    """Verify one chain by its id (options as for ``verify``)."""
     with _system_connection() as connection:
         return audit_verify.verify(
-            connection, chain_ids_to_check=[chain_id], progress=progress, trusted_keys=trusted_keys
+            connection,
+            chain_ids_to_check=[chain_id],
+            progress=progress,
+            trusted_keys=trusted_keys,
+            trusted_checkpoints=trusted_checkpoints,
         )
 
 
@@ -111,9 +128,15 @@ def positions_to_verify(tenant_code: str | None = None) -> int:
 
 def export(tenant_code: str | None, path) -> int:
     """Write a tenant's chain (the platform chain for None) to ``path``; return its size."""
+    # Sealed and signed first, and exported up to that checkpoint, so that a signature
+    # covers the export's last entry: an export found unsigned has lost checkpoints on
+    # the way. Signing commits on its own, so no sealer's lock is held while writing.
     chain_id = chain_of_tenant(tenant_code)
+    make_checkpoints([chain_id])
     with _system_connection() as connection, open(path, "w", encoding="utf-8") as out_file:
-        return audit_export.export(connection, chain_id, out_file)
+        latest = audit_checkpoints.latest_checkpoints(connection, [chain_id]).get(chain_id)
+        through = 0 if latest is None else latest.size
+        return audit_export.export(connection, chain_id, out_file, through=through)
 
 
 def public_key_pem() -> bytes:

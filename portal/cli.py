@@ -312,18 +312,35 @@ def audit_checkpoint():
     click.echo(f"Signed {len(made)} checkpoint(s).")
 
 
-def _report(report) -> None:
+class Unverifiable(click.ClickException):
+    """Input that verification cannot use (a file, a key, a kept checkpoint): exit 2."""
+
+    exit_code = 2
+
+
+def _report(report, allow_unsigned: bool) -> None:
     for chain in report.chains:
-        if chain.first_break is not None:
-            click.echo(f"BROKEN {chain.first_break.describe()}")
-        else:
-            pending = f", {chain.pending} pending" if chain.pending else ""
-            click.echo(
-                f"chain {chain.chain}: intact, {chain.size} entries,"
-                f" {chain.checkpoints} checkpoint(s){pending}"
-            )
-    if not report.intact:
+        click.echo(chain.describe())
+    if not report.passes(allow_unsigned):
         raise click.exceptions.Exit(1)
+
+
+def _trusted_keys(paths) -> dict | None:
+    from audit import offline
+
+    if not paths:
+        return None
+    keys = {}
+    for key_path in paths:
+        with open(key_path, "rb") as handle:
+            keys.update(offline.load_public_keys(handle.read()))
+    return keys
+
+
+def _kept_checkpoints(paths) -> list[dict]:
+    from audit import offline
+
+    return [item for path in paths for item in offline.load_checkpoints(path)]
 
 
 @audit.command("verify")
@@ -339,43 +356,60 @@ def _report(report) -> None:
     "public_keys",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="PEM public key trusted for checkpoints (with --offline; repeat after rotations).",
+    help="PEM public key trusted for checkpoints, instead of the keys the database recorded"
+    " (needed with --offline; repeat after rotations).",
 )
-def audit_verify(tenant_code, offline_file, public_keys):
-    """Recompute every hash and check every checkpoint; exit 1 at any break."""
+@click.option(
+    "--trusted-checkpoint",
+    "trusted_checkpoint_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Checkpoints kept earlier (checkpoint lines, or an earlier export), one per line:"
+    " each chain must extend its own.",
+)
+@click.option(
+    "--allow-unsigned",
+    is_flag=True,
+    help="Pass chains whose newest entries no trusted checkpoint covers yet (still shown).",
+)
+def audit_verify(tenant_code, offline_file, public_keys, trusted_checkpoint_files, allow_unsigned):
+    """Recompute every hash and check every checkpoint; exit 1 if broken or unsigned."""
     if offline_file:
-        _verify_offline(offline_file, public_keys)
+        _verify_offline(offline_file, public_keys, trusted_checkpoint_files, allow_unsigned)
         return
-    if public_keys:
-        raise click.UsageError("--public-key goes with --offline")
     from portal import audit_trail
 
     try:
+        keys = _trusted_keys(public_keys)
+        kept = _kept_checkpoints(trusted_checkpoint_files)
         total = audit_trail.positions_to_verify(tenant_code)
+        with click.progressbar(length=total, label="Verifying", file=sys.stderr) as bar:
+            report = audit_trail.verify(
+                tenant_code, progress=bar.update, trusted_keys=keys, trusted_checkpoints=kept
+            )
     except DomainError as error:
         raise _refusal(error) from None
-    with click.progressbar(length=total, label="Verifying", file=sys.stderr) as bar:
-        report = audit_trail.verify(tenant_code, progress=bar.update)
-    _report(report)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise Unverifiable(f"cannot verify: {error}") from None
+    _report(report, allow_unsigned)
 
 
-def _verify_offline(path: str, public_keys) -> None:
+def _verify_offline(path: str, public_keys, trusted_checkpoint_files, allow_unsigned) -> None:
     from audit import offline
 
     if not public_keys:
         raise click.UsageError("--offline needs --public-key FILE (the key kept by the auditor)")
-    keys = {}
     try:
-        for key_path in public_keys:
-            with open(key_path, "rb") as handle:
-                keys.update(offline.load_public_keys(handle.read()))
-        with open(path, encoding="utf-8") as handle:
-            total = sum(1 for line in handle if line.startswith(offline.ENTRY_PREFIX))
+        keys = _trusted_keys(public_keys)
+        kept = _kept_checkpoints(trusted_checkpoint_files)
+        entry_start = offline.ENTRY_PREFIX.encode()
+        with open(path, "rb") as handle:
+            total = sum(1 for line in handle if line.startswith(entry_start))
         with click.progressbar(length=total, label="Verifying", file=sys.stderr) as bar:
-            report = offline.verify_export(path, keys, progress=bar.update)
-    except (OSError, ValueError, KeyError) as error:
-        raise click.ClickException(f"cannot verify {path}: {error}") from None
-    _report(report)
+            report = offline.verify_export(path, keys, progress=bar.update, trusted=kept)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise Unverifiable(f"cannot verify {path}: {error}") from None
+    _report(report, allow_unsigned)
 
 
 @audit.command("export")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, select, text, update
 
 from audit import tables
+from audit.chain import GENESIS, document_text, hash_documents
 from portal.extensions import db
 from portal.identity import apply_identity
 from portal.models import Cycle, Need
@@ -79,3 +80,17 @@ def as_owner(owner_url: str):
             yield connection
     finally:
         engine.dispose()
+
+
+def recompute_chain(owner, chain_id: int) -> None:
+    """Rewrite every link's hash from the entries as they are now, as a forger would."""
+    rows = owner.execute(
+        select(links.c.position, document_text(owner.dialect.name))
+        .select_from(links.join(entries, entries.c.id == links.c.entry_id))
+        .where(links.c.chain_id == chain_id)
+        .order_by(links.c.position)
+    ).all()
+    hashes = hash_documents(GENESIS, [document for _position, document in rows])
+    for (position, _document), digest in zip(rows, hashes, strict=True):
+        at = (links.c.chain_id == chain_id) & (links.c.position == position)
+        owner.execute(update(links).where(at).values(hash=digest.hex()))

@@ -1,7 +1,10 @@
 """Every write path leaves exactly the expected entries, with the right row images."""
 
+import json
+import re
 import sqlite3
 import subprocess
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import create_engine, delete, func, insert, select, text, update
@@ -13,6 +16,8 @@ from sqlalchemy.pool import NullPool
 
 from audit import context as audit_context
 from audit import tables as audit_tables
+from audit.canonical import canonical_text_bytes
+from audit.chain import document_text
 from portal.models import AcquisChapter, Need, Pillar, Response, UserSession, need_acquis_chapters
 from tests import factories
 from tests.conftest import POSTGRES_ADMIN_URL
@@ -424,3 +429,48 @@ def test_database_wide_strict_mode_refuses_anonymous_writes_but_not_the_portals(
         engine.dispose()
 
     assert db.session.scalar(select(Need.priority)) == "medium"
+
+
+# The forms docs/audit.md ("Row images") documents for each database, as the canonical
+# documents hold them.
+IMAGE_FORMS = {
+    "postgresql": {
+        # The offset is the writing session's TimeZone's.
+        "timestamp": r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d*[1-9])?[+-]\d\d:\d\d",
+        "active": True,
+        "budget_amount": ["125000.50", "98000.00"],
+    },
+    "sqlite": {
+        "timestamp": r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}",
+        "active": 1,
+        "budget_amount": ["125000.5", 98000],
+    },
+}
+
+
+def canonical_documents_after(db, mark: int) -> list[dict]:
+    dialect = db.session.get_bind().dialect.name
+    texts = db.session.execute(
+        select(document_text(dialect)).where(entries.c.id > mark).order_by(entries.c.id)
+    ).scalars()
+    return [json.loads(canonical_text_bytes(text)) for text in texts]
+
+
+def test_row_images_hold_each_databases_own_forms_as_documented(db, backend):
+    forms = IMAGE_FORMS[backend]
+    mark = last_entry_id(db)
+    tenant = factories.member_tenant()
+    response = factories.response(tenant, budget_amount=Decimal("125000.50"), budget_currency="EUR")
+    db.session.add(response)
+    db.session.commit()
+    response.budget_amount = Decimal("98000.00")
+    db.session.commit()
+
+    documents = canonical_documents_after(db, mark)
+    tenant_image = next(item["new_row"] for item in documents if item["table_name"] == "tenants")
+    *_, inserted, updated = [item for item in documents if item["table_name"] == "responses"]
+
+    assert re.fullmatch(forms["timestamp"], tenant_image["created_at"])
+    assert repr(tenant_image["active"]) == repr(forms["active"])
+    budgets = [inserted["new_row"]["budget_amount"], updated["new_row"]["budget_amount"]]
+    assert budgets == forms["budget_amount"]

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from audit import tables
 from portal.extensions import db
-from tests.audit.chain_support import as_owner, chain_links, tenant_with_history
+from tests.audit.chain_support import (
+    as_owner,
+    chain_links,
+    change_need,
+    recompute_chain,
+    tenant_with_history,
+)
 
 
 def sealed_and_signed(runner):
@@ -106,3 +112,88 @@ def test_offline_verify_needs_a_public_key(runner, db, tmp_path):
 
     assert result.exit_code == 2
     assert "--public-key" in result.output
+
+
+def test_verify_names_an_unsigned_tail_and_fails_unless_it_is_allowed(runner, db):
+    chain_id, need_id = tenant_with_history(updates=3)
+    db.session.remove()
+    runner.invoke(args=["audit", "checkpoint"])
+    change_need(need_id, "Green border")
+    db.session.remove()
+    runner.invoke(args=["audit", "seal"])
+
+    refused = runner.invoke(args=["audit", "verify", "--tenant", "AL-MOI"])
+    allowed = runner.invoke(args=["audit", "verify", "--tenant", "AL-MOI", "--allow-unsigned"])
+
+    assert refused.exit_code == 1
+    assert f"chain {chain_id}: unsigned" in refused.output and "intact" not in refused.output
+    assert "1 entry" in refused.output
+    assert allowed.exit_code == 0, allowed.output
+    assert f"chain {chain_id}: unsigned" in allowed.output
+
+
+def test_verify_with_a_kept_checkpoint_catches_a_recomputed_chain(
+    runner, db, database_owner_url, tmp_path
+):
+    chain_id = sealed_and_signed(runner)
+    export_path, kept_path = tmp_path / "al.jsonl", tmp_path / "kept.jsonl"
+    runner.invoke(args=["audit", "export", "--tenant", "AL-MOI", "--out", export_path])
+    kept_path.write_text(
+        "".join(
+            line
+            for line in export_path.read_text().splitlines(keepends=True)
+            if '"type":"checkpoint"' in line
+        )
+    )
+    third = chain_links(db.session, chain_id)[2].entry_id
+    db.session.remove()
+    with as_owner(database_owner_url) as owner:
+        entries = tables.entries
+        owner.execute(update(entries).where(entries.c.id == third).values(reason="nothing"))
+        recompute_chain(owner, chain_id)
+        owner.execute(delete(tables.checkpoints).where(tables.checkpoints.c.chain_id == chain_id))
+
+    unkept = runner.invoke(args=["audit", "verify", "--tenant", "AL-MOI"])
+    result = runner.invoke(
+        args=["audit", "verify", "--trusted-checkpoint", kept_path, "--allow-unsigned"]
+    )
+
+    assert unkept.exit_code == 1 and f"chain {chain_id}: unsigned" in unkept.output
+    assert result.exit_code == 1
+    assert f"BROKEN chain {chain_id}: rewritten at position 5" in result.output
+
+
+def test_offline_verify_takes_kept_checkpoints_and_allows_unsigned(runner, db, tmp_path):
+    sealed_and_signed(runner)
+    export_path, key_path = tmp_path / "al.jsonl", tmp_path / "key.pem"
+    runner.invoke(args=["audit", "export", "--tenant", "AL-MOI", "--out", export_path])
+    runner.invoke(args=["audit", "public-key", "--out", key_path])
+    stripped_path = tmp_path / "stripped.jsonl"
+    stripped_path.write_text(
+        "".join(
+            line
+            for line in export_path.read_text().splitlines(keepends=True)
+            if '"type":"checkpoint"' not in line
+        )
+    )
+    offline = ["audit", "verify", "--offline", stripped_path, "--public-key", key_path]
+
+    unsigned = runner.invoke(args=offline)
+    allowed = runner.invoke(args=[*offline, "--allow-unsigned"])
+    vouched = runner.invoke(args=[*offline, "--trusted-checkpoint", export_path])
+
+    assert unsigned.exit_code == 1 and "unsigned" in unsigned.output
+    assert allowed.exit_code == 0, allowed.output
+    assert vouched.exit_code == 0, vouched.output
+    assert "intact, 5 entries" in vouched.output
+
+
+def test_a_freshly_loaded_demo_verifies(runner, db):
+    loaded = runner.invoke(args=["demo", "load"])
+    assert loaded.exit_code == 0, loaded.output
+    db.session.remove()
+
+    result = runner.invoke(args=["audit", "verify"])
+
+    assert result.exit_code == 0, result.output
+    assert "unsigned" not in result.output and "BROKEN" not in result.output

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 
 from audit import tables
-from audit.chain import GENESIS, document_text, hash_documents
-from audit.checkpoints import key_id, public_bytes
+from audit.checkpoints import Checkpoint, key_id, public_bytes
 from audit.offline import load_public_keys, verify_export
 from portal import audit_trail
 from portal.extensions import db
-from tests.audit.chain_support import as_owner, chain_links, change_need, tenant_with_history
+from tests.audit.chain_support import (
+    as_owner,
+    chain_links,
+    change_need,
+    recompute_chain,
+    tenant_with_history,
+)
 
 entries = tables.entries
 links = tables.chain_links
@@ -157,18 +162,12 @@ def test_a_truncated_tail_is_caught_by_the_checkpoint(signed_chain, database_own
     assert (found_break.kind, found_break.position) == ("truncated", 8)
 
 
-def recompute_chain(owner, chain_id: int) -> None:
-    """Rewrite every link's hash from the entries as they are now, as a forger would."""
-    rows = owner.execute(
-        select(links.c.position, document_text(owner.dialect.name))
-        .select_from(links.join(entries, entries.c.id == links.c.entry_id))
-        .where(links.c.chain_id == chain_id)
-        .order_by(links.c.position)
-    ).all()
-    hashes = hash_documents(GENESIS, [document for _position, document in rows])
-    for (position, _document), digest in zip(rows, hashes, strict=True):
-        at = (links.c.chain_id == chain_id) & (links.c.position == position)
-        owner.execute(update(links).where(at).values(hash=digest.hex()))
+def kept(rows) -> list[dict]:
+    """Return checkpoint rows as an auditor keeps them: in the export's format."""
+    return [
+        {"type": "checkpoint", **Checkpoint.from_row(row).statement(), "signature": row.signature}
+        for row in rows
+    ]
 
 
 def test_a_recomputed_chain_is_caught_only_by_its_checkpoint(signed_chain, database_owner_url):
@@ -181,14 +180,58 @@ def test_a_recomputed_chain_is_caught_only_by_its_checkpoint(signed_chain, datab
         # Without its checkpoint the rewritten chain agrees with itself...
         signed = owner.execute(select(checkpoints).where(checkpoints.c.chain_id == chain_id)).all()
         owner.execute(delete(checkpoints).where(checkpoints.c.chain_id == chain_id))
-    assert first_break(chain_id) is None
-    # ...the checkpoint, kept elsewhere and put back, tells.
+    stripped = audit_trail.verify_chain(chain_id).chains[0]
+    assert stripped.first_break is None
+    # ...but nothing vouches for it: it is unsigned, not intact...
+    assert (stripped.unsigned, stripped.intact) == (10, False)
+    # ...and the checkpoint an auditor kept tells, as does the checkpoint put back.
+    trusted = first_break(chain_id, trusted_checkpoints=kept(signed))
     with as_owner(database_owner_url) as owner:
         owner.execute(insert(checkpoints), [dict(row._mapping) for row in signed])
 
     found_break = first_break(chain_id)
 
+    assert (trusted.kind, trusted.position) == ("rewritten", 10)
     assert (found_break.kind, found_break.position) == ("rewritten", 10)
+
+
+def test_a_rolled_back_chain_is_caught_by_a_kept_checkpoint(signed_chain, database_owner_url):
+    chain_id, found, _need = signed_chain
+    tail = [link.entry_id for link in found[7:]]
+    with as_owner(database_owner_url) as owner:
+        signed = owner.execute(select(checkpoints).where(checkpoints.c.chain_id == chain_id)).all()
+        owner.execute(delete(checkpoints).where(checkpoints.c.chain_id == chain_id))
+        owner.execute(delete(links).where(links.c.entry_id.in_(tail)))
+        owner.execute(delete(entries).where(entries.c.id.in_(tail)))
+
+    found_break = first_break(chain_id, trusted_checkpoints=kept(signed))
+
+    assert (found_break.kind, found_break.position) == ("truncated", 8)
+
+
+def test_a_chain_removed_whole_is_caught_by_a_kept_checkpoint(signed_chain, database_owner_url):
+    chain_id, found, _need = signed_chain
+    with as_owner(database_owner_url) as owner:
+        signed = owner.execute(select(checkpoints).where(checkpoints.c.chain_id == chain_id)).all()
+        owner.execute(delete(checkpoints).where(checkpoints.c.chain_id == chain_id))
+        owner.execute(delete(links).where(links.c.chain_id == chain_id))
+        owner.execute(delete(entries).where(entries.c.id.in_([link.entry_id for link in found])))
+
+    report = audit_trail.verify(trusted_checkpoints=kept(signed))
+
+    (chain,) = [item for item in report.chains if item.chain == chain_id]
+    assert (chain.first_break.kind, chain.first_break.position) == ("truncated", 1)
+
+
+def test_the_tail_after_the_last_checkpoint_is_unsigned(signed_chain):
+    chain_id, _found, need = signed_chain
+    change_need(need, "Green border")
+    db.session.remove()
+    audit_trail.seal_pending()
+
+    chain = audit_trail.verify_chain(chain_id).chains[0]
+
+    assert (chain.size, chain.unsigned, chain.first_break, chain.intact) == (11, 1, None, False)
 
 
 def test_a_forged_checkpoint_has_a_bad_signature(signed_chain, database_owner_url):
@@ -259,3 +302,38 @@ def test_entries_not_yet_sealed_are_pending_not_broken(signed_chain):
 
     assert report.intact
     assert report.chains[0].pending == 1
+
+
+@pytest.mark.parametrize("database_template", ["sqlite"], indirect=True)
+def test_a_nested_key_named_twice_is_named_edited(db, database_owner_url, tmp_path):
+    # PostgreSQL's jsonb keeps one value per key; SQLite keeps the text as written, and
+    # json_extract reads the first of two values where a last-wins reader sees the second.
+    chain_id, _need = tenant_with_history(updates=1)
+    db.session.remove()
+    with as_owner(database_owner_url) as owner:
+        model = owner.execute(
+            select(entries).where(entries.c.tenant_id == chain_id).order_by(entries.c.id)
+        ).first()
+        after = owner.execute(select(func.max(entries.c.transaction_id))).scalar_one() + 1
+        nested = {**model._mapping, "transaction_id": after, "new_row": {"details": {"a": 1}}}
+        del nested["id"]
+        entry_id = owner.execute(insert(entries).values(**nested)).inserted_primary_key[0]
+    audit_trail.make_checkpoints()
+    position = next(
+        link.position for link in chain_links(db.session, chain_id) if link.entry_id == entry_id
+    )
+    db.session.remove()
+    with as_owner(database_owner_url) as owner:
+        owner.execute(
+            text("UPDATE audit_entries SET new_row = :image WHERE id = :id"),
+            {"image": '{"details":{"a":2,"a":1}}', "id": entry_id},
+        )
+
+    found_break = first_break(chain_id)
+    exported = tmp_path / "chain.jsonl"
+    audit_trail.export("AL-MOI", exported)
+    offline = verify_export(exported, load_public_keys(audit_trail.public_key_pem()))
+
+    assert (found_break.kind, found_break.position) == ("edited", position)
+    offline_break = offline.chains[0].first_break
+    assert (offline_break.kind, offline_break.position) == ("edited", position)
