@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from audit import tables as audit_tables
+from portal import audit_trail
 from portal.models import Need
 from tests import factories
 from tests.conftest import csrf_token
@@ -201,11 +202,28 @@ def test_writes_are_sealed_and_a_chain_verifies_from_the_page(people, login, db)
     page = client.get("/audit/chains").get_data(as_text=True)
     assert "AL-MOI" in page and "PLATFORM" in page
     chain = people["albanian_need"].tenant_id
+    audit_trail.make_checkpoints()
     token = csrf_token(client, "/audit/chains")
     response = client.post(f"/audit/chains/{chain}/verify", data={"csrf_token": token})
 
     assert response.status_code == 200
     assert f"Chain {chain} verifies" in response.get_data(as_text=True)
+
+
+def test_a_chain_whose_newest_entries_no_checkpoint_covers_is_not_said_to_verify(people, login, db):
+    client = login(people["secretariat_auditor"])
+    chain = people["albanian_need"].tenant_id
+    audit_trail.make_checkpoints()
+    db.session.add(factories.need(people["albanian_need"].cycle, people["albanian_need"].tenant))
+    db.session.commit()
+    audit_trail.seal_pending()
+    token = csrf_token(client, "/audit/chains")
+
+    page = client.post(f"/audit/chains/{chain}/verify", data={"csrf_token": token})
+
+    text = page.get_data(as_text=True)
+    assert f"Chain {chain} verifies" not in text
+    assert "not yet covered by a signed checkpoint" in text
 
 
 def test_a_partner_auditor_cannot_verify_another_tenants_chain(people, login):
