@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from portal.errors import Conflict, DomainError, ValidationFailed
+from portal.errors import DomainError, ValidationFailed
 from portal.models.need import NEED_STATUSES, PRIORITIES
 from portal.services import needs as need_service
 from portal.services import support_links
+from portal.versions import carried
 
 blueprint = Blueprint("needs", __name__, url_prefix="/needs")
 
@@ -67,7 +66,13 @@ def _form_page(need, cycle, values: dict, error: DomainError | None = None):
     """Render the need form with ``values``; after an error, with its status."""
     options = _filter_options(need_service.filter_choices())
     page_html = render_template(
-        "needs/form.html", need=need, cycle=cycle, options=options, values=values, error=error
+        "needs/form.html",
+        need=need,
+        cycle=cycle,
+        options=options,
+        values=values,
+        carried=carried(request.form, error) if error else None,
+        error=error,
     )
     return page_html, error.status if error else 200
 
@@ -90,16 +95,12 @@ def create():
 def edit(need_id):
     """Change a draft or returned need, refusing to overwrite someone else's change."""
     need = need_service.get_need_for_edit(need_id)
-    seen = {"version": need.version, "based_on": json.dumps(need_service.need_snapshot(need))}
     if request.method == "GET":
-        return _form_page(need, need.cycle, {**need_service.need_form_values(need), **seen})
+        return _form_page(need, need.cycle, need_service.need_form_values(need))
     try:
         need_service.update_need(need, _form_values())
     except DomainError as error:
-        # After a clash the form is based on the need as it is now, so saving again
-        # (having seen what changed) overwrites knowingly; after other errors, as it was.
-        based = seen if isinstance(error, Conflict) else {}
-        return _form_page(need, need.cycle, {**_form_values(), **based}, error)
+        return _form_page(need, need.cycle, _form_values(), error)
     flash("The need was saved.", "success")
     return redirect(url_for("needs.detail", need_id=need.id))
 
@@ -116,8 +117,6 @@ def detail(need_id, error: DomainError | None = None, status: int = 200):
         link_actions=support_links.allowed_actions(links),
         actions=need_service.allowed_actions(need),
         successors=need_service.carried_over_from(need),
-        based_on=json.dumps(need_service.need_snapshot(need)),
-        labels=need_service.FIELD_LABELS,
         error=error,
     )
     return page_html, status

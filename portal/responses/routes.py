@@ -12,7 +12,7 @@ from portal.schemas.responses import ResponseQuerySchema, form_values
 from portal.services import responses as response_service
 from portal.services import support_links as link_service
 from portal.tenancy import current_principal
-from portal.versions import opened_token
+from portal.versions import carried, opened_token
 
 blueprint = Blueprint("responses", __name__, url_prefix="/responses")
 # Refusals a form can help with (shown on the form, input kept); NotFound and Forbidden
@@ -60,6 +60,7 @@ def _form_page(response=None, error: DomainError | None = None, status: int = 20
         response=response,
         values=values,
         choices=response_service.filter_choices(),
+        carried=carried(request.form, error) if error else None,
         error=error,
     )
     return page, status

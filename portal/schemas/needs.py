@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from marshmallow import fields, validate
 
 from portal.models.need import NEED_STATUSES, PRIORITIES
 from portal.schemas import InputSchema
+from portal.schemas.versions import VersionedSchema
 
 # Typed text may hold line breaks and tabs, never other control characters: PostgreSQL
 # refuses NUL outright, and the rest only ever arrive by accident or malice.
@@ -49,30 +48,6 @@ def _whole_number(label: str, low: int, high: int, **kwargs) -> fields.Integer:
         },
         **kwargs,
     )
-
-
-class BasedOn(fields.String):
-    """The need as the user saw it when the form was opened (a JSON object of strings).
-
-    It only serves to tell the user what changed since; anything unreadable is ignored.
-    """
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            seen = json.loads(text) if len(text) <= 50_000 else {}
-        except ValueError:
-            return {}
-        if not isinstance(seen, dict):
-            return {}
-        return {str(key): str(value) for key, value in seen.items()}
-
-
-class VersionedSchema(InputSchema):
-    """What every change to an existing need carries: the version it was based on."""
-
-    version = _whole_number("The version", 1, LARGEST_ID, required=True)
-    based_on = BasedOn(load_default=dict)
 
 
 class NeedSchema(InputSchema):

@@ -11,9 +11,20 @@ from portal.models import Cycle, Need
 from portal.schemas import parse
 from portal.schemas.cycles import CycleCreateSchema, CycleMoveSchema
 from portal.tenancy import current_principal
+from portal.versions import commit, describes, require_current
 
 # The one way through a cycle's life (DESIGN §3); there is no way back.
 NEXT_STATUS = {"open": "consolidation", "consolidation": "adopted", "adopted": "archived"}
+
+
+@describes(Cycle, "cycle")
+def _describe_cycle(cycle: Cycle) -> dict[str, str]:
+    """Return how a cycle reads on the cycles page, for showing what changed."""
+    return {
+        "Status": cycle.status,
+        "Board meeting": cycle.board_meeting or "",
+        "Adopted on": cycle.adopted_on.isoformat() if cycle.adopted_on else "",
+    }
 
 
 def list_cycles() -> list[Cycle]:
@@ -67,12 +78,7 @@ def move_cycle(cycle: Cycle, values: dict) -> Cycle:
     """Move a cycle to its next status; adopting it adopts its validated needs and freezes them."""
     require(can_manage_cycles, current_principal())
     data = parse(CycleMoveSchema(), {key: value for key, value in values.items() if value})
-    if data["version"] != cycle.version:
-        raise Conflict(
-            f"Cycle {cycle.name} changed since you opened the page: it is now {cycle.status}."
-            " Nothing was changed; check it and try again.",
-            {"status": f"now {cycle.status}"},
-        )
+    require_current(cycle, data)
     target = data["status"]
     if NEXT_STATUS.get(cycle.status) != target:
         allowed = NEXT_STATUS.get(cycle.status)
@@ -101,5 +107,5 @@ def move_cycle(cycle: Cycle, values: dict) -> Cycle:
             .execution_options(synchronize_session="fetch")
         )
     cycle.status = target
-    db.session.commit()
+    commit(cycle)
     return cycle

@@ -1,6 +1,6 @@
 """Needs of the partners: drafted and submitted by their editors, judged by the Secretariat.
 
-Every change to an existing need names the version it was based on (optimistic locking):
+Every change to an existing need names the version it was opened at (``portal.versions``):
 when someone else saved in between, the change is refused and the user is told what
 changed, field by field, instead of silently overwriting it.
 """
@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.authz import (
     can_carry_over_need,
@@ -24,7 +23,7 @@ from portal.authz import (
     can_withdraw_need,
     require,
 )
-from portal.errors import Conflict, ValidationFailed
+from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.models import (
     AcquisChapter,
@@ -46,23 +45,11 @@ from portal.schemas.needs import (
     NeedListQuerySchema,
     NeedReturnSchema,
     NeedSchema,
-    VersionedSchema,
 )
+from portal.schemas.versions import VersionedSchema
 from portal.tenancy import current_principal, get_visible
+from portal.versions import commit, describes, require_current
 
-# The fields a user sees of a need, by form field name, with their labels.
-FIELD_LABELS = {
-    "pillar": "Pillar",
-    "category": "Category",
-    "perspective": "Perspective",
-    "title": "Title",
-    "description": "Description",
-    "acquis_chapters": "Acquis chapters",
-    "source_reference": "Source or strategy",
-    "priority": "Priority",
-    "status": "Status",
-    "return_comment": "Secretariat's comment",
-}
 # Who may take each action, and from where, said once for every refusal message.
 RULES = {
     "edit": "Editors of the owning partner change draft or returned needs until the cycle is"
@@ -114,55 +101,21 @@ def _refusal(need: Need, verb: str) -> str:
     )
 
 
-def _snapshot(need: Need) -> dict[str, str]:
+@describes(Need, "need")
+def _describe_need(need: Need) -> dict[str, str]:
+    """Return how a need reads on its page, field by field, for showing what changed."""
     return {
-        "pillar": need.pillar.code,
-        "category": need.category.name,
-        "perspective": need.perspective.name,
-        "title": need.title,
-        "description": need.description,
-        "acquis_chapters": ", ".join(str(chapter.number) for chapter in need.acquis_chapters),
-        "source_reference": need.source_reference or "",
-        "priority": need.priority,
-        "status": need.status,
-        "return_comment": need.return_comment or "",
+        "Pillar": need.pillar.code,
+        "Category": need.category.name,
+        "Perspective": need.perspective.name,
+        "Title": need.title,
+        "Description": need.description,
+        "Acquis chapters": ", ".join(str(chapter.number) for chapter in need.acquis_chapters),
+        "Source or strategy": need.source_reference or "",
+        "Priority": need.priority,
+        "Status": need.status,
+        "Secretariat's comment": need.return_comment or "",
     }
-
-
-def need_snapshot(need: Need) -> dict[str, str]:
-    """Return the need as its pages show it, to carry in forms as the version seen."""
-    require(can_list_needs, current_principal())
-    return _snapshot(need)
-
-
-def _refuse_stale(need: Need, data: dict) -> None:
-    if data["version"] == need.version:
-        return
-    seen = data["based_on"]
-    changes = {
-        name: f"{FIELD_LABELS[name]}: when you opened the page it was “{seen[name]}”;"
-        f" now it is “{value}”."
-        for name, value in _snapshot(need).items()
-        if name in seen and seen[name] != value
-    }
-    raise Conflict(
-        "Someone else saved this need after you opened it, so nothing was saved."
-        " What changed is listed below; your own input is kept. Check it and save again.",
-        changes or {"version": "The need has changed since you opened the page."},
-    )
-
-
-def _commit(need: Need) -> None:
-    try:
-        db.session.commit()
-    except StaleDataError:
-        # Another save slipped in between reading the need and writing it.
-        db.session.rollback()
-        raise Conflict(
-            "Someone else saved this need at the same moment, so nothing was saved."
-            " Reload the page to see their change.",
-            {"version": "The need has changed since you opened the page."},
-        ) from None
 
 
 def _by_code(model, code: str | None, field: str, label: str, problems: dict):
@@ -393,19 +346,23 @@ def update_need(need: Need, values: dict) -> Need:
     """Change a draft or returned need, unless someone else changed it since it was read."""
     require(can_edit_need, current_principal(), need, message=_refusal(need, "edit"))
     data = parse(NeedEditSchema(), values)
-    _refuse_stale(need, data)
-    for name, value in _references(data).items():
-        setattr(need, name, value)
-    _commit(need)
+    require_current(need, data)
+    values = _references(data)
+    # Replacing the chapters loads the old ones first; a flush before the other fields
+    # are set would save the need twice and count two versions for one change.
+    with db.session.no_autoflush:
+        for name, value in values.items():
+            setattr(need, name, value)
+    commit(need)
     return need
 
 
 def submit_need(need: Need, values: dict) -> Need:
     """Send a draft or returned need to the Secretariat for validation."""
     require(can_submit_need, current_principal(), need, message=_refusal(need, "submit"))
-    _refuse_stale(need, parse(VersionedSchema(), values))
+    require_current(need, parse(VersionedSchema(), values))
     need.status = "submitted"
-    _commit(need)
+    commit(need)
     return need
 
 
@@ -413,28 +370,28 @@ def return_need(need: Need, values: dict) -> Need:
     """Send a submitted need back to its owner with the Secretariat's comment."""
     require(can_return_need, current_principal(), need, message=_refusal(need, "return"))
     data = parse(NeedReturnSchema(), values)
-    _refuse_stale(need, data)
+    require_current(need, data)
     need.status = "returned"
     need.return_comment = data["comment"].strip()
-    _commit(need)
+    commit(need)
     return need
 
 
 def validate_need(need: Need, values: dict) -> Need:
     """Accept a submitted need; the Board's adoption of the cycle will adopt it."""
     require(can_validate_need, current_principal(), need, message=_refusal(need, "validate"))
-    _refuse_stale(need, parse(VersionedSchema(), values))
+    require_current(need, parse(VersionedSchema(), values))
     need.status = "validated"
-    _commit(need)
+    commit(need)
     return need
 
 
 def withdraw_need(need: Need, values: dict) -> Need:
     """Withdraw a need its owner no longer puts forward."""
     require(can_withdraw_need, current_principal(), need, message=_refusal(need, "withdraw"))
-    _refuse_stale(need, parse(VersionedSchema(), values))
+    require_current(need, parse(VersionedSchema(), values))
     need.status = "withdrawn"
-    _commit(need)
+    commit(need)
     return need
 
 

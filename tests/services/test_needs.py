@@ -1,7 +1,5 @@
 """The needs services: policies first, then the change, all or nothing (DESIGN §3, §4)."""
 
-import json
-
 import pytest
 from sqlalchemy import func, select
 
@@ -9,6 +7,7 @@ from portal.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db as database
 from portal.models import Need
 from portal.services import needs
+from portal.versions import opened_token
 from tests.needs.cast import albanian_need, build_cast
 
 GOOD = {
@@ -32,7 +31,7 @@ def count_needs():
 
 
 def versioned(need, **values):
-    return {"version": need.version, "based_on": "{}", **values}
+    return {"version": need.version, **values}
 
 
 def test_a_partner_editor_creates_a_draft_in_the_open_cycle(acting_as, cast):
@@ -88,14 +87,13 @@ def test_the_whole_workflow_from_draft_to_validated(acting_as, cast):
 def test_a_stale_version_is_a_conflict_naming_what_changed(acting_as, cast):
     need = albanian_need(cast, title="Before")
     acting_as(cast.people["albania-editor"])
-    seen = needs.need_snapshot(need)
+    opened = opened_token(need)
     needs.update_need(need, versioned(need, **GOOD))
 
     with pytest.raises(Conflict) as refused:
-        needs.submit_need(need, {"version": 1, "based_on": json.dumps(seen)})
+        needs.submit_need(need, {"version": 1, "opened": opened})
 
-    assert "Before" in refused.value.fields["title"]
-    assert GOOD["title"] in refused.value.fields["title"]
+    assert ("Title", "Before", GOOD["title"]) in refused.value.changes
     database.session.expire_all()
     assert need.status == "draft"
 
