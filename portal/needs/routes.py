@@ -6,26 +6,26 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from portal.errors import DomainError, ValidationFailed
 from portal.models.need import NEED_STATUSES, PRIORITIES
+from portal.schemas.forms import form_data, load_form
+from portal.schemas.needs import (
+    CarryOverQuerySchema,
+    CarryOverSchema,
+    NeedEditSchema,
+    NeedListQuerySchema,
+    NeedReturnSchema,
+    NeedSchema,
+)
+from portal.schemas.versions import VersionedSchema
 from portal.services import needs as need_service
 from portal.services import support_links
 from portal.versions import carried
 
 blueprint = Blueprint("needs", __name__, url_prefix="/needs")
 
-SELECT_FIELDS = ("pillar", "category", "perspective", "priority")
-
 
 def _form_values() -> dict:
-    """Return the need form as typed; an unchosen select counts as not given."""
-    values = {
-        key: value
-        for key, value in request.form.items()
-        if not (key in SELECT_FIELDS and value == "") and key != "acquis_chapters"
-    }
-    values["acquis_chapters"] = [
-        number for number in request.form.getlist("acquis_chapters") if number
-    ]
-    return values
+    """Return the need form as typed, to show it again."""
+    return form_data(NeedEditSchema(), request.form)
 
 
 def _filter_options(choices) -> dict[str, list[tuple]]:
@@ -51,7 +51,7 @@ def index():
     shown = {"choices": choices, "options": _filter_options(choices)}
     shown["can_create"] = need_service.may_create_need()
     try:
-        query = need_service.parse_list_query(request.args)
+        query = load_form(NeedListQuerySchema(), request.args)
         page = need_service.list_needs(query, choices)
     except ValidationFailed as error:
         page_html = render_template(
@@ -84,7 +84,7 @@ def create():
     if request.method == "GET":
         return _form_page(None, cycle, {"priority": "medium"})
     try:
-        need = need_service.create_need(_form_values())
+        need = need_service.create_need(load_form(NeedSchema(), request.form))
     except DomainError as error:
         return _form_page(None, cycle, _form_values(), error)
     flash("The need was saved as a draft. Submit it when it is ready.", "success")
@@ -98,7 +98,7 @@ def edit(need_id):
     if request.method == "GET":
         return _form_page(need, need.cycle, need_service.need_form_values(need))
     try:
-        need_service.update_need(need, _form_values())
+        need_service.update_need(need, load_form(NeedEditSchema(), request.form))
     except DomainError as error:
         return _form_page(need, need.cycle, _form_values(), error)
     flash("The need was saved.", "success")
@@ -122,10 +122,10 @@ def detail(need_id, error: DomainError | None = None, status: int = 200):
     return page_html, status
 
 
-def _act(need_id, action, done: str):
+def _act(need_id, action, done: str, schema=VersionedSchema):
     need = need_service.get_need(need_id)
     try:
-        action(need, request.form.to_dict())
+        action(need, load_form(schema(), request.form))
     except DomainError as error:
         return detail(need_id, error=error, status=error.status)
     flash(done, "success")
@@ -141,7 +141,9 @@ def submit(need_id):
 @blueprint.post("/<need_id>/return")
 def return_(need_id):
     """Return a submitted need to its owner with a comment."""
-    return _act(need_id, need_service.return_need, "The need was returned to its owner.")
+    return _act(
+        need_id, need_service.return_need, "The need was returned to its owner.", NeedReturnSchema
+    )
 
 
 @blueprint.post("/<need_id>/validate")
@@ -159,7 +161,8 @@ def withdraw(need_id):
 @blueprint.get("/carry-over")
 def carry_over(error: DomainError | None = None, status: int = 200):
     """Show the user's needs of an adopted cycle that can be carried into the open one."""
-    source, target, candidates = need_service.carry_over_candidates(request.args)
+    query = load_form(CarryOverQuerySchema(), request.args)
+    source, target, candidates = need_service.carry_over_candidates(query)
     closed = need_service.closed_cycles()
     chosen = {
         int(value)
@@ -181,9 +184,8 @@ def carry_over(error: DomainError | None = None, status: int = 200):
 @blueprint.post("/carry-over")
 def carry_over_chosen():
     """Copy the chosen needs into the open cycle as new drafts that remember their origin."""
-    chosen = [value for value in request.form.getlist("need_ids") if value]
     try:
-        copies = need_service.carry_over_needs({"need_ids": chosen})
+        copies = need_service.carry_over_needs(load_form(CarryOverSchema(), request.form))
     except DomainError as error:
         return carry_over(error=error, status=error.status)
     cycle = copies[0].cycle.name

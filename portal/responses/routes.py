@@ -7,8 +7,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from portal.auth import safe_next
 from portal.authz import can_create_response, can_edit_response, can_propose_link
 from portal.errors import Conflict, DomainError, ValidationFailed
-from portal.schemas import parse
-from portal.schemas.responses import ResponseQuerySchema, form_values
+from portal.schemas.forms import form_data, load_form
+from portal.schemas.responses import ResponseEditSchema, ResponseQuerySchema, ResponseSchema
+from portal.schemas.support_links import LinkDisputeSchema, LinkProposalSchema, NeedSearchSchema
+from portal.schemas.versions import VersionedSchema
 from portal.services import responses as response_service
 from portal.services import support_links as link_service
 from portal.tenancy import current_principal
@@ -54,7 +56,8 @@ def _form_of(response) -> dict:
 
 def _form_page(response=None, error: DomainError | None = None, status: int = 200):
     # After a refusal the form shows what the user typed, never the stored values.
-    values = form_values(request.form) if request.method == "POST" else _form_of(response)
+    posted = form_data(ResponseEditSchema(), request.form)
+    values = posted if request.method == "POST" else _form_of(response)
     page = render_template(
         "responses/form.html",
         response=response,
@@ -69,7 +72,7 @@ def _form_page(response=None, error: DomainError | None = None, status: int = 20
 @blueprint.get("")
 def index():
     """List the responses the user can see, filtered and paginated."""
-    query = parse(ResponseQuerySchema(), request.args.to_dict())
+    query = load_form(ResponseQuerySchema(), request.args)
     page = response_service.list_responses(query)
     return render_template(
         "responses/index.html",
@@ -93,8 +96,9 @@ def new():
 @blueprint.post("")
 def create():
     """Record a response as a draft of the user's organisation."""
+    response_service.require_creator()
     try:
-        response = response_service.create_response(form_values(request.form))
+        response = response_service.create_response(load_form(ResponseSchema(), request.form))
     except CORRECTABLE as error:
         return _form_page(error=error, status=error.status)
     flash("The response was saved as a draft. Publish it when it is ready.", "success")
@@ -131,8 +135,9 @@ def edit(response_id):
 def update(response_id):
     """Save changes to a response, refusing them if it changed since the form was opened."""
     response = response_service.get_response(response_id)
+    response_service.require_editor(response)
     try:
-        response_service.update_response(response, form_values(request.form))
+        response_service.update_response(response, load_form(ResponseEditSchema(), request.form))
     except CORRECTABLE as error:
         return _form_page(response, error=error, status=error.status)
     flash("The response was saved.", "success")
@@ -154,7 +159,7 @@ def unpublish(response_id):
 def _record_status_action(response_id, action, outcome: str):
     response = response_service.get_response(response_id)
     try:
-        action(response, request.form)
+        action(response, load_form(VersionedSchema(), request.form))
     except CORRECTABLE as error:
         return show(response_id, error=error, status=error.status)
     flash(f"The response is now {outcome}.", "success")
@@ -165,7 +170,8 @@ def _record_status_action(response_id, action, outcome: str):
 def new_link(response_id, error: DomainError | None = None, status: int = 200):
     """Show the needs this response may be linked to, searchable, with the proposal form."""
     response = response_service.get_response(response_id)
-    query, needs = link_service.linkable_needs(response, request.args.to_dict())
+    query = load_form(NeedSearchSchema(), request.args)
+    needs = link_service.linkable_needs(response, query)
     page = render_template(
         "support_links/new.html",
         response=response,
@@ -183,20 +189,20 @@ def propose_link(response_id):
     """Propose that this response addresses a need."""
     response = response_service.get_response(response_id)
     try:
-        link_service.propose_link(response, request.form)
+        link_service.propose_link(response, load_form(LinkProposalSchema(), request.form))
     except CORRECTABLE as error:
         return new_link(response_id, error=error, status=error.status)
     flash("The link was proposed. The partner will confirm or dispute it.", "success")
     return redirect(url_for("responses.show", response_id=response.id))
 
 
-def _link_action(link_id, action, outcome: str):
+def _link_action(link_id, action, outcome: str, schema=VersionedSchema):
     link = link_service.get_link(link_id)
     back = safe_next(request.form.get("next")) or url_for(
         "responses.show", response_id=link.response_id
     )
     try:
-        action(link, request.form)
+        action(link, load_form(schema(), request.form))
     except CORRECTABLE as error:
         page = render_template("support_links/refused.html", error=error, back=back)
         return page, error.status
@@ -213,7 +219,9 @@ def confirm_link(link_id):
 @blueprint.post("/links/<link_id>/dispute")
 def dispute_link(link_id):
     """Dispute, as the need's partner, that the response addresses the need."""
-    return _link_action(link_id, link_service.dispute_link, "The link is disputed.")
+    return _link_action(
+        link_id, link_service.dispute_link, "The link is disputed.", LinkDisputeSchema
+    )
 
 
 @blueprint.post("/links/<link_id>/validate")

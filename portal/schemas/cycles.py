@@ -5,11 +5,13 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from portal.models.cycle import CYCLE_STATUSES
-from portal.schemas import InputSchema
+from portal.schemas.forms import FormSchema
 from portal.schemas.versions import VersionedSchema
 
 
-class CycleCreateSchema(InputSchema):
+class CycleCreateSchema(FormSchema):
+    """A new needs mapping cycle: its name by its years, its dates and deadline."""
+
     name = fields.String(
         required=True,
         validate=validate.Regexp(

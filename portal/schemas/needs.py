@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from portal.models.need import NEED_STATUSES, PRIORITIES
-from portal.schemas import InputSchema
+from portal.schemas.forms import FormSchema
 from portal.schemas.versions import VersionedSchema
 
 # Typed text may hold line breaks and tabs, never other control characters: PostgreSQL
@@ -50,9 +50,10 @@ def _whole_number(label: str, low: int, high: int, **kwargs) -> fields.Integer:
     )
 
 
-class NeedSchema(InputSchema):
+class NeedSchema(FormSchema):
     """The fields of a need that its owner's editors write."""
 
+    blank_refused = frozenset({"title", "description"})
     pillar = _code("pillar")
     category = _code("category")
     perspective = _code("perspective")
@@ -76,10 +77,15 @@ class NeedEditSchema(NeedSchema, VersionedSchema):
 
 
 class NeedReturnSchema(VersionedSchema):
+    """Returning a submitted need to its owner, with the Secretariat's comment."""
+
+    blank_refused = frozenset({"comment"})
     comment = _text(2000)
 
 
-class CarryOverSchema(InputSchema):
+class CarryOverSchema(FormSchema):
+    """The needs of an adopted cycle chosen to carry over."""
+
     need_ids = fields.List(
         _whole_number("A need", 1, LARGEST_ID),
         required=True,
@@ -88,11 +94,13 @@ class CarryOverSchema(InputSchema):
     )
 
 
-class CarryOverQuerySchema(InputSchema):
+class CarryOverQuerySchema(FormSchema):
+    """The adopted cycle whose needs the carry-over page offers."""
+
     cycle = _code("cycle", required=False)
 
 
-class NeedListQuerySchema(InputSchema):
+class NeedListQuerySchema(FormSchema):
     """Query-string filters of the needs list; an empty value means "any"."""
 
     cycle = _code("cycle", required=False)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
-from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from portal.models.response import (
     IMPLEMENTATION_STATUSES,
@@ -14,7 +13,8 @@ from portal.models.response import (
     SUPPORT_TYPES,
     VISIBILITIES,
 )
-from portal.schemas import InputSchema
+from portal.schemas.forms import FormSchema
+from portal.schemas.versions import VersionedSchema
 
 # ISO 4217 codes of the currencies in use (funds, metals and test codes left out): an
 # amount in anything else cannot be compared or summed, so it is refused.
@@ -36,13 +36,6 @@ COMMON_CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK")
 LARGEST_BUDGET = Decimal("9999999999999.99")
 THOUSANDS = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?")
 REQUIRED = {"required": "This is required.", "null": "This is required."}
-# Fields that arrive as several values from a form (checkboxes, multi-selects).
-MULTIPLE_VALUES = (
-    "pillars",
-    "beneficiaries",
-    "donor_tenants",
-    "implementer_tenants",
-)
 
 
 def printable(value: str) -> None:
@@ -112,9 +105,10 @@ class Money(fields.Field):
         return amount.quantize(Decimal("0.01"))
 
 
-class ResponseSchema(InputSchema):
+class ResponseSchema(FormSchema):
     """The fields of a response, as the form and the API send them."""
 
+    blank_refused = frozenset({"title"})
     title = _text(200, required=True)
     description = _text(5000)
     pillars = fields.List(
@@ -142,17 +136,6 @@ class ResponseSchema(InputSchema):
     visibility = _choice(VISIBILITIES, "members")
     external_reference = _text(100)
 
-    @pre_load
-    def blank_means_not_given(self, data, **kwargs):
-        """Treat an empty optional field as absent, as browsers send every field."""
-        if not isinstance(data, Mapping):
-            return data
-        return {
-            key: value
-            for key, value in data.items()
-            if not (isinstance(value, str) and value.strip() == "" and key not in ("title",))
-        }
-
     @validates_schema
     def consistent(self, data, **kwargs):
         """Refuse an end before the start, and an amount without a known currency."""
@@ -174,7 +157,11 @@ class ResponseSchema(InputSchema):
             raise ValidationError("Give the amount, or leave the currency empty.", "budget_amount")
 
 
-class ResponseQuerySchema(InputSchema):
+class ResponseEditSchema(ResponseSchema, VersionedSchema):
+    """A change to an existing response, from the version the editor started from."""
+
+
+class ResponseQuerySchema(FormSchema):
     """Query-string filters of the responses list."""
 
     q = fields.String(
@@ -220,23 +207,9 @@ class ResponseQuerySchema(InputSchema):
         error_messages={"invalid": "The page size must be a whole number."},
     )
 
-    @pre_load
-    def blank_means_not_given(self, data, **kwargs):
-        """Drop empty filters: a form submits every field, chosen or not."""
-        if not isinstance(data, Mapping):
-            return data
-        return {key: value for key, value in data.items() if value != ""}
-
     @validates_schema
     def ranges_in_order(self, data, **kwargs):
         """Refuse a date range that ends before it starts."""
         for start, end in (("active_from", "active_to"), ("starts_from", "starts_to")):
             if data.get(start) and data.get(end) and data[end] < data[start]:
                 raise ValidationError("The range ends before it starts.", end)
-
-
-def form_values(form) -> dict:
-    """Return a submitted form as a dict, lists for the fields that take several values."""
-    return {
-        key: form.getlist(key) if key in MULTIPLE_VALUES else form.get(key) for key in form.keys()
-    }

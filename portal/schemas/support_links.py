@@ -5,11 +5,14 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from portal.models.support_link import COVERAGES
-from portal.schemas import InputSchema
+from portal.schemas.forms import FormSchema
 from portal.schemas.responses import REQUIRED, printable
+from portal.schemas.versions import VersionedSchema
 
 
-class LinkProposalSchema(InputSchema):
+class LinkProposalSchema(FormSchema):
+    """A proposal that a response addresses a need."""
+
     need_id = fields.Integer(
         required=True,
         strict=False,
@@ -31,7 +34,10 @@ class LinkProposalSchema(InputSchema):
     )
 
 
-class LinkDisputeSchema(InputSchema):
+class LinkDisputeSchema(VersionedSchema):
+    """The need's partner disputing a link, saying why."""
+
+    blank_refused = frozenset({"reason"})
     reason = fields.String(
         required=True,
         validate=[
@@ -43,7 +49,7 @@ class LinkDisputeSchema(InputSchema):
     )
 
 
-class NeedSearchSchema(InputSchema):
+class NeedSearchSchema(FormSchema):
     """Query-string of the need picker on a response's "Propose a link" page."""
 
     q = fields.String(

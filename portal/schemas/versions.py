@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from portal.schemas import InputSchema
+from portal.schemas.forms import FormSchema
 from portal.versions import MISSING_VERSION
 
 LARGEST_VERSION = 2**31 - 1
 
 
-class VersionedSchema(InputSchema):
+class VersionedSchema(FormSchema):
     """The version the form was opened at, and the signed snapshot of the record then."""
 
     version = fields.Integer(

@@ -8,12 +8,10 @@ from portal.authz import can_manage_cycles, can_view_overview, require
 from portal.errors import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import Cycle, Need
-from portal.schemas import parse
-from portal.schemas.cycles import CycleCreateSchema, CycleMoveSchema
 from portal.tenancy import current_principal
 from portal.versions import commit, describes, require_current
 
-# The one way through a cycle's life (DESIGN §3); there is no way back.
+# The one way through a cycle's life; there is no way back.
 NEXT_STATUS = {"open": "consolidation", "consolidation": "adopted", "adopted": "archived"}
 
 
@@ -33,11 +31,9 @@ def list_cycles() -> list[Cycle]:
     return list(db.session.scalars(select(Cycle).order_by(Cycle.starts_on.desc())))
 
 
-def open_cycle(values: dict) -> Cycle:
-    """Open a new needs mapping cycle; only one may be open at a time."""
+def open_cycle(data: dict) -> Cycle:
+    """Open a new needs mapping cycle; only one may be open at a time (CycleCreateSchema)."""
     require(can_manage_cycles, current_principal())
-    # An empty form field means "not given", not "given as empty".
-    data = parse(CycleCreateSchema(), {key: value for key, value in values.items() if value})
     if db.session.scalar(select(Cycle.id).where(Cycle.name == data["name"])) is not None:
         raise ValidationFailed(
             "The cycle was not opened.", {"name": f"There is already a cycle {data['name']}."}
@@ -74,10 +70,9 @@ def current_open_cycle() -> Cycle | None:
     return db.session.scalar(select(Cycle).where(Cycle.status == "open"))
 
 
-def move_cycle(cycle: Cycle, values: dict) -> Cycle:
+def move_cycle(cycle: Cycle, data: dict) -> Cycle:
     """Move a cycle to its next status; adopting it adopts its validated needs and freezes them."""
     require(can_manage_cycles, current_principal())
-    data = parse(CycleMoveSchema(), {key: value for key, value in values.items() if value})
     require_current(cycle, data)
     target = data["status"]
     if NEXT_STATUS.get(cycle.status) != target:

@@ -37,16 +37,6 @@ from portal.models import (
     need_acquis_chapters,
 )
 from portal.pagination import Page, contains, paginate
-from portal.schemas import parse
-from portal.schemas.needs import (
-    CarryOverQuerySchema,
-    CarryOverSchema,
-    NeedEditSchema,
-    NeedListQuerySchema,
-    NeedReturnSchema,
-    NeedSchema,
-)
-from portal.schemas.versions import VersionedSchema
 from portal.tenancy import current_principal, get_visible
 from portal.versions import commit, describes, require_current
 
@@ -169,13 +159,6 @@ def filter_choices() -> FilterChoices:
         perspectives=ordered(Perspective, Perspective.position, Perspective.code),
         chapters=ordered(AcquisChapter, AcquisChapter.number),
     )
-
-
-def parse_list_query(arguments) -> dict:
-    """Read the list filters from a query string; empty values mean "any"."""
-    require(can_list_needs, current_principal())
-    given = {key: value for key, value in arguments.items() if value != ""}
-    return parse(NeedListQuerySchema(), given)
 
 
 def list_needs(query: dict, choices: FilterChoices) -> Page:
@@ -330,22 +313,20 @@ def open_cycle_for_needs() -> Cycle:
     return cycle
 
 
-def create_need(values: dict) -> Need:
-    """Draft a new need of the principal's partner in the open cycle."""
+def create_need(data: dict) -> Need:
+    """Draft a new need of the principal's partner in the open cycle (data: NeedSchema)."""
     principal = current_principal()
     cycle = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
     require(can_create_need, principal, cycle, message=RULES["create"])
-    data = parse(NeedSchema(), values)
     need = Need(cycle=cycle, tenant_id=principal.tenant_id, status="draft", **_references(data))
     db.session.add(need)
     db.session.commit()
     return need
 
 
-def update_need(need: Need, values: dict) -> Need:
-    """Change a draft or returned need, unless someone else changed it since it was read."""
+def update_need(need: Need, data: dict) -> Need:
+    """Change a draft or returned need unless it changed since (data: NeedEditSchema)."""
     require(can_edit_need, current_principal(), need, message=_refusal(need, "edit"))
-    data = parse(NeedEditSchema(), values)
     require_current(need, data)
     values = _references(data)
     # Replacing the chapters loads the old ones first; a flush before the other fields
@@ -357,19 +338,18 @@ def update_need(need: Need, values: dict) -> Need:
     return need
 
 
-def submit_need(need: Need, values: dict) -> Need:
+def submit_need(need: Need, data: dict) -> Need:
     """Send a draft or returned need to the Secretariat for validation."""
     require(can_submit_need, current_principal(), need, message=_refusal(need, "submit"))
-    require_current(need, parse(VersionedSchema(), values))
+    require_current(need, data)
     need.status = "submitted"
     commit(need)
     return need
 
 
-def return_need(need: Need, values: dict) -> Need:
+def return_need(need: Need, data: dict) -> Need:
     """Send a submitted need back to its owner with the Secretariat's comment."""
     require(can_return_need, current_principal(), need, message=_refusal(need, "return"))
-    data = parse(NeedReturnSchema(), values)
     require_current(need, data)
     need.status = "returned"
     need.return_comment = data["comment"].strip()
@@ -377,19 +357,19 @@ def return_need(need: Need, values: dict) -> Need:
     return need
 
 
-def validate_need(need: Need, values: dict) -> Need:
+def validate_need(need: Need, data: dict) -> Need:
     """Accept a submitted need; the Board's adoption of the cycle will adopt it."""
     require(can_validate_need, current_principal(), need, message=_refusal(need, "validate"))
-    require_current(need, parse(VersionedSchema(), values))
+    require_current(need, data)
     need.status = "validated"
     commit(need)
     return need
 
 
-def withdraw_need(need: Need, values: dict) -> Need:
+def withdraw_need(need: Need, data: dict) -> Need:
     """Withdraw a need its owner no longer puts forward."""
     require(can_withdraw_need, current_principal(), need, message=_refusal(need, "withdraw"))
-    require_current(need, parse(VersionedSchema(), values))
+    require_current(need, data)
     need.status = "withdrawn"
     commit(need)
     return need
@@ -401,11 +381,10 @@ class CarryOverCandidate:
     carried_into: Need | None
 
 
-def carry_over_candidates(arguments) -> tuple[Cycle | None, Cycle | None, list]:
+def carry_over_candidates(query: dict) -> tuple[Cycle | None, Cycle | None, list]:
     """Return the chosen closed cycle, the open cycle and the needs that may move on."""
     principal = current_principal()
     require(can_list_needs, principal)
-    query = parse(CarryOverQuerySchema(), arguments)
     target = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
     closed = closed_cycles()
     source = next((cycle for cycle in closed if cycle.name == query["cycle"]), None)
@@ -437,11 +416,10 @@ def carry_over_candidates(arguments) -> tuple[Cycle | None, Cycle | None, list]:
     return source, target, [CarryOverCandidate(need, copies.get(need.id)) for need in mine]
 
 
-def carry_over_needs(values: dict) -> list[Need]:
+def carry_over_needs(data: dict) -> list[Need]:
     """Copy chosen needs of an adopted cycle into the open cycle as new drafts, with lineage."""
     principal = current_principal()
     target = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
-    data = parse(CarryOverSchema(), values)
     wanted = sorted(set(data["need_ids"]))
     needs = {need.id: need for need in db.session.scalars(select(Need).where(Need.id.in_(wanted)))}
     unknown = [need_id for need_id in wanted if need_id not in needs]
