@@ -73,6 +73,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from portal.needs.routes import blueprint as needs_blueprint
     from portal.responses.routes import blueprint as responses_blueprint
     from portal.security.headers import register_security_headers
+    from portal.versions import opened_token
 
     # Request ids first, so every later hook and log line carries one.
     instrument(app)
@@ -95,6 +96,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.context_processor(_navigation)
     register_error_handlers(app)
     app.context_processor(lambda: {"kosovo_footnote": KOSOVO_FOOTNOTE})
+    # The forms of versioned records carry how the record read (macros.html, version_fields).
+    app.add_template_global(opened_token)
     cli.register(app)
 
     if app.config["CHECK_DATABASE_ON_START"]:

@@ -139,3 +139,21 @@ def commit(record=None) -> None:
         # UPDATE matched nothing, and nothing of ours was written.
         db.session.rollback()
         raise StaleVersion([], noun=_noun(record)) from None
+
+
+def save_change(record, data: Mapping, check: Callable[[], None] | None = None, **values):
+    """Set ``values`` on ``record`` and commit, if ``data`` was entered on its current version.
+
+    ``check`` (a precondition such as the record's status) runs once the version is known
+    to be current, so a refusal it raises speaks of the record as the user saw it.
+    """
+    require_current(record, data)
+    if check is not None:
+        check()
+    # Replacing a collection loads the old one first; a flush before every value is set
+    # would save the record twice and count two versions for one change.
+    with db.session.no_autoflush:
+        for name, value in values.items():
+            setattr(record, name, value)
+    commit(record)
+    return record

@@ -6,23 +6,17 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from portal.auth import safe_next
 from portal.authz import can_create_response, can_edit_response, can_propose_link
-from portal.errors import Conflict, DomainError, ValidationFailed
-from portal.schemas.forms import form_data, load_form
-from portal.schemas.responses import ResponseEditSchema, ResponseQuerySchema, ResponseSchema
+from portal.errors import DomainError
+from portal.schemas.forms import load_form
+from portal.schemas.responses import ResponseEditSchema, ResponseListQuerySchema, ResponseSchema
 from portal.schemas.support_links import LinkDisputeSchema, LinkProposalSchema, NeedSearchSchema
 from portal.schemas.versions import VersionedSchema
 from portal.services import responses as response_service
 from portal.services import support_links as link_service
 from portal.tenancy import current_principal
-from portal.versions import carried, opened_token
+from portal.views import CORRECTABLE, act, form_page, list_page
 
 blueprint = Blueprint("responses", __name__, url_prefix="/responses")
-# Refusals a form can help with (shown on the form, input kept); NotFound and Forbidden
-# go to the error page instead, showing nothing of the record.
-CORRECTABLE = (ValidationFailed, Conflict)
-blueprint.add_app_template_global(opened_token)
-# The list's filters, carried from page to page (nothing else from the query string is).
-LIST_FILTERS = frozenset(ResponseQuerySchema().fields) - {"page"}
 
 
 def _form_of(response) -> dict:
@@ -54,33 +48,25 @@ def _form_of(response) -> dict:
     }
 
 
-def _form_page(response=None, error: DomainError | None = None, status: int = 200):
-    # After a refusal the form shows what the user typed, never the stored values.
-    posted = form_data(ResponseEditSchema(), request.form)
-    values = posted if request.method == "POST" else _form_of(response)
-    page = render_template(
+def _form_page(response=None, error: DomainError | None = None):
+    """Render the response form: its values, or after a refusal what the user typed."""
+    return form_page(
         "responses/form.html",
+        _form_of(response),
+        ResponseEditSchema(),
+        error,
         response=response,
-        values=values,
         choices=response_service.filter_choices(),
-        carried=carried(request.form, error) if error else None,
-        error=error,
     )
-    return page, status
 
 
 @blueprint.get("")
 def index():
-    """List the responses the user can see, filtered and paginated."""
-    query = load_form(ResponseQuerySchema(), request.args)
-    page = response_service.list_responses(query)
-    return render_template(
+    """List the responses the user can see, filtered and a page at a time."""
+    return list_page(
         "responses/index.html",
-        page=page,
-        query=query,
-        filters={
-            key: value for key, value in request.args.items() if value and key in LIST_FILTERS
-        },
+        ResponseListQuerySchema(),
+        response_service.list_responses,
         choices=response_service.filter_choices(),
         can_create=can_create_response(current_principal()),
     )
@@ -100,7 +86,7 @@ def create():
     try:
         response = response_service.create_response(load_form(ResponseSchema(), request.form))
     except CORRECTABLE as error:
-        return _form_page(error=error, status=error.status)
+        return _form_page(error=error)
     flash("The response was saved as a draft. Publish it when it is ready.", "success")
     return redirect(url_for("responses.show", response_id=response.id))
 
@@ -126,20 +112,17 @@ def show(response_id, error: DomainError | None = None, status: int = 200):
 @blueprint.get("/<response_id>/edit")
 def edit(response_id):
     """Show the form to change a response."""
-    response = response_service.get_response(response_id)
-    response_service.require_editor(response)
-    return _form_page(response)
+    return _form_page(response_service.get_response_for_edit(response_id))
 
 
 @blueprint.post("/<response_id>/edit")
 def update(response_id):
     """Save changes to a response, refusing them if it changed since the form was opened."""
-    response = response_service.get_response(response_id)
-    response_service.require_editor(response)
+    response = response_service.get_response_for_edit(response_id)
     try:
         response_service.update_response(response, load_form(ResponseEditSchema(), request.form))
     except CORRECTABLE as error:
-        return _form_page(response, error=error, status=error.status)
+        return _form_page(response, error)
     flash("The response was saved.", "success")
     return redirect(url_for("responses.show", response_id=response.id))
 
@@ -147,23 +130,25 @@ def update(response_id):
 @blueprint.post("/<response_id>/publish")
 def publish(response_id):
     """Publish a response."""
-    return _record_status_action(response_id, response_service.publish_response, "published")
+    return _act(response_id, response_service.publish_response, "The response is now published.")
 
 
 @blueprint.post("/<response_id>/unpublish")
 def unpublish(response_id):
     """Take a response back to draft."""
-    return _record_status_action(response_id, response_service.unpublish_response, "a draft")
+    return _act(response_id, response_service.unpublish_response, "The response is now a draft.")
 
 
-def _record_status_action(response_id, action, outcome: str):
+def _act(response_id, action, done: str):
     response = response_service.get_response(response_id)
-    try:
-        action(response, load_form(VersionedSchema(), request.form))
-    except CORRECTABLE as error:
-        return show(response_id, error=error, status=error.status)
-    flash(f"The response is now {outcome}.", "success")
-    return redirect(url_for("responses.show", response_id=response.id))
+    return act(
+        action,
+        response,
+        VersionedSchema(),
+        done,
+        lambda error: show(response_id, error=error, status=error.status),
+        url_for("responses.show", response_id=response.id),
+    )
 
 
 @blueprint.get("/<response_id>/links/new")
@@ -201,13 +186,11 @@ def _link_action(link_id, action, outcome: str, schema=VersionedSchema):
     back = safe_next(request.form.get("next")) or url_for(
         "responses.show", response_id=link.response_id
     )
-    try:
-        action(link, load_form(schema(), request.form))
-    except CORRECTABLE as error:
-        page = render_template("support_links/refused.html", error=error, back=back)
-        return page, error.status
-    flash(outcome, "success")
-    return redirect(back)
+
+    def refused(error):
+        return render_template("support_links/refused.html", error=error, back=back), error.status
+
+    return act(action, link, schema(), outcome, refused, back)
 
 
 @blueprint.post("/links/<link_id>/confirm")

@@ -5,32 +5,14 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from portal.models.need import NEED_STATUSES, PRIORITIES
-from portal.schemas.forms import FormSchema
+from portal.schemas.forms import FormSchema, ListQuerySchema, printable, text
 from portal.schemas.versions import VersionedSchema
 
-# Typed text may hold line breaks and tabs, never other control characters: PostgreSQL
-# refuses NUL outright, and the rest only ever arrive by accident or malice.
-_PRINTABLE = validate.Regexp(
-    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$", error="Remove the control characters."
-)
-_NOT_BLANK = validate.Regexp(r"\s*\S", error="This cannot be blank.")
 LARGEST_ID = 2**31 - 1
 
 
-def _text(length: int, required: bool = True, **kwargs) -> fields.String:
-    checks = [validate.Length(max=length, error=f"Use at most {length} characters."), _PRINTABLE]
-    if not required:
-        return fields.String(load_default="", validate=checks, **kwargs)
-    return fields.String(
-        required=True,
-        validate=[*checks, _NOT_BLANK],
-        error_messages={"required": "This is required."},
-        **kwargs,
-    )
-
-
 def _code(label: str, required: bool = True) -> fields.String:
-    checks = [validate.Length(max=20, error=f"Choose a {label}."), _PRINTABLE]
+    checks = [validate.Length(max=20, error=f"Choose a {label}."), printable]
     if not required:
         return fields.String(load_default=None, validate=checks)
     return fields.String(
@@ -57,14 +39,14 @@ class NeedSchema(FormSchema):
     pillar = _code("pillar")
     category = _code("category")
     perspective = _code("perspective")
-    title = _text(200)
-    description = _text(10_000)
+    title = text(200, required=True)
+    description = text(10_000, required=True)
     acquis_chapters = fields.List(
         _whole_number("A chapter", 1, 1000),
         load_default=list,
         validate=validate.Length(max=40, error="Choose at most 40 chapters."),
     )
-    source_reference = _text(300, required=False)
+    source_reference = text(300)
     priority = fields.String(
         required=True,
         validate=validate.OneOf(PRIORITIES, error="Priority is high, medium or low."),
@@ -80,7 +62,7 @@ class NeedReturnSchema(VersionedSchema):
     """Returning a submitted need to its owner, with the Secretariat's comment."""
 
     blank_refused = frozenset({"comment"})
-    comment = _text(2000)
+    comment = text(2000, required=True)
 
 
 class CarryOverSchema(FormSchema):
@@ -100,7 +82,7 @@ class CarryOverQuerySchema(FormSchema):
     cycle = _code("cycle", required=False)
 
 
-class NeedListQuerySchema(FormSchema):
+class NeedListQuerySchema(ListQuerySchema):
     """Query-string filters of the needs list; an empty value means "any"."""
 
     cycle = _code("cycle", required=False)
@@ -117,6 +99,4 @@ class NeedListQuerySchema(FormSchema):
         validate=validate.OneOf(PRIORITIES, error="Priority is high, medium or low."),
     )
     chapter = _whole_number("The chapter", 1, 1000, load_default=None)
-    q = _text(100, required=False)
-    page = _whole_number("The page", 1, 100_000, load_default=1)
-    per_page = _whole_number("The page size", 1, 100, load_default=25)
+    q = text(100)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from portal.models.support_link import COVERAGES
-from portal.schemas.forms import FormSchema
-from portal.schemas.responses import REQUIRED, printable
+from portal.schemas.forms import REQUIRED, FormSchema, page_number, printable, text
 from portal.schemas.versions import VersionedSchema
 
 
@@ -52,18 +51,11 @@ class LinkDisputeSchema(VersionedSchema):
 class NeedSearchSchema(FormSchema):
     """Query-string of the need picker on a response's "Propose a link" page."""
 
-    q = fields.String(
-        load_default="",
-        validate=[validate.Length(max=100, error="Use at most 100 characters."), printable],
-    )
+    q = text(100)
     pillar = fields.String(
         load_default=None, validate=[validate.Length(max=20, error="Unknown pillar."), printable]
     )
     economy = fields.String(
         load_default=None, validate=[validate.Length(max=20, error="Unknown economy."), printable]
     )
-    page = fields.Integer(
-        load_default=1,
-        validate=validate.Range(min=1, max=100_000, error="Pages start at 1."),
-        error_messages={"invalid": "The page must be a whole number."},
-    )
+    page = page_number()

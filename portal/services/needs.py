@@ -37,8 +37,9 @@ from portal.models import (
     need_acquis_chapters,
 )
 from portal.pagination import Page, contains, paginate
+from portal.services.cycles import find_open_cycle
 from portal.tenancy import current_principal, get_visible
-from portal.versions import commit, describes, require_current
+from portal.versions import describes, save_change
 
 # Who may take each action, and from where, said once for every refusal message.
 RULES = {
@@ -285,7 +286,7 @@ def allowed_actions(need: Need) -> NeedActions:
     """Return what the principal may do to ``need``, so the page offers exactly that."""
     principal = current_principal()
     require(can_list_needs, principal)
-    target = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
+    target = find_open_cycle()
     return NeedActions(
         edit=can_edit_need(principal, need),
         submit=can_submit_need(principal, need),
@@ -300,25 +301,22 @@ def may_create_need() -> bool:
     """Return whether the principal may draft a new need now."""
     principal = current_principal()
     require(can_list_needs, principal)
-    return can_create_need(
-        principal, db.session.scalar(select(Cycle).where(Cycle.status == "open"))
-    )
+    return can_create_need(principal, find_open_cycle())
 
 
 def open_cycle_for_needs() -> Cycle:
     """Return the open cycle if the principal may draft a need in it, else refuse."""
-    principal = current_principal()
-    cycle = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
-    require(can_create_need, principal, cycle, message=RULES["create"])
+    cycle = find_open_cycle()
+    require(can_create_need, current_principal(), cycle, message=RULES["create"])
     return cycle
 
 
 def create_need(data: dict) -> Need:
     """Draft a new need of the principal's partner in the open cycle (data: NeedSchema)."""
-    principal = current_principal()
-    cycle = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
-    require(can_create_need, principal, cycle, message=RULES["create"])
-    need = Need(cycle=cycle, tenant_id=principal.tenant_id, status="draft", **_references(data))
+    cycle = open_cycle_for_needs()
+    need = Need(
+        cycle=cycle, tenant_id=current_principal().tenant_id, status="draft", **_references(data)
+    )
     db.session.add(need)
     db.session.commit()
     return need
@@ -327,52 +325,31 @@ def create_need(data: dict) -> Need:
 def update_need(need: Need, data: dict) -> Need:
     """Change a draft or returned need unless it changed since (data: NeedEditSchema)."""
     require(can_edit_need, current_principal(), need, message=_refusal(need, "edit"))
-    require_current(need, data)
-    values = _references(data)
-    # Replacing the chapters loads the old ones first; a flush before the other fields
-    # are set would save the need twice and count two versions for one change.
-    with db.session.no_autoflush:
-        for name, value in values.items():
-            setattr(need, name, value)
-    commit(need)
-    return need
+    return save_change(need, data, **_references(data))
 
 
 def submit_need(need: Need, data: dict) -> Need:
     """Send a draft or returned need to the Secretariat for validation."""
     require(can_submit_need, current_principal(), need, message=_refusal(need, "submit"))
-    require_current(need, data)
-    need.status = "submitted"
-    commit(need)
-    return need
+    return save_change(need, data, status="submitted")
 
 
 def return_need(need: Need, data: dict) -> Need:
     """Send a submitted need back to its owner with the Secretariat's comment."""
     require(can_return_need, current_principal(), need, message=_refusal(need, "return"))
-    require_current(need, data)
-    need.status = "returned"
-    need.return_comment = data["comment"].strip()
-    commit(need)
-    return need
+    return save_change(need, data, status="returned", return_comment=data["comment"].strip())
 
 
 def validate_need(need: Need, data: dict) -> Need:
     """Accept a submitted need; the Board's adoption of the cycle will adopt it."""
     require(can_validate_need, current_principal(), need, message=_refusal(need, "validate"))
-    require_current(need, data)
-    need.status = "validated"
-    commit(need)
-    return need
+    return save_change(need, data, status="validated")
 
 
 def withdraw_need(need: Need, data: dict) -> Need:
     """Withdraw a need its owner no longer puts forward."""
     require(can_withdraw_need, current_principal(), need, message=_refusal(need, "withdraw"))
-    require_current(need, data)
-    need.status = "withdrawn"
-    commit(need)
-    return need
+    return save_change(need, data, status="withdrawn")
 
 
 @dataclass(frozen=True)
@@ -385,7 +362,7 @@ def carry_over_candidates(query: dict) -> tuple[Cycle | None, Cycle | None, list
     """Return the chosen closed cycle, the open cycle and the needs that may move on."""
     principal = current_principal()
     require(can_list_needs, principal)
-    target = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
+    target = find_open_cycle()
     closed = closed_cycles()
     source = next((cycle for cycle in closed if cycle.name == query["cycle"]), None)
     if query["cycle"] and source is None:
@@ -419,7 +396,7 @@ def carry_over_candidates(query: dict) -> tuple[Cycle | None, Cycle | None, list
 def carry_over_needs(data: dict) -> list[Need]:
     """Copy chosen needs of an adopted cycle into the open cycle as new drafts, with lineage."""
     principal = current_principal()
-    target = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
+    target = find_open_cycle()
     wanted = sorted(set(data["need_ids"]))
     needs = {need.id: need for need in db.session.scalars(select(Need).where(Need.id.in_(wanted)))}
     unknown = [need_id for need_id in wanted if need_id not in needs]

@@ -23,7 +23,7 @@ from portal.models.base import utc_now
 from portal.pagination import Page, contains, paginate
 from portal.schemas.responses import COMMON_CURRENCIES, CURRENCIES
 from portal.tenancy import current_principal, get_visible
-from portal.versions import commit, describes, require_current
+from portal.versions import commit, describes, require_current, save_change
 
 SUPPORT_TYPE_LABELS = {
     "technical_assistance": "Technical assistance",
@@ -287,12 +287,11 @@ def update_response(response: Response, data: Mapping) -> Response:
 
 
 def _set_record_status(response: Response, data: Mapping, status: str) -> Response:
-    require_current(response, data)
-    if response.record_status == status:
-        raise Conflict(f"The response is already {status}.")
-    response.record_status = status
-    commit(response)
-    return response
+    def not_already():
+        if response.record_status == status:
+            raise Conflict(f"The response is already {status}.")
+
+    return save_change(response, data, not_already, record_status=status)
 
 
 def publish_response(response: Response, data: Mapping) -> Response:
@@ -310,6 +309,13 @@ def unpublish_response(response: Response, data: Mapping) -> Response:
 def require_creator() -> None:
     """Refuse (403) a principal who may not record responses."""
     require(can_create_response, current_principal())
+
+
+def get_response_for_edit(response_id) -> Response:
+    """Return the response with ``response_id`` if the principal may see and change it."""
+    response = get_response(response_id)
+    require_editor(response)
+    return response
 
 
 def require_editor(response: Response) -> None:

@@ -4,6 +4,7 @@ the Secretariat validates."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +31,7 @@ from portal.models import Cycle, Need, PartnerEconomy, Pillar, Response, Support
 from portal.models.base import utc_now
 from portal.pagination import Page, contains, paginate
 from portal.tenancy import current_principal, get_visible
-from portal.versions import commit, describes, require_current
+from portal.versions import commit, describes, require_current, save_change
 
 # A need can be answered once it says what is needed: not while a draft nor once withdrawn.
 LINKABLE_NEED_STATUSES = ("submitted", "returned", "validated", "adopted")
@@ -189,48 +190,56 @@ def _require_status(link: SupportLink, allowed: tuple[str, ...], action: str) ->
         raise Conflict(f"A {link.status} link cannot be {action}.", {"status": reason})
 
 
+def _move(link: SupportLink, data: Mapping, allowed: tuple[str, ...], status: str, **values):
+    """Move a current ``link`` from one of the ``allowed`` statuses to ``status``."""
+    check = partial(_require_status, link, allowed, status)
+    return save_change(link, data, check, status=status, **values)
+
+
 def confirm_link(link: SupportLink, data: Mapping) -> SupportLink:
     """Confirm, for the need's partner, that the response addresses the need."""
     principal = current_principal()
     require(can_answer_link, principal, link)
-    require_current(link, data)
-    _require_status(link, CONFIRMABLE_LINK_STATUSES, "confirmed")
-    link.status = "confirmed"
-    link.confirmed_by_id = principal.user_id if principal else None
-    link.confirmed_at = utc_now()
-    commit(link)
-    return link
+    return _move(
+        link,
+        data,
+        CONFIRMABLE_LINK_STATUSES,
+        "confirmed",
+        confirmed_by_id=principal.user_id if principal else None,
+        confirmed_at=utc_now(),
+    )
 
 
 def dispute_link(link: SupportLink, data: Mapping) -> SupportLink:
     """Dispute, for the need's partner, that the response addresses the need; say why."""
     principal = current_principal()
     require(can_answer_link, principal, link)
-    require_current(link, data)
-    _require_status(link, DISPUTABLE_LINK_STATUSES, "disputed")
-    reason = data["reason"].strip()
     # The proposer's note stays; the partner's reason follows it, dated and signed.
     tenant = db.session.get(Tenant, link.need.tenant_id)
-    entry = f"Disputed by {tenant.code} on {utc_now():%d %b %Y}: {reason}"
-    link.note = f"{link.note}\n\n{entry}" if link.note else entry
-    link.status = "disputed"
-    link.confirmed_by_id = None
-    link.confirmed_at = None
-    commit(link)
-    return link
+    entry = f"Disputed by {tenant.code} on {utc_now():%d %b %Y}: {data['reason'].strip()}"
+    return _move(
+        link,
+        data,
+        DISPUTABLE_LINK_STATUSES,
+        "disputed",
+        note=f"{link.note}\n\n{entry}" if link.note else entry,
+        confirmed_by_id=None,
+        confirmed_at=None,
+    )
 
 
 def validate_link(link: SupportLink, data: Mapping) -> SupportLink:
     """Validate, for the Secretariat, a link the need's partner has confirmed."""
     principal = current_principal()
     require(can_judge_links, principal)
-    require_current(link, data)
-    _require_status(link, VALIDATABLE_LINK_STATUSES, "validated")
-    link.status = "validated"
-    link.validated_by_id = principal.user_id if principal else None
-    link.validated_at = utc_now()
-    commit(link)
-    return link
+    return _move(
+        link,
+        data,
+        VALIDATABLE_LINK_STATUSES,
+        "validated",
+        validated_by_id=principal.user_id if principal else None,
+        validated_at=utc_now(),
+    )
 
 
 def withdraw_link(link: SupportLink, data: Mapping) -> None:
