@@ -60,8 +60,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    # rls sets each transaction's identity; auditing registers SQLite's audit functions.
-    from portal import auditing, cli, rls  # noqa: F401
+    # rls sets each transaction's identity; auditing registers SQLite's audit functions;
+    # need_codes gives every new need its code.
+    from portal import auditing, cli, need_codes, rls  # noqa: F401
     from portal.account.routes import blueprint as account_blueprint
     from portal.admin.routes import blueprint as admin_blueprint
     from portal.analysis.routes import blueprint as analysis_blueprint

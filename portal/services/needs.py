@@ -7,9 +7,11 @@ changed, field by field, instead of silently overwriting it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.authz import (
@@ -23,7 +25,7 @@ from portal.authz import (
     can_withdraw_need,
     require,
 )
-from portal.errors import ValidationFailed
+from portal.errors import Conflict, ValidationFailed
 from portal.extensions import db
 from portal.models import (
     AcquisChapter,
@@ -36,11 +38,15 @@ from portal.models import (
     Tenant,
     need_acquis_chapters,
 )
+from portal.need_codes import assign_codes, is_code_clash
 from portal.pagination import Page, contains, paginate
 from portal.services.cycles import find_open_cycle
 from portal.tenancy import current_principal, get_visible
 from portal.versions import describes, save_change
 
+# A partner's other organisations may hold codes this one cannot read (row-level
+# security): a clash with one is retried with the following numbers, this many times.
+CODE_ATTEMPTS = 20
 # Who may take each action, and from where, said once for every refusal message.
 RULES = {
     "edit": "Editors of the owning partner change draft or returned needs until the cycle is"
@@ -222,6 +228,7 @@ def list_needs(query: dict, choices: FilterChoices) -> Page:
         pattern = contains(query["q"])
         conditions.append(
             or_(
+                func.lower(Need.code).like(pattern, escape="\\"),
                 func.lower(Need.title).like(pattern, escape="\\"),
                 func.lower(Need.description).like(pattern, escape="\\"),
             )
@@ -311,14 +318,32 @@ def open_cycle_for_needs() -> Cycle:
     return cycle
 
 
+def _save_new(build: Callable[[], list[Need]]) -> list[Need]:
+    """Add and commit the needs ``build`` makes, each under the next free code."""
+    for skipped in range(CODE_ATTEMPTS):
+        needs = build()
+        assign_codes(db.session, needs, skip=skipped)
+        db.session.add_all(needs)
+        try:
+            db.session.commit()
+        except IntegrityError as error:
+            db.session.rollback()
+            if not is_code_clash(error):
+                raise
+            continue
+        return needs
+    raise Conflict(
+        "Someone else was saving needs with the same codes; nothing was saved. Try again."
+    )
+
+
 def create_need(data: dict) -> Need:
     """Draft a new need of the principal's partner in the open cycle (data: NeedSchema)."""
     cycle = open_cycle_for_needs()
-    need = Need(
-        cycle=cycle, tenant_id=current_principal().tenant_id, status="draft", **_references(data)
+    tenant_id = current_principal().tenant_id
+    [need] = _save_new(
+        lambda: [Need(cycle=cycle, tenant_id=tenant_id, status="draft", **_references(data))]
     )
-    db.session.add(need)
-    db.session.commit()
     return need
 
 
@@ -419,23 +444,23 @@ def carry_over_needs(data: dict) -> list[Need]:
             "Nothing was carried over.",
             {"need_ids": f"“{original.title}” is already carried over into {target.name}."},
         )
-    copies = [
-        Need(
-            cycle=target,
-            tenant_id=need.tenant_id,
-            pillar=need.pillar,
-            category=need.category,
-            perspective=need.perspective,
-            title=need.title,
-            description=need.description,
-            source_reference=need.source_reference,
-            priority=need.priority,
-            acquis_chapters=list(need.acquis_chapters),
-            status="draft",
-            previous_need=need,
-        )
-        for need in needs.values()
-    ]
-    db.session.add_all(copies)
-    db.session.commit()
-    return copies
+    # Copies are numbered in the order of the originals.
+    return _save_new(lambda: [_copy(needs[need_id], target) for need_id in wanted])
+
+
+def _copy(need: Need, cycle: Cycle) -> Need:
+    """Return a new draft of ``need`` in ``cycle`` that remembers where it came from."""
+    return Need(
+        cycle=cycle,
+        tenant_id=need.tenant_id,
+        pillar=need.pillar,
+        category=need.category,
+        perspective=need.perspective,
+        title=need.title,
+        description=need.description,
+        source_reference=need.source_reference,
+        priority=need.priority,
+        acquis_chapters=list(need.acquis_chapters),
+        status="draft",
+        previous_need=need,
+    )

@@ -109,7 +109,9 @@ def linkable_needs(response: Response, query: Mapping) -> Page:
         pattern = contains(query["q"])
         statement = statement.where(
             or_(
-                Need.title.ilike(pattern, escape="\\"), Need.description.ilike(pattern, escape="\\")
+                Need.code.ilike(pattern, escape="\\"),
+                Need.title.ilike(pattern, escape="\\"),
+                Need.description.ilike(pattern, escape="\\"),
             )
         )
     if query["pillar"]:
