@@ -38,7 +38,7 @@ def open_cycle(data: dict) -> Cycle:
         raise ValidationFailed(
             "The cycle was not opened.", {"name": f"There is already a cycle {data['name']}."}
         )
-    current = find_open_cycle()
+    current = current_open_cycle()
     if current is not None:
         raise ValidationFailed(
             "The cycle was not opened.",
@@ -64,15 +64,10 @@ def get_cycle(cycle_id) -> Cycle:
     return found
 
 
-def find_open_cycle() -> Cycle | None:
-    """Return the cycle open for new needs, if there is one (for services that checked)."""
-    return db.session.scalar(select(Cycle).where(Cycle.status == "open"))
-
-
 def current_open_cycle() -> Cycle | None:
-    """Return the cycle open for new needs, if there is one."""
+    """Return the cycle open for new needs, if there is one (the one query for it)."""
     require(can_view_overview, current_principal())
-    return find_open_cycle()
+    return db.session.scalar(select(Cycle).where(Cycle.status == "open"))
 
 
 def move_cycle(cycle: Cycle, data: dict) -> Cycle:

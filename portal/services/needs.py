@@ -40,7 +40,7 @@ from portal.models import (
 )
 from portal.need_codes import assign_codes, is_code_clash
 from portal.pagination import Page, contains, paginate
-from portal.services.cycles import find_open_cycle
+from portal.services.cycles import current_open_cycle
 from portal.tenancy import current_principal, get_visible
 from portal.versions import describes, save_change
 
@@ -293,7 +293,7 @@ def allowed_actions(need: Need) -> NeedActions:
     """Return what the principal may do to ``need``, so the page offers exactly that."""
     principal = current_principal()
     require(can_list_needs, principal)
-    target = find_open_cycle()
+    target = current_open_cycle()
     return NeedActions(
         edit=can_edit_need(principal, need),
         submit=can_submit_need(principal, need),
@@ -308,12 +308,12 @@ def may_create_need() -> bool:
     """Return whether the principal may draft a new need now."""
     principal = current_principal()
     require(can_list_needs, principal)
-    return can_create_need(principal, find_open_cycle())
+    return can_create_need(principal, current_open_cycle())
 
 
 def open_cycle_for_needs() -> Cycle:
     """Return the open cycle if the principal may draft a need in it, else refuse."""
-    cycle = find_open_cycle()
+    cycle = current_open_cycle()
     require(can_create_need, current_principal(), cycle, message=RULES["create"])
     return cycle
 
@@ -339,10 +339,13 @@ def _save_new(build: Callable[[], list[Need]]) -> list[Need]:
 
 def create_need(data: dict) -> Need:
     """Draft a new need of the principal's partner in the open cycle (data: NeedSchema)."""
-    cycle = open_cycle_for_needs()
-    tenant_id = current_principal().tenant_id
+    principal = current_principal()
+    cycle = current_open_cycle()
+    require(can_create_need, principal, cycle, message=RULES["create"])
     [need] = _save_new(
-        lambda: [Need(cycle=cycle, tenant_id=tenant_id, status="draft", **_references(data))]
+        lambda: [
+            Need(cycle=cycle, tenant_id=principal.tenant_id, status="draft", **_references(data))
+        ]
     )
     return need
 
@@ -387,7 +390,7 @@ def carry_over_candidates(query: dict) -> tuple[Cycle | None, Cycle | None, list
     """Return the chosen closed cycle, the open cycle and the needs that may move on."""
     principal = current_principal()
     require(can_list_needs, principal)
-    target = find_open_cycle()
+    target = current_open_cycle()
     closed = closed_cycles()
     source = next((cycle for cycle in closed if cycle.name == query["cycle"]), None)
     if query["cycle"] and source is None:
@@ -421,7 +424,7 @@ def carry_over_candidates(query: dict) -> tuple[Cycle | None, Cycle | None, list
 def carry_over_needs(data: dict) -> list[Need]:
     """Copy chosen needs of an adopted cycle into the open cycle as new drafts, with lineage."""
     principal = current_principal()
-    target = find_open_cycle()
+    target = current_open_cycle()
     wanted = sorted(set(data["need_ids"]))
     needs = {need.id: need for need in db.session.scalars(select(Need).where(Need.id.in_(wanted)))}
     unknown = [need_id for need_id in wanted if need_id not in needs]

@@ -314,7 +314,7 @@ def require_creator() -> None:
 def get_response_for_edit(response_id) -> Response:
     """Return the response with ``response_id`` if the principal may see and change it."""
     response = get_response(response_id)
-    require_editor(response)
+    require(can_edit_response, current_principal(), response)
     return response
 
 
