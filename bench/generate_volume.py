@@ -221,6 +221,8 @@ def generate(connection: Connection, options: argparse.Namespace) -> dict[str, i
     partners, members = ensure_tenants(connection, options.members)
     cycles = ensure_cycles(connection, options.cycles)
     pillars = list(ids_by_code(connection, Pillar).values())
+    pillar_codes = {pillar_id: code for code, pillar_id in ids_by_code(connection, Pillar).items()}
+    cycle_names = dict(connection.execute(select(Cycle.id, Cycle.name)).all())
     categories = list(ids_by_code(connection, NeedCategory).values())
     perspectives = list(ids_by_code(connection, Perspective).values())
     economies = ids_by_code(connection, PartnerEconomy)
@@ -234,12 +236,16 @@ def generate(connection: Connection, options: argparse.Namespace) -> dict[str, i
         statuses = OPEN_CYCLE_STATUSES if cycle_status == "open" else CLOSED_CYCLE_STATUSES
         status = weighted(rng, statuses)
         changed = past(rng, 900)
+        partner, pillar_id = rng.choice(partner_codes), rng.choice(pillars)
         needs.append(
             {
                 "id": need_id,
+                # Numbered by id, which is unique, rather than counted per economy and pillar.
+                "code": f"{cycle_names[cycle_id][:4]}-{partner}-{pillar_codes[pillar_id]}-"
+                f"{need_id:03d}",
                 "cycle_id": cycle_id,
-                "tenant_id": partners[rng.choice(partner_codes)],
-                "pillar_id": rng.choice(pillars),
+                "tenant_id": partners[partner],
+                "pillar_id": pillar_id,
                 "category_id": rng.choice(categories),
                 "perspective_id": rng.choice(perspectives),
                 "title": f"Need {need_id}: strengthen capacity {rng.randint(1, 999)}",

@@ -78,8 +78,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
 
     # identity tells each transaction who acts; auditing registers SQLite's audit
-    # functions; tenancy scopes every query.
-    from portal import auditing, cli, identity, tenancy  # noqa: F401
+    # functions; tenancy scopes every query; need_codes gives every new need its code.
+    from portal import auditing, cli, identity, need_codes, tenancy  # noqa: F401
     from portal.account.routes import blueprint as account_blueprint
     from portal.admin.routes import blueprint as admin_blueprint
     from portal.analysis.routes import blueprint as analysis_blueprint
@@ -91,6 +91,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from portal.needs.routes import blueprint as needs_blueprint
     from portal.responses.routes import blueprint as responses_blueprint
     from portal.security.headers import register_security_headers
+    from portal.versions import opened_token
 
     # Request ids first, so every later hook and log line carries one.
     instrument(app)
@@ -114,6 +115,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.context_processor(_navigation)
     register_error_handlers(app)
     app.context_processor(lambda: {"kosovo_footnote": KOSOVO_FOOTNOTE})
+    # The forms of versioned records carry how the record read (macros.html, version_fields).
+    app.add_template_global(opened_token)
     cli.register(app)
 
     if app.config["CHECK_DATABASE_ON_START"]:

@@ -1,14 +1,17 @@
 """Optimistic locking: the version a form was opened at, and what changed since.
 
-Every form that changes a versioned record (a response, a support link) carries the
-record's ``version`` and a signed snapshot of how the record read when the page was
-drawn (``opened``). A save from a stale page is refused with the fields that changed
-(then and now), so the user can compare, keep what they typed and decide again.
+Every versioned record (a need, a response, a support link, a cycle) has a ``version``
+that the database raises on each save. A form that changes one carries the ``version``
+it was opened at and a signed snapshot of how the record read then (``opened``). Only
+the version number decides: a save from an older version is refused, so it could as well
+arrive as an HTTP ``If-Match`` header. The snapshot only explains the refusal: the fields
+that changed, then and now, so the user can compare, keep what they typed and decide again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -18,8 +21,17 @@ from portal.exceptions import Conflict, ValidationFailed
 from portal.extensions import db
 
 _SALT = "portal.versions.opened"
-# How each kind of versioned record reads to a person: label -> shown value, in order.
-_DESCRIBERS: dict[type, Callable[[object], dict[str, str]]] = {}
+MISSING_VERSION = "The form does not say which version it was opened at; reload the page."
+
+
+@dataclass(frozen=True)
+class _Kind:
+    noun: str
+    describe: Callable[[object], dict[str, str]]
+
+
+# How each kind of versioned record reads to a person: its noun, and label -> shown value.
+_KINDS: dict[type, _Kind] = {}
 
 
 class StaleVersion(Conflict):
@@ -27,23 +39,28 @@ class StaleVersion(Conflict):
 
     code = "stale_version"
 
-    def __init__(self, changes: list[tuple[str, str, str]], version: int | None = None):
+    def __init__(
+        self,
+        changes: list[tuple[str, str, str]],
+        version: int | None = None,
+        noun: str = "record",
+    ):
+        message = f"This {noun} changed since you opened the page, so nothing was saved."
         if changes:
             summary = "; ".join(f"{label}: “{then}” → “{now}”" for label, then, now in changes)
-            message = f"Someone changed this record since you opened it. {summary}."
-        else:
-            message = "Someone changed this record since you opened it."
-        message += " Nothing was saved: check the changes, then save again."
-        super().__init__(message, {"version": "The record changed since you opened it."})
+            message += f" What changed: {summary}."
+        message += " Check it, then try again."
+        super().__init__(message, {"version": f"The {noun} changed since you opened the page."})
         self.changes = changes
         self.current_version = version
+        self.noun = noun
 
 
-def describes(model: type):
+def describes(model: type, noun: str = "record"):
     """Register the decorated function as the description of ``model``'s records."""
 
     def register(describe: Callable[[object], dict[str, str]]):
-        _DESCRIBERS[model] = describe
+        _KINDS[model] = _Kind(noun, describe)
         return describe
 
     return register
@@ -51,7 +68,12 @@ def describes(model: type):
 
 def describe(record) -> dict[str, str]:
     """Return how ``record`` reads now, field by field."""
-    return _DESCRIBERS[type(record)](record)
+    return _KINDS[type(record)].describe(record)
+
+
+def _noun(record) -> str:
+    kind = _KINDS.get(type(record))
+    return kind.noun if kind else "record"
 
 
 def _serializer() -> URLSafeSerializer:
@@ -61,6 +83,18 @@ def _serializer() -> URLSafeSerializer:
 def opened_token(record) -> str:
     """Return the signed snapshot of ``record`` that a form carries as ``opened``."""
     return _serializer().dumps(describe(record))
+
+
+def carried(posted: Mapping, error: Exception | None) -> dict[str, str] | None:
+    """Return the version fields a form shown again after ``error`` keeps, if any.
+
+    The form shows what the user typed, so it stays based on the version they started
+    from; only after a stale refusal (they have now seen the changes) is it based on the
+    record as it is now, which the page then takes from the record.
+    """
+    if isinstance(error, StaleVersion) or not posted.get("version"):
+        return None
+    return {"version": str(posted["version"]), "opened": str(posted.get("opened") or "")}
 
 
 def _opened(token) -> dict[str, str] | None:
@@ -79,10 +113,7 @@ def require_current(record, values: Mapping) -> None:
     try:
         version = int(given)
     except (TypeError, ValueError):
-        raise ValidationFailed(
-            "Nothing was saved.",
-            {"version": "The form does not say which version it was opened at; reload the page."},
-        ) from None
+        raise ValidationFailed("Nothing was saved.", {"version": MISSING_VERSION}) from None
     if version == record.version:
         return
     then = _opened(values.get("opened"))
@@ -96,10 +127,10 @@ def require_current(record, values: Mapping) -> None:
         if then is not None
         else []
     )
-    raise StaleVersion(changes, record.version)
+    raise StaleVersion(changes, record.version, _noun(record))
 
 
-def commit() -> None:
+def commit(record=None) -> None:
     """Commit, turning a save that lost a race with another one into StaleVersion."""
     try:
         db.session.commit()
@@ -107,4 +138,22 @@ def commit() -> None:
         # The row changed between our read and our write: the version check in the
         # UPDATE matched nothing, and nothing of ours was written.
         db.session.rollback()
-        raise StaleVersion([]) from None
+        raise StaleVersion([], noun=_noun(record)) from None
+
+
+def save_change(record, data: Mapping, check: Callable[[], None] | None = None, **values):
+    """Set ``values`` on ``record`` and commit, if ``data`` was entered on its current version.
+
+    ``check`` (a precondition such as the record's status) runs once the version is known
+    to be current, so a refusal it raises speaks of the record as the user saw it.
+    """
+    require_current(record, data)
+    if check is not None:
+        check()
+    # Replacing a collection loads the old one first; a flush before every value is set
+    # would save the record twice and count two versions for one change.
+    with db.session.no_autoflush:
+        for name, value in values.items():
+            setattr(record, name, value)
+    commit(record)
+    return record

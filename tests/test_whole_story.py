@@ -46,7 +46,7 @@ RESPONSE = {
 }
 
 
-BASED_ON = re.compile(r'name="based_on" value="([^"]*)"')
+OPENED = re.compile(r'name="opened" value="([^"]*)"')
 
 
 def act(client, url, action, **fields):
@@ -56,7 +56,7 @@ def act(client, url, action, **fields):
     data = {
         "csrf_token": csrf_token(client, url),
         "version": VERSION.search(form).group(1),
-        "based_on": html.unescape(BASED_ON.search(form).group(1)),
+        "opened": html.unescape(OPENED.search(form).group(1)),
         **fields,
     }
     return client.post(f"{url}/{action}", data=data)

@@ -15,6 +15,8 @@ from portal.exceptions import DomainError
 from portal.models import Tenant
 from portal.models.user import ROLES
 from portal.schemas import parse
+from portal.schemas.cycles import CycleCreateSchema, CycleMoveSchema
+from portal.schemas.forms import load_form
 from portal.schemas.tenants import ListQuerySchema
 from portal.services import cycles as cycle_service
 from portal.services import reference as reference_service
@@ -269,7 +271,7 @@ def cycles(error: DomainError | None = None, failed: int | None = None, status: 
 def open_cycle():
     """Open a new needs mapping cycle."""
     try:
-        cycle = cycle_service.open_cycle(request.form)
+        cycle = cycle_service.open_cycle(load_form(CycleCreateSchema(), request.form))
     except DomainError as error:
         return cycles(error=error, status=error.status)
     flash(f"Cycle {cycle.name} is open.", "success")
@@ -282,7 +284,7 @@ def move_cycle(cycle_id):
     require(can_manage_cycles, current_principal())
     cycle = cycle_service.get_cycle(cycle_id)
     try:
-        cycle_service.move_cycle(cycle, request.form)
+        cycle_service.move_cycle(cycle, load_form(CycleMoveSchema(), request.form))
     except DomainError as error:
         return cycles(error=error, failed=cycle.id, status=error.status)
     flash(f"Cycle {cycle.name} is now {cycle.status}.", "success")

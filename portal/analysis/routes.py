@@ -17,6 +17,9 @@ from portal.services import cycles as cycle_service
 
 blueprint = Blueprint("analysis", __name__, url_prefix="/analysis")
 
+# The columns every CSV of needs starts with; the need's code comes last, so that
+# spreadsheets reading the columns by position keep working.
+NEED_HEADER = ("id", "title", "partner", "pillar")
 COVERAGE_HEADER = ("partner", "column", "needs", "covered", "partially covered", "gaps")
 FUNDING_HEADER = ("code", "name", "currency", "amount", "responses")
 
@@ -106,7 +109,7 @@ def needs():
     references = analysis.cell_references(*cell.values())
     if query["format"] == "csv":
         rows = analysis.all_needs_in_cell(cycle, *cell.values(), query["coverage"])
-        header = ("id", "title", "partner", "pillar", "category", "priority", "status", "coverage")
+        header = (*NEED_HEADER, "category", "priority", "status", "coverage", "need code")
         return csv_download(f"iisg-{cycle.name}-needs-{query['coverage']}.csv", header, rows)
     page = analysis.needs_in_cell(
         cycle, *cell.values(), query["coverage"], query["page"], query["per_page"]
@@ -122,7 +125,7 @@ def synergies():
     query, cycle = _cycle(SynergiesQuerySchema())
     cycle = _required(cycle)
     if query["format"] == "csv":
-        header = ("id", "title", "partner", "pillar", "tenants", "tenant codes")
+        header = (*NEED_HEADER, "tenants", "tenant codes", "need code")
         rows = analysis.all_synergies(cycle)
         return csv_download(f"iisg-{cycle.name}-synergies.csv", header, rows)
     page = analysis.synergies(cycle, query["page"], query["per_page"])

@@ -2,7 +2,17 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, check_in, utc_now
@@ -29,6 +39,8 @@ class Need(Base):
         CheckConstraint(check_in("status", NEED_STATUSES), name="status"),
         CheckConstraint(check_in("priority", PRIORITIES), name="priority"),
         CheckConstraint("previous_need_id <> id", name="not_own_predecessor"),
+        # People cite a need by its code (portal.need_codes); each names one need of its cycle.
+        UniqueConstraint("cycle_id", "code"),
         # The list pages filter one cycle by status and owner; the analysis groups a
         # cycle by pillar and category (on PostgreSQL from this index alone).
         Index(
@@ -42,6 +54,8 @@ class Need(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # E.g. 2026-AL-WBBSi-014, given when the need is created and never edited.
+    code: Mapped[str] = mapped_column(String(60))
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     pillar_id: Mapped[int] = mapped_column(ForeignKey("pillars.id"), index=True)

@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from portal.exceptions import Conflict, DomainError, ValidationFailed
+from portal.exceptions import DomainError
 from portal.models.need import NEED_STATUSES, PRIORITIES
+from portal.schemas.forms import load_form
+from portal.schemas.needs import (
+    CarryOverQuerySchema,
+    CarryOverSchema,
+    NeedEditSchema,
+    NeedListQuerySchema,
+    NeedReturnSchema,
+    NeedSchema,
+)
+from portal.schemas.versions import VersionedSchema
 from portal.services import needs as need_service
 from portal.services import support_links
+from portal.views import CORRECTABLE, act, form_page, list_page
 
 blueprint = Blueprint("needs", __name__, url_prefix="/needs")
-
-SELECT_FIELDS = ("pillar", "category", "perspective", "priority")
-
-
-def _form_values() -> dict:
-    """Return the need form as typed; an unchosen select counts as not given."""
-    values = {
-        key: value
-        for key, value in request.form.items()
-        if not (key in SELECT_FIELDS and value == "") and key != "acquis_chapters"
-    }
-    values["acquis_chapters"] = [
-        number for number in request.form.getlist("acquis_chapters") if number
-    ]
-    return values
 
 
 def _filter_options(choices) -> dict[str, list[tuple]]:
@@ -45,67 +39,89 @@ def _filter_options(choices) -> dict[str, list[tuple]]:
     }
 
 
+def _form_of(need) -> dict:
+    """Return a need's values as the form shows them."""
+    if need is None:
+        return {"priority": "medium"}
+    return {
+        "pillar": need.pillar.code,
+        "category": need.category.code,
+        "perspective": need.perspective.code,
+        "title": need.title,
+        "description": need.description,
+        "acquis_chapters": [str(chapter.number) for chapter in need.acquis_chapters],
+        "source_reference": need.source_reference,
+        "priority": need.priority,
+    }
+
+
+def _form_page(need, cycle, error: DomainError | None = None):
+    """Render the need form: the need's values, or after a refusal what the user typed."""
+    options = _filter_options(need_service.filter_choices())
+    return form_page(
+        "needs/form.html",
+        _form_of(need),
+        NeedEditSchema(),
+        error,
+        need=need,
+        cycle=cycle,
+        options=options,
+    )
+
+
 @blueprint.get("")
 def index():
     """List the needs the user may see, filtered and a page at a time."""
     choices = need_service.filter_choices()
-    shown = {"choices": choices, "options": _filter_options(choices)}
-    shown["can_create"] = need_service.may_create_need()
-    try:
-        query = need_service.parse_list_query(request.args)
-        page = need_service.list_needs(query, choices)
-    except ValidationFailed as error:
-        page_html = render_template(
-            "needs/list.html", page=None, query=request.args, error=error, **shown
-        )
-        return page_html, error.status
-    kept = {key: value for key, value in query.items() if key != "page" and value not in (None, "")}
-    return render_template("needs/list.html", page=page, query=query, filters_kept=kept, **shown)
-
-
-def _form_page(need, cycle, values: dict, error: DomainError | None = None):
-    """Render the need form with ``values``; after an error, with its status."""
-    options = _filter_options(need_service.filter_choices())
-    page_html = render_template(
-        "needs/form.html", need=need, cycle=cycle, options=options, values=values, error=error
+    return list_page(
+        "needs/list.html",
+        NeedListQuerySchema(),
+        lambda query: need_service.list_needs(query, choices),
+        choices=choices,
+        options=_filter_options(choices),
+        can_create=need_service.may_create_need(),
     )
-    return page_html, error.status if error else 200
 
 
-@blueprint.route("/new", methods=["GET", "POST"])
+@blueprint.get("/new")
+def new():
+    """Show the form to draft a need of the user's partner in the open cycle."""
+    return _form_page(None, need_service.open_cycle_for_needs())
+
+
+@blueprint.post("/new")
 def create():
     """Draft a new need of the user's partner in the open cycle."""
     cycle = need_service.open_cycle_for_needs()
-    if request.method == "GET":
-        return _form_page(None, cycle, {"priority": "medium"})
     try:
-        need = need_service.create_need(_form_values())
-    except DomainError as error:
-        return _form_page(None, cycle, _form_values(), error)
+        need = need_service.create_need(load_form(NeedSchema(), request.form))
+    except CORRECTABLE as error:
+        return _form_page(None, cycle, error)
     flash("The need was saved as a draft. Submit it when it is ready.", "success")
-    return redirect(url_for("needs.detail", need_id=need.id))
+    return redirect(url_for("needs.show", need_id=need.id))
 
 
-@blueprint.route("/<need_id>/edit", methods=["GET", "POST"])
+@blueprint.get("/<need_id>/edit")
 def edit(need_id):
-    """Change a draft or returned need, refusing to overwrite someone else's change."""
+    """Show the form to change a draft or returned need."""
     need = need_service.get_need_for_edit(need_id)
-    seen = {"version": need.version, "based_on": json.dumps(need_service.need_snapshot(need))}
-    if request.method == "GET":
-        return _form_page(need, need.cycle, {**need_service.need_form_values(need), **seen})
+    return _form_page(need, need.cycle)
+
+
+@blueprint.post("/<need_id>/edit")
+def update(need_id):
+    """Save changes to a need, refusing them if it changed since the form was opened."""
+    need = need_service.get_need_for_edit(need_id)
     try:
-        need_service.update_need(need, _form_values())
-    except DomainError as error:
-        # After a clash the form is based on the need as it is now, so saving again
-        # (having seen what changed) overwrites knowingly; after other errors, as it was.
-        based = seen if isinstance(error, Conflict) else {}
-        return _form_page(need, need.cycle, {**_form_values(), **based}, error)
+        need_service.update_need(need, load_form(NeedEditSchema(), request.form))
+    except CORRECTABLE as error:
+        return _form_page(need, need.cycle, error)
     flash("The need was saved.", "success")
-    return redirect(url_for("needs.detail", need_id=need.id))
+    return redirect(url_for("needs.show", need_id=need.id))
 
 
 @blueprint.get("/<need_id>")
-def detail(need_id, error: DomainError | None = None, status: int = 200):
+def show(need_id, error: DomainError | None = None, status: int = 200):
     """Show a need with its status, lineage, history link and the actions the user may take."""
     need = need_service.get_need(need_id)
     links = support_links.links_for_need(need.id)
@@ -116,21 +132,21 @@ def detail(need_id, error: DomainError | None = None, status: int = 200):
         link_actions=support_links.allowed_actions(links),
         actions=need_service.allowed_actions(need),
         successors=need_service.carried_over_from(need),
-        based_on=json.dumps(need_service.need_snapshot(need)),
-        labels=need_service.FIELD_LABELS,
         error=error,
     )
     return page_html, status
 
 
-def _act(need_id, action, done: str):
+def _act(need_id, action, done: str, schema=VersionedSchema):
     need = need_service.get_need(need_id)
-    try:
-        action(need, request.form.to_dict())
-    except DomainError as error:
-        return detail(need_id, error=error, status=error.status)
-    flash(done, "success")
-    return redirect(url_for("needs.detail", need_id=need.id))
+    return act(
+        action,
+        need,
+        schema(),
+        done,
+        lambda error: show(need_id, error=error, status=error.status),
+        url_for("needs.show", need_id=need.id),
+    )
 
 
 @blueprint.post("/<need_id>/submit")
@@ -142,7 +158,9 @@ def submit(need_id):
 @blueprint.post("/<need_id>/return")
 def return_(need_id):
     """Return a submitted need to its owner with a comment."""
-    return _act(need_id, need_service.return_need, "The need was returned to its owner.")
+    return _act(
+        need_id, need_service.return_need, "The need was returned to its owner.", NeedReturnSchema
+    )
 
 
 @blueprint.post("/<need_id>/validate")
@@ -160,20 +178,15 @@ def withdraw(need_id):
 @blueprint.get("/carry-over")
 def carry_over(error: DomainError | None = None, status: int = 200):
     """Show the user's needs of an adopted cycle that can be carried into the open one."""
-    source, target, candidates = need_service.carry_over_candidates(request.args)
-    closed = need_service.closed_cycles()
-    chosen = {
-        int(value)
-        for value in request.form.getlist("need_ids")
-        if value.isascii() and value.isdigit()
-    }
+    query = load_form(CarryOverQuerySchema(), request.args)
+    source, target, candidates = need_service.carry_over_candidates(query)
     page_html = render_template(
         "needs/carry_over.html",
         source=source,
         target=target,
         candidates=candidates,
-        closed=closed,
-        chosen=chosen,
+        closed=need_service.closed_cycles(),
+        chosen=set(request.form.getlist("need_ids")),
         error=error,
     )
     return page_html, status
@@ -182,10 +195,9 @@ def carry_over(error: DomainError | None = None, status: int = 200):
 @blueprint.post("/carry-over")
 def carry_over_chosen():
     """Copy the chosen needs into the open cycle as new drafts that remember their origin."""
-    chosen = [value for value in request.form.getlist("need_ids") if value]
     try:
-        copies = need_service.carry_over_needs({"need_ids": chosen})
-    except DomainError as error:
+        copies = need_service.carry_over_needs(load_form(CarryOverSchema(), request.form))
+    except CORRECTABLE as error:
         return carry_over(error=error, status=error.status)
     cycle = copies[0].cycle.name
     flash(f"{len(copies)} need(s) carried over into {cycle} as drafts.", "success")

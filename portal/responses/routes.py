@@ -6,21 +6,17 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from portal.auth import safe_next
 from portal.authz import can_create_response, can_edit_response, can_propose_link
-from portal.exceptions import Conflict, DomainError, ValidationFailed
-from portal.schemas import parse
-from portal.schemas.responses import ResponseQuerySchema, form_values
+from portal.exceptions import DomainError
+from portal.schemas.forms import load_form
+from portal.schemas.responses import ResponseEditSchema, ResponseListQuerySchema, ResponseSchema
+from portal.schemas.support_links import LinkDisputeSchema, LinkProposalSchema, NeedSearchSchema
+from portal.schemas.versions import VersionedSchema
 from portal.services import responses as response_service
 from portal.services import support_links as link_service
 from portal.tenancy import current_principal
-from portal.versions import opened_token
+from portal.views import CORRECTABLE, act, form_page, list_page
 
 blueprint = Blueprint("responses", __name__, url_prefix="/responses")
-# Refusals a form can help with (shown on the form, input kept); NotFound and Forbidden
-# go to the error page instead, showing nothing of the record.
-CORRECTABLE = (ValidationFailed, Conflict)
-blueprint.add_app_template_global(opened_token)
-# The list's filters, carried from page to page (nothing else from the query string is).
-LIST_FILTERS = frozenset(ResponseQuerySchema().fields) - {"page"}
 
 
 def _form_of(response) -> dict:
@@ -52,35 +48,26 @@ def _form_of(response) -> dict:
     }
 
 
-def _form_page(response=None, error: DomainError | None = None, status: int = 200):
-    # After a refusal the form shows what the user typed, never the stored values.
-    values = form_values(request.form) if request.method == "POST" else _form_of(response)
-    page = render_template(
+def _form_page(response=None, error: DomainError | None = None):
+    """Render the response form: its values, or after a refusal what the user typed."""
+    return form_page(
         "responses/form.html",
+        _form_of(response),
+        ResponseEditSchema(),
+        error,
         response=response,
-        values=values,
         choices=response_service.filter_choices(),
-        error=error,
     )
-    return page, status
 
 
 @blueprint.get("")
 def index():
-    """List the responses the user can see, filtered and paginated."""
-    # Read first: it asks the reading policy, which the request must do whatever becomes
-    # of the query string below.
-    choices = response_service.filter_choices()
-    query = parse(ResponseQuerySchema(), request.args.to_dict())
-    page = response_service.list_responses(query)
-    return render_template(
+    """List the responses the user can see, filtered and a page at a time."""
+    return list_page(
         "responses/index.html",
-        page=page,
-        query=query,
-        filters={
-            key: value for key, value in request.args.items() if value and key in LIST_FILTERS
-        },
-        choices=choices,
+        ResponseListQuerySchema(),
+        response_service.list_responses,
+        choices=response_service.filter_choices(),
         can_create=can_create_response(current_principal()),
     )
 
@@ -95,10 +82,11 @@ def new():
 @blueprint.post("")
 def create():
     """Record a response as a draft of the user's organisation."""
+    response_service.require_creator()
     try:
-        response = response_service.create_response(form_values(request.form))
+        response = response_service.create_response(load_form(ResponseSchema(), request.form))
     except CORRECTABLE as error:
-        return _form_page(error=error, status=error.status)
+        return _form_page(error=error)
     flash("The response was saved as a draft. Publish it when it is ready.", "success")
     return redirect(url_for("responses.show", response_id=response.id))
 
@@ -124,19 +112,17 @@ def show(response_id, error: DomainError | None = None, status: int = 200):
 @blueprint.get("/<response_id>/edit")
 def edit(response_id):
     """Show the form to change a response."""
-    response = response_service.get_response(response_id)
-    response_service.require_editor(response)
-    return _form_page(response)
+    return _form_page(response_service.get_response_for_edit(response_id))
 
 
 @blueprint.post("/<response_id>/edit")
 def update(response_id):
     """Save changes to a response, refusing them if it changed since the form was opened."""
-    response = response_service.get_response(response_id)
+    response = response_service.get_response_for_edit(response_id)
     try:
-        response_service.update_response(response, form_values(request.form))
+        response_service.update_response(response, load_form(ResponseEditSchema(), request.form))
     except CORRECTABLE as error:
-        return _form_page(response, error=error, status=error.status)
+        return _form_page(response, error)
     flash("The response was saved.", "success")
     return redirect(url_for("responses.show", response_id=response.id))
 
@@ -144,30 +130,33 @@ def update(response_id):
 @blueprint.post("/<response_id>/publish")
 def publish(response_id):
     """Publish a response."""
-    return _record_status_action(response_id, response_service.publish_response, "published")
+    return _act(response_id, response_service.publish_response, "The response is now published.")
 
 
 @blueprint.post("/<response_id>/unpublish")
 def unpublish(response_id):
     """Take a response back to draft."""
-    return _record_status_action(response_id, response_service.unpublish_response, "a draft")
+    return _act(response_id, response_service.unpublish_response, "The response is now a draft.")
 
 
-def _record_status_action(response_id, action, outcome: str):
+def _act(response_id, action, done: str):
     response = response_service.get_response(response_id)
-    try:
-        action(response, request.form)
-    except CORRECTABLE as error:
-        return show(response_id, error=error, status=error.status)
-    flash(f"The response is now {outcome}.", "success")
-    return redirect(url_for("responses.show", response_id=response.id))
+    return act(
+        action,
+        response,
+        VersionedSchema(),
+        done,
+        lambda error: show(response_id, error=error, status=error.status),
+        url_for("responses.show", response_id=response.id),
+    )
 
 
 @blueprint.get("/<response_id>/links/new")
 def new_link(response_id, error: DomainError | None = None, status: int = 200):
     """Show the needs this response may be linked to, searchable, with the proposal form."""
     response = response_service.get_response(response_id)
-    query, needs = link_service.linkable_needs(response, request.args.to_dict())
+    query = load_form(NeedSearchSchema(), request.args)
+    needs = link_service.linkable_needs(response, query)
     page = render_template(
         "support_links/new.html",
         response=response,
@@ -185,25 +174,23 @@ def propose_link(response_id):
     """Propose that this response addresses a need."""
     response = response_service.get_response(response_id)
     try:
-        link_service.propose_link(response, request.form)
+        link_service.propose_link(response, load_form(LinkProposalSchema(), request.form))
     except CORRECTABLE as error:
         return new_link(response_id, error=error, status=error.status)
     flash("The link was proposed. The partner will confirm or dispute it.", "success")
     return redirect(url_for("responses.show", response_id=response.id))
 
 
-def _link_action(link_id, action, outcome: str):
+def _link_action(link_id, action, outcome: str, schema=VersionedSchema):
     link = link_service.get_link(link_id)
     back = safe_next(request.form.get("next")) or url_for(
         "responses.show", response_id=link.response_id
     )
-    try:
-        action(link, request.form)
-    except CORRECTABLE as error:
-        page = render_template("support_links/refused.html", error=error, back=back)
-        return page, error.status
-    flash(outcome, "success")
-    return redirect(back)
+
+    def refused(error):
+        return render_template("support_links/refused.html", error=error, back=back), error.status
+
+    return act(action, link, schema(), outcome, refused, back)
 
 
 @blueprint.post("/links/<link_id>/confirm")
@@ -215,7 +202,9 @@ def confirm_link(link_id):
 @blueprint.post("/links/<link_id>/dispute")
 def dispute_link(link_id):
     """Dispute, as the need's partner, that the response addresses the need."""
-    return _link_action(link_id, link_service.dispute_link, "The link is disputed.")
+    return _link_action(
+        link_id, link_service.dispute_link, "The link is disputed.", LinkDisputeSchema
+    )
 
 
 @blueprint.post("/links/<link_id>/validate")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from portal.schemas import InputSchema
+from portal.schemas.forms import ListQuerySchema
 
 COVERAGE_FILTERS = ("all", "gap", "partial", "covered")
 FORMATS = ("html", "csv")
@@ -21,22 +22,6 @@ def _identifier(name: str) -> fields.Integer:
     )
 
 
-def _page_number() -> fields.Integer:
-    return fields.Integer(
-        load_default=1,
-        validate=validate.Range(min=1, max=100_000, error="Pages start at 1."),
-        error_messages={"invalid": "The page must be a whole number."},
-    )
-
-
-def _page_size() -> fields.Integer:
-    return fields.Integer(
-        load_default=25,
-        validate=validate.Range(min=1, max=100, error="Show 1 to 100 per page."),
-        error_messages={"invalid": "The page size must be a whole number."},
-    )
-
-
 class AnalysisQuerySchema(InputSchema):
     """Which cycle to analyse, and whether as a page or a CSV file."""
 
@@ -47,7 +32,7 @@ class AnalysisQuerySchema(InputSchema):
     )
 
 
-class NeedsDrillDownSchema(AnalysisQuerySchema):
+class NeedsDrillDownSchema(AnalysisQuerySchema, ListQuerySchema):
     """The cell of a coverage matrix whose needs are listed, and the page of them."""
 
     economy = _identifier("partner")
@@ -59,12 +44,7 @@ class NeedsDrillDownSchema(AnalysisQuerySchema):
             COVERAGE_FILTERS, error="Coverage is one of: " + ", ".join(COVERAGE_FILTERS) + "."
         ),
     )
-    page = _page_number()
-    per_page = _page_size()
 
 
-class SynergiesQuerySchema(AnalysisQuerySchema):
+class SynergiesQuerySchema(AnalysisQuerySchema, ListQuerySchema):
     """The page of the synergies list."""
-
-    page = _page_number()
-    per_page = _page_size()

@@ -5,10 +5,13 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from portal.models.cycle import CYCLE_STATUSES
-from portal.schemas import InputSchema
+from portal.schemas.forms import FormSchema
+from portal.schemas.versions import VersionedSchema
 
 
-class CycleCreateSchema(InputSchema):
+class CycleCreateSchema(FormSchema):
+    """A new needs mapping cycle: its name by its years, its dates and deadline."""
+
     name = fields.String(
         required=True,
         validate=validate.Regexp(
@@ -37,18 +40,13 @@ class CycleCreateSchema(InputSchema):
             raise ValidationError("The deadline must fall within the cycle.", "submission_deadline")
 
 
-class CycleMoveSchema(InputSchema):
+class CycleMoveSchema(VersionedSchema):
     """Moving a cycle on; adopting it also records where and when the Board adopted it."""
 
     status = fields.String(
         required=True,
         validate=validate.OneOf(CYCLE_STATUSES, error="Choose the status to move the cycle to."),
         error_messages={"required": "Choose the status to move the cycle to."},
-    )
-    version = fields.Integer(
-        required=True,
-        validate=validate.Range(min=1, max=2**31 - 1, error="The version is not valid."),
-        error_messages={"invalid": "The version is not valid.", "required": "Reload the page."},
     )
     board_meeting = fields.String(
         load_default=None,

@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-import json
-
 from marshmallow import fields, validate
 
 from portal.models.need import NEED_STATUSES, PRIORITIES
-from portal.schemas import BoundedList, InputSchema
+from portal.schemas import BoundedList
+from portal.schemas.forms import FormSchema, ListQuerySchema, printable, text
+from portal.schemas.versions import VersionedSchema
 
-# Typed text may hold line breaks and tabs, never other control characters: PostgreSQL
-# refuses NUL outright, and the rest only ever arrive by accident or malice.
-_PRINTABLE = validate.Regexp(
-    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$", error="Remove the control characters."
-)
-_NOT_BLANK = validate.Regexp(r"\s*\S", error="This cannot be blank.")
 LARGEST_ID = 2**31 - 1
 
 
-def _text(length: int, required: bool = True, **kwargs) -> fields.String:
-    checks = [validate.Length(max=length, error=f"Use at most {length} characters."), _PRINTABLE]
-    if not required:
-        return fields.String(load_default="", validate=checks, **kwargs)
-    return fields.String(
-        required=True,
-        validate=[*checks, _NOT_BLANK],
-        error_messages={"required": "This is required."},
-        **kwargs,
-    )
-
-
 def _code(label: str, required: bool = True) -> fields.String:
-    checks = [validate.Length(max=20, error=f"Choose a {label}."), _PRINTABLE]
+    checks = [validate.Length(max=20, error=f"Choose a {label}."), printable]
     if not required:
         return fields.String(load_default=None, validate=checks)
     return fields.String(
@@ -51,45 +33,22 @@ def _whole_number(label: str, low: int, high: int, **kwargs) -> fields.Integer:
     )
 
 
-class BasedOn(fields.String):
-    """The need as the user saw it when the form was opened (a JSON object of strings).
-
-    It only serves to tell the user what changed since; anything unreadable is ignored.
-    """
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            seen = json.loads(text) if len(text) <= 50_000 else {}
-        except ValueError:
-            return {}
-        if not isinstance(seen, dict):
-            return {}
-        return {str(key): str(value) for key, value in seen.items()}
-
-
-class VersionedSchema(InputSchema):
-    """What every change to an existing need carries: the version it was based on."""
-
-    version = _whole_number("The version", 1, LARGEST_ID, required=True)
-    based_on = BasedOn(load_default=dict)
-
-
-class NeedSchema(InputSchema):
+class NeedSchema(FormSchema):
     """The fields of a need that its owner's editors write."""
 
+    blank_refused = frozenset({"title", "description"})
     pillar = _code("pillar")
     category = _code("category")
     perspective = _code("perspective")
-    title = _text(200)
-    description = _text(10_000)
+    title = text(200, required=True)
+    description = text(10_000, required=True)
     acquis_chapters = BoundedList(
         _whole_number("A chapter", 1, 1000),
         load_default=list,
         longest=40,
         too_long="Choose at most 40 chapters.",
     )
-    source_reference = _text(300, required=False)
+    source_reference = text(300)
     priority = fields.String(
         required=True,
         validate=validate.OneOf(PRIORITIES, error="Priority is high, medium or low."),
@@ -102,10 +61,15 @@ class NeedEditSchema(NeedSchema, VersionedSchema):
 
 
 class NeedReturnSchema(VersionedSchema):
-    comment = _text(2000)
+    """Returning a submitted need to its owner, with the Secretariat's comment."""
+
+    blank_refused = frozenset({"comment"})
+    comment = text(2000, required=True)
 
 
-class CarryOverSchema(InputSchema):
+class CarryOverSchema(FormSchema):
+    """The needs of an adopted cycle chosen to carry over."""
+
     need_ids = BoundedList(
         _whole_number("A need", 1, LARGEST_ID),
         required=True,
@@ -116,11 +80,13 @@ class CarryOverSchema(InputSchema):
     )
 
 
-class CarryOverQuerySchema(InputSchema):
+class CarryOverQuerySchema(FormSchema):
+    """The adopted cycle whose needs the carry-over page offers."""
+
     cycle = _code("cycle", required=False)
 
 
-class NeedListQuerySchema(InputSchema):
+class NeedListQuerySchema(ListQuerySchema):
     """Query-string filters of the needs list; an empty value means "any"."""
 
     cycle = _code("cycle", required=False)
@@ -137,6 +103,4 @@ class NeedListQuerySchema(InputSchema):
         validate=validate.OneOf(PRIORITIES, error="Priority is high, medium or low."),
     )
     chapter = _whole_number("The chapter", 1, 1000, load_default=None)
-    q = _text(100, required=False)
-    page = _whole_number("The page", 1, 100_000, load_default=1)
-    per_page = _whole_number("The page size", 1, 100, load_default=25)
+    q = text(100)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from portal.models import Need
 from portal.schemas.cycles_output import CycleReferenceOutputSchema
 from portal.schemas.output import OutputSchema, Timestamp
 from portal.schemas.reference_output import (
@@ -14,17 +13,12 @@ from portal.schemas.reference_output import (
     TenantReferenceOutputSchema,
 )
 
-# Needs are getting a code (e.g. 2026-AL-WBBSi-014) from another branch; until that column
-# exists the shapes leave the key out rather than promise one that is always null.
-NEEDS_HAVE_CODES = hasattr(Need, "code")
-
 
 class NeedSummaryOutputSchema(OutputSchema):
     """A need as a support link names it: enough to recognise it."""
 
     id = fields.Integer()
-    if NEEDS_HAVE_CODES:
-        code = fields.String()
+    code = fields.String()
     title = fields.String()
     status = fields.String()
     pillar = fields.Nested(CodedReferenceOutputSchema)
@@ -35,8 +29,7 @@ class NeedOutputSchema(OutputSchema):
     """A need of one partner in one cycle, with its reference data named."""
 
     id = fields.Integer()
-    if NEEDS_HAVE_CODES:
-        code = fields.String()
+    code = fields.String()
     version = fields.Integer()
     cycle = fields.Nested(CycleReferenceOutputSchema)
     owner = fields.Nested(TenantReferenceOutputSchema, attribute="tenant")

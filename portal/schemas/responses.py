@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
-from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from portal.models.response import (
     IMPLEMENTATION_STATUSES,
@@ -14,7 +13,9 @@ from portal.models.response import (
     SUPPORT_TYPES,
     VISIBILITIES,
 )
-from portal.schemas import BoundedList, InputSchema
+from portal.schemas import BoundedList
+from portal.schemas.forms import REQUIRED, FormSchema, ListQuerySchema, printable, text
+from portal.schemas.versions import VersionedSchema
 
 # ISO 4217 codes of the currencies in use (funds, metals and test codes left out): an
 # amount in anything else cannot be compared or summed, so it is refused.
@@ -35,28 +36,6 @@ COMMON_CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK")
 # Numeric(15, 2): thirteen digits before the decimal point.
 LARGEST_BUDGET = Decimal("9999999999999.99")
 THOUSANDS = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?")
-REQUIRED = {"required": "This is required.", "null": "This is required."}
-# Fields that arrive as several values from a form (checkboxes, multi-selects).
-MULTIPLE_VALUES = (
-    "pillars",
-    "beneficiaries",
-    "donor_tenants",
-    "implementer_tenants",
-)
-
-
-def printable(value: str) -> None:
-    """Refuse control characters (NUL above all): no database stores them, no person types them."""
-    if any(ord(character) < 32 and character not in "\t\n\r" for character in value):
-        raise ValidationError("Remove the control characters from this text.")
-
-
-def _text(length: int, required: bool = False) -> fields.String:
-    checks = [validate.Length(max=length, error=f"Use at most {length} characters."), printable]
-    if required:
-        checks.append(validate.Regexp(r"\s*\S", error="This cannot be blank."))
-        return fields.String(required=True, validate=checks, error_messages=REQUIRED)
-    return fields.String(load_default="", validate=checks)
 
 
 def _choice(choices, default=None) -> fields.String:
@@ -113,11 +92,12 @@ class Money(fields.Field):
         return amount.quantize(Decimal("0.01"))
 
 
-class ResponseSchema(InputSchema):
+class ResponseSchema(FormSchema):
     """The fields of a response, as the form and the API send them."""
 
-    title = _text(200, required=True)
-    description = _text(5000)
+    blank_refused = frozenset({"title"})
+    title = text(200, required=True)
+    description = text(5000)
     pillars = BoundedList(
         fields.String(validate=[validate.Length(max=20, error="Unknown pillar."), printable]),
         required=True,
@@ -127,12 +107,12 @@ class ResponseSchema(InputSchema):
         error_messages={**REQUIRED, "required": "Choose at least one pillar."},
     )
     donor_tenants = _codes("organisation")
-    donor_names = _text(2000)
+    donor_names = text(2000)
     implementer_tenants = _codes("organisation")
-    implementer_names = _text(2000)
+    implementer_names = text(2000)
     beneficiaries = _codes("economy")
     support_type = _choice(SUPPORT_TYPES)
-    instrument = _text(100)
+    instrument = text(100)
     starts_on = fields.Date(
         load_default=None, allow_none=True, error_messages={"invalid": "Enter a date."}
     )
@@ -143,18 +123,7 @@ class ResponseSchema(InputSchema):
     budget_currency = fields.String(load_default=None, allow_none=True, validate=printable)
     implementation_status = _choice(IMPLEMENTATION_STATUSES, "planned")
     visibility = _choice(VISIBILITIES, "members")
-    external_reference = _text(100)
-
-    @pre_load
-    def blank_means_not_given(self, data, **kwargs):
-        """Treat an empty optional field as absent, as browsers send every field."""
-        if not isinstance(data, Mapping):
-            return data
-        return {
-            key: value
-            for key, value in data.items()
-            if not (isinstance(value, str) and value.strip() == "" and key not in ("title",))
-        }
+    external_reference = text(100)
 
     @validates_schema
     def consistent(self, data, **kwargs):
@@ -177,13 +146,14 @@ class ResponseSchema(InputSchema):
             raise ValidationError("Give the amount, or leave the currency empty.", "budget_amount")
 
 
-class ResponseQuerySchema(InputSchema):
+class ResponseEditSchema(ResponseSchema, VersionedSchema):
+    """A change to an existing response, from the version the editor started from."""
+
+
+class ResponseListQuerySchema(ListQuerySchema):
     """Query-string filters of the responses list."""
 
-    q = fields.String(
-        load_default="",
-        validate=[validate.Length(max=100, error="Use at most 100 characters."), printable],
-    )
+    q = text(100)
     pillar = fields.String(
         load_default=None,
         validate=[validate.Length(max=20, error="Use at most 20 characters."), printable],
@@ -212,23 +182,6 @@ class ResponseQuerySchema(InputSchema):
     active_to = fields.Date(load_default=None, error_messages={"invalid": "Enter a date."})
     starts_from = fields.Date(load_default=None, error_messages={"invalid": "Enter a date."})
     starts_to = fields.Date(load_default=None, error_messages={"invalid": "Enter a date."})
-    page = fields.Integer(
-        load_default=1,
-        validate=validate.Range(min=1, max=100_000, error="Pages start at 1."),
-        error_messages={"invalid": "The page must be a whole number."},
-    )
-    per_page = fields.Integer(
-        load_default=25,
-        validate=validate.Range(min=1, max=100, error="Show 1 to 100 per page."),
-        error_messages={"invalid": "The page size must be a whole number."},
-    )
-
-    @pre_load
-    def blank_means_not_given(self, data, **kwargs):
-        """Drop empty filters: a form submits every field, chosen or not."""
-        if not isinstance(data, Mapping):
-            return data
-        return {key: value for key, value in data.items() if value != ""}
 
     @validates_schema
     def ranges_in_order(self, data, **kwargs):
@@ -236,10 +189,3 @@ class ResponseQuerySchema(InputSchema):
         for start, end in (("active_from", "active_to"), ("starts_from", "starts_to")):
             if data.get(start) and data.get(end) and data[end] < data[start]:
                 raise ValidationError("The range ends before it starts.", end)
-
-
-def form_values(form) -> dict:
-    """Return a submitted form as a dict, lists for the fields that take several values."""
-    return {
-        key: form.getlist(key) if key in MULTIPLE_VALUES else form.get(key) for key in form.keys()
-    }

@@ -5,11 +5,13 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from portal.models.support_link import COVERAGES
-from portal.schemas import InputSchema
-from portal.schemas.responses import REQUIRED, printable
+from portal.schemas.forms import REQUIRED, FormSchema, page_number, printable, text
+from portal.schemas.versions import VersionedSchema
 
 
-class LinkProposalSchema(InputSchema):
+class LinkProposalSchema(FormSchema):
+    """A proposal that a response addresses a need."""
+
     need_id = fields.Integer(
         required=True,
         strict=False,
@@ -31,7 +33,10 @@ class LinkProposalSchema(InputSchema):
     )
 
 
-class LinkDisputeSchema(InputSchema):
+class LinkDisputeSchema(VersionedSchema):
+    """The need's partner disputing a link, saying why."""
+
+    blank_refused = frozenset({"reason"})
     reason = fields.String(
         required=True,
         validate=[
@@ -43,21 +48,14 @@ class LinkDisputeSchema(InputSchema):
     )
 
 
-class NeedSearchSchema(InputSchema):
+class NeedSearchSchema(FormSchema):
     """Query-string of the need picker on a response's "Propose a link" page."""
 
-    q = fields.String(
-        load_default="",
-        validate=[validate.Length(max=100, error="Use at most 100 characters."), printable],
-    )
+    q = text(100)
     pillar = fields.String(
         load_default=None, validate=[validate.Length(max=20, error="Unknown pillar."), printable]
     )
     economy = fields.String(
         load_default=None, validate=[validate.Length(max=20, error="Unknown economy."), printable]
     )
-    page = fields.Integer(
-        load_default=1,
-        validate=validate.Range(min=1, max=100_000, error="Pages start at 1."),
-        error_messages={"invalid": "The page must be a whole number."},
-    )
+    page = page_number()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from portal.models.tenant import TENANT_KINDS
-from portal.schemas import InputSchema
+from portal.schemas import InputSchema, forms
 
 CODE_PATTERN = r"^[A-Z0-9][A-Z0-9-]{1,19}$"
 
@@ -45,17 +45,7 @@ class TenantRenameSchema(InputSchema):
     )
 
 
-class ListQuerySchema(InputSchema):
+class ListQuerySchema(forms.ListQuerySchema):
     """Query-string parameters of a searchable, paginated list."""
 
     q = fields.String(load_default="", validate=validate.Length(max=100))
-    page = fields.Integer(
-        load_default=1,
-        validate=validate.Range(min=1, max=100_000, error="Pages start at 1."),
-        error_messages={"invalid": "The page must be a whole number."},
-    )
-    per_page = fields.Integer(
-        load_default=25,
-        validate=validate.Range(min=1, max=100, error="Show 1 to 100 per page."),
-        error_messages={"invalid": "The page size must be a whole number."},
-    )

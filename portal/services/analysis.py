@@ -335,7 +335,7 @@ def all_needs_in_cell(
     category_id: int | None = None,
     coverage: str = "all",
 ) -> Iterator[tuple]:
-    """Yield (id, title, economy, pillar, category, priority, status, coverage) for a CSV."""
+    """Yield (id, title, economy, pillar, category, priority, status, coverage, code) for a CSV."""
     require(can_read_records, current_principal())
     statement = (
         _cell_needs(cycle, economy_id, pillar_id, category_id, coverage)
@@ -352,11 +352,14 @@ def all_needs_in_cell(
         NeedCategory.code,
         Need.priority,
         Need.status,
+        Need.code,
         levels,
         maintain_column_froms=True,
     )
-    for *values, level in db.session.execute(statement.order_by(Need.id).limit(LARGEST_EXPORT)):
-        yield (*values, COVERAGE_NAMES[level])
+    for *values, code, level in db.session.execute(
+        statement.order_by(Need.id).limit(LARGEST_EXPORT)
+    ):
+        yield (*values, COVERAGE_NAMES[level], code)
 
 
 def _synergy_counts(cycle: Cycle):
@@ -384,11 +387,11 @@ def synergies(cycle: Cycle, page: int = 1, per_page: int = 25) -> Page:
 
 
 def all_synergies(cycle: Cycle) -> Iterator[tuple]:
-    """Yield (need id, title, economy, pillar, tenant count, tenant codes) for a CSV."""
+    """Yield (need id, title, economy, pillar, tenant count, tenant codes, code) for a CSV."""
     require(can_read_records, current_principal())
     counts = _synergy_counts(cycle)
     rows = db.session.execute(
-        select(Need.id, Need.title, PartnerEconomy.code, Pillar.code, counts.c.tenants)
+        select(Need.id, Need.title, PartnerEconomy.code, Pillar.code, counts.c.tenants, Need.code)
         .join(counts, counts.c.need_id == Need.id)
         .join(Tenant, Tenant.id == Need.tenant_id)
         .join(PartnerEconomy, PartnerEconomy.id == Tenant.economy_id)
@@ -397,8 +400,8 @@ def all_synergies(cycle: Cycle) -> Iterator[tuple]:
         .limit(LARGEST_EXPORT)
     ).all()
     tenants = _addressing_tenants(cycle, [row[0] for row in rows])
-    for row in rows:
-        yield (*row, " ".join(tenant.code for tenant in tenants.get(row[0], [])))
+    for *row, code in rows:
+        yield (*row, " ".join(tenant.code for tenant in tenants.get(row[0], [])), code)
 
 
 def _addressing_tenants(cycle: Cycle, need_ids: list[int]) -> dict[int, list[Tenant]]:

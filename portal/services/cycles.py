@@ -8,12 +8,21 @@ from portal.authz import can_manage_cycles, can_read_records, require
 from portal.exceptions import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.models import Cycle, Need
-from portal.schemas import parse
-from portal.schemas.cycles import CycleCreateSchema, CycleMoveSchema
 from portal.tenancy import current_principal
+from portal.versions import commit, describes, require_current
 
 # The one way through a cycle's life; there is no way back.
 NEXT_STATUS = {"open": "consolidation", "consolidation": "adopted", "adopted": "archived"}
+
+
+@describes(Cycle, "cycle")
+def _describe_cycle(cycle: Cycle) -> dict[str, str]:
+    """Return how a cycle reads on the cycles page, for showing what changed."""
+    return {
+        "Status": cycle.status,
+        "Board meeting": cycle.board_meeting or "",
+        "Adopted on": cycle.adopted_on.isoformat() if cycle.adopted_on else "",
+    }
 
 
 def list_cycles() -> list[Cycle]:
@@ -22,16 +31,14 @@ def list_cycles() -> list[Cycle]:
     return list(db.session.scalars(select(Cycle).order_by(Cycle.starts_on.desc())))
 
 
-def open_cycle(values: dict) -> Cycle:
-    """Open a new needs mapping cycle; only one may be open at a time."""
+def open_cycle(data: dict) -> Cycle:
+    """Open a new needs mapping cycle; only one may be open at a time (CycleCreateSchema)."""
     require(can_manage_cycles, current_principal())
-    # An empty form field means "not given", not "given as empty".
-    data = parse(CycleCreateSchema(), {key: value for key, value in values.items() if value})
     if db.session.scalar(select(Cycle.id).where(Cycle.name == data["name"])) is not None:
         raise ValidationFailed(
             "The cycle was not opened.", {"name": f"There is already a cycle {data['name']}."}
         )
-    current = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
+    current = current_open_cycle()
     if current is not None:
         raise ValidationFailed(
             "The cycle was not opened.",
@@ -58,21 +65,15 @@ def get_cycle(cycle_id) -> Cycle:
 
 
 def current_open_cycle() -> Cycle | None:
-    """Return the cycle open for new needs, if there is one."""
+    """Return the cycle open for new needs, if there is one (the one query for it)."""
     require(can_read_records, current_principal())
     return db.session.scalar(select(Cycle).where(Cycle.status == "open"))
 
 
-def move_cycle(cycle: Cycle, values: dict) -> Cycle:
+def move_cycle(cycle: Cycle, data: dict) -> Cycle:
     """Move a cycle to its next status; adopting it adopts its validated needs and freezes them."""
     require(can_manage_cycles, current_principal())
-    data = parse(CycleMoveSchema(), {key: value for key, value in values.items() if value})
-    if data["version"] != cycle.version:
-        raise Conflict(
-            f"Cycle {cycle.name} changed since you opened the page: it is now {cycle.status}."
-            " Nothing was changed; check it and try again.",
-            {"status": f"now {cycle.status}"},
-        )
+    require_current(cycle, data)
     target = data["status"]
     if NEXT_STATUS.get(cycle.status) != target:
         allowed = NEXT_STATUS.get(cycle.status)
@@ -101,5 +102,5 @@ def move_cycle(cycle: Cycle, values: dict) -> Cycle:
             .execution_options(synchronize_session="fetch")
         )
     cycle.status = target
-    db.session.commit()
+    commit(cycle)
     return cycle

@@ -1,21 +1,21 @@
 """Needs of the partners: drafted and submitted by their editors, judged by the Secretariat.
 
-Every change to an existing need names the version it was based on (optimistic locking):
+Every change to an existing need names the version it was opened at (``portal.versions``):
 when someone else saved in between, the change is refused and the user is told what
 changed, field by field, instead of silently overwriting it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from portal.authz import (
     can_carry_over_need,
-    can_carry_over_needs,
     can_create_need,
     can_edit_need,
     can_read_records,
@@ -38,32 +38,15 @@ from portal.models import (
     Tenant,
     need_acquis_chapters,
 )
+from portal.need_codes import assign_codes, is_code_clash
 from portal.pagination import Page, contains, paginate
-from portal.schemas import parse
-from portal.schemas.needs import (
-    CarryOverQuerySchema,
-    CarryOverSchema,
-    NeedEditSchema,
-    NeedListQuerySchema,
-    NeedReturnSchema,
-    NeedSchema,
-    VersionedSchema,
-)
+from portal.services.cycles import current_open_cycle
 from portal.tenancy import current_principal, get_visible
+from portal.versions import describes, save_change
 
-# The fields a user sees of a need, by form field name, with their labels.
-FIELD_LABELS = {
-    "pillar": "Pillar",
-    "category": "Category",
-    "perspective": "Perspective",
-    "title": "Title",
-    "description": "Description",
-    "acquis_chapters": "Acquis chapters",
-    "source_reference": "Source or strategy",
-    "priority": "Priority",
-    "status": "Status",
-    "return_comment": "Secretariat's comment",
-}
+# A partner's other organisations may hold codes this one cannot read (row-level
+# security): a clash with one is retried with the following numbers, this many times.
+CODE_ATTEMPTS = 20
 # Who may take each action, and from where, said once for every refusal message.
 RULES = {
     "edit": "Editors of the owning partner change draft or returned needs until the cycle is"
@@ -115,55 +98,21 @@ def _refusal(need: Need, verb: str) -> str:
     )
 
 
-def _snapshot(need: Need) -> dict[str, str]:
+@describes(Need, "need")
+def _describe_need(need: Need) -> dict[str, str]:
+    """Return how a need reads on its page, field by field, for showing what changed."""
     return {
-        "pillar": need.pillar.code,
-        "category": need.category.name,
-        "perspective": need.perspective.name,
-        "title": need.title,
-        "description": need.description,
-        "acquis_chapters": ", ".join(str(chapter.number) for chapter in need.acquis_chapters),
-        "source_reference": need.source_reference or "",
-        "priority": need.priority,
-        "status": need.status,
-        "return_comment": need.return_comment or "",
+        "Pillar": need.pillar.code,
+        "Category": need.category.name,
+        "Perspective": need.perspective.name,
+        "Title": need.title,
+        "Description": need.description,
+        "Acquis chapters": ", ".join(str(chapter.number) for chapter in need.acquis_chapters),
+        "Source or strategy": need.source_reference or "",
+        "Priority": need.priority,
+        "Status": need.status,
+        "Secretariat's comment": need.return_comment or "",
     }
-
-
-def need_snapshot(need: Need) -> dict[str, str]:
-    """Return the need as its pages show it, to carry in forms as the version seen."""
-    require(can_read_records, current_principal())
-    return _snapshot(need)
-
-
-def _refuse_stale(need: Need, data: dict) -> None:
-    if data["version"] == need.version:
-        return
-    seen = data["based_on"]
-    changes = {
-        name: f"{FIELD_LABELS[name]}: when you opened the page it was “{seen[name]}”;"
-        f" now it is “{value}”."
-        for name, value in _snapshot(need).items()
-        if name in seen and seen[name] != value
-    }
-    raise Conflict(
-        "Someone else saved this need after you opened it, so nothing was saved."
-        " What changed is listed below; your own input is kept. Check it and save again.",
-        changes or {"version": "The need has changed since you opened the page."},
-    )
-
-
-def _commit(need: Need) -> None:
-    try:
-        db.session.commit()
-    except StaleDataError:
-        # Another save slipped in between reading the need and writing it.
-        db.session.rollback()
-        raise Conflict(
-            "Someone else saved this need at the same moment, so nothing was saved."
-            " Reload the page to see their change.",
-            {"version": "The need has changed since you opened the page."},
-        ) from None
 
 
 def _by_code(model, code: str | None, field: str, label: str, problems: dict):
@@ -217,13 +166,6 @@ def filter_choices() -> FilterChoices:
         perspectives=ordered(Perspective, Perspective.position, Perspective.code),
         chapters=ordered(AcquisChapter, AcquisChapter.number),
     )
-
-
-def parse_list_query(arguments) -> dict:
-    """Read the list filters from a query string; empty values mean "any"."""
-    require(can_read_records, current_principal())
-    given = {key: value for key, value in arguments.items() if value != ""}
-    return parse(NeedListQuerySchema(), given)
 
 
 def list_needs(query: dict, choices: FilterChoices) -> Page:
@@ -286,6 +228,7 @@ def list_needs(query: dict, choices: FilterChoices) -> Page:
         pattern = contains(query["q"])
         conditions.append(
             or_(
+                func.lower(Need.code).like(pattern, escape="\\"),
                 func.lower(Need.title).like(pattern, escape="\\"),
                 func.lower(Need.description).like(pattern, escape="\\"),
             )
@@ -350,7 +293,7 @@ def allowed_actions(need: Need) -> NeedActions:
     """Return what the principal may do to ``need``, so the page offers exactly that."""
     principal = current_principal()
     require(can_read_records, principal)
-    target = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
+    target = current_open_cycle()
     return NeedActions(
         edit=can_edit_need(principal, need),
         submit=can_submit_need(principal, need),
@@ -365,78 +308,76 @@ def may_create_need() -> bool:
     """Return whether the principal may draft a new need now."""
     principal = current_principal()
     require(can_read_records, principal)
-    return can_create_need(
-        principal, db.session.scalar(select(Cycle).where(Cycle.status == "open"))
-    )
+    return can_create_need(principal, current_open_cycle())
 
 
 def open_cycle_for_needs() -> Cycle:
     """Return the open cycle if the principal may draft a need in it, else refuse."""
-    principal = current_principal()
-    cycle = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
-    require(can_create_need, principal, cycle, message=RULES["create"])
+    cycle = current_open_cycle()
+    require(can_create_need, current_principal(), cycle, message=RULES["create"])
     return cycle
 
 
-def create_need(values: dict) -> Need:
-    """Draft a new need of the principal's partner in the open cycle."""
+def _save_new(build: Callable[[], list[Need]]) -> list[Need]:
+    """Add and commit the needs ``build`` makes, each under the next free code."""
+    for skipped in range(CODE_ATTEMPTS):
+        needs = build()
+        assign_codes(db.session, needs, skip=skipped)
+        db.session.add_all(needs)
+        try:
+            db.session.commit()
+        except IntegrityError as error:
+            db.session.rollback()
+            if not is_code_clash(error):
+                raise
+            continue
+        return needs
+    raise Conflict(
+        "Someone else was saving needs with the same codes; nothing was saved. Try again."
+    )
+
+
+def create_need(data: dict) -> Need:
+    """Draft a new need of the principal's partner in the open cycle (data: NeedSchema)."""
     principal = current_principal()
-    cycle = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
+    cycle = current_open_cycle()
     require(can_create_need, principal, cycle, message=RULES["create"])
-    data = parse(NeedSchema(), values)
-    need = Need(cycle=cycle, tenant_id=principal.tenant_id, status="draft", **_references(data))
-    db.session.add(need)
-    db.session.commit()
+    [need] = _save_new(
+        lambda: [
+            Need(cycle=cycle, tenant_id=principal.tenant_id, status="draft", **_references(data))
+        ]
+    )
     return need
 
 
-def update_need(need: Need, values: dict) -> Need:
-    """Change a draft or returned need, unless someone else changed it since it was read."""
+def update_need(need: Need, data: dict) -> Need:
+    """Change a draft or returned need unless it changed since (data: NeedEditSchema)."""
     require(can_edit_need, current_principal(), need, message=_refusal(need, "edit"))
-    data = parse(NeedEditSchema(), values)
-    _refuse_stale(need, data)
-    for name, value in _references(data).items():
-        setattr(need, name, value)
-    _commit(need)
-    return need
+    return save_change(need, data, **_references(data))
 
 
-def submit_need(need: Need, values: dict) -> Need:
+def submit_need(need: Need, data: dict) -> Need:
     """Send a draft or returned need to the Secretariat for validation."""
     require(can_submit_need, current_principal(), need, message=_refusal(need, "submit"))
-    _refuse_stale(need, parse(VersionedSchema(), values))
-    need.status = "submitted"
-    _commit(need)
-    return need
+    return save_change(need, data, status="submitted")
 
 
-def return_need(need: Need, values: dict) -> Need:
+def return_need(need: Need, data: dict) -> Need:
     """Send a submitted need back to its owner with the Secretariat's comment."""
     require(can_return_need, current_principal(), need, message=_refusal(need, "return"))
-    data = parse(NeedReturnSchema(), values)
-    _refuse_stale(need, data)
-    need.status = "returned"
-    need.return_comment = data["comment"].strip()
-    _commit(need)
-    return need
+    return save_change(need, data, status="returned", return_comment=data["comment"].strip())
 
 
-def validate_need(need: Need, values: dict) -> Need:
+def validate_need(need: Need, data: dict) -> Need:
     """Accept a submitted need; the Board's adoption of the cycle will adopt it."""
     require(can_validate_need, current_principal(), need, message=_refusal(need, "validate"))
-    _refuse_stale(need, parse(VersionedSchema(), values))
-    need.status = "validated"
-    _commit(need)
-    return need
+    return save_change(need, data, status="validated")
 
 
-def withdraw_need(need: Need, values: dict) -> Need:
+def withdraw_need(need: Need, data: dict) -> Need:
     """Withdraw a need its owner no longer puts forward."""
     require(can_withdraw_need, current_principal(), need, message=_refusal(need, "withdraw"))
-    _refuse_stale(need, parse(VersionedSchema(), values))
-    need.status = "withdrawn"
-    _commit(need)
-    return need
+    return save_change(need, data, status="withdrawn")
 
 
 @dataclass(frozen=True)
@@ -445,12 +386,11 @@ class CarryOverCandidate:
     carried_into: Need | None
 
 
-def carry_over_candidates(arguments) -> tuple[Cycle | None, Cycle | None, list]:
+def carry_over_candidates(query: dict) -> tuple[Cycle | None, Cycle | None, list]:
     """Return the chosen closed cycle, the open cycle and the needs that may move on."""
     principal = current_principal()
     require(can_read_records, principal)
-    query = parse(CarryOverQuerySchema(), arguments)
-    target = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
+    target = current_open_cycle()
     closed = closed_cycles()
     source = next((cycle for cycle in closed if cycle.name == query["cycle"]), None)
     if query["cycle"] and source is None:
@@ -481,14 +421,10 @@ def carry_over_candidates(arguments) -> tuple[Cycle | None, Cycle | None, list]:
     return source, target, [CarryOverCandidate(need, copies.get(need.id)) for need in mine]
 
 
-def carry_over_needs(values: dict) -> list[Need]:
+def carry_over_needs(data: dict) -> list[Need]:
     """Copy chosen needs of an adopted cycle into the open cycle as new drafts, with lineage."""
     principal = current_principal()
-    # Asked before the lookups, so nobody else learns which ids are needs; each need
-    # found is judged on its own below.
-    require(can_carry_over_needs, principal)
-    target = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
-    data = parse(CarryOverSchema(), values)
+    target = current_open_cycle()
     wanted = sorted(set(data["need_ids"]))
     needs = {need.id: need for need in db.session.scalars(select(Need).where(Need.id.in_(wanted)))}
     unknown = [need_id for need_id in wanted if need_id not in needs]
@@ -511,23 +447,23 @@ def carry_over_needs(values: dict) -> list[Need]:
             "Nothing was carried over.",
             {"need_ids": f"“{original.title}” is already carried over into {target.name}."},
         )
-    copies = [
-        Need(
-            cycle=target,
-            tenant_id=need.tenant_id,
-            pillar=need.pillar,
-            category=need.category,
-            perspective=need.perspective,
-            title=need.title,
-            description=need.description,
-            source_reference=need.source_reference,
-            priority=need.priority,
-            acquis_chapters=list(need.acquis_chapters),
-            status="draft",
-            previous_need=need,
-        )
-        for need in needs.values()
-    ]
-    db.session.add_all(copies)
-    db.session.commit()
-    return copies
+    # Copies are numbered in the order of the originals.
+    return _save_new(lambda: [_copy(needs[need_id], target) for need_id in wanted])
+
+
+def _copy(need: Need, cycle: Cycle) -> Need:
+    """Return a new draft of ``need`` in ``cycle`` that remembers where it came from."""
+    return Need(
+        cycle=cycle,
+        tenant_id=need.tenant_id,
+        pillar=need.pillar,
+        category=need.category,
+        perspective=need.perspective,
+        title=need.title,
+        description=need.description,
+        source_reference=need.source_reference,
+        priority=need.priority,
+        acquis_chapters=list(need.acquis_chapters),
+        status="draft",
+        previous_need=need,
+    )

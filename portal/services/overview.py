@@ -12,6 +12,7 @@ from portal.authz import can_read_records, require
 from portal.extensions import db
 from portal.models import Cycle, Need, Pillar, Response, SupportLink, response_pillars
 from portal.models.base import utc_now
+from portal.services.cycles import current_open_cycle
 from portal.tenancy import current_principal
 
 
@@ -135,7 +136,7 @@ def attention(today: date | None = None) -> Attention:
     found, totals = {"links_to_validate": []}, {"links_to_validate": 0}
     for name, (statement, order) in lists.items():
         found[name], totals[name] = _first_and_total(statement, order)
-    cycle = db.session.scalar(select(Cycle).where(Cycle.status == "open"))
+    cycle = current_open_cycle()
     deadline = cycle.submission_deadline if cycle is not None else None
     days_left = (deadline - today).days if deadline is not None else None
     return Attention(**found, totals=totals, cycle=cycle, days_left=days_left)

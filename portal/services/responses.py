@@ -21,10 +21,9 @@ from portal.models import (
 )
 from portal.models.base import utc_now
 from portal.pagination import Page, contains, paginate
-from portal.schemas import parse
-from portal.schemas.responses import COMMON_CURRENCIES, CURRENCIES, ResponseSchema
+from portal.schemas.responses import COMMON_CURRENCIES, CURRENCIES
 from portal.tenancy import current_principal, get_visible
-from portal.versions import commit, describes, require_current
+from portal.versions import commit, describes, require_current, save_change
 
 SUPPORT_TYPE_LABELS = {
     "technical_assistance": "Technical assistance",
@@ -37,7 +36,7 @@ SUPPORT_TYPE_LABELS = {
 LONGEST_PARTY_NAME = 200
 
 
-@describes(Response)
+@describes(Response, "response")
 def _describe_response(response: Response) -> dict[str, str]:
     """Return how a response reads, field by field, for showing what changed."""
     budget = (
@@ -232,8 +231,7 @@ def _parties(data: dict, role: str) -> list[tuple[Tenant | None, str]]:
     return unique
 
 
-def _apply(response: Response, values: Mapping) -> None:
-    data = parse(ResponseSchema(), values)
+def _apply(response: Response, data: Mapping) -> None:
     pillars = _pillars(data["pillars"])
     beneficiaries = _economies(data["beneficiaries"])
     parties = {role: _parties(data, role) for role in ("donor", "implementer")}
@@ -267,51 +265,57 @@ def _apply(response: Response, values: Mapping) -> None:
     response.updated_at = utc_now()
 
 
-def create_response(values: Mapping) -> Response:
-    """Record a draft response owned by the principal's organisation."""
+def create_response(data: Mapping) -> Response:
+    """Record a draft response owned by the principal's organisation (data: ResponseSchema)."""
     principal = current_principal()
     require(can_create_response, principal)
     response = Response(tenant_id=principal.tenant_id, record_status="draft")
     # Every check runs before the new response joins the session: a refusal leaves nothing.
-    _apply(response, values)
+    _apply(response, data)
     db.session.add(response)
     commit()
     return response
 
 
-def update_response(response: Response, values: Mapping) -> Response:
-    """Change a response, unless someone else changed it since the form was opened."""
+def update_response(response: Response, data: Mapping) -> Response:
+    """Change a response unless it changed since the form was opened (ResponseEditSchema)."""
     require(can_edit_response, current_principal(), response)
-    require_current(response, values)
-    _apply(response, values)
-    commit()
+    require_current(response, data)
+    _apply(response, data)
+    commit(response)
     return response
 
 
-def _set_record_status(response: Response, values: Mapping, status: str) -> Response:
-    require_current(response, values)
-    if response.record_status == status:
-        raise Conflict(f"The response is already {status}.")
-    response.record_status = status
-    commit()
-    return response
+def _set_record_status(response: Response, data: Mapping, status: str) -> Response:
+    def not_already():
+        if response.record_status == status:
+            raise Conflict(f"The response is already {status}.")
+
+    return save_change(response, data, not_already, record_status=status)
 
 
-def publish_response(response: Response, values: Mapping) -> Response:
+def publish_response(response: Response, data: Mapping) -> Response:
     """Publish a draft response: other organisations see it as its visibility allows."""
     require(can_edit_response, current_principal(), response)
-    return _set_record_status(response, values, "published")
+    return _set_record_status(response, data, "published")
 
 
-def unpublish_response(response: Response, values: Mapping) -> Response:
+def unpublish_response(response: Response, data: Mapping) -> Response:
     """Take a response back to draft: only its own organisation sees it again."""
     require(can_edit_response, current_principal(), response)
-    return _set_record_status(response, values, "draft")
+    return _set_record_status(response, data, "draft")
 
 
 def require_creator() -> None:
     """Refuse (403) a principal who may not record responses."""
     require(can_create_response, current_principal())
+
+
+def get_response_for_edit(response_id) -> Response:
+    """Return the response with ``response_id`` if the principal may see and change it."""
+    response = get_response(response_id)
+    require(can_edit_response, current_principal(), response)
+    return response
 
 
 def require_editor(response: Response) -> None:

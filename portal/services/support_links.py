@@ -4,6 +4,7 @@ the Secretariat validates."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -29,10 +30,8 @@ from portal.extensions import db
 from portal.models import Cycle, Need, PartnerEconomy, Pillar, Response, SupportLink, Tenant
 from portal.models.base import utc_now
 from portal.pagination import Page, contains, paginate
-from portal.schemas import parse
-from portal.schemas.support_links import LinkDisputeSchema, LinkProposalSchema, NeedSearchSchema
 from portal.tenancy import current_principal, get_visible
-from portal.versions import commit, describes, require_current
+from portal.versions import commit, describes, require_current, save_change
 
 # A need can be answered once it says what is needed: not while a draft nor once withdrawn.
 LINKABLE_NEED_STATUSES = ("submitted", "returned", "validated", "adopted")
@@ -40,7 +39,7 @@ NO_SUCH_NEED = "There is no such need."
 PICKER_PAGE_SIZE = 20
 
 
-@describes(SupportLink)
+@describes(SupportLink, "support link")
 def _describe_link(link: SupportLink) -> dict[str, str]:
     """Return how a link reads, field by field, for showing what changed."""
     return {"Status": link.status, "Coverage": link.coverage, "Note": link.note or ""}
@@ -87,10 +86,9 @@ def get_link(link_id) -> SupportLink:
     return get_visible(SupportLink, link_id)
 
 
-def linkable_needs(response: Response, values: Mapping) -> tuple[dict, Page]:
-    """Return the picker's query and a page of visible needs ``response`` may be linked to."""
+def linkable_needs(response: Response, query: Mapping) -> Page:
+    """Return a page of the visible needs ``response`` may be linked to (NeedSearchSchema)."""
     require(can_propose_link, current_principal(), response)
-    query = parse(NeedSearchSchema(), values)
     already = select(SupportLink.need_id).where(SupportLink.response_id == response.id)
     statement = (
         select(Need)
@@ -111,7 +109,9 @@ def linkable_needs(response: Response, values: Mapping) -> tuple[dict, Page]:
         pattern = contains(query["q"])
         statement = statement.where(
             or_(
-                Need.title.ilike(pattern, escape="\\"), Need.description.ilike(pattern, escape="\\")
+                Need.code.ilike(pattern, escape="\\"),
+                Need.title.ilike(pattern, escape="\\"),
+                Need.description.ilike(pattern, escape="\\"),
             )
         )
     if query["pillar"]:
@@ -126,18 +126,17 @@ def linkable_needs(response: Response, values: Mapping) -> tuple[dict, Page]:
                 .where(PartnerEconomy.code == query["economy"].upper())
             )
         )
-    return query, paginate(statement, query["page"], PICKER_PAGE_SIZE)
+    return paginate(statement, query["page"], PICKER_PAGE_SIZE)
 
 
 def _refused(field: str, reason: str) -> ValidationFailed:
     return ValidationFailed("The link was not proposed.", {field: reason})
 
 
-def propose_link(response: Response, values: Mapping) -> SupportLink:
-    """Propose that ``response`` addresses a need the principal can see."""
+def propose_link(response: Response, data: Mapping) -> SupportLink:
+    """Propose that ``response`` addresses a need the principal can see (LinkProposalSchema)."""
     principal = current_principal()
     require(can_propose_link, principal, response)
-    data = parse(LinkProposalSchema(), values)
     try:
         need = get_visible(Need, data["need_id"])
     except NotFound:
@@ -179,7 +178,7 @@ def propose_link(response: Response, values: Mapping) -> SupportLink:
     )
     db.session.add(link)
     try:
-        commit()
+        commit(link)
     except IntegrityError:
         # Someone proposed the same link a moment ago.
         db.session.rollback()
@@ -193,57 +192,65 @@ def _require_status(link: SupportLink, allowed: tuple[str, ...], action: str) ->
         raise Conflict(f"A {link.status} link cannot be {action}.", {"status": reason})
 
 
-def confirm_link(link: SupportLink, values: Mapping) -> SupportLink:
+def _move(link: SupportLink, data: Mapping, allowed: tuple[str, ...], status: str, **values):
+    """Move a current ``link`` from one of the ``allowed`` statuses to ``status``."""
+    check = partial(_require_status, link, allowed, status)
+    return save_change(link, data, check, status=status, **values)
+
+
+def confirm_link(link: SupportLink, data: Mapping) -> SupportLink:
     """Confirm, for the need's partner, that the response addresses the need."""
     principal = current_principal()
     require(can_answer_link, principal, link)
-    require_current(link, values)
-    _require_status(link, CONFIRMABLE_LINK_STATUSES, "confirmed")
-    link.status = "confirmed"
-    link.confirmed_by_id = principal.user_id if principal else None
-    link.confirmed_at = utc_now()
-    commit()
-    return link
+    return _move(
+        link,
+        data,
+        CONFIRMABLE_LINK_STATUSES,
+        "confirmed",
+        confirmed_by_id=principal.user_id if principal else None,
+        confirmed_at=utc_now(),
+    )
 
 
-def dispute_link(link: SupportLink, values: Mapping) -> SupportLink:
+def dispute_link(link: SupportLink, data: Mapping) -> SupportLink:
     """Dispute, for the need's partner, that the response addresses the need; say why."""
     principal = current_principal()
     require(can_answer_link, principal, link)
-    require_current(link, values)
-    _require_status(link, DISPUTABLE_LINK_STATUSES, "disputed")
-    reason = parse(LinkDisputeSchema(), values)["reason"].strip()
     # The proposer's note stays; the partner's reason follows it, dated and signed.
     tenant = db.session.get(Tenant, link.need.tenant_id)
-    entry = f"Disputed by {tenant.code} on {utc_now():%d %b %Y}: {reason}"
-    link.note = f"{link.note}\n\n{entry}" if link.note else entry
-    link.status = "disputed"
-    link.confirmed_by_id = None
-    link.confirmed_at = None
-    commit()
-    return link
+    entry = f"Disputed by {tenant.code} on {utc_now():%d %b %Y}: {data['reason'].strip()}"
+    return _move(
+        link,
+        data,
+        DISPUTABLE_LINK_STATUSES,
+        "disputed",
+        note=f"{link.note}\n\n{entry}" if link.note else entry,
+        confirmed_by_id=None,
+        confirmed_at=None,
+    )
 
 
-def validate_link(link: SupportLink, values: Mapping) -> SupportLink:
+def validate_link(link: SupportLink, data: Mapping) -> SupportLink:
     """Validate, for the Secretariat, a link the need's partner has confirmed."""
     principal = current_principal()
     require(can_judge_links, principal)
-    require_current(link, values)
-    _require_status(link, VALIDATABLE_LINK_STATUSES, "validated")
-    link.status = "validated"
-    link.validated_by_id = principal.user_id if principal else None
-    link.validated_at = utc_now()
-    commit()
-    return link
+    return _move(
+        link,
+        data,
+        VALIDATABLE_LINK_STATUSES,
+        "validated",
+        validated_by_id=principal.user_id if principal else None,
+        validated_at=utc_now(),
+    )
 
 
-def withdraw_link(link: SupportLink, values: Mapping) -> None:
+def withdraw_link(link: SupportLink, data: Mapping) -> None:
     """Withdraw (delete) a link the response's owner proposed, unless it is validated."""
     require(can_propose_link, current_principal(), link.response)
-    require_current(link, values)
+    require_current(link, data)
     _require_status(link, WITHDRAWABLE_LINK_STATUSES, "withdrawn")
     db.session.delete(link)
-    commit()
+    commit(link)
 
 
 def allowed_actions(links: list[SupportLink]) -> dict[int, list[str]]:

@@ -286,3 +286,19 @@ def world_client(world, login):
         _CLIENTS.clear()
         _CLIENTS[key] = login(world["people"]["albania"])
     return _CLIENTS[key]
+
+
+def test_the_drill_down_and_the_csvs_show_each_needs_code(world, login):
+    client = login(world["people"]["albania"])
+
+    page = client.get("/analysis/needs?coverage=all").get_data(as_text=True)
+    drilled = client.get("/analysis/needs?format=csv&coverage=all").get_data(as_text=True)
+    synergies = client.get("/analysis/synergies?format=csv").get_data(as_text=True)
+
+    assert '<td class="text-nowrap need-code">2026-AL-WBCTi-001</td>' in page
+    rows = list(csv.DictReader(io.StringIO(drilled.lstrip("\ufeff"))))
+    assert {row["title"]: row["need code"] for row in rows}["Need met in full"] == (
+        "2026-AL-WBCTi-001"
+    )
+    [synergy] = list(csv.DictReader(io.StringIO(synergies.lstrip("\ufeff"))))
+    assert (synergy["title"], synergy["need code"]) == ("Need met in full", "2026-AL-WBCTi-001")

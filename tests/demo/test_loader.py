@@ -1,5 +1,6 @@
 """The demo data: realistic, complete across the domain, and loaded idempotently."""
 
+import re
 from itertools import product
 
 from sqlalchemy import func, select, text
@@ -83,6 +84,18 @@ def test_carried_over_needs_continue_a_need_of_the_same_partner(db):
     for need in carried:
         assert need.previous_need.tenant_id == need.tenant_id
         assert need.previous_need.cycle.status == "adopted"
+
+
+def test_every_demo_need_has_the_code_of_its_cycle_partner_and_pillar(db):
+    load_demo()
+
+    needs = db.session.scalars(select(Need).order_by(Need.id)).all()
+    for need in needs:
+        prefix = f"{need.cycle.name[:4]}-{need.tenant.economy.code}-{need.pillar.code}-"
+        assert re.fullmatch(rf"{prefix}\d{{3}}", need.code)
+    assert len({(need.cycle_id, need.code) for need in needs}) == len(needs)
+    carried = [need for need in needs if need.previous_need is not None]
+    assert all(need.code != need.previous_need.code for need in carried)
 
 
 def test_kosovo_is_shown_with_its_designation_footnote(db):

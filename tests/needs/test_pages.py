@@ -112,14 +112,14 @@ def test_the_owner_edits_a_draft(login, db, cast):
     need = albanian_need(cast)
     client = login(cast.people["albania-editor"])
     form = client.get(f"/needs/{need.id}/edit").get_data(as_text=True)
-    based_on = re.search(r'name="based_on" value="([^"]*)"', form).group(1)
+    opened = re.search(r'name="opened" value="([^"]*)"', form).group(1)
 
     response = client.post(
         f"/needs/{need.id}/edit",
         data={
             **GOOD,
             "version": "1",
-            "based_on": based_on.replace("&#34;", '"'),
+            "opened": opened,
             "csrf_token": csrf_token(client, "/needs"),
         },
     )

@@ -8,6 +8,8 @@ from sqlalchemy import select
 from portal.exceptions import Conflict, Forbidden, ValidationFailed
 from portal.extensions import db as database
 from portal.models import Cycle, Need
+from portal.schemas.cycles import CycleMoveSchema
+from portal.schemas.forms import load_form
 from portal.services import cycles
 from tests.needs.cast import albanian_need, build_cast
 
@@ -19,7 +21,8 @@ def cast(db):
 
 def adopt(cycle, **values):
     form = {"status": "adopted", "version": cycle.version, "board_meeting": "Board"}
-    return cycles.move_cycle(cycle, {**form, "adopted_on": "2027-03-20", **values})
+    form = load_form(CycleMoveSchema(), {**form, "adopted_on": "2027-03-20", **values})
+    return cycles.move_cycle(cycle, form)
 
 
 def test_adoption_records_the_board_and_adopts_validated_needs(acting_as, db, cast):
@@ -62,7 +65,8 @@ def test_only_administrators_move_cycles(acting_as, cast):
     acting_as(cast.people["secretariat-editor"])
 
     with pytest.raises(Forbidden):
-        cycles.move_cycle(cast.open_cycle, {"status": "consolidation", "version": 1})
+        form = load_form(CycleMoveSchema(), {"status": "consolidation", "version": 1})
+        cycles.move_cycle(cast.open_cycle, form)
 
 
 def test_the_open_cycle_is_found(acting_as, cast):

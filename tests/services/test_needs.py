@@ -1,14 +1,22 @@
 """The needs services: policies first, then the change, all or nothing."""
 
-import json
-
 import pytest
 from sqlalchemy import func, select
 
 from portal.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.extensions import db as database
 from portal.models import Need
+from portal.schemas.forms import load_form
+from portal.schemas.needs import (
+    CarryOverSchema,
+    NeedEditSchema,
+    NeedListQuerySchema,
+    NeedReturnSchema,
+    NeedSchema,
+)
+from portal.schemas.versions import VersionedSchema
 from portal.services import needs
+from portal.versions import opened_token
 from tests.needs.cast import albanian_need, build_cast
 
 GOOD = {
@@ -31,14 +39,19 @@ def count_needs():
     return database.session.scalar(select(func.count()).select_from(Need))
 
 
-def versioned(need, **values):
-    return {"version": need.version, "based_on": "{}", **values}
+def loaded(schema, values):
+    """Return ``values`` as the view hands them on: loaded with the form's schema."""
+    return load_form(schema(), values)
+
+
+def versioned(need, schema=VersionedSchema, **values):
+    return loaded(schema, {"version": need.version, **values})
 
 
 def test_a_partner_editor_creates_a_draft_in_the_open_cycle(acting_as, cast):
     acting_as(cast.people["albania-editor"])
 
-    need = needs.create_need(GOOD)
+    need = needs.create_need(loaded(NeedSchema, GOOD))
 
     assert (need.status, need.tenant_id, need.cycle_id) == (
         "draft",
@@ -52,7 +65,7 @@ def test_a_secretariat_editor_cannot_create_a_need(acting_as, cast):
     acting_as(cast.people["secretariat-editor"])
 
     with pytest.raises(Forbidden):
-        needs.create_need(GOOD)
+        needs.create_need(loaded(NeedSchema, GOOD))
     assert count_needs() == 0
 
 
@@ -63,14 +76,16 @@ def test_the_whole_workflow_from_draft_to_validated(acting_as, cast):
         acting_as(cast.people[seat])
 
     act("albania-editor")
-    need = needs.create_need(GOOD)
+    need = needs.create_need(loaded(NeedSchema, GOOD))
     needs.submit_need(need, versioned(need))
     act("secretariat-editor")
     need = needs.get_need(need.id)
-    needs.return_need(need, versioned(need, comment="Which strategy?"))
+    needs.return_need(need, versioned(need, NeedReturnSchema, comment="Which strategy?"))
     act("albania-editor")
     need = needs.get_need(need.id)
-    needs.update_need(need, versioned(need, **GOOD, source_reference="CT strategy 2025"))
+    needs.update_need(
+        need, versioned(need, NeedEditSchema, **GOOD, source_reference="CT strategy 2025")
+    )
     needs.submit_need(need, versioned(need))
     act("secretariat-editor")
     need = needs.get_need(need.id)
@@ -88,14 +103,13 @@ def test_the_whole_workflow_from_draft_to_validated(acting_as, cast):
 def test_a_stale_version_is_a_conflict_naming_what_changed(acting_as, cast):
     need = albanian_need(cast, title="Before")
     acting_as(cast.people["albania-editor"])
-    seen = needs.need_snapshot(need)
-    needs.update_need(need, versioned(need, **GOOD))
+    opened = opened_token(need)
+    needs.update_need(need, versioned(need, NeedEditSchema, **GOOD))
 
     with pytest.raises(Conflict) as refused:
-        needs.submit_need(need, {"version": 1, "based_on": json.dumps(seen)})
+        needs.submit_need(need, loaded(VersionedSchema, {"version": 1, "opened": opened}))
 
-    assert "Before" in refused.value.fields["title"]
-    assert GOOD["title"] in refused.value.fields["title"]
+    assert ("Title", "Before", GOOD["title"]) in refused.value.changes
     database.session.expire_all()
     assert need.status == "draft"
 
@@ -113,7 +127,7 @@ def test_a_need_in_a_frozen_cycle_cannot_be_changed(acting_as, cast):
     acting_as(cast.people["albania-editor"])
 
     with pytest.raises(Forbidden, match="the cycle is adopted"):
-        needs.update_need(need, versioned(need, **GOOD))
+        needs.update_need(need, versioned(need, NeedEditSchema, **GOOD))
     database.session.expire_all()
     assert need.title == "Frozen"
 
@@ -122,7 +136,9 @@ def test_unknown_references_name_their_field_and_write_nothing(acting_as, cast):
     acting_as(cast.people["albania-editor"])
 
     with pytest.raises(ValidationFailed) as refused:
-        needs.create_need({**GOOD, "category": "imaginary", "acquis_chapters": ["23", "41"]})
+        needs.create_need(
+            loaded(NeedSchema, {**GOOD, "category": "imaginary", "acquis_chapters": ["23", "41"]})
+        )
 
     assert refused.value.fields == {
         "category": "There is no category imaginary.",
@@ -146,7 +162,7 @@ def test_the_list_is_scoped_by_tenancy(acting_as, cast):
     for status in ("draft", "submitted", "validated"):
         albanian_need(cast, status, title=f"Albanian {status}")
     acting_as(cast.people["secretariat-viewer"])
-    query = needs.parse_list_query({})
+    query = loaded(NeedListQuerySchema, {})
 
     page = needs.list_needs(query, needs.filter_choices())
 
@@ -157,7 +173,7 @@ def test_carry_over_keeps_the_lineage(acting_as, cast):
     old = albanian_need(cast, "adopted", cycle=cast.adopted_cycle, title="Old")
     acting_as(cast.people["albania-editor"])
 
-    [copy] = needs.carry_over_needs({"need_ids": [str(old.id)]})
+    [copy] = needs.carry_over_needs(loaded(CarryOverSchema, {"need_ids": [str(old.id)]}))
 
     assert (copy.previous_need_id, copy.cycle_id, copy.status) == (
         old.id,
@@ -166,4 +182,4 @@ def test_carry_over_keeps_the_lineage(acting_as, cast):
     )
     assert needs.carried_over_from(old) == [copy]
     with pytest.raises(ValidationFailed, match="Nothing was carried over"):
-        needs.carry_over_needs({"need_ids": [str(old.id)]})
+        needs.carry_over_needs(loaded(CarryOverSchema, {"need_ids": [str(old.id)]}))

@@ -19,7 +19,7 @@ import pytest
 
 import portal.services
 from portal.authz import can_read_records, policies_asked
-from portal.errors import Forbidden
+from portal.exceptions import Forbidden
 from portal.identity import Principal
 from portal.identity import act_as_principal as act_as
 from portal.models.user import ROLES

@@ -8,8 +8,11 @@ from sqlalchemy import func, select
 
 from portal.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.models import Response, ResponseParty
+from portal.schemas.forms import load_form
+from portal.schemas.responses import ResponseEditSchema, ResponseSchema
+from portal.schemas.versions import VersionedSchema
 from portal.services import responses
-from portal.versions import StaleVersion
+from portal.versions import StaleVersion, opened_token
 from tests import factories
 from tests.worlds import mapping_world, switch_to
 
@@ -39,6 +42,21 @@ def world(db):
     return mapping_world(db)
 
 
+def form(values):
+    """Return ``values`` as the view hands them on: loaded with the response form's schema."""
+    return load_form(ResponseSchema(), values)
+
+
+def edit_form(values):
+    """Return ``values`` loaded with the schema of a change to a response."""
+    return load_form(ResponseEditSchema(), values)
+
+
+def versioned(values):
+    """Return ``values`` loaded with the schema of a change of record status."""
+    return load_form(VersionedSchema(), values)
+
+
 def count(db, model=Response):
     db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(model))
@@ -47,7 +65,7 @@ def count(db, model=Response):
 def test_an_editor_records_a_draft_response_of_their_organisation(db, world, acting_as):
     acting_as(world.people.commission_editor)
 
-    created = responses.create_response(GOOD)
+    created = responses.create_response(form(GOOD))
 
     db.session.expire_all()
     stored = db.session.get(Response, created.id)
@@ -71,7 +89,7 @@ def test_an_editor_records_a_draft_response_of_their_organisation(db, world, act
 def test_a_partner_may_record_a_response_too(db, world, acting_as):
     acting_as(world.people.albania_editor)
 
-    created = responses.create_response({**GOOD, "visibility": "members"})
+    created = responses.create_response(form({**GOOD, "visibility": "members"}))
 
     assert created.tenant_id == world.tenants.albania.id
 
@@ -81,7 +99,7 @@ def test_a_viewer_cannot_record_a_response(db, world, acting_as):
     acting_as(world.people.commission_viewer)
 
     with pytest.raises(Forbidden):
-        responses.create_response(GOOD)
+        responses.create_response(form(GOOD))
 
     assert count(db) == before
 
@@ -125,7 +143,7 @@ def test_bad_input_is_refused_naming_the_field_and_writes_nothing(
     acting_as(world.people.commission_editor)
 
     with pytest.raises(ValidationFailed) as refused:
-        responses.create_response({**GOOD, **change})
+        responses.create_response(form({**GOOD, **change}))
 
     assert reason in refused.value.fields[field]
     assert (count(db), count(db, ResponseParty)) == before
@@ -136,7 +154,7 @@ def test_owner_editors_change_a_response_and_the_version_moves(db, world, acting
     acting_as(world.people.commission_editor)
     version = response.version
 
-    responses.update_response(response, {**GOOD, "version": str(version)})
+    responses.update_response(response, edit_form({**GOOD, "version": str(version)}))
 
     db.session.expire_all()
     stored = db.session.get(Response, response.id)
@@ -146,10 +164,12 @@ def test_owner_editors_change_a_response_and_the_version_moves(db, world, acting
 
 def test_changing_only_the_pillars_moves_the_version(db, world, acting_as):
     acting_as(world.people.commission_editor)
-    response = responses.create_response(GOOD)
+    response = responses.create_response(form(GOOD))
     version = response.version
 
-    responses.update_response(response, {**GOOD, "pillars": ["WBCTi"], "version": version})
+    responses.update_response(
+        response, edit_form({**GOOD, "pillars": ["WBCTi"], "version": version})
+    )
 
     db.session.expire_all()
     assert db.session.get(Response, response.id).version > version
@@ -157,18 +177,17 @@ def test_changing_only_the_pillars_moves_the_version(db, world, acting_as):
 
 def test_a_stale_version_is_refused_saying_what_changed(db, world, acting_as):
     acting_as(world.people.commission_editor)
-    response = responses.create_response(GOOD)
-    from portal.versions import opened_token
-
+    response = responses.create_response(form(GOOD))
     opened = opened_token(response)
     first = response.version
     responses.update_response(
-        response, {**GOOD, "title": "Renamed by a colleague", "version": first}
+        response, edit_form({**GOOD, "title": "Renamed by a colleague", "version": first})
     )
 
     with pytest.raises(StaleVersion) as refused:
         responses.update_response(
-            response, {**GOOD, "title": "My own title", "version": first, "opened": opened}
+            response,
+            edit_form({**GOOD, "title": "My own title", "version": first, "opened": opened}),
         )
 
     assert ("Title", GOOD["title"], "Renamed by a colleague") in refused.value.changes
@@ -182,7 +201,7 @@ def test_a_form_without_its_version_is_refused(db, world, acting_as):
     response = world.responses.published
 
     with pytest.raises(ValidationFailed) as refused:
-        responses.update_response(response, {**GOOD, "version": "an old one"})
+        responses.update_response(response, edit_form({**GOOD, "version": "an old one"}))
 
     assert "version" in refused.value.fields
 
@@ -192,9 +211,9 @@ def test_another_organisations_editor_cannot_change_a_response_it_sees(db, world
     response = responses.get_response(world.responses.published.id)
 
     with pytest.raises(Forbidden):
-        responses.update_response(response, {**GOOD, "version": response.version})
+        responses.update_response(response, edit_form({**GOOD, "version": response.version}))
     with pytest.raises(Forbidden):
-        responses.unpublish_response(response, {"version": response.version})
+        responses.unpublish_response(response, versioned({"version": response.version}))
 
 
 @pytest.mark.parametrize(
@@ -231,13 +250,13 @@ def test_publishing_shares_a_draft_and_unpublishing_takes_it_back(db, world, act
     draft_id = draft.id
     acting_as(world.people.commission_editor)
 
-    responses.publish_response(draft, {"version": draft.version})
+    responses.publish_response(draft, versioned({"version": draft.version}))
     switch_to(acting_as, db, world.people.germany_editor)
     assert responses.get_response(draft_id).record_status == "published"
 
     switch_to(acting_as, db, world.people.commission_editor)
     draft = responses.get_response(draft_id)
-    responses.unpublish_response(draft, {"version": draft.version})
+    responses.unpublish_response(draft, versioned({"version": draft.version}))
     switch_to(acting_as, db, world.people.germany_editor)
     with pytest.raises(NotFound):
         responses.get_response(draft_id)
@@ -248,9 +267,9 @@ def test_publishing_twice_or_from_a_stale_page_is_refused(db, world, acting_as):
     acting_as(world.people.commission_editor)
 
     with pytest.raises(Conflict, match="already published"):
-        responses.publish_response(published, {"version": published.version})
+        responses.publish_response(published, versioned({"version": published.version}))
     with pytest.raises(StaleVersion):
-        responses.unpublish_response(published, {"version": published.version - 1})
+        responses.unpublish_response(published, {"version": published.version - 1, "opened": ""})
     db.session.expire_all()
     assert db.session.get(Response, published.id).record_status == "published"
 

@@ -6,6 +6,9 @@ from sqlalchemy import func, select
 
 from portal.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.models import SupportLink
+from portal.schemas.forms import load_form
+from portal.schemas.support_links import LinkDisputeSchema, LinkProposalSchema, NeedSearchSchema
+from portal.schemas.versions import VersionedSchema
 from portal.services import support_links
 from portal.versions import StaleVersion, opened_token
 from tests import factories
@@ -43,6 +46,21 @@ def world(db):
     return mapping_world(db)
 
 
+def proposal(values):
+    """Return ``values`` as the view hands them on: loaded with the proposal's schema."""
+    return load_form(LinkProposalSchema(), values)
+
+
+def dispute(values):
+    """Return ``values`` loaded with the schema of a dispute."""
+    return load_form(LinkDisputeSchema(), values)
+
+
+def versioned(values):
+    """Return ``values`` loaded with the schema of the other link actions."""
+    return load_form(VersionedSchema(), values)
+
+
 def links(db):
     db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(SupportLink))
@@ -60,7 +78,9 @@ def test_an_owner_editor_proposes_a_link_to_a_validated_need(db, world, acting_a
 
     link = support_links.propose_link(
         world.responses.published,
-        {"need_id": str(world.needs.albania_validated.id), "coverage": "full", "note": "All of it"},
+        proposal(
+            {"need_id": world.needs.albania_validated.id, "coverage": "full", "note": "All of it"}
+        ),
     )
 
     assert (link.status, link.coverage, link.note) == ("proposed", "full", "All of it")
@@ -77,7 +97,7 @@ def test_a_need_the_proposer_cannot_see_is_refused_exactly_like_a_missing_one(
 
     with pytest.raises(ValidationFailed) as refused:
         support_links.propose_link(
-            world.responses.published, {"need_id": need_id, "coverage": "full"}
+            world.responses.published, proposal({"need_id": need_id, "coverage": "full"})
         )
 
     assert refused.value.fields == {"need_id": "There is no such need."}
@@ -88,10 +108,12 @@ def test_a_need_the_proposer_cannot_see_is_refused_exactly_like_a_missing_one(
 def test_a_duplicate_link_is_refused(db, world, acting_as):
     acting_as(world.people.commission_editor)
     values = {"need_id": world.needs.albania_validated.id, "coverage": "full"}
-    support_links.propose_link(world.responses.published, values)
+    support_links.propose_link(world.responses.published, proposal(values))
 
     with pytest.raises(ValidationFailed) as refused:
-        support_links.propose_link(world.responses.published, {**values, "coverage": "partial"})
+        support_links.propose_link(
+            world.responses.published, proposal({**values, "coverage": "partial"})
+        )
 
     assert "already linked" in refused.value.fields["need_id"]
     assert links(db) == 1
@@ -105,7 +127,7 @@ def test_a_restricted_response_cannot_be_linked_to_a_partner_outside_its_benefic
     with pytest.raises(ValidationFailed) as refused:
         support_links.propose_link(
             world.responses.restricted,
-            {"need_id": world.needs.serbia_validated.id, "coverage": "partial"},
+            proposal({"need_id": world.needs.serbia_validated.id, "coverage": "partial"}),
         )
 
     assert "not among its beneficiaries" in refused.value.fields["need_id"]
@@ -123,7 +145,7 @@ def test_a_need_of_an_archived_cycle_cannot_be_linked(db, world, acting_as):
 
     with pytest.raises(ValidationFailed) as refused:
         support_links.propose_link(
-            world.responses.published, {"need_id": need.id, "coverage": "full"}
+            world.responses.published, proposal({"need_id": need.id, "coverage": "full"})
         )
 
     assert "archived" in refused.value.fields["need_id"]
@@ -144,7 +166,7 @@ def test_bad_proposals_are_refused_naming_the_field(db, world, acting_as, change
     values = {"need_id": world.needs.albania_validated.id, "coverage": "full", **change}
 
     with pytest.raises(ValidationFailed) as refused:
-        support_links.propose_link(world.responses.published, values)
+        support_links.propose_link(world.responses.published, proposal(values))
 
     assert field in refused.value.fields
     assert links(db) == 0
@@ -157,7 +179,7 @@ def test_only_the_owners_editors_propose_links(db, world, acting_as, person):
     with pytest.raises(Forbidden):
         support_links.propose_link(
             world.responses.published,
-            {"need_id": world.needs.albania_validated.id, "coverage": "full"},
+            proposal({"need_id": world.needs.albania_validated.id, "coverage": "full"}),
         )
 
     assert links(db) == 0
@@ -180,7 +202,10 @@ def test_each_link_action_only_by_the_right_role_from_the_right_status(
     for status, link_id in ids.items():
         switch_to(acting_as, db, getattr(world.people, person))
         link = support_links.get_link(link_id)
-        values = {"version": link.version, "reason": "It trains customs, not police."}
+        values = load_form(
+            LinkDisputeSchema(),
+            {"version": link.version, "reason": "It trains customs, not police."},
+        )
         if person != allowed_person:
             with pytest.raises(Forbidden):
                 ACTIONS[action](link, values)
@@ -205,12 +230,12 @@ def test_a_dispute_needs_a_reason_and_keeps_the_proposers_note(db, world, acting
     acting_as(world.people.albania_editor)
 
     with pytest.raises(ValidationFailed) as refused:
-        support_links.dispute_link(link, {"version": link.version, "reason": "  "})
+        support_links.dispute_link(link, dispute({"version": link.version, "reason": "  "}))
     assert "reason" in refused.value.fields
     assert stored(db, link.id).status == "proposed"
 
     support_links.dispute_link(
-        link, {"version": link.version, "reason": "Only one crossing is covered."}
+        link, dispute({"version": link.version, "reason": "Only one crossing is covered."})
     )
     after = stored(db, link.id)
     assert after.status == "disputed"
@@ -225,10 +250,10 @@ def test_confirmation_and_validation_record_who_did_them(db, world, acting_as):
     link_id = link.id
 
     acting_as(world.people.albania_editor)
-    support_links.confirm_link(link, {"version": link.version})
+    support_links.confirm_link(link, versioned({"version": link.version}))
     switch_to(acting_as, db, world.people.secretariat_editor)
     link = support_links.get_link(link_id)
-    support_links.validate_link(link, {"version": link.version})
+    support_links.validate_link(link, versioned({"version": link.version}))
 
     acting_as(None)
     db.session.expire_all()
@@ -244,10 +269,10 @@ def test_a_stale_link_action_is_refused_saying_what_changed(db, world, acting_as
     db.session.commit()
     acting_as(world.people.albania_editor)
     opened, version = opened_token(link), link.version
-    support_links.dispute_link(link, {"version": version, "reason": "Not this need."})
+    support_links.dispute_link(link, dispute({"version": version, "reason": "Not this need."}))
 
     with pytest.raises(StaleVersion) as refused:
-        support_links.confirm_link(link, {"version": version, "opened": opened})
+        support_links.confirm_link(link, versioned({"version": version, "opened": opened}))
 
     assert ("Status", "proposed", "disputed") in refused.value.changes
     assert stored(db, link.id).status == "disputed"
@@ -284,7 +309,9 @@ def test_the_picker_offers_only_visible_linkable_needs_not_yet_linked(db, world,
     db.session.commit()
     acting_as(world.people.commission_editor)
 
-    _query, page = support_links.linkable_needs(world.responses.published, {})
+    page = support_links.linkable_needs(
+        world.responses.published, load_form(NeedSearchSchema(), {})
+    )
 
     assert [need.title for need in page.items] == ["Albanian border surveillance"]
 
