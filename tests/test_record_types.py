@@ -50,19 +50,19 @@ def test_the_registry_names_no_problem():
 
 
 def test_a_walled_table_the_application_cannot_scope_is_a_problem():
-    notes = Table(
-        "notes",
+    scribbles = Table(
+        "scribbles",
         MetaData(),
         Column("id", Integer, primary_key=True),
         Column("tenant_id", Integer),
     )
     forgotten = RecordType(
-        "notes", notes, read=OwnTenant(), write=OwnTenant(), audit=Capture(OwnColumn())
+        "scribbles", scribbles, read=OwnTenant(), write=OwnTenant(), audit=Capture(OwnColumn())
     )
     registry = Registry((*REGISTRY.record_types, forgotten))
 
     assert registry.problems() == [
-        "notes: only PostgreSQL would wall it: map it, or say which record type's"
+        "scribbles: only PostgreSQL would wall it: map it, or say which record type's"
         " relationship reaches it (reached_through), or why only the system reads it"
     ]
 
