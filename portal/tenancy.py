@@ -30,9 +30,7 @@ from portal.visibility import to_sqlalchemy
 __all__ = [
     "SECRETARIAT_NEED_STATUSES",
     "SHARED_NEED_STATUSES",
-    "Principal",
     "criteria_of",
-    "current_principal",
     "get_visible",
     "set_application_scoping",
 ]

@@ -22,10 +22,10 @@ from portal.authz import (
     is_exempt,
     require,
 )
+from portal.identity import current_principal
 from portal.models import AcquisChapter, Pillar
 from portal.models.user import ROLES
 from portal.services import api_tokens, sessions
-from portal.tenancy import current_principal
 from tests import factories
 from tests.conftest import csrf_token
 

@@ -5,8 +5,8 @@ from sqlalchemy import func, select
 
 from portal.authz import can_read_records, require
 from portal.exceptions import Conflict, ValidationFailed
+from portal.identity import current_principal
 from portal.models import Tenant
-from portal.tenancy import current_principal
 from tests import factories
 
 

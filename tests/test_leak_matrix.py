@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.authz import can_manage_tenants, can_open_administration, can_read_audit_trail
+from portal.identity import Principal
 from portal.models import (
     AcquisChapter,
     ApiToken,
@@ -29,7 +30,7 @@ from portal.models import (
     UserSession,
 )
 from portal.services import sessions
-from portal.tenancy import SECRETARIAT_NEED_STATUSES, SHARED_NEED_STATUSES, Principal
+from portal.tenancy import SECRETARIAT_NEED_STATUSES, SHARED_NEED_STATUSES
 from tests import factories
 from tests.conftest import IN_BOTH_LAYERS, LEAK_CASES, csrf_token
 

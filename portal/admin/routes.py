@@ -12,6 +12,7 @@ from portal.authz import (
     require,
 )
 from portal.exceptions import DomainError
+from portal.identity import current_principal
 from portal.models import Tenant
 from portal.models.user import ROLES
 from portal.schemas import parse
@@ -22,7 +23,6 @@ from portal.services import cycles as cycle_service
 from portal.services import reference as reference_service
 from portal.services import tenants as tenant_service
 from portal.services import users as user_service
-from portal.tenancy import current_principal
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -4,8 +4,8 @@ from flask import Blueprint, jsonify
 from flask_login import current_user
 
 from portal.authz import can_manage_own_account, require
+from portal.identity import current_principal
 from portal.schemas.users_output import ApiUserOutputSchema
-from portal.tenancy import current_principal
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 

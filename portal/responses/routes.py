@@ -7,13 +7,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from portal.auth import safe_next
 from portal.authz import can_create_response, can_edit_response, can_propose_link
 from portal.exceptions import DomainError
+from portal.identity import current_principal
 from portal.schemas.forms import load_form
 from portal.schemas.responses import ResponseEditSchema, ResponseListQuerySchema, ResponseSchema
 from portal.schemas.support_links import LinkDisputeSchema, LinkProposalSchema, NeedSearchSchema
 from portal.schemas.versions import VersionedSchema
 from portal.services import responses as response_service
 from portal.services import support_links as link_service
-from portal.tenancy import current_principal
 from portal.views import CORRECTABLE, act, form_page, list_page
 
 blueprint = Blueprint("responses", __name__, url_prefix="/responses")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from portal.authz import can_manage_own_account, require
 from portal.exceptions import NotFound, ValidationFailed
 from portal.extensions import db
+from portal.identity import current_principal
 from portal.models import User, UserSession
 from portal.models.base import utc_now
 from portal.security.passwords import PasswordRejected, check_policy, hash_password
@@ -13,7 +14,6 @@ from portal.services.authentication import (
     current_password_refusal,
     require_recent_authentication,
 )
-from portal.tenancy import current_principal
 
 
 def own_account(row: UserSession) -> User:

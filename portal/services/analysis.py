@@ -33,6 +33,7 @@ from sqlalchemy.orm import joinedload
 from portal.authz import can_read_records, require
 from portal.exceptions import ValidationFailed
 from portal.extensions import db
+from portal.identity import current_principal
 from portal.models import (
     Cycle,
     Need,
@@ -45,7 +46,6 @@ from portal.models import (
 )
 from portal.pagination import Page
 from portal.schemas import parse
-from portal.tenancy import current_principal
 
 ANALYSED_NEED_STATUSES = ("submitted", "returned", "validated", "adopted")
 COUNTED_LINK_STATUSES = ("confirmed", "validated")

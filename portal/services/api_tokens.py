@@ -10,6 +10,7 @@ from sqlalchemy import select
 from portal.authz import can_manage_api_tokens, require
 from portal.exceptions import NotFound
 from portal.extensions import db
+from portal.identity import current_principal
 from portal.models import ApiToken, User, UserSession
 from portal.models.base import utc_now
 from portal.schemas import parse
@@ -17,7 +18,6 @@ from portal.schemas.tokens import ApiTokenCreateSchema
 from portal.services import security_events
 from portal.services.authentication import require_recent_authentication
 from portal.services.sessions import TOUCH_INTERVAL, token_digest
-from portal.tenancy import current_principal
 
 TOKEN_PREFIX = "iisg_"
 

@@ -18,6 +18,7 @@ from portal import audit_trail
 from portal.authz import can_export_audit_trail, can_read_audit_trail, require
 from portal.exceptions import NotFound, ValidationFailed
 from portal.extensions import db
+from portal.identity import current_principal
 from portal.models import AuditEntry, ChainLink, Checkpoint, Tenant
 from portal.pagination import Page, contains
 from portal.record_types import REGISTRY
@@ -25,7 +26,6 @@ from portal.schemas import parse
 from portal.schemas.audit import OPERATIONS, AuditFilterSchema, ExportSchema, MomentSchema
 from portal.schemas.audit_output import AuditExportOutputSchema
 from portal.services import security_events
-from portal.tenancy import current_principal
 
 PLATFORM_CODE = "PLATFORM"
 EXPORT_LIMIT = 100_000

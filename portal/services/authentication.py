@@ -14,6 +14,7 @@ from sqlalchemy import case, delete, or_, select, update
 from portal.authz import can_manage_own_account, require
 from portal.exceptions import Conflict, DomainError
 from portal.extensions import db
+from portal.identity import current_principal
 from portal.models import RecoveryCode, User, UserSession
 from portal.models.base import utc_now
 from portal.security import recovery_codes, totp
@@ -24,7 +25,6 @@ from portal.security.passwords import (
     verify_password,
 )
 from portal.services import security_events, sessions
-from portal.tenancy import current_principal
 
 SIGN_IN_REFUSED = (
     "The email address or password is not right, or this account cannot sign in at the "

@@ -7,8 +7,8 @@ from sqlalchemy import select, update
 from portal.authz import can_manage_cycles, can_read_records, require
 from portal.exceptions import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
+from portal.identity import current_principal
 from portal.models import Cycle, Need
-from portal.tenancy import current_principal
 from portal.versions import commit, describes, require_current
 
 # The one way through a cycle's life; there is no way back.

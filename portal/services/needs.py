@@ -27,6 +27,7 @@ from portal.authz import (
 )
 from portal.exceptions import Conflict, ValidationFailed
 from portal.extensions import db
+from portal.identity import current_principal
 from portal.models import (
     AcquisChapter,
     Cycle,
@@ -41,7 +42,7 @@ from portal.models import (
 from portal.need_codes import assign_codes, is_code_clash
 from portal.pagination import Page, contains, paginate
 from portal.services.cycles import current_open_cycle
-from portal.tenancy import current_principal, get_visible
+from portal.tenancy import get_visible
 from portal.versions import describes, save_change
 
 # A partner's other organisations may hold codes this one cannot read (row-level

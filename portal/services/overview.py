@@ -10,10 +10,10 @@ from sqlalchemy.orm import selectinload
 
 from portal.authz import can_read_records, require
 from portal.extensions import db
+from portal.identity import current_principal
 from portal.models import Cycle, Need, Pillar, Response, SupportLink, response_pillars
 from portal.models.base import utc_now
 from portal.services.cycles import current_open_cycle
-from portal.tenancy import current_principal
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 from portal.authz import can_manage_reference_data, can_read_records, require
 from portal.exceptions import NotFound, ValidationFailed
 from portal.extensions import db
+from portal.identity import current_principal
 from portal.models import AcquisChapter, Pillar
 from portal.schemas import parse
 from portal.schemas.reference import AcquisChapterSchema, PillarSchema
-from portal.tenancy import current_principal
 
 
 def pillars() -> list[Pillar]:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.authz import can_create_response, can_edit_response, can_read_records, require
 from portal.exceptions import Conflict, ValidationFailed
 from portal.extensions import db
+from portal.identity import current_principal
 from portal.models import (
     PartnerEconomy,
     Pillar,
@@ -22,7 +23,7 @@ from portal.models import (
 from portal.models.base import utc_now
 from portal.pagination import Page, contains, paginate
 from portal.schemas.responses import COMMON_CURRENCIES, CURRENCIES
-from portal.tenancy import current_principal, get_visible
+from portal.tenancy import get_visible
 from portal.versions import commit, describes, require_current, save_change
 
 SUPPORT_TYPE_LABELS = {

@@ -27,10 +27,11 @@ from portal.authz import (
 )
 from portal.exceptions import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
+from portal.identity import current_principal
 from portal.models import Cycle, Need, PartnerEconomy, Pillar, Response, SupportLink, Tenant
 from portal.models.base import utc_now
 from portal.pagination import Page, contains, paginate
-from portal.tenancy import current_principal, get_visible
+from portal.tenancy import get_visible
 from portal.versions import commit, describes, require_current, save_change
 
 # A need can be answered once it says what is needed: not while a draft nor once withdrawn.

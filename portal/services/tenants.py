@@ -7,12 +7,12 @@ from sqlalchemy import or_, select
 from portal.authz import can_manage_tenants, can_open_administration, require
 from portal.exceptions import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
+from portal.identity import current_principal
 from portal.models import PartnerEconomy, Tenant, User
 from portal.pagination import Page, contains, paginate
 from portal.schemas import parse
 from portal.schemas.tenants import TenantCreateSchema, TenantRenameSchema
 from portal.services import security_events, sessions
-from portal.tenancy import current_principal
 
 
 def _refused(field: str, reason: str) -> ValidationFailed:

@@ -20,6 +20,7 @@ from portal.authz import (
 )
 from portal.exceptions import Conflict, DomainError, NotFound, ValidationFailed
 from portal.extensions import db
+from portal.identity import Principal, current_principal
 from portal.models import Invitation, RecoveryCode, Tenant, User, UserRole, UserSession
 from portal.models.base import utc_now
 from portal.pagination import Page, contains, paginate
@@ -27,7 +28,7 @@ from portal.schemas import parse
 from portal.schemas.users import RolesSchema, UserCreateSchema
 from portal.security.passwords import PasswordRejected, check_policy, hash_password
 from portal.services import security_events, sessions
-from portal.tenancy import Principal, current_principal, get_visible
+from portal.tenancy import get_visible
 
 
 class InvitationInvalid(DomainError):
