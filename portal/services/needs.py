@@ -251,21 +251,6 @@ def get_need_for_edit(need_id) -> Need:
     return need
 
 
-def need_form_values(need: Need) -> dict:
-    """Return the need's fields as the edit form shows them."""
-    require(can_read_records, current_principal())
-    return {
-        "pillar": need.pillar.code,
-        "category": need.category.code,
-        "perspective": need.perspective.code,
-        "title": need.title,
-        "description": need.description,
-        "acquis_chapters": [str(chapter.number) for chapter in need.acquis_chapters],
-        "source_reference": need.source_reference,
-        "priority": need.priority,
-    }
-
-
 def closed_cycles() -> list[Cycle]:
     """Return the adopted and archived cycles, the newest first."""
     require(can_read_records, current_principal())

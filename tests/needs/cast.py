@@ -21,6 +21,16 @@ class Cast:
 
 # Every seat the workflow must answer for: the owner's editor and viewer, another
 # partner's editor, a member's editor, and the Secretariat's editor, admin and viewer.
+# The fields of a need form a partner editor may submit as they are.
+VALID_NEED_FORM = {
+    "pillar": "WBCTi",
+    "category": "legislative",
+    "perspective": "prevention",
+    "title": "Criminalise travel for terrorism",
+    "description": "The criminal code has no such offence yet.",
+    "priority": "high",
+}
+
 SEATS = (
     "albania-editor",
     "albania-viewer",

@@ -13,16 +13,9 @@ from portal.schemas.needs import CarryOverSchema, NeedSchema
 from portal.services import needs
 from tests import factories
 from tests.conftest import csrf_token
-from tests.needs.cast import albanian_need
+from tests.needs.cast import VALID_NEED_FORM, albanian_need
 
-GOOD = {
-    "pillar": "WBCTi",
-    "category": "legislative",
-    "perspective": "prevention",
-    "title": "Criminalise travel for terrorism",
-    "description": "The criminal code has no such offence yet.",
-    "priority": "high",
-}
+GOOD = VALID_NEED_FORM
 CODE = re.compile(r"^[0-9]{4}-[A-Z]{2,3}-WB[A-Za-z]+-[0-9]{3}$")
 
 

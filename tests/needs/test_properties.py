@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import csrf_token
-from tests.needs.cast import albanian_need
+from tests.needs.cast import VALID_NEED_FORM, albanian_need
 
 # Any text a browser could send (surrogates cannot be encoded, so no client sends them).
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=250)
@@ -47,15 +47,7 @@ def forms(names):
 
 # A valid need with some fields replaced by anything: reaches the database more often
 # than wholly random forms, which the schema mostly refuses on the first field.
-GOOD = {
-    "pillar": "WBCTi",
-    "category": "legislative",
-    "perspective": "prevention",
-    "title": "Criminalise travel for terrorism",
-    "description": "The criminal code has no such offence yet.",
-    "source_reference": "",
-    "priority": "high",
-}
+GOOD = {**VALID_NEED_FORM, "source_reference": ""}
 NEARLY_GOOD = st.dictionaries(st.sampled_from(sorted(GOOD)), VALUES, min_size=1, max_size=2).map(
     lambda changes: {**GOOD, **changes}
 )

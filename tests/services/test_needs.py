@@ -17,17 +17,9 @@ from portal.schemas.needs import (
 from portal.schemas.versions import VersionedSchema
 from portal.services import needs
 from portal.versions import opened_token
-from tests.needs.cast import albanian_need, build_cast
+from tests.needs.cast import VALID_NEED_FORM, albanian_need, build_cast
 
-GOOD = {
-    "pillar": "WBCTi",
-    "category": "legislative",
-    "perspective": "prevention",
-    "title": "Criminalise travel for terrorism",
-    "description": "The criminal code has no such offence yet.",
-    "acquis_chapters": ["23", "24"],
-    "priority": "high",
-}
+GOOD = {**VALID_NEED_FORM, "acquis_chapters": ["23", "24"]}
 
 
 @pytest.fixture
