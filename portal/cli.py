@@ -216,10 +216,13 @@ tenants = click.Group("tenants", help="Organisations: partners, members, the Sec
 @click.option("--economy", help="For partners: AL, BA, XK, ME, MK, RS or REG.")
 def tenants_create(code, name, kind, economy):
     """Create an organisation."""
+    from portal.schemas import parse
+    from portal.schemas.tenants import TenantCreateSchema
     from portal.services.tenants import create_tenant
 
+    values = {"code": code, "name": name, "kind": kind, "economy": economy}
     try:
-        tenant = create_tenant({"code": code, "name": name, "kind": kind, "economy": economy})
+        tenant = create_tenant(parse(TenantCreateSchema(), values))
     except DomainError as error:
         raise _refusal(error) from None
     click.echo(f"Created {tenant.code}: {tenant.name} ({tenant.kind}).")

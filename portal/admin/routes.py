@@ -18,7 +18,7 @@ from portal.models.user import ROLES
 from portal.schemas import parse
 from portal.schemas.cycles import CycleCreateSchema, CycleMoveSchema
 from portal.schemas.forms import load_form
-from portal.schemas.tenants import ListQuerySchema
+from portal.schemas.tenants import ListQuerySchema, TenantCreateSchema, TenantRenameSchema
 from portal.services import cycles as cycle_service
 from portal.services import reference as reference_service
 from portal.services import tenants as tenant_service
@@ -60,8 +60,10 @@ def tenants(error: DomainError | None = None, status: int = 200):
 @blueprint.post("/tenants")
 def create_tenant():
     """Create an organisation."""
+    # Asked before the form is loaded, so that a refused form answers someone who may send it.
+    require(can_manage_tenants, current_principal())
     try:
-        tenant = tenant_service.create_tenant(request.form.to_dict())
+        tenant = tenant_service.create_tenant(load_form(TenantCreateSchema(), request.form))
     except DomainError as error:
         return tenants(error=error, status=error.status)
     flash(f"{tenant.code} was created.", "success")
@@ -82,7 +84,7 @@ def rename_tenant(tenant_id):
     """Rename an organisation."""
     found = tenant_service.get_tenant(tenant_id)
     try:
-        tenant_service.rename_tenant(found, request.form)
+        tenant_service.rename_tenant(found, load_form(TenantRenameSchema(), request.form)["name"])
     except DomainError as error:
         return tenant(tenant_id, error=error, status=error.status)
     flash("The name was changed.", "success")

@@ -60,7 +60,11 @@ def test_an_admin_creates_an_organisation(login, people, db):
     assert response.headers["Location"] == f"/admin/tenants/{created.id}"
 
 
-def test_a_bad_organisation_is_refused_naming_the_field(login, people, db):
+# The code is refused by the form's schema, the missing economy by the service.
+@pytest.mark.parametrize(
+    ("code", "economy", "field"), [("ME-MOI", "", "economy"), ("ME MOI", "ME", "code")]
+)
+def test_a_bad_organisation_is_refused_naming_the_field(login, people, db, code, economy, field):
     client = login(people["admin"])
     before = db.session.scalar(select(func.count()).select_from(Tenant))
 
@@ -68,15 +72,30 @@ def test_a_bad_organisation_is_refused_naming_the_field(login, people, db):
         client,
         "/admin/tenants",
         "/admin/tenants",
-        code="ME-MOI",
+        code=code,
         name="Montenegro",
         kind="partner",
-        economy="",
+        economy=economy,
     )
 
     assert response.status_code == 422
-    assert 'id="economy-error"' in response.get_data(as_text=True)
+    assert f'id="{field}-error"' in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Tenant)) == before
+
+
+def test_an_organisation_is_renamed_and_a_blank_name_is_refused(login, people, db):
+    client = login(people["admin"])
+    albania = people["albania_editor"].tenant
+    page = f"/admin/tenants/{albania.id}"
+
+    renamed = post(client, f"{page}/name", page, name="  Ministry of the Interior ")
+    blank = post(client, f"{page}/name", page, name="   ")
+
+    assert renamed.status_code == 302
+    assert blank.status_code == 422
+    assert 'id="name-error"' in blank.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Tenant, albania.id).name == "Ministry of the Interior"
 
 
 def test_deactivating_an_organisation_ends_its_users_sessions(login, people, db):
