@@ -120,12 +120,14 @@ def _refusal(error: DomainError) -> click.ClickException:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_create(email, tenant, roles, name, password_stdin):
     """Create a user with a password, or print a one-time invitation link."""
+    from portal.schemas import parse
+    from portal.schemas.users import UserCreateSchema
     from portal.services.users import create_user
 
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     values = {"email": email, "tenant": tenant, "roles": list(roles), "name": name}
     try:
-        created = create_user(values, password=password)
+        created = create_user(parse(UserCreateSchema(), values), password=password)
     except DomainError as error:
         raise _refusal(error) from None
     click.echo(f"Created {created.user.email} ({created.user.tenant.code}: {', '.join(roles)}).")

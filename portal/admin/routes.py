@@ -19,6 +19,7 @@ from portal.schemas import parse
 from portal.schemas.cycles import CycleCreateSchema, CycleMoveSchema
 from portal.schemas.forms import load_form
 from portal.schemas.tenants import ListQuerySchema, TenantCreateSchema, TenantRenameSchema
+from portal.schemas.users import RolesSchema, UserCreateSchema
 from portal.services import cycles as cycle_service
 from portal.services import reference as reference_service
 from portal.services import tenants as tenant_service
@@ -137,7 +138,7 @@ def invite_user():
         "roles": request.form.getlist("roles"),
     }
     try:
-        created = user_service.create_user(values)
+        created = user_service.create_user(parse(UserCreateSchema(), values))
     except DomainError as error:
         page = render_template("admin/invite.html", choices=choices, values=values, error=error)
         return page, error.status
@@ -157,7 +158,7 @@ def set_roles(user_id):
     """Replace a user's roles."""
     found = user_service.get_user(user_id)
     try:
-        user_service.set_roles(found, request.form.getlist("roles"))
+        user_service.set_roles(found, load_form(RolesSchema(), request.form)["roles"])
     except DomainError as error:
         return user(user_id, error=error, status=error.status)
     flash("The roles were changed.", "success")

@@ -163,6 +163,41 @@ def test_a_tenant_admin_sets_roles_but_not_above_its_own(login, people, db):
     assert db.session.get(User, editor.id).roles == {"editor", "auditor"}
 
 
+@pytest.mark.parametrize(
+    ("roles", "reason"),
+    [([], "Give the user at least one role."), (["owner"], "Roles are: ")],
+)
+def test_no_role_or_an_unknown_one_is_refused_naming_the_roles(login, people, db, roles, reason):
+    client = login(people["admin"])
+    editor = people["albania_editor"]
+    page = f"/admin/users/{editor.id}"
+
+    response = post(client, f"{page}/roles", page, roles=roles)
+
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert 'id="roles-error"' in text and reason in text
+    db.session.expire_all()
+    assert db.session.get(User, editor.id).roles == {"editor"}
+
+
+def test_an_invitation_to_a_bad_address_is_refused_naming_it(login, people, db):
+    client = login(people["albania_admin"])
+
+    response = post(
+        client,
+        "/admin/users/new",
+        "/admin/users/new",
+        email="not-an-address",
+        name="New Colleague",
+        roles=["viewer"],
+    )
+
+    assert response.status_code == 422
+    assert 'id="email-error"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).where(User.email == "not-an-address")) == 0
+
+
 def test_a_tenant_admin_invites_into_its_own_tenant(login, people, db):
     client = login(people["albania_admin"])
 
