@@ -280,11 +280,15 @@ tokens = click.Group("tokens", help="API tokens.")
 @click.option("--days", type=int, default=90, show_default=True, help="Days until it expires.")
 def tokens_create(email, name, days):
     """Create an API token for a user and print it once."""
+    from portal.schemas import parse
+    from portal.schemas.tokens import ApiTokenCreateSchema
     from portal.services import api_tokens
     from portal.services.users import find_user
 
     try:
-        token, secret = api_tokens.create(find_user(email), {"name": name, "days": days})
+        user = find_user(email)
+        data = parse(ApiTokenCreateSchema(), {"name": name, "days": days})
+        token, secret = api_tokens.create(user, data)
     except DomainError as error:
         raise _refusal(error) from None
     click.echo(f"Token {token.name!r} for {email}, valid until {token.expires_at:%Y-%m-%d}:")
