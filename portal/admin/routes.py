@@ -18,6 +18,7 @@ from portal.models.user import ROLES
 from portal.schemas import parse
 from portal.schemas.cycles import CycleCreateSchema, CycleMoveSchema
 from portal.schemas.forms import load_form
+from portal.schemas.reference import AcquisChapterSchema, PillarSchema
 from portal.schemas.tenants import ListQuerySchema, TenantCreateSchema, TenantRenameSchema
 from portal.schemas.users import RolesSchema, UserCreateSchema
 from portal.services import cycles as cycle_service
@@ -207,9 +208,12 @@ def reference(error: DomainError | None = None, failed: str | None = None, statu
     return page, status
 
 
-def _saved(save, form_name: str, message: str):
+def _saved(save, schema, form_name: str, message: str):
+    """Load the posted form with ``schema`` and ``save`` it; a refusal shows the lists again."""
+    # Asked before the form is loaded, so that a refused form answers someone who may send it.
+    require(can_manage_reference_data, current_principal())
     try:
-        save()
+        save(load_form(schema, request.form))
     except DomainError as error:
         return reference(error=error, failed=form_name, status=error.status)
     flash(message, "success")
@@ -220,7 +224,7 @@ def _saved(save, form_name: str, message: str):
 def create_pillar():
     """Add a pillar."""
     return _saved(
-        lambda: reference_service.save_pillar(request.form), "new-pillar", "The pillar was added."
+        reference_service.save_pillar, PillarSchema(), "new-pillar", "The pillar was added."
     )
 
 
@@ -229,7 +233,8 @@ def update_pillar(pillar_id):
     """Change a pillar's code, name or description."""
     pillar = reference_service.get_pillar(pillar_id)
     return _saved(
-        lambda: reference_service.save_pillar(request.form, pillar),
+        lambda data: reference_service.save_pillar(data, pillar),
+        PillarSchema(),
         f"pillar-{pillar.id}",
         "The pillar was changed.",
     )
@@ -239,7 +244,8 @@ def update_pillar(pillar_id):
 def create_acquis_chapter():
     """Add an acquis chapter."""
     return _saved(
-        lambda: reference_service.save_acquis_chapter(request.form),
+        reference_service.save_acquis_chapter,
+        AcquisChapterSchema(),
         "new-chapter",
         "The chapter was added.",
     )
@@ -250,7 +256,8 @@ def update_acquis_chapter(chapter_id):
     """Change an acquis chapter's number or title."""
     chapter = reference_service.get_acquis_chapter(chapter_id)
     return _saved(
-        lambda: reference_service.save_acquis_chapter(request.form, chapter),
+        lambda data: reference_service.save_acquis_chapter(data, chapter),
+        AcquisChapterSchema(),
         f"chapter-{chapter.id}",
         "The chapter was changed.",
     )
