@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from portal.authz import (
+    can_list_users,
     can_manage_cycles,
     can_manage_reference_data,
     can_manage_tenants,
@@ -50,9 +51,9 @@ def index():
 @blueprint.get("/tenants")
 def tenants(error: DomainError | None = None, status: int = 200):
     """List organisations, searchable and paginated, with the form to add one."""
+    economies = tenant_service.partner_economies()  # asks the policy, before the query is loaded
     query = _list_query()
     page = tenant_service.list_tenants(query["q"], query["page"], query["per_page"])
-    economies = tenant_service.partner_economies()
     page_html = render_template(
         "admin/tenants.html", page=page, query=query, economies=economies, error=error
     )
@@ -111,8 +112,10 @@ def set_tenant_active(tenant_id):
 @blueprint.get("/users")
 def users():
     """List the users the administrator manages, searchable and paginated."""
-    query = _list_query()
     scope = _user_scope()
+    # Asked before the query is loaded, so that a refused query answers someone who may list.
+    require(can_list_users, current_principal(), scope)
+    query = _list_query()
     page = user_service.list_users(scope, query["q"], query["page"], query["per_page"])
     return render_template("admin/users.html", page=page, query=query, scope=scope)
 

@@ -41,6 +41,21 @@ def test_an_admin_lists_and_searches_organisations(login, people):
     assert "RS-MOI" in searched and "AL-MOI" not in searched
 
 
+# A tenant admin lists its own users, but may not list the organisations at all.
+@pytest.mark.parametrize(
+    ("path", "for_a_tenant_admin"), [("/admin/tenants", 403), ("/admin/users", 422)]
+)
+def test_a_bad_page_of_a_list_is_refused_naming_it(login, people, path, for_a_tenant_admin):
+    admin = login(people["admin"])
+    tenant_admin = login(people["albania_admin"])
+
+    refused = admin.get(f"{path}?page=0")
+
+    assert refused.status_code == 422
+    assert "Pages start at 1." in refused.get_data(as_text=True)
+    assert tenant_admin.get(f"{path}?page=0").status_code == for_a_tenant_admin
+
+
 def test_an_admin_creates_an_organisation(login, people, db):
     client = login(people["admin"])
 
