@@ -160,6 +160,19 @@ def test_a_bad_download_query_from_someone_who_may_not_download_is_refused_as_su
     assert client.get("/audit/requests?page=0").status_code == 403
 
 
+def test_the_filter_forms_sent_blank_show_everything(people, login):
+    client = login(people["albanian_auditor"])
+    need = people["albanian_need"]
+    blank = "tenant=&actor=&table=&record=&operation=&since=&until="
+
+    listed = client.get(f"/audit?{blank}")
+    requests = client.get(f"/audit/requests?{blank}")
+    record = client.get(f"/audit/records/needs/{need.id}?at=")
+
+    assert listed.status_code == requests.status_code == record.status_code == 200
+    assert "Albanian border surveillance" in listed.get_data(as_text=True)
+
+
 def test_filters_narrow_the_entries(people, login):
     client = login(people["secretariat_auditor"])
 
