@@ -120,12 +120,14 @@ def _refusal(error: DomainError) -> click.ClickException:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_create(email, tenant, roles, name, password_stdin):
     """Create a user with a password, or print a one-time invitation link."""
+    from portal.schemas import parse
+    from portal.schemas.users import UserCreateSchema
     from portal.services.users import create_user
 
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     values = {"email": email, "tenant": tenant, "roles": list(roles), "name": name}
     try:
-        created = create_user(values, password=password)
+        created = create_user(parse(UserCreateSchema(), values), password=password)
     except DomainError as error:
         raise _refusal(error) from None
     click.echo(f"Created {created.user.email} ({created.user.tenant.code}: {', '.join(roles)}).")
@@ -216,10 +218,13 @@ tenants = click.Group("tenants", help="Organisations: partners, members, the Sec
 @click.option("--economy", help="For partners: AL, BA, XK, ME, MK, RS or REG.")
 def tenants_create(code, name, kind, economy):
     """Create an organisation."""
+    from portal.schemas import parse
+    from portal.schemas.tenants import TenantCreateSchema
     from portal.services.tenants import create_tenant
 
+    values = {"code": code, "name": name, "kind": kind, "economy": economy}
     try:
-        tenant = create_tenant({"code": code, "name": name, "kind": kind, "economy": economy})
+        tenant = create_tenant(parse(TenantCreateSchema(), values))
     except DomainError as error:
         raise _refusal(error) from None
     click.echo(f"Created {tenant.code}: {tenant.name} ({tenant.kind}).")
@@ -275,11 +280,15 @@ tokens = click.Group("tokens", help="API tokens.")
 @click.option("--days", type=int, default=90, show_default=True, help="Days until it expires.")
 def tokens_create(email, name, days):
     """Create an API token for a user and print it once."""
+    from portal.schemas import parse
+    from portal.schemas.tokens import ApiTokenCreateSchema
     from portal.services import api_tokens
     from portal.services.users import find_user
 
     try:
-        token, secret = api_tokens.create(find_user(email), {"name": name, "days": days})
+        user = find_user(email)
+        data = parse(ApiTokenCreateSchema(), {"name": name, "days": days})
+        token, secret = api_tokens.create(user, data)
     except DomainError as error:
         raise _refusal(error) from None
     click.echo(f"Token {token.name!r} for {email}, valid until {token.expires_at:%Y-%m-%d}:")

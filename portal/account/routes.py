@@ -11,6 +11,8 @@ from portal.auth.routes import enrolment_page, throttled
 from portal.exceptions import DomainError
 from portal.schemas import parse
 from portal.schemas.auth import CodeSchema, PasswordChangeSchema, ReauthenticationSchema
+from portal.schemas.forms import load_form
+from portal.schemas.tokens import ApiTokenCreateSchema
 from portal.services import accounts, api_tokens, authentication, sessions
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
@@ -135,7 +137,8 @@ def _tokens_page(new_secret: str | None = None, error: DomainError | None = None
 def create_token():
     """Create an API token and show it once."""
     try:
-        _token, secret = api_tokens.create(g.user_session.user, request.form, g.user_session)
+        data = load_form(ApiTokenCreateSchema(), request.form)
+        _token, secret = api_tokens.create(g.user_session.user, data, g.user_session)
     except DomainError as error:
         return _tokens_page(error=error, status=error.status)
     return _tokens_page(new_secret=secret)

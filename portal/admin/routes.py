@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from portal.authz import (
+    can_list_users,
     can_manage_cycles,
     can_manage_reference_data,
     can_manage_tenants,
@@ -18,7 +19,9 @@ from portal.models.user import ROLES
 from portal.schemas import parse
 from portal.schemas.cycles import CycleCreateSchema, CycleMoveSchema
 from portal.schemas.forms import load_form
-from portal.schemas.tenants import ListQuerySchema
+from portal.schemas.reference import AcquisChapterSchema, PillarSchema
+from portal.schemas.tenants import ListQuerySchema, TenantCreateSchema, TenantRenameSchema
+from portal.schemas.users import RolesSchema, UserCreateSchema
 from portal.services import cycles as cycle_service
 from portal.services import reference as reference_service
 from portal.services import tenants as tenant_service
@@ -48,9 +51,9 @@ def index():
 @blueprint.get("/tenants")
 def tenants(error: DomainError | None = None, status: int = 200):
     """List organisations, searchable and paginated, with the form to add one."""
+    economies = tenant_service.partner_economies()  # asks the policy, before the query is loaded
     query = _list_query()
     page = tenant_service.list_tenants(query["q"], query["page"], query["per_page"])
-    economies = tenant_service.partner_economies()
     page_html = render_template(
         "admin/tenants.html", page=page, query=query, economies=economies, error=error
     )
@@ -60,8 +63,10 @@ def tenants(error: DomainError | None = None, status: int = 200):
 @blueprint.post("/tenants")
 def create_tenant():
     """Create an organisation."""
+    # Asked before the form is loaded, so that a refused form answers someone who may send it.
+    require(can_manage_tenants, current_principal())
     try:
-        tenant = tenant_service.create_tenant(request.form.to_dict())
+        tenant = tenant_service.create_tenant(load_form(TenantCreateSchema(), request.form))
     except DomainError as error:
         return tenants(error=error, status=error.status)
     flash(f"{tenant.code} was created.", "success")
@@ -82,7 +87,7 @@ def rename_tenant(tenant_id):
     """Rename an organisation."""
     found = tenant_service.get_tenant(tenant_id)
     try:
-        tenant_service.rename_tenant(found, request.form)
+        tenant_service.rename_tenant(found, load_form(TenantRenameSchema(), request.form)["name"])
     except DomainError as error:
         return tenant(tenant_id, error=error, status=error.status)
     flash("The name was changed.", "success")
@@ -107,8 +112,10 @@ def set_tenant_active(tenant_id):
 @blueprint.get("/users")
 def users():
     """List the users the administrator manages, searchable and paginated."""
-    query = _list_query()
     scope = _user_scope()
+    # Asked before the query is loaded, so that a refused query answers someone who may list.
+    require(can_list_users, current_principal(), scope)
+    query = _list_query()
     page = user_service.list_users(scope, query["q"], query["page"], query["per_page"])
     return render_template("admin/users.html", page=page, query=query, scope=scope)
 
@@ -135,7 +142,7 @@ def invite_user():
         "roles": request.form.getlist("roles"),
     }
     try:
-        created = user_service.create_user(values)
+        created = user_service.create_user(parse(UserCreateSchema(), values))
     except DomainError as error:
         page = render_template("admin/invite.html", choices=choices, values=values, error=error)
         return page, error.status
@@ -155,7 +162,7 @@ def set_roles(user_id):
     """Replace a user's roles."""
     found = user_service.get_user(user_id)
     try:
-        user_service.set_roles(found, request.form.getlist("roles"))
+        user_service.set_roles(found, load_form(RolesSchema(), request.form)["roles"])
     except DomainError as error:
         return user(user_id, error=error, status=error.status)
     flash("The roles were changed.", "success")
@@ -204,9 +211,12 @@ def reference(error: DomainError | None = None, failed: str | None = None, statu
     return page, status
 
 
-def _saved(save, form_name: str, message: str):
+def _saved(save, schema, form_name: str, message: str):
+    """Load the posted form with ``schema`` and ``save`` it; a refusal shows the lists again."""
+    # Asked before the form is loaded, so that a refused form answers someone who may send it.
+    require(can_manage_reference_data, current_principal())
     try:
-        save()
+        save(load_form(schema, request.form))
     except DomainError as error:
         return reference(error=error, failed=form_name, status=error.status)
     flash(message, "success")
@@ -217,7 +227,7 @@ def _saved(save, form_name: str, message: str):
 def create_pillar():
     """Add a pillar."""
     return _saved(
-        lambda: reference_service.save_pillar(request.form), "new-pillar", "The pillar was added."
+        reference_service.save_pillar, PillarSchema(), "new-pillar", "The pillar was added."
     )
 
 
@@ -226,7 +236,8 @@ def update_pillar(pillar_id):
     """Change a pillar's code, name or description."""
     pillar = reference_service.get_pillar(pillar_id)
     return _saved(
-        lambda: reference_service.save_pillar(request.form, pillar),
+        lambda data: reference_service.save_pillar(data, pillar),
+        PillarSchema(),
         f"pillar-{pillar.id}",
         "The pillar was changed.",
     )
@@ -236,7 +247,8 @@ def update_pillar(pillar_id):
 def create_acquis_chapter():
     """Add an acquis chapter."""
     return _saved(
-        lambda: reference_service.save_acquis_chapter(request.form),
+        reference_service.save_acquis_chapter,
+        AcquisChapterSchema(),
         "new-chapter",
         "The chapter was added.",
     )
@@ -247,7 +259,8 @@ def update_acquis_chapter(chapter_id):
     """Change an acquis chapter's number or title."""
     chapter = reference_service.get_acquis_chapter(chapter_id)
     return _saved(
-        lambda: reference_service.save_acquis_chapter(request.form, chapter),
+        lambda data: reference_service.save_acquis_chapter(data, chapter),
+        AcquisChapterSchema(),
         f"chapter-{chapter.id}",
         "The chapter was changed.",
     )

@@ -6,12 +6,15 @@ from flask import Blueprint, render_template, request
 
 from portal.analysis.charts import funding_charts
 from portal.analysis.export import csv_download
+from portal.authz import can_read_records, require
 from portal.exceptions import NotFound
+from portal.identity import current_principal
 from portal.schemas.analysis import (
     AnalysisQuerySchema,
     NeedsDrillDownSchema,
     SynergiesQuerySchema,
 )
+from portal.schemas.forms import load_form
 from portal.services import analysis
 from portal.services import cycles as cycle_service
 
@@ -25,8 +28,10 @@ FUNDING_HEADER = ("code", "name", "currency", "amount", "responses")
 
 
 def _cycle(schema):
-    """Parse the query string with ``schema`` and find the cycle it names (or the default)."""
-    query = analysis.read_query(schema, request.args)
+    """Load the query string with ``schema`` and find the cycle it names (or the default)."""
+    # Asked before the query is loaded, so that a refused query answers someone who may read.
+    require(can_read_records, current_principal())
+    query = load_form(schema, request.args)
     return query, analysis.choose_cycle(query["cycle"])
 
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
-from portal.exceptions import DomainError
+from portal.authz import can_export_audit_trail, can_read_audit_trail, require
+from portal.exceptions import ValidationFailed
+from portal.identity import current_principal
+from portal.schemas.audit import AuditFilterSchema, ExportSchema, MomentSchema
+from portal.schemas.forms import load_form
 from portal.services import audit as audit_service
 
 blueprint = Blueprint("audit", __name__, url_prefix="/audit")
@@ -13,13 +17,13 @@ blueprint = Blueprint("audit", __name__, url_prefix="/audit")
 @blueprint.get("")
 def index():
     """List the entries of the trail the auditor may read, filtered and newest first."""
+    form = _form()  # asks the policy, before the filters can be refused
     try:
-        page, filters = audit_service.list_entries(request.args)
-    except DomainError as error:
-        if error.status != 422:
-            raise
-        return render_template("audit/index.html", page=None, error=error, **_form()), 422
-    return render_template("audit/index.html", page=page, filters=filters, **_form())
+        filters = load_form(AuditFilterSchema(), request.args)
+        page = audit_service.list_entries(filters)
+    except ValidationFailed as error:
+        return render_template("audit/index.html", page=None, error=error, **form), error.status
+    return render_template("audit/index.html", page=page, filters=filters, **form)
 
 
 def _form() -> dict:
@@ -29,10 +33,18 @@ def _form() -> dict:
     }
 
 
+def _query(schema, policy) -> dict:
+    """Load the query string with ``schema`` once ``policy`` lets the principal send it."""
+    # Asked first, so that a refused query answers someone who may send it.
+    require(policy, current_principal())
+    return load_form(schema, request.args)
+
+
 @blueprint.get("/export")
 def export():
     """Download the filtered entries as CSV or JSON lines (the download is recorded)."""
-    name, media, content = audit_service.export_entries(request.args)
+    filters = _query(ExportSchema(), can_export_audit_trail)
+    name, media, content = audit_service.export_entries(filters)
     return Response(
         content,
         mimetype=media,
@@ -46,10 +58,9 @@ def record(table, row_key):
     history = audit_service.record_history(table, row_key)
     error = moment = state = None
     try:
-        moment, state = audit_service.record_at(table, row_key, request.args)
-    except DomainError as refused:
-        if refused.status != 422:
-            raise
+        at = load_form(MomentSchema(), request.args)["at"]
+        moment, state = audit_service.record_at(table, row_key, at)
+    except ValidationFailed as refused:
         error = refused
     return render_template(
         "audit/record.html",
@@ -65,7 +76,8 @@ def record(table, row_key):
 @blueprint.get("/requests")
 def requests():
     """List the requests that changed something, each with how many changes it made."""
-    page, filters = audit_service.list_requests(request.args)
+    filters = _query(AuditFilterSchema(), can_read_audit_trail)
+    page = audit_service.list_requests(filters)
     return render_template("audit/requests.html", page=page, filters=filters)
 
 

@@ -8,13 +8,13 @@ from marshmallow import fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
 from portal.record_types import REGISTRY
-from portal.schemas import InputSchema
+from portal.schemas.forms import FormSchema
 
 OPERATIONS = {"I": "insert", "U": "update", "D": "delete", "T": "truncate", "E": "event"}
 
 
-class AuditFilterSchema(InputSchema):
-    """Which entries of the trail to list (every filter optional)."""
+class AuditFilterSchema(FormSchema):
+    """Which entries of the trail to list (every filter optional, a blank one not given)."""
 
     tenant = fields.String(
         load_default="", validate=validate.Length(max=20, error="Codes have 20 characters at most.")
@@ -61,7 +61,7 @@ class ExportSchema(AuditFilterSchema):
     )
 
 
-class MomentSchema(InputSchema):
+class MomentSchema(FormSchema):
     """A moment to show a record as it stood then (UTC)."""
 
     # The browser's date-and-time field sends no zone: the pages speak UTC throughout.

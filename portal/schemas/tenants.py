@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from collections.abc import Mapping
+
+from marshmallow import fields, pre_load, validate
 
 from portal.models.tenant import TENANT_KINDS
 from portal.schemas import InputSchema, forms
@@ -32,6 +34,13 @@ class TenantCreateSchema(InputSchema):
         validate=validate.OneOf(TENANT_KINDS, error="Kinds are: " + ", ".join(TENANT_KINDS)),
     )
     economy = fields.String(load_default=None)
+
+    @pre_load
+    def code_in_capitals(self, data, **kwargs):
+        """Take the code in any case, as codes are kept in capitals."""
+        if isinstance(data, Mapping) and isinstance(data.get("code"), str):
+            return {**data, "code": data["code"].upper()}
+        return data
 
 
 class TenantRenameSchema(InputSchema):

@@ -15,6 +15,8 @@ def _roles() -> BoundedList:
         longest=len(ROLES),
         too_long=f"Give the user at most the {len(ROLES)} roles there are.",
         validate=validate.Length(min=1, error="Give the user at least one role."),
+        # A form with no role ticked sends no roles at all.
+        error_messages={"required": "Give the user at least one role."},
     )
 
 

@@ -45,7 +45,6 @@ from portal.models import (
     Tenant,
 )
 from portal.pagination import Page
-from portal.schemas import parse
 
 ANALYSED_NEED_STATUSES = ("submitted", "returned", "validated", "adopted")
 COUNTED_LINK_STATUSES = ("confirmed", "validated")
@@ -121,12 +120,6 @@ class FundingRow:
     currency: str
     amount: Decimal
     responses: int
-
-
-def read_query(schema, arguments) -> dict:
-    """Read an analysis page's query string with ``schema`` (a marshmallow schema)."""
-    require(can_read_records, current_principal())
-    return parse(schema, arguments)
 
 
 def choose_cycle(cycle_id: int | None) -> Cycle | None:

@@ -13,8 +13,6 @@ from portal.extensions import db
 from portal.identity import current_principal
 from portal.models import ApiToken, User, UserSession
 from portal.models.base import utc_now
-from portal.schemas import parse
-from portal.schemas.tokens import ApiTokenCreateSchema
 from portal.services import security_events
 from portal.services.authentication import require_recent_authentication
 from portal.services.sessions import TOUCH_INTERVAL, token_digest
@@ -22,9 +20,7 @@ from portal.services.sessions import TOUCH_INTERVAL, token_digest
 TOKEN_PREFIX = "iisg_"
 
 
-def create(
-    user: User, values: dict, session_row: UserSession | None = None
-) -> tuple[ApiToken, str]:
+def create(user: User, data: dict, session_row: UserSession | None = None) -> tuple[ApiToken, str]:
     """Create a token for ``user``; return it and its secret text, which is never shown again.
 
     From the browser this needs a recent sign-in (``session_row``); an operator at the
@@ -33,7 +29,6 @@ def create(
     require(can_manage_api_tokens, current_principal(), user)
     if session_row is not None:
         require_recent_authentication(session_row)
-    data = parse(ApiTokenCreateSchema(), values)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,

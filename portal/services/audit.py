@@ -22,8 +22,7 @@ from portal.identity import current_principal
 from portal.models import AuditEntry, ChainLink, Checkpoint, Tenant
 from portal.pagination import Page, contains
 from portal.record_types import REGISTRY
-from portal.schemas import parse
-from portal.schemas.audit import OPERATIONS, AuditFilterSchema, ExportSchema, MomentSchema
+from portal.schemas.audit import OPERATIONS
 from portal.schemas.audit_output import AuditExportOutputSchema
 from portal.services import security_events
 
@@ -163,15 +162,14 @@ def _filtered(data: dict):
     return statement
 
 
-def list_entries(values) -> tuple[Page, dict]:
+def list_entries(filters: dict) -> Page:
     """Return one page of the entries matching the filters, newest first."""
     require(can_read_audit_trail, current_principal())
-    data = parse(AuditFilterSchema(), values)
-    statement = _filtered(data).order_by(AuditEntry.id.desc())
-    per_page, number = data["per_page"], data["page"]
+    statement = _filtered(filters).order_by(AuditEntry.id.desc())
+    per_page, number = filters["per_page"], filters["page"]
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     entries = db.session.scalars(statement.limit(per_page).offset((number - 1) * per_page)).all()
-    return Page(items=_views(list(entries)), number=number, per_page=per_page, total=total), data
+    return Page(items=_views(list(entries)), number=number, per_page=per_page, total=total)
 
 
 def record_history(table: str, row_key: str) -> list[EntryView]:
@@ -187,10 +185,11 @@ def record_history(table: str, row_key: str) -> list[EntryView]:
     return _views(list(entries))
 
 
-def record_at(table: str, row_key: str, values) -> tuple[datetime | None, EntryView | None]:
-    """Return the moment asked for and the last change of the record up to it."""
+def record_at(
+    table: str, row_key: str, moment: datetime | None
+) -> tuple[datetime | None, EntryView | None]:
+    """Return the moment asked for (in UTC) and the last change of the record up to it."""
     require(can_read_audit_trail, current_principal())
-    moment = parse(MomentSchema(), values)["at"]
     if moment is None:
         return None, None
     entry = db.session.scalar(
@@ -206,11 +205,10 @@ def record_at(table: str, row_key: str, values) -> tuple[datetime | None, EntryV
     return moment.astimezone(UTC), (_views([entry])[0] if entry is not None else None)
 
 
-def list_requests(values) -> tuple[Page, dict]:
+def list_requests(filters: dict) -> Page:
     """Return one page of requests that changed something, newest first, with counts."""
     require(can_read_audit_trail, current_principal())
-    data = parse(AuditFilterSchema(), values)
-    filtered = _filtered(data).where(AuditEntry.request_id.is_not(None)).subquery()
+    filtered = _filtered(filters).where(AuditEntry.request_id.is_not(None)).subquery()
     grouped = (
         select(
             filtered.c.request_id,
@@ -222,7 +220,7 @@ def list_requests(values) -> tuple[Page, dict]:
         .group_by(filtered.c.request_id)
         .subquery()
     )
-    per_page, number = data["per_page"], data["page"]
+    per_page, number = filters["per_page"], filters["page"]
     total = db.session.scalar(select(func.count()).select_from(grouped))
     rows = db.session.execute(
         select(grouped)
@@ -234,7 +232,7 @@ def list_requests(values) -> tuple[Page, dict]:
         RequestGroup(row.request_id, _as_utc(row.started_at), row.actor or "", row.entries)
         for row in rows
     ]
-    return Page(items=groups, number=number, per_page=per_page, total=total), data
+    return Page(items=groups, number=number, per_page=per_page, total=total)
 
 
 def chain_statuses() -> list[ChainStatus]:
@@ -328,11 +326,10 @@ def _spreadsheet_safe(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def export_entries(values) -> tuple[str, str, str]:
+def export_entries(data: dict) -> tuple[str, str, str]:
     """Return (file name, media type, content) of the filtered entries; the export is recorded."""
     principal = current_principal()
     require(can_export_audit_trail, principal)
-    data = parse(ExportSchema(), values)
     entries = db.session.scalars(
         _filtered(data).order_by(AuditEntry.id).limit(EXPORT_LIMIT + 1)
     ).all()

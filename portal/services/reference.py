@@ -9,8 +9,6 @@ from portal.exceptions import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.identity import current_principal
 from portal.models import AcquisChapter, Pillar
-from portal.schemas import parse
-from portal.schemas.reference import AcquisChapterSchema, PillarSchema
 
 
 def pillars() -> list[Pillar]:
@@ -53,10 +51,9 @@ def _refuse_duplicate(model, column, value, own_id, field, label) -> None:
         raise ValidationFailed("Nothing was saved.", {field: f"{label} {value} already exists."})
 
 
-def save_pillar(values: dict, pillar: Pillar | None = None) -> Pillar:
+def save_pillar(data: dict, pillar: Pillar | None = None) -> Pillar:
     """Add a pillar, or change one."""
     require(can_manage_reference_data, current_principal())
-    data = parse(PillarSchema(), values)
     _refuse_duplicate(Pillar, Pillar.code, data["code"], pillar and pillar.id, "code", "Pillar")
     if pillar is None:
         last = db.session.scalar(select(func.max(Pillar.position))) or 0
@@ -69,10 +66,9 @@ def save_pillar(values: dict, pillar: Pillar | None = None) -> Pillar:
     return pillar
 
 
-def save_acquis_chapter(values: dict, chapter: AcquisChapter | None = None) -> AcquisChapter:
+def save_acquis_chapter(data: dict, chapter: AcquisChapter | None = None) -> AcquisChapter:
     """Add an acquis chapter, or change one."""
     require(can_manage_reference_data, current_principal())
-    data = parse(AcquisChapterSchema(), values)
     _refuse_duplicate(
         AcquisChapter,
         AcquisChapter.number,

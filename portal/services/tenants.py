@@ -10,8 +10,6 @@ from portal.extensions import db
 from portal.identity import current_principal
 from portal.models import PartnerEconomy, Tenant, User
 from portal.pagination import Page, contains, paginate
-from portal.schemas import parse
-from portal.schemas.tenants import TenantCreateSchema, TenantRenameSchema
 from portal.services import security_events, sessions
 
 
@@ -19,10 +17,9 @@ def _refused(field: str, reason: str) -> ValidationFailed:
     return ValidationFailed("The organisation was not saved.", {field: reason})
 
 
-def create_tenant(values: dict) -> Tenant:
+def create_tenant(data: dict) -> Tenant:
     """Create an organisation: a partner (for one economy), a member, or the Secretariat."""
     require(can_manage_tenants, current_principal())
-    data = parse(TenantCreateSchema(), {**values, "code": str(values.get("code", "")).upper()})
     economy = None
     if data["kind"] == "partner":
         code = (data["economy"] or "").upper()
@@ -66,10 +63,10 @@ def get_tenant(tenant_id) -> Tenant:
     return tenant
 
 
-def rename_tenant(tenant: Tenant, values: dict) -> Tenant:
+def rename_tenant(tenant: Tenant, name: str) -> Tenant:
     """Change an organisation's name."""
     require(can_manage_tenants, current_principal())
-    tenant.name = parse(TenantRenameSchema(), values)["name"].strip()
+    tenant.name = name.strip()
     db.session.commit()
     return tenant
 

@@ -24,8 +24,6 @@ from portal.identity import Principal, current_principal
 from portal.models import Invitation, RecoveryCode, Tenant, User, UserRole, UserSession
 from portal.models.base import utc_now
 from portal.pagination import Page, contains, paginate
-from portal.schemas import parse
-from portal.schemas.users import RolesSchema, UserCreateSchema
 from portal.security.passwords import PasswordRejected, check_policy, hash_password
 from portal.services import security_events, sessions
 from portal.tenancy import get_visible
@@ -61,13 +59,12 @@ def _policy_checked(password: str, email: str, tenant_code: str, field: str) -> 
         raise ValidationFailed("The password cannot be used.", {field: rejected.reason}) from None
 
 
-def create_user(values: dict, *, password: str | None = None) -> CreatedUser:
+def create_user(data: dict, *, password: str | None = None) -> CreatedUser:
     """Create a user; without a password, issue an invitation link (mailed when possible)."""
     principal = current_principal()
     # Asked before the organisation is looked up; who may be given which roles there is
     # judged once it is found.
     require(can_open_administration, principal)
-    data = parse(UserCreateSchema(), values)
     tenant = db.session.scalar(select(Tenant).where(Tenant.code == data["tenant"].upper()))
     if tenant is None:
         raise ValidationFailed(
@@ -243,7 +240,7 @@ def set_roles(user: User, roles: list[str]) -> User:
     """Replace a user's roles; nobody grants above their own, and one admin always remains."""
     principal = current_principal()
     require(can_manage_user, principal, user)
-    roles = sorted(set(parse(RolesSchema(), {"roles": roles})["roles"]))
+    roles = sorted(set(roles))
     require(can_grant_roles, principal, user.tenant, roles)
     if "admin" in roles and user.tenant.kind != "secretariat":
         raise ValidationFailed(

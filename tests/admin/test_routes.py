@@ -41,6 +41,21 @@ def test_an_admin_lists_and_searches_organisations(login, people):
     assert "RS-MOI" in searched and "AL-MOI" not in searched
 
 
+# A tenant admin lists its own users, but may not list the organisations at all.
+@pytest.mark.parametrize(
+    ("path", "for_a_tenant_admin"), [("/admin/tenants", 403), ("/admin/users", 422)]
+)
+def test_a_bad_page_of_a_list_is_refused_naming_it(login, people, path, for_a_tenant_admin):
+    admin = login(people["admin"])
+    tenant_admin = login(people["albania_admin"])
+
+    refused = admin.get(f"{path}?page=0")
+
+    assert refused.status_code == 422
+    assert "Pages start at 1." in refused.get_data(as_text=True)
+    assert tenant_admin.get(f"{path}?page=0").status_code == for_a_tenant_admin
+
+
 def test_an_admin_creates_an_organisation(login, people, db):
     client = login(people["admin"])
 
@@ -60,7 +75,11 @@ def test_an_admin_creates_an_organisation(login, people, db):
     assert response.headers["Location"] == f"/admin/tenants/{created.id}"
 
 
-def test_a_bad_organisation_is_refused_naming_the_field(login, people, db):
+# The code is refused by the form's schema, the missing economy by the service.
+@pytest.mark.parametrize(
+    ("code", "economy", "field"), [("ME-MOI", "", "economy"), ("ME MOI", "ME", "code")]
+)
+def test_a_bad_organisation_is_refused_naming_the_field(login, people, db, code, economy, field):
     client = login(people["admin"])
     before = db.session.scalar(select(func.count()).select_from(Tenant))
 
@@ -68,15 +87,30 @@ def test_a_bad_organisation_is_refused_naming_the_field(login, people, db):
         client,
         "/admin/tenants",
         "/admin/tenants",
-        code="ME-MOI",
+        code=code,
         name="Montenegro",
         kind="partner",
-        economy="",
+        economy=economy,
     )
 
     assert response.status_code == 422
-    assert 'id="economy-error"' in response.get_data(as_text=True)
+    assert f'id="{field}-error"' in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Tenant)) == before
+
+
+def test_an_organisation_is_renamed_and_a_blank_name_is_refused(login, people, db):
+    client = login(people["admin"])
+    albania = people["albania_editor"].tenant
+    page = f"/admin/tenants/{albania.id}"
+
+    renamed = post(client, f"{page}/name", page, name="  Ministry of the Interior ")
+    blank = post(client, f"{page}/name", page, name="   ")
+
+    assert renamed.status_code == 302
+    assert blank.status_code == 422
+    assert 'id="name-error"' in blank.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Tenant, albania.id).name == "Ministry of the Interior"
 
 
 def test_deactivating_an_organisation_ends_its_users_sessions(login, people, db):
@@ -142,6 +176,41 @@ def test_a_tenant_admin_sets_roles_but_not_above_its_own(login, people, db):
     assert refused.status_code == 403
     db.session.expire_all()
     assert db.session.get(User, editor.id).roles == {"editor", "auditor"}
+
+
+@pytest.mark.parametrize(
+    ("roles", "reason"),
+    [([], "Give the user at least one role."), (["owner"], "Roles are: ")],
+)
+def test_no_role_or_an_unknown_one_is_refused_naming_the_roles(login, people, db, roles, reason):
+    client = login(people["admin"])
+    editor = people["albania_editor"]
+    page = f"/admin/users/{editor.id}"
+
+    response = post(client, f"{page}/roles", page, roles=roles)
+
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert 'id="roles-error"' in text and reason in text
+    db.session.expire_all()
+    assert db.session.get(User, editor.id).roles == {"editor"}
+
+
+def test_an_invitation_to_a_bad_address_is_refused_naming_it(login, people, db):
+    client = login(people["albania_admin"])
+
+    response = post(
+        client,
+        "/admin/users/new",
+        "/admin/users/new",
+        email="not-an-address",
+        name="New Colleague",
+        roles=["viewer"],
+    )
+
+    assert response.status_code == 422
+    assert 'id="email-error"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).where(User.email == "not-an-address")) == 0
 
 
 def test_a_tenant_admin_invites_into_its_own_tenant(login, people, db):

@@ -130,6 +130,49 @@ def test_bad_filters_are_refused_naming_the_field(people, login, query, field_me
     assert field_message in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    ("path", "field_message"),
+    [
+        ("/audit/requests?page=0", "Pages start at 1."),
+        ("/audit/export?format=xlsx", "Formats are csv or jsonl."),
+        ("/audit/export?since=May", "Give a date as YYYY-MM-DD."),
+    ],
+)
+def test_bad_filters_of_requests_and_downloads_are_refused_naming_the_field(
+    people, login, db, path, field_message
+):
+    client = login(people["secretariat_auditor"])
+
+    response = client.get(path)
+
+    assert response.status_code == 422
+    assert field_message in response.get_data(as_text=True)
+    exported = db.session.scalar(
+        select(func.count()).where(audit_tables.entries.c.event == "audit_exported")
+    )
+    assert exported == 0
+
+
+def test_a_bad_download_query_from_someone_who_may_not_download_is_refused_as_such(people, login):
+    client = login(people["albanian_editor"])
+
+    assert client.get("/audit/export?format=xlsx").status_code == 403
+    assert client.get("/audit/requests?page=0").status_code == 403
+
+
+def test_the_filter_forms_sent_blank_show_everything(people, login):
+    client = login(people["albanian_auditor"])
+    need = people["albanian_need"]
+    blank = "tenant=&actor=&table=&record=&operation=&since=&until="
+
+    listed = client.get(f"/audit?{blank}")
+    requests = client.get(f"/audit/requests?{blank}")
+    record = client.get(f"/audit/records/needs/{need.id}?at=")
+
+    assert listed.status_code == requests.status_code == record.status_code == 200
+    assert "Albanian border surveillance" in listed.get_data(as_text=True)
+
+
 def test_filters_narrow_the_entries(people, login):
     client = login(people["secretariat_auditor"])
 

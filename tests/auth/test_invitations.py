@@ -56,7 +56,9 @@ def invitation_path(db):
     tenant = factories.member_tenant()
     db.session.add(tenant)
     db.session.commit()
-    created = users.create_user({"email": EMAIL, "tenant": tenant.code, "roles": ["editor"]})
+    created = users.create_user(
+        {"email": EMAIL, "name": None, "tenant": tenant.code, "roles": ["editor"]}
+    )
     return urlsplit(created.invitation_link).path
 
 

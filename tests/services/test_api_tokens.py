@@ -138,6 +138,15 @@ def test_bad_token_input_names_the_field_and_creates_nothing(login, ana, db, for
     assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 0
 
 
+def test_a_bad_validity_at_the_command_line_exits_1_naming_it(runner, ana, db):
+    result = runner.invoke(args=["tokens", "create", ana.email, "--name", "x", "--days", "0"])
+
+    assert result.exit_code == 1
+    assert "days: A token is valid for 1 to 365 days." in result.output
+    assert "Traceback" not in result.output
+    assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 0
+
+
 def test_revoking_a_token_stops_it_at_once(runner, login, ana):
     secret = cli_token(runner, ana.email)
     client = login(ana)

@@ -5,6 +5,8 @@ from sqlalchemy import select
 
 from portal.exceptions import Conflict, Forbidden, ValidationFailed
 from portal.models import User, UserSession
+from portal.schemas import parse
+from portal.schemas.users import RolesSchema
 from portal.services import sessions
 from portal.services.users import end_sessions, list_users, set_active, set_roles
 from tests import factories
@@ -110,7 +112,7 @@ def test_unknown_or_no_roles_are_refused_naming_roles(db, world, acting_as, role
     acting_as(world["admin"])
 
     with pytest.raises(ValidationFailed) as refused:
-        set_roles(world["albania_editor"], roles)
+        set_roles(world["albania_editor"], parse(RolesSchema(), {"roles": roles})["roles"])
 
     assert "roles" in refused.value.fields
     db.session.rollback()

@@ -5,15 +5,22 @@ from sqlalchemy import func, select
 
 from portal.exceptions import Conflict, Forbidden, NotFound, ValidationFailed
 from portal.models import Tenant
+from portal.schemas import parse
+from portal.schemas.tenants import TenantCreateSchema, TenantRenameSchema
 from portal.services import sessions
-from portal.services.tenants import (
-    create_tenant,
-    find_tenant,
-    list_tenants,
-    rename_tenant,
-    set_tenant_active,
-)
+from portal.services import tenants as tenant_service
+from portal.services.tenants import find_tenant, list_tenants, set_tenant_active
 from tests import factories
+
+
+def create_tenant(values: dict) -> Tenant:
+    """Create an organisation from ``values`` loaded as the page and the command line do."""
+    return tenant_service.create_tenant(parse(TenantCreateSchema(), values))
+
+
+def rename_tenant(tenant: Tenant, values: dict) -> Tenant:
+    """Rename an organisation with ``values`` loaded as the page does."""
+    return tenant_service.rename_tenant(tenant, parse(TenantRenameSchema(), values)["name"])
 
 
 def count_tenants(db):

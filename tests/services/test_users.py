@@ -8,8 +8,15 @@ from sqlalchemy import func, select
 
 from portal.exceptions import Forbidden, ValidationFailed
 from portal.models import Invitation, User
-from portal.services.users import create_user
+from portal.schemas import parse
+from portal.schemas.users import UserCreateSchema
+from portal.services import users
 from tests import factories
+
+
+def create_user(values: dict) -> users.CreatedUser:
+    """Create a user from ``values`` loaded as the page and the command line do."""
+    return users.create_user(parse(UserCreateSchema(), values))
 
 
 @pytest.fixture
