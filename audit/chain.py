@@ -56,6 +56,8 @@ class SealResult:
 
     horizon: int | None = None
     sealed: dict[int, int] = field(default_factory=dict)
+    # The new heads of the chains sealed, held under the sealer's locks until the commit.
+    heads: dict[int, ChainHead] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -277,4 +279,5 @@ def seal(connection, *, chain_ids=None) -> SealResult:
             pending_links = []
     if pending_links:
         connection.execute(links.insert(), pending_links)
+    result.heads = {chain_id: heads[chain_id] for chain_id in result.sealed}
     return result

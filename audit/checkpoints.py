@@ -162,21 +162,27 @@ def latest_checkpoints(connection, chain_ids=None) -> dict[int, Checkpoint]:
     return {row.chain_id: Checkpoint.from_row(row) for row in connection.execute(query)}
 
 
-def checkpoint(connection, signing_key: bytes, chain_ids=None) -> list[Checkpoint]:
+def checkpoint(connection, signing_key: bytes, chain_ids=None, sealed=None) -> list[Checkpoint]:
     """Sign a checkpoint for every chain that grew since its last one; return them.
 
     Runs in the caller's transaction (seal first, in the same one, to cover the newest
-    entries); the caller commits.
+    entries); the caller commits. ``sealed``, the result of that seal, signs the chains
+    it grew at the heads it left, which its locks keep in place until the commit.
     """
     key = private_key(signing_key)
-    heads = chain_heads(connection, chain_ids)
-    if connection.dialect.name == "postgresql" and heads:
-        # The sealer's locks: a chain's head cannot move while it is being signed.
-        connection.execute(
-            text("SELECT pg_advisory_xact_lock(:lock_class, chain) FROM unnest(:chains) AS chain"),
-            {"lock_class": ADVISORY_LOCK_CLASS, "chains": sorted(heads)},
-        )
-        heads = chain_heads(connection, sorted(heads))
+    if sealed is not None:
+        heads = dict(sealed.heads)
+    else:
+        heads = chain_heads(connection, chain_ids)
+        if connection.dialect.name == "postgresql" and heads:
+            # The sealer's locks: a chain's head cannot move while it is being signed.
+            connection.execute(
+                text(
+                    "SELECT pg_advisory_xact_lock(:lock_class, chain) FROM unnest(:chains) AS chain"
+                ),
+                {"lock_class": ADVISORY_LOCK_CLASS, "chains": sorted(heads)},
+            )
+            heads = chain_heads(connection, sorted(heads))
     previous = latest_checkpoints(connection, heads)
     made = []
     identifier = None

@@ -92,15 +92,18 @@ def make_checkpoints(chain_ids=None) -> list[audit_checkpoints.Checkpoint]:
     return made
 
 
-def _owed(connection, result: audit_chain.SealResult, config) -> list[int]:
+def _sign_what_is_owed(connection, result: audit_chain.SealResult, config) -> list:
+    key = config["AUDIT_SIGNING_KEY"]
     every_entries = config["AUDIT_CHECKPOINT_EVERY_ENTRIES"]
     if every_entries == 1:
-        # Every chain this seal grew, and no need to look at the others: a chain left
-        # uncovered by a bare ``iisg audit seal`` is signed the next time it grows.
-        return sorted(result.sealed)
-    return audit_checkpoints.due(
+        # Every chain this seal grew, at the heads it left, without looking at the
+        # others: a chain left unsigned by a bare ``iisg audit seal`` is signed the next
+        # time it grows.
+        return audit_checkpoints.checkpoint(connection, key, sealed=result)
+    owed = audit_checkpoints.due(
         connection, every_entries, config["AUDIT_CHECKPOINT_EVERY_MINUTES"]
     )
+    return audit_checkpoints.checkpoint(connection, key, owed) if owed else []
 
 
 def seal_after_request() -> None:
@@ -117,9 +120,7 @@ def seal_after_request() -> None:
             result = audit_chain.seal(connection)
             if not result.total:
                 return
-            owed = _owed(connection, result, config)
-            if owed:
-                made = audit_checkpoints.checkpoint(connection, config["AUDIT_SIGNING_KEY"], owed)
+            made = _sign_what_is_owed(connection, result, config)
     except SQLAlchemyError as error:
         log.warning("audit_seal_failed", error=str(error).splitlines()[0])
         return
