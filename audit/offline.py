@@ -678,8 +678,8 @@ def main(argv=None) -> int:
         action="append",
         default=[],
         metavar="FILE",
-        help="checkpoints kept earlier (checkpoint lines, or an earlier export): the chain"
-        " must extend them",
+        help="checkpoints kept earlier (a witness file, checkpoint lines, or an earlier"
+        " export): the chain must extend them",
     )
     parser.add_argument(
         "--allow-unsigned",
