@@ -9,6 +9,8 @@ tables are audited (``audit.declaration``) and provides:
 - ``audit.canonical``, ``audit.chain``, ``audit.checkpoints``, ``audit.verify``:
   sealing entries into hash chains, signing checkpoints and verifying both;
 - ``audit.export``: a chain, its checkpoints and public keys as JSON lines;
+- ``audit.witness``: every checkpoint appended, as it is signed, to a file outside the
+  database;
 - ``audit.offline``: a verifier for exports that needs only the standard library,
   ``cryptography`` and ``rfc8785``.
 """

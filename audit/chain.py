@@ -56,6 +56,8 @@ class SealResult:
 
     horizon: int | None = None
     sealed: dict[int, int] = field(default_factory=dict)
+    # The new heads of the chains sealed, held under the sealer's locks until the commit.
+    heads: dict[int, ChainHead] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -144,16 +146,14 @@ class ChainHead:
 
 def chain_heads(connection, chain_ids=None) -> dict[int, ChainHead]:
     """Return the head of every chain that has links (or of ``chain_ids`` only)."""
-    last = (
-        select(links.c.chain_id, func.max(links.c.position).label("position"))
-        .group_by(links.c.chain_id)
-        .subquery()
-    )
+    last = select(links.c.chain_id, func.max(links.c.position).label("position"))
+    if chain_ids is not None:
+        # Inside the grouping, so only these chains' links are read.
+        last = last.where(links.c.chain_id.in_(list(chain_ids)))
+    last = last.group_by(links.c.chain_id).subquery()
     query = select(links.c.chain_id, links.c.position, links.c.hash, links.c.horizon).join(
         last, (links.c.chain_id == last.c.chain_id) & (links.c.position == last.c.position)
     )
-    if chain_ids is not None:
-        query = query.where(links.c.chain_id.in_(list(chain_ids)))
     return {
         row.chain_id: ChainHead(row.chain_id, row.position, bytes.fromhex(row.hash), row.horizon)
         for row in connection.execute(query)
@@ -279,4 +279,5 @@ def seal(connection, *, chain_ids=None) -> SealResult:
             pending_links = []
     if pending_links:
         connection.execute(links.insert(), pending_links)
+    result.heads = {chain_id: heads[chain_id] for chain_id in result.sealed}
     return result

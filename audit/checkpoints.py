@@ -148,36 +148,41 @@ def _record_key(connection, key: Ed25519PrivateKey) -> str:
 
 def latest_checkpoints(connection, chain_ids=None) -> dict[int, Checkpoint]:
     """Return the latest checkpoint of every chain (or of ``chain_ids``)."""
-    latest = (
-        select(checkpoints.c.chain_id, func.max(checkpoints.c.sequence).label("sequence"))
-        .group_by(checkpoints.c.chain_id)
-        .subquery()
-    )
+    latest = select(checkpoints.c.chain_id, func.max(checkpoints.c.sequence).label("sequence"))
+    if chain_ids is not None:
+        # Inside the grouping: with a checkpoint at every seal the table grows with each
+        # request, and a seal signs only the few chains it grew.
+        latest = latest.where(checkpoints.c.chain_id.in_(list(chain_ids)))
+    latest = latest.group_by(checkpoints.c.chain_id).subquery()
     query = select(checkpoints).join(
         latest,
         (checkpoints.c.chain_id == latest.c.chain_id)
         & (checkpoints.c.sequence == latest.c.sequence),
     )
-    if chain_ids is not None:
-        query = query.where(checkpoints.c.chain_id.in_(list(chain_ids)))
     return {row.chain_id: Checkpoint.from_row(row) for row in connection.execute(query)}
 
 
-def checkpoint(connection, signing_key: bytes, chain_ids=None) -> list[Checkpoint]:
+def checkpoint(connection, signing_key: bytes, chain_ids=None, sealed=None) -> list[Checkpoint]:
     """Sign a checkpoint for every chain that grew since its last one; return them.
 
     Runs in the caller's transaction (seal first, in the same one, to cover the newest
-    entries); the caller commits.
+    entries); the caller commits. ``sealed``, the result of that seal, signs the chains
+    it grew at the heads it left, which its locks keep in place until the commit.
     """
     key = private_key(signing_key)
-    heads = chain_heads(connection, chain_ids)
-    if connection.dialect.name == "postgresql" and heads:
-        # The sealer's locks: a chain's head cannot move while it is being signed.
-        connection.execute(
-            text("SELECT pg_advisory_xact_lock(:lock_class, chain) FROM unnest(:chains) AS chain"),
-            {"lock_class": ADVISORY_LOCK_CLASS, "chains": sorted(heads)},
-        )
-        heads = chain_heads(connection, sorted(heads))
+    if sealed is not None:
+        heads = dict(sealed.heads)
+    else:
+        heads = chain_heads(connection, chain_ids)
+        if connection.dialect.name == "postgresql" and heads:
+            # The sealer's locks: a chain's head cannot move while it is being signed.
+            connection.execute(
+                text(
+                    "SELECT pg_advisory_xact_lock(:lock_class, chain) FROM unnest(:chains) AS chain"
+                ),
+                {"lock_class": ADVISORY_LOCK_CLASS, "chains": sorted(heads)},
+            )
+            heads = chain_heads(connection, sorted(heads))
     previous = latest_checkpoints(connection, heads)
     made = []
     identifier = None

@@ -362,10 +362,17 @@ def checkpoint_heads(
     # the chain must extend.
     first_break, accepted = check_checkpoints(chain, checkpoints, keys)
     heads: dict[int, set[str]] = {}
+    # A witness repeats the chain's own checkpoints, one line each: a line exactly like
+    # one whose signature verified already needs no second check.
+    verified = set()
     for checkpoint in accepted:
         heads.setdefault(checkpoint["size"], set()).add(checkpoint["head_hash"])
+        verified.add(_signed_content(checkpoint))
     for checkpoint in trusted:
         if checkpoint["chain"] != chain:
+            continue
+        content = _signed_content(checkpoint)
+        if content in verified:
             continue
         if not signature_verifies(checkpoint, keys):
             kept_break = Break(
@@ -377,8 +384,24 @@ def checkpoint_heads(
             if first_break is None or kept_break.position < first_break.position:
                 first_break = kept_break
             continue
+        verified.add(content)
         heads.setdefault(checkpoint["size"], set()).add(checkpoint["head_hash"])
     return first_break, heads
+
+
+def _signed_content(checkpoint: dict) -> tuple:
+    """Return what a checkpoint's signature covers, and the signature, comparably."""
+    # Types too: JSON's true equals 1 in Python, but is another statement.
+    fields = (*STATEMENT_FIELDS, "signature")
+    return tuple((type(checkpoint.get(name)), checkpoint.get(name)) for name in fields)
+
+
+def kept_by_chain(trusted) -> dict[int, list[dict]]:
+    """Return kept checkpoints grouped by their chain, each group in file order."""
+    groups: dict[int, list[dict]] = {}
+    for checkpoint in trusted:
+        groups.setdefault(checkpoint["chain"], []).append(checkpoint)
+    return groups
 
 
 # --- Walking a chain ------------------------------------------------------------------
@@ -655,8 +678,8 @@ def main(argv=None) -> int:
         action="append",
         default=[],
         metavar="FILE",
-        help="checkpoints kept earlier (checkpoint lines, or an earlier export): the chain"
-        " must extend them",
+        help="checkpoints kept earlier (a witness file, checkpoint lines, or an earlier"
+        " export): the chain must extend them",
     )
     parser.add_argument(
         "--allow-unsigned",

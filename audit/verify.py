@@ -24,7 +24,15 @@ from audit import tables
 from audit.canonical import canonical_text_bytes
 from audit.chain import READ_BATCH, chain_heads, chain_of, in_chain, linked_document_text
 from audit.checkpoints import Checkpoint
-from audit.offline import KINDS, Break, ChainReport, ChainWalk, Report, checkpoint_heads
+from audit.offline import (
+    KINDS,
+    Break,
+    ChainReport,
+    ChainWalk,
+    Report,
+    checkpoint_heads,
+    kept_by_chain,
+)
 
 entries = tables.entries
 links = tables.chain_links
@@ -159,10 +167,12 @@ def verify(
     if trusted and not any(item["chain"] in chains for item in trusted):
         raise ValueError("none of the kept checkpoints is of a chain verified here")
     heads = chain_heads(connection, chains)
+    # Grouped once: a witness file holds thousands of lines of many chains.
+    kept = kept_by_chain(trusted)
     report = Report()
     for chain in chains:
         records = _checkpoint_records(connection, chain)
-        checkpoint_break, signed = checkpoint_heads(chain, records, keys, trusted)
+        checkpoint_break, signed = checkpoint_heads(chain, records, keys, kept.get(chain, ()))
         walk = ChainWalk(chain, signed)
         _walk(connection, chain, walk, progress, batch_size)
         chain_report = walk.finish(checkpoint_break, len(records))

@@ -4,6 +4,10 @@ Each action opens its own connection from the portal's engine, acting as the sys
 (row-level security lets the sealer see and extend every chain), and commits its own
 transaction, so it never mixes with a request's work. The ``audit`` package does the
 work; this module only brings the configuration and tenant codes.
+
+Every checkpoint, once committed, is also written outside the database: as an
+``audit_checkpoint`` line of the log stream, and appended to the witness file
+(``AUDIT_WITNESS_FILE``) when one is configured.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from audit import chain as audit_chain
 from audit import checkpoints as audit_checkpoints
 from audit import export as audit_export
 from audit import verify as audit_verify
+from audit import witness as audit_witness
 from audit.tables import PLATFORM_CHAIN
 from portal.exceptions import NotFound
 from portal.extensions import db
@@ -54,37 +59,72 @@ def seal_pending() -> audit_chain.SealResult:
         return audit_chain.seal(connection)
 
 
+def witness(made: list[audit_checkpoints.Checkpoint]) -> None:
+    """Write committed checkpoints to the log stream and the witness file; never raise."""
+    # Called after the commit: a witness holding a checkpoint the database rolled back
+    # would later accuse an intact chain.
+    for item in made:
+        log.info("audit_checkpoint", **item.statement(), signature=item.signature)
+    path = current_app.config.get("AUDIT_WITNESS_FILE")
+    if not path or not made:
+        return
+    try:
+        audit_witness.append(path, made)
+    except OSError as error:
+        # The change and its checkpoint are committed, and the log line above carries the
+        # checkpoint: failing the request would lose nothing less than the witness did.
+        log.error(
+            "audit_witness_failed",
+            path=str(path),
+            error=str(error),
+            chains=[item.chain for item in made],
+        )
+
+
 def make_checkpoints(chain_ids=None) -> list[audit_checkpoints.Checkpoint]:
     """Seal, then sign a checkpoint for every chain that grew since its last one."""
     with _system_connection() as connection:
         audit_chain.seal(connection, chain_ids=chain_ids)
-        return audit_checkpoints.checkpoint(
+        made = audit_checkpoints.checkpoint(
             connection, current_app.config["AUDIT_SIGNING_KEY"], chain_ids
         )
+    witness(made)
+    return made
+
+
+def _sign_what_is_owed(connection, result: audit_chain.SealResult, config) -> list:
+    key = config["AUDIT_SIGNING_KEY"]
+    every_entries = config["AUDIT_CHECKPOINT_EVERY_ENTRIES"]
+    if every_entries == 1:
+        # Every chain this seal grew, at the heads it left, without looking at the
+        # others: a chain left unsigned by a bare ``iisg audit seal`` is signed the next
+        # time it grows.
+        return audit_checkpoints.checkpoint(connection, key, sealed=result)
+    owed = audit_checkpoints.due(
+        connection, every_entries, config["AUDIT_CHECKPOINT_EVERY_MINUTES"]
+    )
+    return audit_checkpoints.checkpoint(connection, key, owed) if owed else []
 
 
 def seal_after_request() -> None:
-    """Seal what the request wrote and sign the checkpoints that are due.
+    """Seal what the request wrote, sign the checkpoints that are due and witness them.
 
     Call it once the request's own session has ended its transaction (on SQLite an open
     read transaction would make the sealer wait for it). A failure is logged, never
     raised: the user's change is committed, and the next seal picks its entries up.
     """
     config = current_app.config
+    made = []
     try:
         with _system_connection() as connection:
             result = audit_chain.seal(connection)
             if not result.total:
                 return
-            owed = audit_checkpoints.due(
-                connection,
-                config["AUDIT_CHECKPOINT_EVERY_ENTRIES"],
-                config["AUDIT_CHECKPOINT_EVERY_MINUTES"],
-            )
-            if owed:
-                audit_checkpoints.checkpoint(connection, config["AUDIT_SIGNING_KEY"], owed)
+            made = _sign_what_is_owed(connection, result, config)
     except SQLAlchemyError as error:
         log.warning("audit_seal_failed", error=str(error).splitlines()[0])
+        return
+    witness(made)
 
 
 def verify(

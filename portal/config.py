@@ -39,8 +39,9 @@ KNOWN_SETTINGS = {
     "IISG_MAIL_FROM": "sender address of the portal's mail",
     "IISG_TRUSTED_PROXIES": "how many reverse proxies in front set X-Forwarded-* (default 0)",
     "IISG_AUDIT_STRICT": "1 refuses database writes that name no actor (default 0)",
-    "IISG_AUDIT_CHECKPOINT_EVERY_ENTRIES": "checkpoint a chain after this many entries (1000)",
+    "IISG_AUDIT_CHECKPOINT_EVERY_ENTRIES": "checkpoint a chain after this many new entries (1)",
     "IISG_AUDIT_CHECKPOINT_EVERY_MINUTES": "or once its oldest unsigned entry is this old (60)",
+    "IISG_AUDIT_WITNESS_FILE": "file each audit checkpoint is appended to, outside the database",
     "IISG_MAX_FORM_BYTES": "largest body of a form or API request, in bytes (2097152: 2 MiB)",
     "IISG_SQLITE_BUSY_TIMEOUT_SECONDS": "how long SQLite waits for another writer's lock (5)",
     "IISG_TEST_POSTGRES_URL": "administrative PostgreSQL connection used by the test suite",
@@ -122,6 +123,21 @@ def _positive_whole_number(
     return int(value)
 
 
+def _witness_file(value: str) -> str | None:
+    if not value:
+        return None
+    path = Path(value)
+    # Relative to whatever directory the process manager starts in is no place to look
+    # for it later.
+    if not path.is_absolute():
+        raise _fail("IISG_AUDIT_WITNESS_FILE", f"{value!r} is not an absolute path")
+    if path.is_dir():
+        raise _fail("IISG_AUDIT_WITNESS_FILE", f"{value!r} is a directory, not a file")
+    if not path.parent.is_dir():
+        raise _fail("IISG_AUDIT_WITNESS_FILE", f"the directory {str(path.parent)!r} does not exist")
+    return str(path)
+
+
 def _encode_key(key: bytes) -> str:
     return base64.urlsafe_b64encode(key).decode("ascii").rstrip("=")
 
@@ -201,8 +217,12 @@ class Config:
         # A view that answers without asking a policy is logged; when strict (tests), it
         # also fails the request, so the test that reached it fails.
         "AUTHORISATION_CHECK_STRICT": False,
-        "AUDIT_CHECKPOINT_EVERY_ENTRIES": 1000,
+        # Every seal that sealed something signs the chains it grew, within seconds of the
+        # change: entries no checkpoint covers yet could be deleted without trace.
+        "AUDIT_CHECKPOINT_EVERY_ENTRIES": 1,
         "AUDIT_CHECKPOINT_EVERY_MINUTES": 60,
+        # Where checkpoints are also written as they are signed (None: the log stream only).
+        "AUDIT_WITNESS_FILE": None,
         # Request bodies: without a cap one anonymous request can make a worker read and
         # parse hundreds of megabytes. Forms and API calls need far less than 2 MiB; a file
         # upload that needs more must raise ``request.max_content_length`` for its own
@@ -277,6 +297,7 @@ class Config:
             name: _positive_whole_number(environ, f"IISG_{name}", cls.defaults[name])
             for name in ("AUDIT_CHECKPOINT_EVERY_ENTRIES", "AUDIT_CHECKPOINT_EVERY_MINUTES")
         }
+        witness_file = _witness_file(environ.get("IISG_AUDIT_WITNESS_FILE", "").strip())
         # A smaller cap would refuse the portal's own longest forms.
         max_form_bytes = _positive_whole_number(
             environ, "IISG_MAX_FORM_BYTES", cls.defaults["MAX_CONTENT_LENGTH"], least=64 * 1024
@@ -313,6 +334,7 @@ class Config:
             "REDIS_URL": redis_url,
             "RATELIMIT_STORAGE_URI": redis_url or "memory://",
             "AUDIT_STRICT": strict == "1",
+            "AUDIT_WITNESS_FILE": witness_file,
             "MAX_CONTENT_LENGTH": max_form_bytes,
             "SQLITE_BUSY_TIMEOUT_SECONDS": busy_timeout,
         }

@@ -129,7 +129,7 @@ def test_checkpoint_intervals_come_from_the_environment(tmp_path):
 
     assert settings["AUDIT_CHECKPOINT_EVERY_ENTRIES"] == 250
     assert settings["AUDIT_CHECKPOINT_EVERY_MINUTES"] == 15
-    assert Config.from_environment({}, tmp_path)["AUDIT_CHECKPOINT_EVERY_ENTRIES"] == 1000
+    assert Config.from_environment({}, tmp_path)["AUDIT_CHECKPOINT_EVERY_ENTRIES"] == 1
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "ten", "1.5"])

@@ -6,7 +6,7 @@ from sqlalchemy import inspect, text
 from audit import tables as audit_tables
 from audit import triggers
 from audit.declaration import PLATFORM, Audited, Declaration, Exempt
-from portal import link_ends
+from portal import freeze, link_ends
 from portal.models import Base
 from portal.record_types import REGISTRY
 
@@ -70,6 +70,7 @@ def test_sqlite_triggers_are_the_ones_the_declaration_generates_today(db):
             for statement in (
                 *triggers.install_statements(connection, DECLARATION),
                 *link_ends.install_statements("sqlite"),
+                *freeze.install_statements("sqlite"),
             )
             if statement.startswith("CREATE TRIGGER")
         ]
