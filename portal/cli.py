@@ -373,8 +373,8 @@ def _kept_checkpoints(paths) -> list[dict]:
     "trusted_checkpoint_files",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="Checkpoints kept earlier (checkpoint lines, or an earlier export), one per line:"
-    " each chain must extend its own.",
+    help="Checkpoints kept earlier (checkpoint lines, an earlier export, or the witness"
+    " file IISG_AUDIT_WITNESS_FILE), one per line: each chain must extend its own.",
 )
 @click.option(
     "--allow-unsigned",
