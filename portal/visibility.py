@@ -144,7 +144,7 @@ def to_sqlalchemy(rule: Rule, principal, table, resolve) -> ColumnElement[bool]:
     """
 
     def column(name: str):
-        return getattr(table, name) if hasattr(table, "__mapper__") else table.c[name]
+        return _column_of(table, name)
 
     def compile_(rule: Rule):
         match rule:
