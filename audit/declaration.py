@@ -72,6 +72,11 @@ class Declaration:
 
     audited: tuple[Audited, ...]
     exempt: tuple[Exempt, ...] = field(default=())
+    # Whether the database checks who is acting (PostgreSQL): the installer then provides
+    # ``audit_identity_verified()``, ``audit_strict_required()`` and
+    # ``audit_event_permitted(integer)``, and the trail trusts the actor only when the
+    # first says the identity is the application's (see ``audit.triggers``).
+    checked_identity: bool = False
 
     def __post_init__(self):
         names = [item.table for item in (*self.audited, *self.exempt)]

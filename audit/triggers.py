@@ -87,38 +87,66 @@ def _check_names(declaration: Declaration, shapes: dict[str, TableShape]) -> Non
 
 # --- PostgreSQL ---------------------------------------------------------------------
 
-_POSTGRES_COMMON = f"""
+_SETTING_FUNCTION = """
 CREATE OR REPLACE FUNCTION audit_setting(name text) RETURNS text
     LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting(name, true), '') $$;
+"""
 
-CREATE OR REPLACE FUNCTION audit_actor(
-    OUT actor_id integer, OUT actor_kind text, OUT actor_label text,
-    OUT actor_tenant_id integer, OUT request_id text, OUT client_address text,
-    OUT reason text)
-    LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    actor_kind := audit_setting('audit.actor_kind');
-    IF actor_kind IS NULL THEN
-        IF audit_setting('audit.strict') = 'on' THEN
+_STRICT_REFUSAL = """
             RAISE EXCEPTION 'audit strict mode: a change with no actor is refused'
                 USING ERRCODE = 'insufficient_privilege',
-                      HINT = 'Set audit.actor_kind (the application does) for the transaction.';
-        END IF;
+                      HINT = 'Set audit.actor_kind (the application does) for the transaction.';"""
+
+_OUTSIDE_ACTOR = """
         -- A change from outside the application: name the database user and client.
         actor_kind := 'db';
         actor_label := session_user;
         client_address := coalesce(host(inet_client_addr()), 'local');
         reason := audit_setting('audit.reason');
-        RETURN;
-    END IF;
+        RETURN;"""
+
+_NAMED_ACTOR = """
     actor_id := audit_setting('audit.actor_id')::integer;
     actor_label := audit_setting('audit.actor_label');
     actor_tenant_id := audit_setting('audit.actor_tenant_id')::integer;
     request_id := audit_setting('audit.request_id');
     client_address := audit_setting('audit.client_address');
-    reason := audit_setting('audit.reason');
-END $$;
+    reason := audit_setting('audit.reason');"""
 
+_ACTOR_SIGNATURE = """
+CREATE OR REPLACE FUNCTION audit_actor(
+    OUT actor_id integer, OUT actor_kind text, OUT actor_label text,
+    OUT actor_tenant_id integer, OUT request_id text, OUT client_address text,
+    OUT reason text)
+    LANGUAGE plpgsql STABLE AS $$"""
+
+# Any client may set the ``audit.*`` settings: the actor they name is taken on trust.
+_ACTOR_TRUSTED = f"""{_ACTOR_SIGNATURE}
+BEGIN
+    actor_kind := audit_setting('audit.actor_kind');
+    IF actor_kind IS NULL THEN
+        IF audit_setting('audit.strict') = 'on' THEN{_STRICT_REFUSAL}
+        END IF;{_OUTSIDE_ACTOR}
+    END IF;{_NAMED_ACTOR}
+END $$;
+"""
+
+# The installer checks the identity: an actor is named only by the application.
+_ACTOR_CHECKED = f"""{_ACTOR_SIGNATURE}
+BEGIN
+    actor_kind := audit_setting('audit.actor_kind');
+    IF actor_kind IS NULL THEN
+        IF audit_strict_required() THEN{_STRICT_REFUSAL}
+        END IF;{_OUTSIDE_ACTOR}
+    END IF;
+    IF NOT audit_identity_verified() THEN
+        RAISE EXCEPTION 'an actor named without the application''s signature is refused'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;{_NAMED_ACTOR}
+END $$;
+"""
+
+_TRUNCATE_AND_GUARD = f"""
 CREATE OR REPLACE FUNCTION audit_capture_truncate() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
@@ -127,16 +155,6 @@ BEGIN
            NULL, 'T', NULL, NULL, NULL, actor.*
       FROM audit_actor() AS actor;
     RETURN NULL;
-END $$;
-
-CREATE OR REPLACE FUNCTION audit_record_event(
-    event_name text, subject_tenant integer, details jsonb) RETURNS void
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-    INSERT INTO audit_entries ({_ENTRY_COLUMNS}, event)
-    SELECT subject_tenant, pg_current_xact_id()::text::bigint, clock_timestamp(), NULL,
-           NULL, 'E', NULL, details, NULL, actor.*, event_name
-      FROM audit_actor() AS actor;
 END $$;
 
 CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger
@@ -153,6 +171,46 @@ BEGIN
         USING ERRCODE = 'insufficient_privilege';
 END $$;
 """
+
+
+def _record_event(checked: bool) -> str:
+    permitted = (
+        """
+    IF NOT audit_event_permitted(subject_tenant) THEN
+        RAISE EXCEPTION 'a security event for tenant % is refused to this identity',
+            subject_tenant USING ERRCODE = 'insufficient_privilege';
+    END IF;"""
+        if checked
+        else ""
+    )
+    return f"""
+CREATE OR REPLACE FUNCTION audit_record_event(
+    event_name text, subject_tenant integer, details jsonb) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN{permitted}
+    INSERT INTO audit_entries ({_ENTRY_COLUMNS}, event)
+    SELECT subject_tenant, pg_current_xact_id()::text::bigint, clock_timestamp(), NULL,
+           NULL, 'E', NULL, details, NULL, actor.*, event_name
+      FROM audit_actor() AS actor;
+END $$;
+"""
+
+
+def postgres_common_statements(declaration: Declaration) -> list[str]:
+    """Return the functions every capture trigger shares, as ``declaration`` wants them.
+
+    With ``checked_identity`` the actor is read only when the installer's
+    ``audit_identity_verified()`` vouches for the settings, strict mode is what
+    ``audit_strict_required()`` says (a setting no session can switch off), and an
+    event is recorded only for a tenant ``audit_event_permitted(tenant)`` allows.
+    """
+    checked = declaration.checked_identity
+    return [
+        _SETTING_FUNCTION,
+        _ACTOR_CHECKED if checked else _ACTOR_TRUSTED,
+        _TRUNCATE_AND_GUARD,
+        _record_event(checked),
+    ]
 
 
 def _tenant(rule, record: str, as_text) -> str:
@@ -438,7 +496,7 @@ def install_statements(
     _check_names(declaration, shapes)
     items = [item for item in declaration.audited if only is None or item.table in only]
     if bind.dialect.name == "postgresql":
-        statements = [_POSTGRES_COMMON] if only is None else []
+        statements = postgres_common_statements(declaration) if only is None else []
         for item in items:
             statements += postgres_capture_statements(item, shapes[item.table])
         if only is None:

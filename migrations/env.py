@@ -9,6 +9,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from audit import tables as audit_tables
+from portal import db_identity
 
 config = context.config
 if config.config_file_name is not None:
@@ -33,6 +34,23 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _store_identity_key(connection) -> None:
+    # The key the database checks the portal's identity signatures with follows the
+    # secret key, and strict mode the configuration, as of the last upgrade run by the
+    # schema owner (docs/security.md).
+    if not db_identity.may_store(connection):
+        logger.warning(
+            "Not the schema owner: the identity key and strict mode were left as they are"
+            " (set IISG_MIGRATION_DATABASE_URL to the owner's URL to update them)."
+        )
+        return
+    db_identity.store(
+        connection,
+        db_identity.key_of(current_app.config),
+        strict=bool(current_app.config.get("AUDIT_STRICT")),
+    )
+
+
 def run_migrations_online() -> None:
     """Run migrations on a connection from the app's engine."""
 
@@ -46,6 +64,8 @@ def run_migrations_online() -> None:
     # needs to alter tables (it copies them) and PostgreSQL ignores.
     options = dict(migrate_extension.configure_args)
     options.setdefault("process_revision_directives", skip_empty_autogenerate)
+    # The owner-only secrets of PostgreSQL are created by SQL, not by a model.
+    options.setdefault("include_object", db_identity.include_object)
     # Migrations run as the role that owns the schema, which the app itself need not be.
     url = current_app.config["MIGRATION_DATABASE_URI"]
     engine = migrate_extension.db.engine
@@ -63,6 +83,8 @@ def run_migrations_online() -> None:
                 # from a data migration (the setting ends with the transaction).
                 connection.exec_driver_sql("SELECT set_config('iisg.mode', 'system', true)")
             context.run_migrations()
+            if db_identity.installed(connection):
+                _store_identity_key(connection)
 
 
 if context.is_offline_mode():

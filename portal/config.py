@@ -340,6 +340,12 @@ class Config:
         }
 
 
+# The same in every test and benchmark process: a database migrated by one (a test run's
+# template, a benchmark's generated volume) is used by apps of others. Never in
+# production, where the key is derived from IISG_SECRET_KEY.
+_TEST_DATABASE_IDENTITY_KEY = b"iisg test identity key, not a secret".ljust(32, b".")
+
+
 class TestConfig(Config):
     """Settings for the test suite: fresh random keys, no files written, no environment."""
 
@@ -354,6 +360,9 @@ class TestConfig(Config):
             "SECRET_KEY": secrets.token_urlsafe(48),
             "ENCRYPTION_KEY": secrets.token_bytes(32),
             "AUDIT_SIGNING_KEY": secrets.token_bytes(32),
+            # Fixed: a migrated database stores it once, and every app using it, each with
+            # its own secret key, signs its identity with it.
+            "DATABASE_IDENTITY_KEY": _TEST_DATABASE_IDENTITY_KEY,
             # Cheap hashing keeps the suite fast; the algorithm is the same.
             "ARGON2_TIME_COST": 1,
             "ARGON2_MEMORY_COST": 8192,

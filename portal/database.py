@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import structlog
 from flask import Flask
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
@@ -12,6 +13,8 @@ from sqlalchemy.exc import DBAPIError
 
 from portal.config import StartupError, describe_database_url
 from portal.extensions import db
+
+log = structlog.get_logger("portal.database")
 
 # Seconds to wait for PostgreSQL before saying it is unreachable, rather than hanging.
 CONNECT_TIMEOUT = 10
@@ -77,6 +80,31 @@ def check_database(app: Flask) -> None:
     if problem:
         where = describe_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
         raise StartupError(f"IISG_DATABASE_URL: cannot connect to {where}: {problem}")
+    with app.app_context():
+        problem = identity_problem()
+    if problem:
+        # Said at once rather than by every request failing; not fatal, since the
+        # upgrade that mends it runs in this same program.
+        log.error("identity_key_mismatch", problem=problem)
+
+
+def identity_problem() -> str | None:
+    """Return why PostgreSQL would not believe this portal's signed identity, if it would not."""
+    from portal import db_identity
+
+    try:
+        with db.engine.connect() as connection:
+            if not db_identity.installed(connection):
+                return None
+        db.session.execute(text("SELECT iisg_identity_verified()"))
+    except DBAPIError:
+        return (
+            "the database does not hold this portal's identity key (IISG_SECRET_KEY changed?):"
+            " run 'iisg db upgrade' as the schema owner"
+        )
+    finally:
+        db.session.remove()
+    return None
 
 
 def schema_problem(migrations_directory: str) -> str | None:

@@ -13,11 +13,12 @@ import getpass
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from flask import has_app_context
+from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from audit import context as audit_context
+from portal import db_identity
 from portal.extensions import db
 
 
@@ -155,13 +156,19 @@ def apply_identity(connection, principal: Principal | None) -> None:
     """Set the acting identity on a PostgreSQL connection, for its current transaction.
 
     The audit trail's context (who acts, from where, in which request) goes in the same
-    statement: one round trip per transaction for both. SQLite asks the functions
-    registered on each connection instead (``portal.auditing``).
+    statement, signed with the portal's identity key: one round trip per transaction for
+    both, after the one asking which transaction it is (the signature names it). SQLite
+    asks the functions registered on each connection instead (``portal.auditing``).
     """
     if connection.dialect.name == "postgresql":
         identity = identity_parameters(principal)
         settings = {f"iisg.{_SETTING_NAMES[name]}": value for name, value in identity.items()}
         settings.update(audit_context.postgres_settings())
+        if has_app_context():
+            # Signed, so that the database believes it (portal.db_identity).
+            settings = db_identity.sign(
+                connection, db_identity.key_of(current_app.config), settings
+            )
         connection.execute(*audit_context.set_config_statement(settings))
 
 

@@ -48,7 +48,8 @@ ROW_SECURITY = 1  # c31d5e0f9a12: the first row-level security policies
 AUDIT_CAPTURE = 2  # ad43cf7de25b: the audit trail and its capture triggers
 IDENTITY_ONCE = 3  # d7a41f3b9c20: policies look up who is acting once per statement
 LINK_COPIES = 4  # b6e1f0a4c7d2: a support link is judged by the copies of its ends
-LATEST = LINK_COPIES
+SIGNED_IDENTITY = 5  # 5c1e9b7d2a40: the database checks the portal's signature on who acts
+LATEST = SIGNED_IDENTITY
 
 # Statuses of a need that tenants other than its owner may read.
 SHARED_NEED_STATUSES = ("validated", "adopted")
@@ -351,6 +352,11 @@ RECORD_TYPES: tuple[RecordType, ...] = (
 # Tables of the database that hold no records of the portal.
 OTHER_TABLES = (
     Exempt("alembic_version", "the migration tool's own bookkeeping of the schema version"),
+    Exempt(
+        "iisg_database_secrets",
+        "the key identity signatures are checked with, and the strict switch: only the"
+        " schema owner reads or writes it, and recording it would publish the key",
+    ),
 )
 
 
@@ -451,7 +457,12 @@ class Registry:
             for item in self.as_of(generation)
             if isinstance(item.audit, Capture)
         )
-        return Declaration(audited=audited, exempt=self.other_tables)
+        generation = self.latest if generation is None else generation
+        return Declaration(
+            audited=audited,
+            exempt=self.other_tables,
+            checked_identity=generation >= SIGNED_IDENTITY,
+        )
 
 
 REGISTRY = Registry(RECORD_TYPES, OTHER_TABLES)

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from sqlalchemy.engine import make_url
 
 from audit import triggers as audit_triggers
-from portal import record_types
-from portal.record_types import IDENTITY_ONCE, RecordType
+from portal import db_identity, record_types
+from portal.record_types import IDENTITY_ONCE, SIGNED_IDENTITY, RecordType
 from portal.visibility import to_sql
 
 
@@ -60,7 +60,8 @@ UNSCOPED_TABLES = record_types.REGISTRY.shared_tables()
 # owner, whom these policies do not bind.
 AUDIT_POLICIES = tuple(_policy(item) for item in record_types.REGISTRY.trail())
 
-_FUNCTIONS = """
+# Before SIGNED_IDENTITY: the settings are taken on trust.
+_TRUSTED_FUNCTIONS = """
 CREATE OR REPLACE FUNCTION iisg_setting(name text) RETURNS text
     LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting(name, true), '') $$;
 CREATE OR REPLACE FUNCTION iisg_is_system() RETURNS boolean
@@ -78,6 +79,58 @@ CREATE OR REPLACE FUNCTION iisg_has_role(role text) RETURNS boolean
     LANGUAGE sql STABLE AS
     $$ SELECT coalesce(role = ANY(string_to_array(iisg_setting('iisg.roles'), ',')), false) $$;
 """
+
+
+def _checked(name: str, returns: str, value: str, otherwise: str, argument: str = "") -> str:
+    return f"""
+CREATE OR REPLACE FUNCTION {name}({argument}) RETURNS {returns}
+    LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF iisg_identity_verified() THEN
+        RETURN {value};
+    END IF;
+    RETURN {otherwise};
+END $$;"""
+
+
+# Since SIGNED_IDENTITY: a principal is believed only when the portal signed it
+# (``portal.db_identity``); the system also when the schema owner acts, who could switch
+# row-level security off anyway (migrations, the owner's own trigger functions).
+_SIGNED_FUNCTIONS = (
+    """
+CREATE OR REPLACE FUNCTION iisg_setting(name text) RETURNS text
+    LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting(name, true), '') $$;
+CREATE OR REPLACE FUNCTION iisg_is_system() RETURNS boolean
+    LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF coalesce(iisg_setting('iisg.mode'), '') <> 'system' THEN
+        RETURN false;
+    END IF;
+    RETURN iisg_owner_acting() OR iisg_identity_verified();
+END $$;"""
+    + _checked("iisg_tenant", "integer", "iisg_setting('iisg.tenant_id')::integer", "NULL")
+    + _checked("iisg_user", "integer", "iisg_setting('iisg.user_id')::integer", "NULL")
+    + _checked("iisg_economy", "integer", "iisg_setting('iisg.economy_id')::integer", "NULL")
+    + _checked(
+        "iisg_in_secretariat",
+        "boolean",
+        "coalesce(iisg_setting('iisg.tenant_kind') = 'secretariat', false)",
+        "false",
+    )
+    + _checked(
+        "iisg_has_role",
+        "boolean",
+        "coalesce(role = ANY(string_to_array(iisg_setting('iisg.roles'), ',')), false)",
+        "false",
+        "role text",
+    )
+    + "\n"
+)
+
+
+def functions(generation: int) -> str:
+    """Return the SQL of the identity lookups the policies of ``generation`` call."""
+    return _SIGNED_FUNCTIONS if generation >= SIGNED_IDENTITY else _TRUSTED_FUNCTIONS
 
 
 _SETTING_CALL = re.compile(
@@ -136,8 +189,8 @@ def install_statements(app_role: str | None, generation: int | None = None) -> l
     ``generation`` names the policies a migration installs (or restores when undone), so
     that old migrations keep installing what they did then.
     """
-    statements = [_FUNCTIONS]
     generation = record_types.REGISTRY.latest if generation is None else generation
+    statements = [functions(generation)]
     wrap = once_per_statement if generation >= IDENTITY_ONCE else str
     for policy in policies(generation):
         statements += _policy_statements(policy, force=True, wrap=wrap)
@@ -155,6 +208,8 @@ def install_statements(app_role: str | None, generation: int | None = None) -> l
                 " END $$"
                 for grant in audit_triggers.postgres_grants(app_role)
             ),
+            # Nor the key identity signatures are checked with.
+            db_identity.revoke_statement(app_role),
         ]
     return statements
 

@@ -11,14 +11,17 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, inspect, select, text
 
 from audit import tables as audit_tables
-from portal import PROJECT_ROOT
+from portal import PROJECT_ROOT, db_identity
 from portal.models import AcquisChapter, AuditEntry, Base, Need, Pillar, SupportLink
 from tests import factories
 
 
 def test_models_and_migrations_agree(db):
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection,
+            opts={"compare_type": True, "include_object": db_identity.include_object},
+        )
         differences = compare_metadata(context, [Base.metadata, audit_tables.metadata])
 
     assert differences == []

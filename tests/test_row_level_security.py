@@ -5,6 +5,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.pool import NullPool
 
+from portal import db_identity
 from portal.models import Base
 from portal.rls import POLICIES, UNSCOPED_TABLES
 from tests import factories
@@ -33,6 +34,16 @@ def raw_engine(url):
     return create_engine(url, poolclass=NullPool)
 
 
+def identify(connection, key: bytes, **settings: str) -> None:
+    """Set ``iisg.<name>`` settings for the transaction, signed as the portal signs them."""
+    named = {f"iisg.{name}": value for name, value in settings.items()}
+    signed = db_identity.sign(connection, key, named)
+    for name, value in signed.items():
+        connection.execute(
+            text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value}
+        )
+
+
 def test_every_mapped_table_is_walled_or_declared_shared():
     walled = {policy.table for policy in POLICIES}
 
@@ -52,17 +63,16 @@ def test_a_connection_that_says_nothing_sees_nothing(albania_and_serbia, databas
 
 
 @postgresql_only
-def test_a_principal_cannot_write_another_tenants_rows(albania_and_serbia, database_url, db):
+def test_a_principal_cannot_write_another_tenants_rows(albania_and_serbia, database_url, db, app):
     serbian = albania_and_serbia["serbia"]
     engine = raw_engine(database_url)
     with engine.connect() as connection:
-        connection.execute(
-            text(
-                "SELECT set_config('iisg.mode', 'principal', true),"
-                " set_config('iisg.tenant_id', :tenant, true),"
-                " set_config('iisg.user_id', :user, true)"
-            ),
-            {"tenant": str(serbian.tenant_id), "user": str(serbian.id)},
+        identify(
+            connection,
+            db_identity.key_of(app.config),
+            mode="principal",
+            tenant_id=str(serbian.tenant_id),
+            user_id=str(serbian.id),
         )
         visible = connection.execute(text("SELECT count(*) FROM needs")).scalar()
         changed = connection.execute(
@@ -77,11 +87,11 @@ def test_a_principal_cannot_write_another_tenants_rows(albania_and_serbia, datab
 
 
 @postgresql_only
-def test_settings_end_with_the_transaction(albania_and_serbia, database_url):
+def test_settings_end_with_the_transaction(albania_and_serbia, database_url, app):
     engine = raw_engine(database_url)
     with engine.connect() as connection:
         with connection.begin():
-            connection.execute(text("SELECT set_config('iisg.mode', 'system', true)"))
+            identify(connection, db_identity.key_of(app.config), mode="system")
             inside = connection.execute(text("SELECT count(*) FROM needs")).scalar()
         after = connection.execute(text("SELECT count(*) FROM needs")).scalar()
     engine.dispose()

@@ -18,6 +18,7 @@ from audit import context as audit_context
 from audit import tables as audit_tables
 from audit.canonical import canonical_text_bytes
 from audit.chain import document_text
+from portal import db_identity
 from portal.models import AcquisChapter, Need, Pillar, Response, UserSession, need_acquis_chapters
 from tests import factories
 from tests.conftest import POSTGRES_ADMIN_URL
@@ -408,27 +409,24 @@ def test_the_chapter_table_is_recorded_on_insert(db, albania):
 
 @pytest.mark.parametrize("database_template", ["postgresql"], indirect=True)
 def test_database_wide_strict_mode_refuses_anonymous_writes_but_not_the_portals(
-    db, albania, database_url
+    db, app, albania, database_url, database_owner_url
 ):
-    name = make_url(database_url).database
-    admin = make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql+psycopg", database=name)
-    engine = create_engine(admin, poolclass=NullPool)
-    with engine.begin() as connection:
-        connection.execute(text(f"ALTER DATABASE \"{name}\" SET audit.strict = 'on'"))
-    db.session.close()
-    db.engine.dispose()  # new connections pick the database's setting up
+    # What `iisg db upgrade` records with IISG_AUDIT_STRICT=1, as the schema owner.
+    owner = create_engine(database_owner_url, poolclass=NullPool)
+    with owner.begin() as connection:
+        db_identity.store(connection, db_identity.key_of(app.config), strict=True)
+    owner.dispose()
+    outsider = create_engine(database_url, poolclass=NullPool)
     try:
-        with pytest.raises(DBAPIError, match="strict mode"), engine.begin() as connection:
-            connection.execute(text("UPDATE needs SET priority = 'low'"))
-        with audit_context.acting(actor_kind="system", actor_label="maintenance"):
-            db.session.execute(update(Need).values(priority="medium"))
-            db.session.commit()
+        with pytest.raises(DBAPIError, match="strict mode"), outsider.begin() as connection:
+            connection.execute(text("UPDATE pillars SET name = name || '.'"))
     finally:
-        with engine.begin() as connection:
-            connection.execute(text(f'ALTER DATABASE "{name}" RESET audit.strict'))
-        engine.dispose()
+        outsider.dispose()
+    with audit_context.acting(actor_kind="system", actor_label="maintenance"):
+        db.session.execute(update(Need).values(priority="low"))
+        db.session.commit()
 
-    assert db.session.scalar(select(Need.priority)) == "medium"
+    assert db.session.scalar(select(Need.priority)) == "low"
 
 
 # The forms docs/audit.md ("Row images") documents for each database, as the canonical

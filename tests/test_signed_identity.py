@@ -1,0 +1,264 @@
+"""The database believes only the identity the portal signed (PostgreSQL).
+
+Each test acts as someone holding the application role's password but not the portal's
+secret key: a psql session, a script. They set the same transaction-local settings the
+portal sets, and must get nothing the portal's principal would not.
+"""
+
+import json
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import DBAPIError, ProgrammingError
+from sqlalchemy.pool import NullPool
+
+from audit import tables as trail
+from portal import db_identity, identity
+from portal.extensions import db as database
+from portal.models import Need
+from tests import factories
+
+postgresql_only = pytest.mark.parametrize("database_template", ["postgresql"], indirect=True)
+pytestmark = postgresql_only
+
+
+@pytest.fixture
+def world(db):
+    cycle = factories.cycle()
+    albania = factories.partner_tenant()
+    serbia = factories.partner_tenant(code="RS-MOI", economy="RS")
+    adopted = factories.need(cycle, albania, title="Adopted need", status="adopted")
+    draft = factories.need(cycle, albania, title="Albanian draft", status="draft")
+    database.session.add_all([adopted, draft])
+    people = {
+        "albania": factories.user(albania, email="al@example.org", roles=("editor",)),
+        "serbia": factories.user(serbia, email="rs@example.org", roles=("editor",)),
+    }
+    database.session.commit()
+    return {**people, "adopted": adopted.id, "draft": draft.id}
+
+
+@pytest.fixture
+def as_app_role(database_url):
+    engine = create_engine(database_url, poolclass=NullPool)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def as_owner(database_owner_url):
+    engine = create_engine(database_owner_url, poolclass=NullPool)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def key(app) -> bytes:
+    return db_identity.key_of(app.config)
+
+
+def set_settings(connection, settings: dict[str, str]) -> None:
+    for name, value in settings.items():
+        connection.execute(
+            text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value}
+        )
+
+
+def principal(user) -> dict[str, str]:
+    return {
+        "iisg.mode": "principal",
+        "iisg.tenant_id": str(user.tenant_id),
+        "iisg.user_id": str(user.id),
+        "iisg.tenant_kind": "partner",
+        "iisg.roles": "editor",
+    }
+
+
+def counts(connection) -> tuple[int, int]:
+    needs = connection.execute(text("SELECT count(*) FROM needs")).scalar()
+    users = connection.execute(text("SELECT count(*) FROM users")).scalar()
+    return needs, users
+
+
+def test_claiming_the_system_without_a_signature_reads_nothing(world, as_app_role):
+    with as_app_role.connect() as connection:
+        set_settings(connection, {"iisg.mode": "system"})
+        assert counts(connection) == (0, 0)
+        assert connection.execute(text("SELECT count(*) FROM audit_entries")).scalar() == 0
+
+
+def test_claiming_the_system_without_a_signature_changes_no_adopted_need(world, as_app_role):
+    with as_app_role.connect() as connection:
+        set_settings(connection, {"iisg.mode": "system"})
+        changed = connection.execute(
+            text("UPDATE needs SET title = 'rewritten' WHERE id = :id"), {"id": world["adopted"]}
+        ).rowcount
+    assert changed == 0
+
+
+def test_claiming_another_tenant_without_a_signature_reads_nothing(world, as_app_role):
+    with as_app_role.connect() as connection:
+        set_settings(connection, principal(world["albania"]))
+        assert counts(connection) == (0, 0)
+
+
+def test_a_made_up_signature_is_refused(world, as_app_role):
+    with as_app_role.connect() as connection:
+        set_settings(connection, {**principal(world["albania"]), "iisg.signature": "0" * 64})
+        with pytest.raises(ProgrammingError, match="not signed by the portal"):
+            connection.execute(text("SELECT count(*) FROM needs"))
+
+
+def test_a_signature_is_good_in_its_own_transaction_only(world, as_app_role, key):
+    settings = principal(world["albania"])
+    with as_app_role.connect() as connection:
+        with connection.begin():
+            signed = db_identity.sign(connection, key, settings)
+            set_settings(connection, signed)
+            assert counts(connection) == (2, 1)
+        # Seen in a log, say, and sent again in a later transaction.
+        with connection.begin():
+            set_settings(connection, signed)
+            with pytest.raises(ProgrammingError, match="not signed by the portal"):
+                connection.execute(text("SELECT count(*) FROM needs"))
+
+
+def test_changing_one_signed_setting_breaks_the_signature(world, as_app_role, key):
+    with as_app_role.connect() as connection:
+        signed = db_identity.sign(connection, key, principal(world["serbia"]))
+        signed["iisg.tenant_id"] = str(world["albania"].tenant_id)
+        set_settings(connection, signed)
+        with pytest.raises(ProgrammingError, match="not signed by the portal"):
+            connection.execute(text("SELECT count(*) FROM needs"))
+
+
+def test_the_application_role_cannot_read_the_key(world, as_app_role):
+    with as_app_role.connect() as connection:
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            connection.execute(text("SELECT * FROM iisg_database_secrets"))
+
+
+def test_an_actor_named_without_a_signature_is_refused(world, as_app_role):
+    # Organisations are read and written by every tenant: no policy stops the write,
+    # the trail's check of the actor must.
+    with as_app_role.connect() as connection:
+        set_settings(
+            connection,
+            {
+                "audit.actor_kind": "user",
+                "audit.actor_id": str(world["serbia"].id),
+                "audit.actor_label": "FORGED by mallory",
+                "audit.client_address": "10.0.0.1",
+            },
+        )
+        with pytest.raises(ProgrammingError, match="without the application's signature"):
+            connection.execute(text("UPDATE pillars SET name = name || ' (forged)'"))
+
+
+def test_a_change_without_any_actor_names_the_database_user(world, as_app_role, database_url):
+    with as_app_role.begin() as connection:
+        connection.execute(text("UPDATE pillars SET name = name || '.' WHERE id = 1"))
+    with as_app_role.connect() as connection:
+        set_settings(connection, {"iisg.mode": "system"})
+    rows = database.session.execute(
+        select(trail.entries.c.actor_kind, trail.entries.c.actor_label).where(
+            trail.entries.c.table_name == "pillars"
+        )
+    ).all()
+    assert rows[-1].actor_kind == "db"
+    assert rows[-1].actor_label.startswith("iisg_app_")
+
+
+class TestStrictMode:
+    @pytest.fixture
+    def strict(self, as_owner, key):
+        with as_owner.begin() as connection:
+            db_identity.store(connection, key, strict=True)
+
+    def test_a_session_cannot_switch_it_off(self, world, strict, as_app_role):
+        with as_app_role.connect() as connection:
+            connection.execute(text("SET audit.strict = 'off'"))
+            with pytest.raises(DBAPIError, match="strict mode"):
+                connection.execute(text("UPDATE pillars SET name = name || '.' WHERE id = 1"))
+
+    def test_the_portal_still_writes(self, world, strict, db):
+        identity.act_as(world["albania"])
+        try:
+            need = database.session.get(Need, world["draft"])
+            need.title = "Still written"
+            database.session.commit()
+            assert database.session.get(Need, world["draft"]).title == "Still written"
+        finally:
+            identity.forget()
+
+    def test_the_schema_owner_may_repair_without_an_actor(self, world, strict, as_owner):
+        with as_owner.begin() as connection:
+            changed = connection.execute(
+                text("UPDATE pillars SET name = name || '.' WHERE id = 1")
+            ).rowcount
+        assert changed == 1
+
+
+class TestSecurityEvents:
+    @staticmethod
+    def record(connection, tenant_id) -> None:
+        connection.execute(
+            text("SELECT audit_record_event('login_failed', :tenant, CAST(:details AS jsonb))"),
+            {"tenant": tenant_id, "details": json.dumps({"forged": True})},
+        )
+
+    def test_an_unsigned_event_is_refused(self, world, as_app_role):
+        with as_app_role.connect() as connection:
+            set_settings(connection, {"audit.actor_kind": "system"})
+            with pytest.raises(ProgrammingError, match="refused to this identity"):
+                self.record(connection, world["albania"].tenant_id)
+
+    def test_a_principal_records_no_event_of_another_tenant(self, world, as_app_role, key):
+        with as_app_role.connect() as connection:
+            settings = {
+                **principal(world["serbia"]),
+                "audit.actor_kind": "user",
+                "audit.actor_id": str(world["serbia"].id),
+                "audit.actor_tenant_id": str(world["serbia"].tenant_id),
+            }
+            set_settings(connection, db_identity.sign(connection, key, settings))
+            with pytest.raises(ProgrammingError, match="refused to this identity"):
+                self.record(connection, world["albania"].tenant_id)
+
+    def test_a_principal_records_events_of_its_own_tenant(self, world, as_app_role, key, db):
+        serbian = world["serbia"]
+        with as_app_role.begin() as connection:
+            settings = {
+                **principal(serbian),
+                "audit.actor_kind": "user",
+                "audit.actor_id": str(serbian.id),
+                "audit.actor_tenant_id": str(serbian.tenant_id),
+            }
+            set_settings(connection, db_identity.sign(connection, key, settings))
+            self.record(connection, serbian.tenant_id)
+        events = database.session.scalar(
+            select(func.count()).where(
+                trail.entries.c.event == "login_failed",
+                trail.entries.c.tenant_id == serbian.tenant_id,
+            )
+        )
+        assert events == 1
+
+
+def test_a_portal_whose_key_the_database_does_not_hold_says_how_to_mend_it(world, make_app, app):
+    other = make_app(DATABASE_IDENTITY_KEY=b"k" * 32)
+    with other.app_context():
+        with pytest.raises(ProgrammingError, match="not signed by the portal") as caught:
+            database.session.execute(text("SELECT count(*) FROM needs")).scalar()
+        database.session.rollback()
+    assert "iisg db upgrade" in str(caught.value)
+
+
+def test_the_start_up_check_names_a_key_the_database_does_not_hold(world, make_app, app):
+    from portal.database import identity_problem
+
+    with app.app_context():
+        assert identity_problem() is None
+    other = make_app(DATABASE_IDENTITY_KEY=b"k" * 32)
+    with other.app_context():
+        assert "run 'iisg db upgrade' as the schema owner" in identity_problem()
