@@ -367,20 +367,24 @@ def one_identity_statement() -> Iterator[None]:
     through a second Session on the same connection, which would send the identity
     again. For the time of one Continuum write, only its own session identifies.
     """
-    from portal import rls
+    from portal import identity
 
-    event.remove(Session, "after_begin", rls._identify_transaction)
+    event.remove(Session, "after_begin", identity._identify_transaction)
     try:
         yield
     finally:
-        event.listen(Session, "after_begin", rls._identify_transaction)
+        event.listen(Session, "after_begin", identity._identify_transaction)
 
 
-def continuum_target(engine, model, seeded: Seed) -> Target:
-    """Write through a plain versioned model, in a session per operation."""
+def continuum_target(engine, model, seeded: Seed, app) -> Target:
+    """Write through a plain versioned model, in a session per operation.
+
+    Inside an app context, as the portal's writes are: the identity the transaction
+    starts with is signed with the app's key, which the database checks.
+    """
 
     def insert(number: int) -> int:
-        with one_identity_statement():
+        with app.app_context(), one_identity_statement():
             started = time.perf_counter()
             session = ContinuumSession(engine)
             need = model(**need_fields(seeded, number))
@@ -393,7 +397,7 @@ def continuum_target(engine, model, seeded: Seed) -> Target:
         return need_id
 
     def update(need_id: int, number: int) -> None:
-        with one_identity_statement():
+        with app.app_context(), one_identity_statement():
             started = time.perf_counter()
             session = ContinuumSession(engine)
             need = session.get(model, need_id)
@@ -758,7 +762,9 @@ def main(argv: list[str] | None = None) -> int:
         targets = {
             "audited": portal_target("audited", apps["audited"], seeded),
             "off": portal_target("off", apps["off"], seeded),
-            "continuum": continuum_target(continuum_engine, versioned_need, seeded),
+            "continuum": continuum_target(
+                continuum_engine, versioned_need, seeded, apps["continuum"]
+            ),
         }
         ordered = [targets[mode] for mode in MODES]
         with acting_as_editor(seeded, apps["audited"]):
