@@ -145,8 +145,8 @@ class RecordType:
     reached_through: str | None = None
     # A table only the system reads (the sealer, the verifier), and why.
     system_only: str = ""
-    # A table other policies consult must read without subqueries of its own:
-    # PostgreSQL refuses to expand a policy inside the expansion of the same table.
+    # A table other policies consult read without subqueries of its own until
+    # SIGNED_IDENTITY, when its identity lookups also became once per statement.
     read_without_subqueries: bool = False
     since: int = ROW_SECURITY
     earlier: tuple[Earlier, ...] = ()

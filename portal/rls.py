@@ -39,15 +39,20 @@ class TablePolicy:
 def policies(generation: int | None = None) -> tuple[TablePolicy, ...]:
     """Return the policies of every walled table, as of ``generation`` (default: now)."""
     # Asked of the module at call time, so a test can extend the registry.
-    return tuple(_policy(item) for item in record_types.REGISTRY.walled(generation))
+    generation = record_types.REGISTRY.latest if generation is None else generation
+    return tuple(_policy(item, generation) for item in record_types.REGISTRY.walled(generation))
 
 
-def _policy(record_type: RecordType) -> TablePolicy:
+def _policy(record_type: RecordType, generation: int | None = None) -> TablePolicy:
+    generation = record_types.REGISTRY.latest if generation is None else generation
+    signed = generation >= SIGNED_IDENTITY
     return TablePolicy(
         record_type.table,
-        read=to_sql(record_type.read),
-        write=to_sql(record_type.write),
-        read_without_subqueries=record_type.read_without_subqueries,
+        read=to_sql(record_type.read, benefits_by_function=signed),
+        write=to_sql(record_type.write, benefits_by_function=signed),
+        # Since the signed identity every lookup is once per statement (a per-row
+        # signature check would be ruinous), which the function above makes possible.
+        read_without_subqueries=record_type.read_without_subqueries and not signed,
     )
 
 
@@ -124,7 +129,17 @@ END $$;"""
         "false",
         "role text",
     )
-    + "\n"
+    + """
+CREATE OR REPLACE FUNCTION iisg_rows_benefiting(tablename text, keycolumn text,
+                                                economycolumn text) RETURNS SETOF integer
+    LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    -- A function, not a subquery of the policy: its query is walled when it runs.
+    RETURN QUERY EXECUTE format('SELECT %I FROM %I WHERE %I = $1',
+                                keycolumn, tablename, economycolumn)
+        USING iisg_economy();
+END $$;
+"""
 )
 
 

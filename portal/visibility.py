@@ -204,17 +204,24 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def to_sql(rule: Rule) -> str:
-    """Return ``rule`` as the condition of a row-level security policy."""
+def to_sql(rule: Rule, *, benefits_by_function: bool = False) -> str:
+    """Return ``rule`` as the condition of a row-level security policy.
+
+    ``benefits_by_function`` (since the signed identity): ``OwnEconomyBenefits`` asks
+    the function ``iisg_rows_benefiting`` (``portal.rls``) instead of naming the table
+    in a subquery. A policy naming a table whose own policy has subqueries cannot be
+    expanded inside that table's policies: the responses' policy names the
+    beneficiaries, and the beneficiaries' write policy names the responses.
+    """
     match rule:
         case Everyone():
             return "true"
         case Nobody():
             return "false"
         case AllOf(rules):
-            return " AND ".join(_grouped(part) for part in rules)
+            return " AND ".join(_grouped(part, benefits_by_function) for part in rules)
         case AnyOf(rules):
-            return " OR ".join(_grouped(part) for part in rules)
+            return " OR ".join(_grouped(part, benefits_by_function) for part in rules)
         case OwnTenant(name):
             return f"{name} = iisg_tenant()"
         case ActingUser(name):
@@ -234,6 +241,9 @@ def to_sql(rule: Rule) -> str:
             return f"{name} IN (SELECT id FROM {other})"
         case OwnRow(name, other):
             return f"{name} IN (SELECT id FROM {other} WHERE tenant_id = iisg_tenant())"
+        case OwnEconomyBenefits(name, other, key, economy_column) if benefits_by_function:
+            arguments = ", ".join(_quote(value) for value in (other, key, economy_column))
+            return f"{name} IN (SELECT iisg_rows_benefiting({arguments}))"
         case OwnEconomyBenefits(name, other, key, economy_column):
             # An uncorrelated IN is hashed once per statement; EXISTS ran per row.
             return (
@@ -243,8 +253,8 @@ def to_sql(rule: Rule) -> str:
     raise TypeError(f"not a visibility rule: {rule!r}")
 
 
-def _grouped(rule: Rule) -> str:
-    text = to_sql(rule)
+def _grouped(rule: Rule, benefits_by_function: bool) -> str:
+    text = to_sql(rule, benefits_by_function=benefits_by_function)
     return f"({text})" if isinstance(rule, AllOf | AnyOf) else text
 
 

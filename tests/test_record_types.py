@@ -10,6 +10,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, inspect
 
 from audit import tables as trail_tables
 from audit.declaration import OwnColumn
+from portal import db_identity
 from portal.identity import Principal
 from portal.models import Base
 from portal.record_types import (
@@ -38,9 +39,12 @@ def test_every_mapped_table_is_a_record_type():
     assert set(Base.metadata.tables) | trail_tables.TABLE_NAMES == registered_tables()
 
 
-def test_every_table_in_the_database_is_registered(db):
+def test_every_table_in_the_database_is_registered(db, backend):
     in_database = set(inspect(db.engine).get_table_names())
     other = {item.table for item in REGISTRY.other_tables}
+    if backend == "sqlite":
+        # Only PostgreSQL checks signed identities; SQLite has no roles to keep a key from.
+        other.discard(db_identity.SECRETS_TABLE)
 
     assert in_database == registered_tables() | other
 
