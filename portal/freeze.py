@@ -132,3 +132,69 @@ def uninstall_statements(dialect: str) -> list[str]:
         f"DROP TRIGGER IF EXISTS {name}"
         for name in (f"{_NEED}_update", f"{_NEED}_delete", f"{_CYCLE}_update", f"{_CYCLE}_delete")
     ]
+
+
+# --- The acquis chapters an adopted need names (migration 7d2e4f6a8b10) ---------------
+
+ADOPTED_CHAPTERS_MESSAGE = "an adopted need is frozen: its acquis chapters cannot be changed"
+_CHAPTERS = "freeze_adopted_need_chapters"
+
+
+def _adopted(need_id: str) -> str:
+    return f"EXISTS (SELECT 1 FROM needs WHERE id = {need_id} AND status = 'adopted')"
+
+
+def chapter_install_statements(dialect: str) -> list[str]:
+    """Return the SQL refusing to add, change or remove the chapters of an adopted need.
+
+    The need's own row was frozen first (``install_statements``); the chapters it names
+    are part of what the Board adopted too. Carrying a need over copies its chapters to
+    the new need, which is not adopted, so the portal is never refused.
+    """
+    if dialect == "postgresql":
+        return [
+            f"""CREATE OR REPLACE FUNCTION {_CHAPTERS}() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+BEGIN
+    IF (TG_OP <> 'INSERT' AND {_adopted("OLD.need_id")})
+       OR (TG_OP <> 'DELETE' AND {_adopted("NEW.need_id")}) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'check_violation',
+            MESSAGE = '{ADOPTED_CHAPTERS_MESSAGE}',
+            DETAIL = format('%s of a chapter of an adopted need refused', lower(TG_OP));
+    END IF;
+    IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+    RETURN NEW;
+END $$""",
+            f"DROP TRIGGER IF EXISTS {_CHAPTERS} ON need_acquis_chapters",
+            f"CREATE TRIGGER {_CHAPTERS} BEFORE INSERT OR UPDATE OR DELETE"
+            f" ON need_acquis_chapters FOR EACH ROW EXECUTE FUNCTION {_CHAPTERS}()",
+            f"ALTER TABLE need_acquis_chapters ENABLE ALWAYS TRIGGER {_CHAPTERS}",
+        ]
+    body = f"BEGIN SELECT RAISE(ABORT, '{ADOPTED_CHAPTERS_MESSAGE}'); END"
+    conditions = {
+        "insert": _adopted("NEW.need_id"),
+        "update": f"{_adopted('OLD.need_id')} OR {_adopted('NEW.need_id')}",
+        "delete": _adopted("OLD.need_id"),
+    }
+    statements = []
+    for event, condition in conditions.items():
+        name = f"{_CHAPTERS}_{event}"
+        statements += [
+            f"DROP TRIGGER IF EXISTS {name}",
+            f"CREATE TRIGGER {name} BEFORE {event.upper()} ON need_acquis_chapters"
+            f" FOR EACH ROW WHEN {condition} {body}",
+        ]
+    return statements
+
+
+def chapter_uninstall_statements(dialect: str) -> list[str]:
+    """Return the SQL removing the freeze of an adopted need's chapters."""
+    if dialect == "postgresql":
+        return [
+            f"DROP TRIGGER IF EXISTS {_CHAPTERS} ON need_acquis_chapters",
+            f"DROP FUNCTION IF EXISTS {_CHAPTERS}()",
+        ]
+    return [
+        f"DROP TRIGGER IF EXISTS {_CHAPTERS}_{event}" for event in ("insert", "update", "delete")
+    ]

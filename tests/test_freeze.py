@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import freeze
 from portal.extensions import db
 from portal.identity import apply_identity
-from portal.models import Cycle, Need
+from portal.models import AcquisChapter, Cycle, Need
 from tests.needs.cast import albanian_need, build_cast
 
 
@@ -155,7 +155,71 @@ def test_postgres_freeze_is_enabled_always_and_says_which_row(db, acting_as, cas
         db.session.execute(text("DELETE FROM needs WHERE id = :id"), {"id": adopted_need.id})
     db.session.rollback()
 
-    assert enabled == {"freeze_adopted_need": "A", "freeze_closed_cycle": "A"}
+    assert enabled == {
+        "freeze_adopted_need": "A",
+        "freeze_closed_cycle": "A",
+        "freeze_adopted_need_chapters": "A",
+    }
     assert refusal.value.orig.diag.message_detail == (
         f"need {adopted_need.id} ({adopted_need.code}), delete refused"
     )
+
+
+def _chapter_ids(count: int = 2) -> list[int]:
+    return db.session.scalars(select(AcquisChapter.id).order_by(AcquisChapter.number)).all()[:count]
+
+
+def test_the_partners_editor_cannot_change_an_adopted_needs_chapters(acting_as, cast, adopted_need):
+    acting_as(cast.people["albania-editor"])
+
+    added = refused(
+        "INSERT INTO need_acquis_chapters (need_id, chapter_id) VALUES (:need, :chapter)",
+        need=adopted_need.id,
+        chapter=_chapter_ids(1)[0],
+    )
+
+    assert freeze.ADOPTED_CHAPTERS_MESSAGE in added
+
+
+def test_not_even_the_schema_owner_removes_an_adopted_needs_chapter(
+    cast, database_owner_url, acting_as
+):
+    chapter = _chapter_ids(1)[0]
+    need = albanian_need(cast, "validated", cycle=cast.adopted_cycle)
+    db.session.execute(
+        text("INSERT INTO need_acquis_chapters (need_id, chapter_id) VALUES (:need, :chapter)"),
+        {"need": need.id, "chapter": chapter},
+    )
+    need_id = need.id
+    db.session.execute(text("UPDATE needs SET status = 'adopted' WHERE id = :id"), {"id": need_id})
+    db.session.commit()
+    db.session.remove()
+
+    with pytest.raises(IntegrityError, match=freeze.ADOPTED_CHAPTERS_MESSAGE):
+        with as_owner(database_owner_url) as owner:
+            owner.execute(
+                text("DELETE FROM need_acquis_chapters WHERE need_id = :id"), {"id": need_id}
+            )
+
+
+def test_the_chapters_of_a_need_not_yet_adopted_still_change(acting_as, cast):
+    first, second = _chapter_ids()
+    validated = albanian_need(cast, "validated")
+    acting_as(cast.people["albania-editor"])
+
+    for chapter in (first, second):
+        db.session.execute(
+            text("INSERT INTO need_acquis_chapters (need_id, chapter_id) VALUES (:need, :chapter)"),
+            {"need": validated.id, "chapter": chapter},
+        )
+    db.session.execute(
+        text("DELETE FROM need_acquis_chapters WHERE need_id = :need AND chapter_id = :chapter"),
+        {"need": validated.id, "chapter": first},
+    )
+    db.session.commit()
+
+    remaining = db.session.scalars(
+        text("SELECT chapter_id FROM need_acquis_chapters WHERE need_id = :need"),
+        {"need": validated.id},
+    ).all()
+    assert remaining == [second]
