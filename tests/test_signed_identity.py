@@ -262,3 +262,16 @@ def test_the_start_up_check_names_a_key_the_database_does_not_hold(world, make_a
     other = make_app(DATABASE_IDENTITY_KEY=b"k" * 32)
     with other.app_context():
         assert "run 'iisg db upgrade' as the schema owner" in identity_problem()
+
+
+def test_claiming_the_system_without_a_signature_adds_no_signing_key(world, as_app_role):
+    # Sealing writes chain links and checkpoints as the system: a forged claim may not.
+    with as_app_role.connect() as connection:
+        set_settings(connection, {"iisg.mode": "system"})
+        with pytest.raises(ProgrammingError, match="row-level security"):
+            connection.execute(
+                text(
+                    "INSERT INTO audit_signing_keys (key_id, public_key, first_used_at)"
+                    " VALUES ('forged', '00', now())"
+                )
+            )
