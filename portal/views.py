@@ -14,7 +14,8 @@ from marshmallow import Schema
 
 from portal.errors import wants_json
 from portal.exceptions import Conflict, DomainError, ValidationFailed
-from portal.schemas.forms import form_data, load_form
+from portal.limits import refill
+from portal.schemas.forms import load_form
 from portal.versions import carried
 
 # Refusals a page can help with (shown on it, input kept); NotFound and Forbidden go to
@@ -48,9 +49,13 @@ def list_page(template: str, schema: Schema, list_records: Callable[[dict], obje
 
 
 def form_page(template: str, values: dict, schema: Schema, error: DomainError | None, **shown):
-    """Render a record's form: ``values`` at first, after a refusal what the user typed."""
+    """Render a record's form: ``values`` at first, after a refusal what the user typed.
+
+    What the user typed comes back as far as each field may hold it: a description
+    pasted a hundred times over returns as long as the field allows, not as sent.
+    """
     if error is not None:
-        values = form_data(schema, request.form)
+        values = refill(schema, request.form)
     page_html = render_template(
         template,
         values=values,

@@ -15,10 +15,10 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from portal.models import Need
+from portal.models import Need, Response, SupportLink
 from tests import factories
 from tests.conftest import csrf_token
-from tests.needs.cast import VALID_NEED_FORM, build_cast
+from tests.needs.cast import VALID_NEED_FORM, albanian_need, build_cast
 from tests.worlds import mapping_world
 
 # No page, however much it was sent, should come near this.
@@ -91,6 +91,133 @@ def small(response) -> str:
     body = response.get_data()
     assert len(body) < SMALL_PAGE, f"{len(body):,} bytes"
     return body.decode()
+
+
+# Refused forms --------------------------------------------------------------------------
+
+
+def test_a_refused_need_shows_its_description_again_up_to_what_the_field_holds(login, db, cast):
+    client = login(cast.people["albania-editor"])
+    form = {
+        **VALID_NEED_FORM,
+        "description": "d" * 300_000,
+        "source_reference": "s" * 300_000,
+        "title": "t" * 300_000,
+        "acquis_chapters": ["24"] * 20_000,
+        "csrf_token": csrf_token(client, "/needs"),
+    }
+
+    response = client.post("/needs/new", data=form)
+
+    page = small(response)
+    assert response.status_code == 422
+    assert textarea(page, "description") == "d" * 10_000
+    assert longest_run(page, "s") <= 300
+    assert longest_run(page, "t") <= 200
+    assert count(db, Need) == 0
+
+
+def test_a_refused_edit_shows_neither_a_forged_version_nor_a_forged_snapshot(login, db, cast):
+    need = albanian_need(cast)
+    description = need.description
+    client = login(cast.people["albania-editor"])
+    form = {
+        **VALID_NEED_FORM,
+        "description": "d" * 300_000,
+        "version": "9" * 300_000,
+        "opened": "o" * 1_000_000,
+        "csrf_token": csrf_token(client, "/needs"),
+    }
+
+    response = client.post(f"/needs/{need.id}/edit", data=form)
+
+    page = small(response)
+    assert response.status_code == 422
+    assert longest_run(page, "9") <= 10
+    assert longest_run(page, "o") < 1_000
+    db.session.expire_all()
+    assert (need.version, need.description) == (1, description)
+
+
+def test_a_refused_return_shows_the_comment_again_up_to_what_it_may_hold(login, db, cast):
+    need = albanian_need(cast, status="submitted")
+    client = login(cast.people["secretariat-editor"])
+    form = {"comment": "c" * 300_000, "version": "1", "csrf_token": csrf_token(client, "/needs")}
+
+    response = client.post(f"/needs/{need.id}/return", data=form)
+
+    page = small(response)
+    assert response.status_code == 422
+    assert textarea(page, "comment") == "c" * 2_000
+    db.session.expire_all()
+    assert (need.status, need.return_comment) == ("submitted", None)
+
+
+def test_a_refused_response_shows_its_texts_again_up_to_what_each_field_holds(login, db, world):
+    client = login(world.people.commission_editor)
+    before = count(db, Response)
+    form = {
+        **RESPONSE_FORM,
+        "description": "d" * 300_000,
+        "donor_names": "n" * 300_000,
+        "implementer_names": "m" * 300_000,
+        "budget_amount": "7" * 300_000,
+        "budget_currency": "q" * 300_000,
+        "starts_on": "z" * 300_000,
+        "csrf_token": csrf_token(client, "/responses"),
+    }
+
+    response = client.post("/responses", data=form)
+
+    page = small(response)
+    assert response.status_code == 422
+    assert textarea(page, "description") == "d" * 5_000
+    assert textarea(page, "donor_names") == "n" * 2_000
+    assert textarea(page, "implementer_names") == "m" * 2_000
+    for character in "7qz":
+        assert longest_run(page, character) <= 100, character
+    assert count(db, Response) == before
+
+
+def test_a_refused_link_shows_its_note_again_up_to_what_it_may_hold(login, db, world):
+    client = login(world.people.commission_editor)
+    response_id = world.responses.published.id
+    form = {
+        "need_id": str(world.needs.albania_validated.id),
+        "coverage": "partial",
+        "note": "n" * 300_000,
+        "csrf_token": csrf_token(client, "/"),
+    }
+
+    response = client.post(f"/responses/{response_id}/links", data=form)
+
+    page = small(response)
+    assert response.status_code == 422
+    assert textarea(page, "note") == "n" * 2_000
+    assert count(db, SupportLink) == 0
+
+
+def test_a_refused_cycle_shows_the_board_meeting_again_up_to_what_it_may_hold(login, db, cast):
+    cycle = cast.open_cycle
+    cycle.status = "consolidation"
+    db.session.commit()
+    client = login(cast.people["secretariat-admin"])
+    form = {
+        "status": "adopted",
+        "version": str(cycle.version),
+        "board_meeting": "b" * 300_000,
+        "adopted_on": "a" * 300_000,
+        "csrf_token": csrf_token(client, "/admin/cycles"),
+    }
+
+    response = client.post(f"/admin/cycles/{cycle.id}/status", data=form)
+
+    page = small(response)
+    assert response.status_code == 422
+    assert longest_run(page, "b") == 200
+    assert longest_run(page, "a") <= 100
+    db.session.expire_all()
+    assert cycle.status == "consolidation"
 
 
 # Long addresses ------------------------------------------------------------------------
