@@ -6,9 +6,14 @@ refuses a larger one before reading it, and ``portal.errors`` answers 413. The a
 with 414 before a view, the sign-in redirect or the query's parsing sees it.
 
 Within those caps, what a page shows again of the input is bounded by what the input
-could usefully be, never by what was sent: a refused form is filled in again with at
-most what each field may hold, as its schema says (``refill``): a need's description
-up to its 10,000 characters, a date or an amount up to ``LONGEST_UNSIZED``.
+could usefully be, never by what was sent:
+
+- a refused form is filled in again with at most what each field may hold, as its
+  schema says (``refill``): a need's description up to its 10,000 characters, a date
+  or an amount up to ``LONGEST_UNSIZED``;
+- a list's search box and filters, refused or not, and so its page links, with at most
+  ``LONGEST_FILTER`` characters of a value (``refill`` with ``longest``), and only the
+  filters the list knows.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from flask import Flask, current_app, request
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import RequestURITooLarge
 
+# The most of one query-string value a page shows again: a search term or a filter.
+LONGEST_FILTER = 200
 # The most a page shows again of a field whose schema gives it no length: a date, an
 # amount, a number, a choice among fixed values. None of them is nearly this long.
 LONGEST_UNSIZED = 100

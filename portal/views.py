@@ -14,7 +14,7 @@ from marshmallow import Schema
 
 from portal.errors import wants_json
 from portal.exceptions import Conflict, DomainError, ValidationFailed
-from portal.limits import refill
+from portal.limits import LONGEST_FILTER, refill
 from portal.schemas.forms import load_form
 from portal.versions import carried
 
@@ -33,15 +33,20 @@ def list_filters(query: Mapping, given: Mapping) -> dict:
 
 
 def list_page(template: str, schema: Schema, list_records: Callable[[dict], object], **shown):
-    """Render one page of a filtered list; a bad filter is named on the list itself (422)."""
+    """Render one page of a filtered list; a bad filter is named on the list itself (422).
+
+    The refused filters are shown again in their fields, each cut to a search term's
+    length at most: an address of kilobytes does not come back as a page of kilobytes.
+    """
     try:
         query = load_form(schema, request.args)
         page = list_records(query)
     except ValidationFailed as error:
         if wants_json():
             raise
+        typed = refill(schema, request.args, LONGEST_FILTER)
         page_html = render_template(
-            template, page=None, query=request.args, filters={}, error=error, **shown
+            template, page=None, query=typed, filters={}, error=error, **shown
         )
         return page_html, error.status
     filters = list_filters(query, request.args)

@@ -220,6 +220,71 @@ def test_a_refused_cycle_shows_the_board_meeting_again_up_to_what_it_may_hold(lo
     assert cycle.status == "consolidation"
 
 
+# Lists and their filters ----------------------------------------------------------------
+
+
+def test_a_refused_needs_filter_shows_at_most_a_short_search(login, cast):
+    client = login(cast.people["albania-viewer"])
+
+    response = client.get("/needs", query_string={"q": "q" * UNDER_THE_CAP, "cycle": "c" * 1_000})
+
+    page = small(response)
+    assert response.status_code == 422
+    assert 0 < longest_run(page, "q") <= LONGEST_FILTER
+    assert longest_run(page, "c") <= 20
+
+
+def test_a_refused_responses_filter_shows_at_most_short_values(login, world):
+    client = login(world.people.commission_viewer)
+    query = {"q": "q" * 1_500, "donor": "d" * 1_500, "implementer": "m" * 1_500}
+
+    response = client.get("/responses", query_string={**query, "active_from": "a" * 1_500})
+
+    page = small(response)
+    assert response.status_code == 422
+    for character in "qdm":
+        assert 0 < longest_run(page, character) <= LONGEST_FILTER, character
+    assert longest_run(page, "a") <= 100
+
+
+def test_a_refused_audit_filter_shows_at_most_short_values(login, auditor):
+    client = login(auditor)
+    query = {name: name[0] * 1_200 for name in ("tenant", "actor", "record", "request")}
+
+    response = client.get("/audit", query_string={**query, "since": "s" * 1_200})
+
+    page = small(response)
+    assert response.status_code == 422
+    for name in query:
+        assert longest_run(page, name[0]) <= LONGEST_FILTER, name
+    assert longest_run(page, "s") <= 100
+
+
+def test_the_audit_pages_links_carry_only_the_filters_it_knows(login, auditor):
+    client = login(auditor)
+
+    response = client.get(
+        "/audit", query_string={"per_page": "1", "table": "users", "stray": "z" * 5_000}
+    )
+
+    page = small(response)
+    assert response.status_code == 200
+    assert "Next" in page and "format=csv" in page
+    assert "stray" not in page
+    assert "table=users" in page
+
+
+def test_the_moment_of_a_record_is_shown_again_only_in_part(login, auditor, cast):
+    client = login(auditor)
+    person = cast.people["albania-editor"]
+
+    response = client.get(f"/audit/records/users/{person.id}", query_string={"at": "9" * 5_000})
+
+    page = small(response)
+    assert response.status_code == 422
+    assert longest_run(page, "9") <= 100
+
+
 # Long addresses ------------------------------------------------------------------------
 
 
