@@ -13,7 +13,9 @@ could usefully be, never by what was sent:
   or an amount up to ``LONGEST_UNSIZED``;
 - a list's search box and filters, refused or not, and so its page links, with at most
   ``LONGEST_FILTER`` characters of a value (``refill`` with ``longest``), and only the
-  filters the list knows.
+  filters the list knows;
+- an error message names a submitted value by at most ``LONGEST_QUOTE`` characters,
+  cut with an ellipsis (``quoted``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from werkzeug.exceptions import RequestURITooLarge
 
 # The most of one query-string value a page shows again: a search term or a filter.
 LONGEST_FILTER = 200
+# The most of a submitted value an error message names, the ellipsis included.
+LONGEST_QUOTE = 100
+ELLIPSIS = "…"
 # The most a page shows again of a field whose schema gives it no length: a date, an
 # amount, a number, a choice among fixed values. None of them is nearly this long.
 LONGEST_UNSIZED = 100
@@ -41,6 +46,14 @@ def shown(value: Any, longest: int = LONGEST_LINE) -> str:
     """Return ``value`` as text, cut to at most ``longest`` characters ("" for None)."""
     text = "" if value is None else str(value)
     return text[:longest]
+
+
+def quoted(value: Any, longest: int = LONGEST_QUOTE) -> str:
+    """Return ``value`` for an error message: at most ``longest`` characters, cut with "…"."""
+    text = "" if value is None else str(value)
+    if len(text) <= longest:
+        return text
+    return text[: longest - len(ELLIPSIS)] + ELLIPSIS
 
 
 def field_length(field: fields.Field) -> int:

@@ -15,6 +15,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from portal.limits import quoted
 from portal.models import Need, Response, SupportLink
 from tests import factories
 from tests.conftest import csrf_token
@@ -177,6 +178,32 @@ def test_a_refused_response_shows_its_texts_again_up_to_what_each_field_holds(lo
     for character in "7qz":
         assert longest_run(page, character) <= 100, character
     assert count(db, Response) == before
+
+
+def test_unknown_organisations_are_named_by_the_first_of_them_only(login, db, world):
+    client = login(world.people.commission_editor)
+    before = count(db, Response)
+    codes = [f"NO-SUCH-{number:012d}" for number in range(50)]
+    form = {**RESPONSE_FORM, "donor_tenants": codes, "csrf_token": csrf_token(client, "/")}
+
+    response = client.post("/responses", data=form)
+
+    page = small(response)
+    assert response.status_code == 422
+    message = re.search(r'id="donor_tenants-error">([^<]*)<', page).group(1)
+    assert message.startswith("Unknown organisation: NO-SUCH-000000000000")
+    assert "…" in message
+    assert len(message) < 150
+    assert codes[-1] not in page
+    assert count(db, Response) == before
+
+
+@pytest.mark.parametrize(("length", "shown"), [(100, 100), (101, 100), (100_000, 100)])
+def test_an_error_message_names_at_most_100_characters_of_a_value(length, shown):
+    named = quoted("v" * length)
+
+    assert len(named) == shown
+    assert named.endswith("…") == (length > 100)
 
 
 def test_a_refused_link_shows_its_note_again_up_to_what_it_may_hold(login, db, world):
