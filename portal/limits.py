@@ -15,7 +15,9 @@ could usefully be, never by what was sent:
   ``LONGEST_FILTER`` characters of a value (``refill`` with ``longest``), and only the
   filters the list knows;
 - an error message names a submitted value by at most ``LONGEST_QUOTE`` characters,
-  cut with an ellipsis (``quoted``).
+  cut with an ellipsis (``quoted``);
+- the page to come back to after signing in (``next``) is carried only up to
+  ``LONGEST_NEXT`` characters, and dropped when longer.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from flask import Flask, current_app, request
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import RequestURITooLarge
 
+# The longest page to come back to (``next``) the sign-in and confirmation pages carry.
+# It waits in the session cookie, which browsers drop beyond 4 KiB, losing the sign-in.
+LONGEST_NEXT = 2_000
 # The most of one query-string value a page shows again: a search term or a filter.
 LONGEST_FILTER = 200
 # The most of a submitted value an error message names, the ellipsis included.

@@ -10,6 +10,7 @@ parsing sees it. So no answer grows with what was sent, and nothing is written.
 from __future__ import annotations
 
 import re
+import secrets
 import time
 
 import pytest
@@ -397,3 +398,36 @@ def test_an_address_under_the_cap_is_served(login, cast):
 
     assert response.status_code == 200
     assert "stray" not in small(response)
+
+
+# Where to go after signing in -----------------------------------------------------------
+
+
+def test_a_long_page_to_come_back_to_is_not_carried_through_sign_in(client):
+    response = client.get("/needs?q=" + "q" * UNDER_THE_CAP)
+
+    assert response.status_code == 302
+    assert len(response.headers["Location"]) < 2_500
+    assert "q" * 2_000 not in response.headers["Location"]
+
+
+def test_a_long_page_to_come_back_to_is_not_kept_in_the_session_cookie(client):
+    # Random text, which the session cookie's compression cannot shrink.
+    target = "/needs?q=" + secrets.token_urlsafe(5_000)[: UNDER_THE_CAP - 100]
+
+    response = client.get("/auth/login", query_string={"next": target})
+
+    assert response.status_code == 200
+    cookies = response.headers.getlist("Set-Cookie")
+    # Browsers drop a cookie over 4,096 bytes: the sign-in would then be lost.
+    assert all(len(cookie) < 4_096 for cookie in cookies), [len(cookie) for cookie in cookies]
+
+
+def test_a_long_page_to_come_back_to_is_not_shown_on_the_confirmation_page(login, cast):
+    client = login(cast.people["albania-viewer"])
+
+    response = client.get("/account/confirm", query_string={"next": "/needs?q=" + "q" * 5_000})
+
+    page = small(response)
+    assert response.status_code == 200
+    assert longest_run(page, "q") < 2_000
