@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.limits import quoted
-from portal.models import Need, Response, SupportLink
+from portal.models import Need, Response, SupportLink, Tenant, User
 from tests import factories
 from tests.conftest import csrf_token
 from tests.needs.cast import VALID_NEED_FORM, albanian_need, build_cast
@@ -246,6 +246,43 @@ def test_a_refused_cycle_shows_the_board_meeting_again_up_to_what_it_may_hold(lo
     assert longest_run(page, "a") <= 100
     db.session.expire_all()
     assert cycle.status == "consolidation"
+
+
+def test_a_refused_invitation_shows_the_name_again_up_to_what_it_may_hold(login, db, cast):
+    client = login(cast.people["secretariat-admin"])
+    before = count(db, User)
+    form = {
+        "email": "e" * 300_000,
+        "name": "n" * 300_000,
+        "tenant": "t" * 300_000,
+        "roles": ["viewer"] * 50_000,
+        "csrf_token": csrf_token(client, "/admin/users/new"),
+    }
+
+    response = client.post("/admin/users/new", data=form)
+
+    page = small(response)
+    assert response.status_code == 422
+    assert longest_run(page, "n") == 200
+    assert longest_run(page, "e") <= 254
+    assert longest_run(page, "t") <= 20
+    assert count(db, User) == before
+
+
+def test_a_refused_organisation_shows_its_fields_again_up_to_what_they_may_hold(login, db, cast):
+    client = login(cast.people["secretariat-admin"])
+    before = count(db, Tenant)
+    form = {name: name[0] * 300_000 for name in ("code", "name", "kind", "economy")}
+
+    response = client.post(
+        "/admin/tenants", data={**form, "csrf_token": csrf_token(client, "/admin/tenants")}
+    )
+
+    page = small(response)
+    assert response.status_code == 422
+    assert longest_run(page, "n") == 200
+    assert longest_run(page, "c") <= 100
+    assert count(db, Tenant) == before
 
 
 # Lists and their filters ----------------------------------------------------------------
