@@ -15,6 +15,7 @@ from portal.config import Config, StartupError, TestConfig
 from portal.database import check_database, prepare_database
 from portal.errors import register_error_handlers
 from portal.extensions import bootstrap, csrf, db, limiter, migrate
+from portal.limits import register_limits
 from portal.logging import configure_logging, instrument
 from portal.models.reference import KOSOVO_FOOTNOTE
 
@@ -93,8 +94,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from portal.security.headers import register_security_headers
     from portal.versions import opened_token
 
-    # Request ids first, so every later hook and log line carries one.
+    # Request ids first, so every later hook and log line carries one; then the limit of
+    # addresses, before the sign-in redirect would carry a long one along.
     instrument(app)
+    register_limits(app)
     auditing.register_auditing(app)
     register_sign_in(app)
     register_security_headers(app)

@@ -231,6 +231,10 @@ class Config:
         # Within a multipart body: the largest text field, and how many fields in all.
         "MAX_FORM_MEMORY_SIZE": 500_000,
         "MAX_FORM_PARTS": 1_000,
+        # Addresses: the longest path and query string served (portal.limits), in bytes.
+        # No page needs half of it: the longest query of any page, the audit trail's
+        # filters each filled to its limit, takes about 3 KiB percent-encoded in Cyrillic.
+        "MAX_ADDRESS_BYTES": 8 * 1024,
         # How long a SQLite connection waits for another connection's write lock before
         # the statement fails as busy (PostgreSQL waits for row locks by itself).
         "SQLITE_BUSY_TIMEOUT_SECONDS": 5,

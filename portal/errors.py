@@ -10,7 +10,12 @@ import structlog
 from flask import Flask, current_app, jsonify, render_template, request
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import ObjectDeletedError
-from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    RequestEntityTooLarge,
+    RequestURITooLarge,
+)
 
 from portal.exceptions import DomainError, Forbidden
 from portal.extensions import db
@@ -91,6 +96,17 @@ def _handle_too_large(_error: RequestEntityTooLarge):
     )
 
 
+def _handle_long_address(_error: RequestURITooLarge):
+    # Raised before anything reads the query string (portal.limits): nothing was done.
+    limit = current_app.config["MAX_ADDRESS_BYTES"]
+    return error_response(
+        414,
+        "address_too_long",
+        f"The address is too long: a page's address may be at most {readable_size(limit)}. "
+        "Use fewer or shorter filters, or start again from the menu.",
+    )
+
+
 def _handle_unexpected_error(error: Exception):
     # Whatever the request half-did is abandoned: nothing partial may be committed later.
     db.session.rollback()
@@ -115,6 +131,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, _handle_domain_error)
     app.register_error_handler(ObjectDeletedError, _handle_vanished_row)
     app.register_error_handler(RequestEntityTooLarge, _handle_too_large)
+    app.register_error_handler(RequestURITooLarge, _handle_long_address)
     app.register_error_handler(HTTPException, _handle_http_error)
     app.register_error_handler(InternalServerError, _handle_unexpected_error)
     app.register_error_handler(Exception, _handle_unexpected_error)

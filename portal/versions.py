@@ -19,8 +19,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.exceptions import Conflict, ValidationFailed
 from portal.extensions import db
+from portal.limits import shown
 
 _SALT = "portal.versions.opened"
+LARGEST_VERSION = 2**31 - 1
+# The longest signed snapshot a form may carry. A need's, with 10,000 characters of
+# description in any script, takes less than half of it.
+LONGEST_OPENED = 200_000
 MISSING_VERSION = "The form does not say which version it was opened at; reload the page."
 
 
@@ -94,7 +99,12 @@ def carried(posted: Mapping, error: Exception | None) -> dict[str, str] | None:
     """
     if isinstance(error, StaleVersion) or not posted.get("version"):
         return None
-    return {"version": str(posted["version"]), "opened": str(posted.get("opened") or "")}
+    # Kept as far as the form could have sent them: a version of at most ten digits, and
+    # a snapshot only if this portal signed it (anything else is never shown again).
+    opened = posted.get("opened")
+    if not isinstance(opened, str) or len(opened) > LONGEST_OPENED or _opened(opened) is None:
+        opened = ""
+    return {"version": shown(posted["version"], len(str(LARGEST_VERSION))), "opened": opened}
 
 
 def _opened(token) -> dict[str, str] | None:

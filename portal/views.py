@@ -14,7 +14,8 @@ from marshmallow import Schema
 
 from portal.errors import wants_json
 from portal.exceptions import Conflict, DomainError, ValidationFailed
-from portal.schemas.forms import form_data, load_form
+from portal.limits import LONGEST_FILTER, refill
+from portal.schemas.forms import load_form
 from portal.versions import carried
 
 # Refusals a page can help with (shown on it, input kept); NotFound and Forbidden go to
@@ -32,15 +33,20 @@ def list_filters(query: Mapping, given: Mapping) -> dict:
 
 
 def list_page(template: str, schema: Schema, list_records: Callable[[dict], object], **shown):
-    """Render one page of a filtered list; a bad filter is named on the list itself (422)."""
+    """Render one page of a filtered list; a bad filter is named on the list itself (422).
+
+    The refused filters are shown again in their fields, each cut to a search term's
+    length at most: an address of kilobytes does not come back as a page of kilobytes.
+    """
     try:
         query = load_form(schema, request.args)
         page = list_records(query)
     except ValidationFailed as error:
         if wants_json():
             raise
+        typed = refill(schema, request.args, LONGEST_FILTER)
         page_html = render_template(
-            template, page=None, query=request.args, filters={}, error=error, **shown
+            template, page=None, query=typed, filters={}, error=error, **shown
         )
         return page_html, error.status
     filters = list_filters(query, request.args)
@@ -48,9 +54,13 @@ def list_page(template: str, schema: Schema, list_records: Callable[[dict], obje
 
 
 def form_page(template: str, values: dict, schema: Schema, error: DomainError | None, **shown):
-    """Render a record's form: ``values`` at first, after a refusal what the user typed."""
+    """Render a record's form: ``values`` at first, after a refusal what the user typed.
+
+    What the user typed comes back as far as each field may hold it: a description
+    pasted a hundred times over returns as long as the field allows, not as sent.
+    """
     if error is not None:
-        values = form_data(schema, request.form)
+        values = refill(schema, request.form)
     page_html = render_template(
         template,
         values=values,

@@ -14,6 +14,7 @@ from portal.authz import (
 )
 from portal.exceptions import DomainError
 from portal.identity import current_principal
+from portal.limits import refill
 from portal.models import Tenant
 from portal.models.user import ROLES
 from portal.schemas import parse
@@ -55,7 +56,12 @@ def tenants(error: DomainError | None = None, status: int = 200):
     query = _list_query()
     page = tenant_service.list_tenants(query["q"], query["page"], query["per_page"])
     page_html = render_template(
-        "admin/tenants.html", page=page, query=query, economies=economies, error=error
+        "admin/tenants.html",
+        page=page,
+        query=query,
+        economies=economies,
+        error=error,
+        values=refill(TenantCreateSchema(), request.form) if error else {},
     )
     return page_html, status
 
@@ -144,7 +150,8 @@ def invite_user():
     try:
         created = user_service.create_user(parse(UserCreateSchema(), values))
     except DomainError as error:
-        page = render_template("admin/invite.html", choices=choices, values=values, error=error)
+        shown = refill(UserCreateSchema(), values)
+        page = render_template("admin/invite.html", choices=choices, values=shown, error=error)
         return page, error.status
     return render_template("admin/invited.html", created=created)
 
@@ -198,7 +205,12 @@ def end_sessions(user_id):
 
 
 @blueprint.get("/reference")
-def reference(error: DomainError | None = None, failed: str | None = None, status: int = 200):
+def reference(
+    error: DomainError | None = None,
+    failed: str | None = None,
+    status: int = 200,
+    values: dict | None = None,
+):
     """Show the pillars and acquis chapters with forms to add and change them."""
     require(can_manage_reference_data, current_principal())
     page = render_template(
@@ -207,6 +219,7 @@ def reference(error: DomainError | None = None, failed: str | None = None, statu
         chapters=reference_service.acquis_chapters(),
         error=error,
         failed=failed,
+        values=values or {},
     )
     return page, status
 
@@ -218,7 +231,8 @@ def _saved(save, schema, form_name: str, message: str):
     try:
         save(load_form(schema, request.form))
     except DomainError as error:
-        return reference(error=error, failed=form_name, status=error.status)
+        values = refill(schema, request.form)
+        return reference(error=error, failed=form_name, status=error.status, values=values)
     flash(message, "success")
     return redirect(url_for("admin.reference"))
 
@@ -270,12 +284,15 @@ def update_acquis_chapter(chapter_id):
 def cycles(error: DomainError | None = None, failed: int | None = None, status: int = 200):
     """List the needs mapping cycles, with the forms to move them on and to open a new one."""
     require(can_manage_cycles, current_principal())
+    # After a refusal, the form that was sent: a cycle's move (``failed``) or a new cycle.
+    sent = CycleCreateSchema() if failed is None else CycleMoveSchema()
     page = render_template(
         "admin/cycles.html",
         cycles=cycle_service.list_cycles(),
         next_status=cycle_service.NEXT_STATUS,
         error=error,
         failed=failed,
+        values=refill(sent, request.form) if error else {},
     )
     return page, status
 

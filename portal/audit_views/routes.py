@@ -7,9 +7,11 @@ from flask import Blueprint, Response, render_template, request
 from portal.authz import can_export_audit_trail, can_read_audit_trail, require
 from portal.exceptions import ValidationFailed
 from portal.identity import current_principal
+from portal.limits import LONGEST_FILTER, refill
 from portal.schemas.audit import AuditFilterSchema, ExportSchema, MomentSchema
 from portal.schemas.forms import load_form
 from portal.services import audit as audit_service
+from portal.views import list_filters
 
 blueprint = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -23,13 +25,16 @@ def index():
         page = audit_service.list_entries(filters)
     except ValidationFailed as error:
         return render_template("audit/index.html", page=None, error=error, **form), error.status
-    return render_template("audit/index.html", page=page, filters=filters, **form)
+    links = list_filters(filters, request.args)
+    return render_template("audit/index.html", page=page, filters=filters, links=links, **form)
 
 
 def _form() -> dict:
     return {
         "tables": audit_service.audited_tables(),
         "operations": audit_service.operation_names(),
+        # The filters as typed, refused or not, each as far as a filter is shown again.
+        "typed": refill(AuditFilterSchema(), request.args, LONGEST_FILTER),
     }
 
 
@@ -70,6 +75,7 @@ def record(table, row_key):
         moment=moment,
         state=state,
         error=error,
+        typed=refill(MomentSchema(), request.args, LONGEST_FILTER),
     ), (422 if error else 200)
 
 
@@ -78,7 +84,8 @@ def requests():
     """List the requests that changed something, each with how many changes it made."""
     filters = _query(AuditFilterSchema(), can_read_audit_trail)
     page = audit_service.list_requests(filters)
-    return render_template("audit/requests.html", page=page, filters=filters)
+    links = list_filters(filters, request.args)
+    return render_template("audit/requests.html", page=page, filters=filters, links=links)
 
 
 @blueprint.get("/chains")

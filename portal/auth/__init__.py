@@ -10,6 +10,7 @@ from flask_login import current_user
 from portal.errors import error_response, wants_json
 from portal.extensions import login_manager
 from portal.identity import act_as
+from portal.limits import LONGEST_NEXT
 from portal.services import api_tokens, authentication, sessions
 
 SESSION_KEY = "sid"
@@ -38,8 +39,14 @@ def _load_signed_in_user(request):
 
 
 def safe_next(target: str | None) -> str | None:
-    """Return ``target`` if it is a path on this site, else None (no open redirects)."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+    """Return ``target`` if it is a path on this site, else None (no open redirects).
+
+    A path longer than ``LONGEST_NEXT`` is None too, so the default page is used: it
+    would be carried through the sign-in redirect, the session cookie and a form.
+    """
+    if not target or len(target) > LONGEST_NEXT:
+        return None
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or any(ord(character) < 32 for character in target):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from portal.exceptions import DomainError
+from portal.limits import refill
 from portal.models.need import NEED_STATUSES, PRIORITIES
 from portal.schemas.forms import load_form
 from portal.schemas.needs import (
@@ -133,6 +134,8 @@ def show(need_id, error: DomainError | None = None, status: int = 200):
         actions=need_service.allowed_actions(need),
         successors=need_service.carried_over_from(need),
         error=error,
+        # After a refused return, its comment as far as the comment may go.
+        posted=refill(NeedReturnSchema(), request.form) if error else {},
     )
     return page_html, status
 

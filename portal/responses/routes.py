@@ -8,6 +8,7 @@ from portal.auth import safe_next
 from portal.authz import can_create_response, can_edit_response, can_propose_link
 from portal.exceptions import DomainError
 from portal.identity import current_principal
+from portal.limits import refill
 from portal.schemas.forms import load_form
 from portal.schemas.responses import ResponseEditSchema, ResponseListQuerySchema, ResponseSchema
 from portal.schemas.support_links import LinkDisputeSchema, LinkProposalSchema, NeedSearchSchema
@@ -163,7 +164,7 @@ def new_link(response_id, error: DomainError | None = None, status: int = 200):
         query=query,
         needs=needs,
         choices=response_service.filter_choices(),
-        values=request.form,
+        values=refill(LinkProposalSchema(), request.form),
         error=error,
     )
     return page, status

@@ -5,9 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from portal.schemas.forms import FormSchema
-from portal.versions import MISSING_VERSION
-
-LARGEST_VERSION = 2**31 - 1
+from portal.versions import LARGEST_VERSION, LONGEST_OPENED, MISSING_VERSION
 
 
 class VersionedSchema(FormSchema):
@@ -20,4 +18,4 @@ class VersionedSchema(FormSchema):
         error_messages={"required": MISSING_VERSION, "invalid": MISSING_VERSION},
     )
     # Only explains a refusal; an unreadable one is ignored, never refused.
-    opened = fields.String(load_default="", validate=validate.Length(max=200_000))
+    opened = fields.String(load_default="", validate=validate.Length(max=LONGEST_OPENED))

@@ -19,6 +19,7 @@ from portal.authz import can_export_audit_trail, can_read_audit_trail, require
 from portal.exceptions import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.identity import current_principal
+from portal.limits import quoted
 from portal.models import AuditEntry, ChainLink, Checkpoint, Tenant
 from portal.pagination import Page, contains
 from portal.record_types import REGISTRY
@@ -134,7 +135,8 @@ def _filtered(data: dict):
         tenant_id = db.session.scalar(select(Tenant.id).where(Tenant.code == code))
         if tenant_id is None:
             raise ValidationFailed(
-                "Some fields need attention.", {"tenant": f"No organisation has the code {code}."}
+                "Some fields need attention.",
+                {"tenant": f"No organisation has the code {quoted(code)}."},
             )
         statement = statement.where(AuditEntry.tenant_id == tenant_id)
     actor = data["actor"].strip()

@@ -8,6 +8,7 @@ from portal.authz import can_manage_cycles, can_read_records, require
 from portal.exceptions import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.identity import current_principal
+from portal.limits import quoted
 from portal.models import Cycle, Need
 from portal.versions import commit, describes, require_current
 
@@ -36,7 +37,8 @@ def open_cycle(data: dict) -> Cycle:
     require(can_manage_cycles, current_principal())
     if db.session.scalar(select(Cycle.id).where(Cycle.name == data["name"])) is not None:
         raise ValidationFailed(
-            "The cycle was not opened.", {"name": f"There is already a cycle {data['name']}."}
+            "The cycle was not opened.",
+            {"name": f"There is already a cycle {quoted(data['name'])}."},
         )
     current = current_open_cycle()
     if current is not None:

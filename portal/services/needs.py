@@ -28,6 +28,7 @@ from portal.authz import (
 from portal.exceptions import Conflict, ValidationFailed
 from portal.extensions import db
 from portal.identity import current_principal
+from portal.limits import quoted
 from portal.models import (
     AcquisChapter,
     Cycle,
@@ -121,7 +122,7 @@ def _by_code(model, code: str | None, field: str, label: str, problems: dict):
         return None
     found = db.session.scalar(select(model).where(model.code == code))
     if found is None:
-        problems[field] = f"There is no {label} {code}."
+        problems[field] = f"There is no {label} {quoted(code)}."
     return found
 
 
@@ -180,7 +181,7 @@ def list_needs(query: dict, choices: FilterChoices) -> Page:
             return None
         found = next((option for option in options if getattr(option, attribute) == wanted), None)
         if found is None:
-            problems[field] = f"There is no {label} {wanted}."
+            problems[field] = f"There is no {label} {quoted(wanted)}."
         return found
 
     cycle = pick(choices.cycles, "name", "cycle", "cycle")
@@ -381,7 +382,8 @@ def carry_over_candidates(query: dict) -> tuple[Cycle | None, Cycle | None, list
     source = next((cycle for cycle in closed if cycle.name == query["cycle"]), None)
     if query["cycle"] and source is None:
         raise ValidationFailed(
-            "Choose an adopted cycle.", {"cycle": f"There is no adopted cycle {query['cycle']}."}
+            "Choose an adopted cycle.",
+            {"cycle": f"There is no adopted cycle {quoted(query['cycle'])}."},
         )
     source = source or (closed[0] if closed else None)
     if source is None or target is None:

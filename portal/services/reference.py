@@ -8,6 +8,7 @@ from portal.authz import can_manage_reference_data, can_read_records, require
 from portal.exceptions import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.identity import current_principal
+from portal.limits import quoted
 from portal.models import AcquisChapter, Pillar
 
 
@@ -48,7 +49,9 @@ def get_acquis_chapter(chapter_id) -> AcquisChapter:
 def _refuse_duplicate(model, column, value, own_id, field, label) -> None:
     clash = db.session.scalar(select(model.id).where(column == value, model.id != (own_id or 0)))
     if clash is not None:
-        raise ValidationFailed("Nothing was saved.", {field: f"{label} {value} already exists."})
+        raise ValidationFailed(
+            "Nothing was saved.", {field: f"{label} {quoted(value)} already exists."}
+        )
 
 
 def save_pillar(data: dict, pillar: Pillar | None = None) -> Pillar:

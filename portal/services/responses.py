@@ -11,6 +11,7 @@ from portal.authz import can_create_response, can_edit_response, can_read_record
 from portal.exceptions import Conflict, ValidationFailed
 from portal.extensions import db
 from portal.identity import current_principal
+from portal.limits import quoted
 from portal.models import (
     PartnerEconomy,
     Pillar,
@@ -198,7 +199,8 @@ def _by_codes(model, codes: list[str], field: str, label: str) -> list:
             found.setdefault(row.code.upper(), row)
     missing = [code for code in wanted if code not in found]
     if missing:
-        raise _refused(field, f"Unknown {label}: {', '.join(missing)}.")
+        # Named as far as an error message names a value: fifty unknown codes are not.
+        raise _refused(field, f"Unknown {label}: {quoted(', '.join(missing))}.")
     return [found[code] for code in wanted]
 
 

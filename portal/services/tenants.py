@@ -8,6 +8,7 @@ from portal.authz import can_manage_tenants, can_open_administration, require
 from portal.exceptions import Conflict, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.identity import current_principal
+from portal.limits import quoted
 from portal.models import PartnerEconomy, Tenant, User
 from portal.pagination import Page, contains, paginate
 from portal.services import security_events, sessions
@@ -29,7 +30,7 @@ def create_tenant(data: dict) -> Tenant:
     elif data["economy"]:
         raise _refused("economy", "Only partner organisations represent an economy.")
     if db.session.scalar(select(Tenant.id).where(Tenant.code == data["code"])) is not None:
-        raise _refused("code", f"The code {data['code']} is already used.")
+        raise _refused("code", f"The code {quoted(data['code'])} is already used.")
     if data["kind"] == "secretariat" and db.session.scalar(
         select(Tenant.id).where(Tenant.kind == "secretariat")
     ):
@@ -47,7 +48,7 @@ def find_tenant(code: str) -> Tenant:
     require(can_manage_tenants, current_principal())
     tenant = db.session.scalar(select(Tenant).where(Tenant.code == code.strip().upper()))
     if tenant is None:
-        raise NotFound(f"No organisation has the code {code}.")
+        raise NotFound(f"No organisation has the code {quoted(code)}.")
     return tenant
 
 

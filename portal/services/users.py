@@ -21,6 +21,7 @@ from portal.authz import (
 from portal.exceptions import Conflict, DomainError, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.identity import Principal, current_principal
+from portal.limits import quoted
 from portal.models import Invitation, RecoveryCode, Tenant, User, UserRole, UserSession
 from portal.models.base import utc_now
 from portal.pagination import Page, contains, paginate
@@ -69,7 +70,7 @@ def create_user(data: dict, *, password: str | None = None) -> CreatedUser:
     if tenant is None:
         raise ValidationFailed(
             "The user was not created.",
-            {"tenant": f"No organisation has the code {data['tenant']}."},
+            {"tenant": f"No organisation has the code {quoted(data['tenant'])}."},
         )
     roles = sorted(set(data["roles"]))
     require(can_invite_user, principal, tenant, roles)
@@ -174,7 +175,7 @@ def find_user(email: str) -> User:
     """Return the user with this address, or raise NotFound."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        raise NotFound(f"No user has the address {email}.")
+        raise NotFound(f"No user has the address {quoted(email)}.")
     return user
 
 
