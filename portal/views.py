@@ -1,6 +1,7 @@
-"""What the pages of needs and responses share: list pages, record forms, workflow buttons.
+"""What the record pages share: list pages, record forms, workflow buttons.
 
-Each is written once here so that both kinds of record behave alike: a bad filter is
+The needs and responses pages use all of it; the audit trail's lists use the list
+filters too. Each is written once here so that the pages behave alike: a bad filter is
 named on the list itself, a refused save shows the form again with what the user typed,
 and a refused workflow step shows the record's page with the reason.
 """
