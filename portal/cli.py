@@ -301,11 +301,12 @@ audit = click.Group("audit", help="The tamper-evident audit trail: seal, sign, v
 
 @audit.command("seal")
 def audit_seal():
-    """Seal every audit entry that can be sealed now into its chain."""
-    from portal.audit_trail import seal_pending
+    """Seal every audit entry that can be sealed now, and sign each chain it grew."""
+    from portal.audit_trail import seal_and_sign
 
-    result = seal_pending()
+    result, made = seal_and_sign()
     click.echo(f"Sealed {result.total} entries in {len(result.sealed)} chain(s).")
+    click.echo(f"Signed {len(made)} checkpoint(s).")
 
 
 @audit.command("checkpoint")
