@@ -148,7 +148,8 @@ def reconcile_statement(dialect: str, item: Audited, shape: triggers.TableShape)
     as_text = "::text" if dialect == "postgresql" else ""
     differs = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
     old_key = _key_of_image(dialect, shape, "moved.old_row")
-    image = triggers.row_image_sql(dialect, item, shape, "subject")
+    subject = triggers.row_alias(shape)
+    image = triggers.row_image_sql(dialect, item, shape, subject)
     return f"""
 WITH cut AS (
     SELECT coalesce(max(id), 0) AS id FROM audit_entries
@@ -161,12 +162,12 @@ WITH cut AS (
      WHERE moved.table_name = {table} AND moved.operation = 'U'
        AND {old_key} <> moved.row_key
 ), sides AS (
-    SELECT {triggers.row_key_sql(dialect, shape, "subject")} AS row_key, 1 AS here,
+    SELECT {triggers.row_key_sql(dialect, shape, subject)} AS row_key, 1 AS here,
            ({image}){as_text} AS now_image,
            ({_compared(dialect, item, image)}){as_text} AS now_compared,
            CAST(NULL AS TEXT) AS recorded_image, CAST(NULL AS TEXT) AS recorded_compared,
            CAST(NULL AS BIGINT) AS entry_id, CAST(NULL AS TEXT) AS operation
-      FROM {_quote(item.table)} AS subject
+      FROM {_quote(item.table)} AS {subject}
     UNION ALL
     SELECT row_key, 0, NULL, NULL, image{as_text}, ({_compared(dialect, item, "image")}){as_text},
            id, operation

@@ -426,6 +426,18 @@ def _sqlite_guards() -> list[str]:
 # --- Both ---------------------------------------------------------------------------
 
 
+def row_alias(shape: TableShape) -> str:
+    """Return an alias for the table's rows in a query that no column of it is named.
+
+    PostgreSQL reads ``to_jsonb(alias)`` as the whole row only when no column bears
+    that name; otherwise it would be the column's value.
+    """
+    alias = "subject"
+    while alias in shape.columns:
+        alias += "_row"
+    return alias
+
+
 def row_image_sql(dialect: str, item: Audited, shape: TableShape, record: str) -> str:
     """Return the SQL of the image the capture writes of ``record``, a row of the table.
 
@@ -454,7 +466,7 @@ def tenant_sql(dialect: str, item: Audited, record: str) -> str:
 
 
 def _baseline_statement(dialect: str, item: Audited, shape: TableShape, reason: str) -> str:
-    subject = "subject"
+    subject = row_alias(shape)
     key = row_key_sql(dialect, shape, subject)
     if dialect == "postgresql":
         moment = "pg_current_xact_id()::text::bigint, clock_timestamp()"

@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, delete, func, select, text, update
 
 from audit import reconcile as audit_reconcile
 from audit import tables, triggers
+from audit.declaration import PLATFORM, Audited, Declaration
 from portal import audit_trail
 from portal.models import (
     ApiToken,
@@ -404,3 +405,23 @@ def test_an_entry_tampered_with_is_seen_as_well(lived_in, db, database_owner_url
     result = audit_trail.reconcile()
 
     assert ("tenants", key) in found(result)
+
+
+def test_a_column_named_like_the_rows_alias_is_compared_as_a_column(db, database_owner_url):
+    # PostgreSQL reads to_jsonb(name) as the column when one is so named, not the row.
+    declaration = Declaration(audited=(Audited("notes", PLATFORM),))
+    engine = create_engine(database_owner_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text("CREATE TABLE notes (id integer PRIMARY KEY, subject text, subject_row text)")
+            )
+            for statement in triggers.install_statements(connection, declaration, only=("notes",)):
+                connection.execute(text(statement))
+            connection.execute(text("INSERT INTO notes VALUES (1, 'a subject', 'a row')"))
+        with engine.connect() as connection:
+            result = audit_reconcile.reconcile(connection, declaration)
+    finally:
+        engine.dispose()
+
+    assert (result.clean, result.rows) == (True, 1), result.describe()
