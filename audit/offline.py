@@ -30,7 +30,10 @@ Breaks, each at the first position it affects:
 - ``replayed_checkpoint``: a validly signed checkpoint that does not follow the one
   before it (an earlier statement presented again, one from another history, or
   another chain's);
-- ``missing_checkpoint``: a checkpoint's sequence skips one (a checkpoint was removed).
+- ``missing_checkpoint``: a checkpoint's sequence skips one (a checkpoint was removed);
+- ``unrecorded_change``: found only in the database, by reconciling its tables with the
+  trail (``audit.reconcile``): a row changed, added or removed without an entry. It
+  names a table and a row's key, not a chain's position.
 
 A chain without a break is ``intact`` when a checkpoint signed with a trusted key covers
 its last entry, and ``unsigned`` otherwise: its newest entries are vouched for by
@@ -84,6 +87,7 @@ KINDS = (
     "bad_signature",
     "replayed_checkpoint",
     "missing_checkpoint",
+    "unrecorded_change",
 )
 
 
@@ -150,14 +154,23 @@ class ChainReport:
 
 @dataclass
 class Report:
-    """The result of verifying one or more chains."""
+    """The result of verifying one or more chains (and, in the database, its tables)."""
 
     chains: list[ChainReport] = field(default_factory=list)
+    # Reconciling the tables with the trail (``audit.reconcile.Reconciliation``): None
+    # when it was not asked for, as with an export, which holds no tables.
+    reconciliation: object | None = None
+
+    @property
+    def reconciled(self) -> bool:
+        """Return whether no row changed without an entry (True when not reconciled)."""
+        return self.reconciliation is None or self.reconciliation.clean
 
     @property
     def intact(self) -> bool:
-        """Return whether every chain is intact: nothing broken, every head signed."""
-        return all(chain.intact for chain in self.chains)
+        """Return whether every chain is intact (nothing broken, every head signed) and
+        no row changed without an entry."""
+        return all(chain.intact for chain in self.chains) and self.reconciled
 
     @property
     def breaks(self) -> list[Break]:
@@ -167,7 +180,7 @@ class Report:
     def passes(self, allow_unsigned: bool = False) -> bool:
         """Return whether verification succeeds; unsigned chains only when allowed."""
         accepted = {"intact", "unsigned"} if allow_unsigned else {"intact"}
-        return all(chain.status in accepted for chain in self.chains)
+        return all(chain.status in accepted for chain in self.chains) and self.reconciled
 
 
 # --- JSON with one meaning ------------------------------------------------------------

@@ -392,19 +392,19 @@ def _sqlite_row_key(shape: TableShape, record: str) -> str:
     return " || '/' || ".join(f"CAST({record}.{_quote(column)} AS TEXT)" for column in shape.key)
 
 
-def _sqlite_context_values() -> str:
-    return ", ".join(
-        f"audit_context({_literal(name)})"
-        for name in (
-            "actor_id",
-            "actor_kind",
-            "actor_label",
-            "actor_tenant_id",
-            "request_id",
-            "client_address",
-            "reason",
-        )
-    )
+# Who acted, in the order of the entry's columns; the reason comes last.
+_ACTOR_NAMES = (
+    "actor_id",
+    "actor_kind",
+    "actor_label",
+    "actor_tenant_id",
+    "request_id",
+    "client_address",
+)
+
+
+def _sqlite_context_values(names=(*_ACTOR_NAMES, "reason")) -> str:
+    return ", ".join(f"audit_context({_literal(name)})" for name in names)
 
 
 def sqlite_capture_statements(item: Audited, shape: TableShape) -> list[str]:
@@ -482,6 +482,89 @@ def _sqlite_guards() -> list[str]:
 
 
 # --- Both ---------------------------------------------------------------------------
+
+
+def row_alias(shape: TableShape) -> str:
+    """Return an alias for the table's rows in a query that no column of it is named.
+
+    PostgreSQL reads ``to_jsonb(alias)`` as the whole row only when no column bears
+    that name; otherwise it would be the column's value.
+    """
+    alias = "subject"
+    while alias in shape.columns:
+        alias += "_row"
+    return alias
+
+
+def row_image_sql(dialect: str, item: Audited, shape: TableShape, record: str) -> str:
+    """Return the SQL of the image the capture writes of ``record``, a row of the table.
+
+    ``record`` names the row: ``NEW`` or ``OLD`` inside a trigger, a table's alias in a
+    query. The expression is built from the very pieces the triggers are (derived
+    columns left out, secrets redacted, each database's own forms), so an image computed
+    now equals the one the capture would write of the row as it is.
+    """
+    if dialect == "postgresql":
+        return _postgres_image(item, record) + _postgres_redaction(item, record)
+    return _sqlite_image(item, shape, record)
+
+
+def row_key_sql(dialect: str, shape: TableShape, record: str) -> str:
+    """Return the SQL of the ``row_key`` the capture writes of ``record``."""
+    if dialect == "postgresql":
+        return _postgres_row_key(shape, record)
+    return _sqlite_row_key(shape, record)
+
+
+def tenant_sql(dialect: str, item: Audited, record: str) -> str:
+    """Return the SQL of the ``tenant_id`` (the chain) the capture writes of ``record``."""
+    if dialect == "postgresql":
+        return _postgres_tenant(item.tenant, record)
+    return _sqlite_tenant(item.tenant, record)
+
+
+def _baseline_statement(dialect: str, item: Audited, shape: TableShape, reason: str) -> str:
+    subject = row_alias(shape)
+    key = row_key_sql(dialect, shape, subject)
+    if dialect == "postgresql":
+        moment = "pg_current_xact_id()::text::bigint, clock_timestamp()"
+        actor = ", ".join(f"actor.{name}" for name in _ACTOR_NAMES)
+        source = f"{_quote(item.table)} AS {subject}, audit_actor() AS actor"
+    else:
+        moment = "audit_transaction_id(), audit_now()"
+        actor = _sqlite_context_values(_ACTOR_NAMES)
+        source = f"{_quote(item.table)} AS {subject}"
+    order = ", ".join(f"{subject}.{_quote(column)}" for column in shape.key)
+    return (
+        f"INSERT INTO audit_entries ({_ENTRY_COLUMNS})"
+        f" SELECT {tenant_sql(dialect, item, subject)}, {moment}, {_literal(item.table)},"
+        f" {key}, 'I', NULL, {row_image_sql(dialect, item, shape, subject)}, NULL, {actor},"
+        f" {_literal(reason)}"
+        f" FROM {source}"
+        " WHERE NOT EXISTS (SELECT 1 FROM audit_entries AS recorded"
+        f" WHERE recorded.table_name = {_literal(item.table)} AND recorded.row_key = {key})"
+        f" ORDER BY {order}"
+    )
+
+
+def baseline_statements(
+    bind, declaration: Declaration, reason: str, *, only: tuple[str, ...] | None = None
+) -> list[str]:
+    """Return the SQL recording every audited row that no entry names, as it is now.
+
+    Each such row gets one insert entry (``reason`` says it is a baseline), written
+    with the capture's own image, key and tenant, and the actor the capture would name.
+    Rows written before their table's capture was installed have no entry otherwise,
+    and reconciling the tables with the trail could not tell them from rows written
+    behind the trail's back.
+    """
+    shapes = shapes_from_database(bind, declaration)
+    dialect = bind.dialect.name
+    return [
+        _baseline_statement(dialect, item, shapes[item.table], reason)
+        for item in declaration.audited
+        if only is None or item.table in only
+    ]
 
 
 def install_statements(

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from audit import chain as audit_chain
 from audit import checkpoints as audit_checkpoints
 from audit import export as audit_export
+from audit import reconcile as audit_reconcile
 from audit import verify as audit_verify
 from audit import witness as audit_witness
 from audit.tables import PLATFORM_CHAIN
@@ -29,6 +30,7 @@ from portal.exceptions import NotFound
 from portal.extensions import db
 from portal.identity import apply_identity
 from portal.models import Tenant
+from portal.record_types import REGISTRY
 
 log = structlog.get_logger("portal.audit")
 
@@ -54,9 +56,24 @@ def chain_of_tenant(tenant_code: str | None) -> int:
 
 
 def seal_pending() -> audit_chain.SealResult:
-    """Seal every entry that can be sealed now."""
+    """Seal every entry that can be sealed now, signing nothing."""
     with _system_connection() as connection:
         return audit_chain.seal(connection)
+
+
+def seal_and_sign() -> tuple[audit_chain.SealResult, list[audit_checkpoints.Checkpoint]]:
+    """Seal every entry that can be sealed now, sign each chain it grew, witness them."""
+    # Like the seal after a request, at the heads this seal left: a seal that signs
+    # nothing leaves entries that only recomputable hashes vouch for.
+    made = []
+    with _system_connection() as connection:
+        result = audit_chain.seal(connection)
+        if result.total:
+            made = audit_checkpoints.checkpoint(
+                connection, current_app.config["AUDIT_SIGNING_KEY"], sealed=result
+            )
+    witness(made)
+    return result, made
 
 
 def witness(made: list[audit_checkpoints.Checkpoint]) -> None:
@@ -143,6 +160,19 @@ def verify(
             trusted_keys=trusted_keys,
             trusted_checkpoints=trusted_checkpoints,
         )
+
+
+def tables_to_reconcile() -> int:
+    """Return how many tables ``reconcile`` compares (for a progress bar)."""
+    return len(REGISTRY.audit_declaration().audited)
+
+
+def reconcile(progress=None) -> audit_reconcile.Reconciliation:
+    """Compare every audited table with the trail: rows changed without an entry."""
+    # As the system: row-level security would hide other tenants' rows, which would
+    # then look removed.
+    with _system_connection() as connection:
+        return audit_reconcile.reconcile(connection, REGISTRY.audit_declaration(), progress)
 
 
 def verify_chain(

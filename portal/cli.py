@@ -301,11 +301,12 @@ audit = click.Group("audit", help="The tamper-evident audit trail: seal, sign, v
 
 @audit.command("seal")
 def audit_seal():
-    """Seal every audit entry that can be sealed now into its chain."""
-    from portal.audit_trail import seal_pending
+    """Seal every audit entry that can be sealed now, and sign each chain it grew."""
+    from portal.audit_trail import seal_and_sign
 
-    result = seal_pending()
+    result, made = seal_and_sign()
     click.echo(f"Sealed {result.total} entries in {len(result.sealed)} chain(s).")
+    click.echo(f"Signed {len(made)} checkpoint(s).")
 
 
 @audit.command("checkpoint")
@@ -330,6 +331,8 @@ class Unverifiable(click.ClickException):
 def _report(report, allow_unsigned: bool) -> None:
     for chain in report.chains:
         click.echo(chain.describe())
+    if report.reconciliation is not None:
+        click.echo(report.reconciliation.describe())
     if not report.passes(allow_unsigned):
         raise click.exceptions.Exit(1)
 
@@ -381,8 +384,24 @@ def _kept_checkpoints(paths) -> list[dict]:
     is_flag=True,
     help="Pass chains whose newest entries no trusted checkpoint covers yet (still shown).",
 )
-def audit_verify(tenant_code, offline_file, public_keys, trusted_checkpoint_files, allow_unsigned):
-    """Recompute every hash and check every checkpoint; exit 1 if broken or unsigned."""
+@click.option(
+    "--reconcile",
+    is_flag=True,
+    help="Also compare every row of every audited table with its newest entry; exit 1 if"
+    " any changed, appeared or went without an entry (unrecorded_change).",
+)
+def audit_verify(
+    tenant_code, offline_file, public_keys, trusted_checkpoint_files, allow_unsigned, reconcile
+):
+    """Recompute every hash and check every checkpoint; exit 1 if broken or unsigned.
+
+    With --reconcile, also exit 1 if a row of an audited table changed without an entry.
+    """
+    if reconcile and (offline_file or tenant_code):
+        # Tables hold every organisation's rows, and an export holds no tables.
+        raise click.UsageError(
+            "--reconcile checks the whole database: without --offline or --tenant"
+        )
     if offline_file:
         _verify_offline(offline_file, public_keys, trusted_checkpoint_files, allow_unsigned)
         return
@@ -396,6 +415,10 @@ def audit_verify(tenant_code, offline_file, public_keys, trusted_checkpoint_file
             report = audit_trail.verify(
                 tenant_code, progress=bar.update, trusted_keys=keys, trusted_checkpoints=kept
             )
+        if reconcile:
+            tables = audit_trail.tables_to_reconcile()
+            with click.progressbar(length=tables, label="Reconciling", file=sys.stderr) as bar:
+                report.reconciliation = audit_trail.reconcile(progress=bar.update)
     except DomainError as error:
         raise _refusal(error) from None
     except (OSError, ValueError, KeyError, TypeError) as error:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, select, text, update
+from sqlalchemy.engine import make_url
 
 from audit import tables
 from audit.chain import GENESIS, document_text, hash_documents
@@ -94,3 +96,40 @@ def recompute_chain(owner, chain_id: int) -> None:
     for (position, _document), digest in zip(rows, hashes, strict=True):
         at = (links.c.chain_id == chain_id) & (links.c.position == position)
         owner.execute(update(links).where(at).values(hash=digest.hex()))
+
+
+@contextmanager
+def behind_the_trail(database_owner_url: str, table: str):
+    """Yield a function running SQL on ``table`` with its capture off, as its owner.
+
+    What a superuser or the table's owner can do on PostgreSQL (disable the trigger, for
+    this transaction), and anyone holding a SQLite file (drop the triggers, through a
+    plain sqlite3 connection, which also lacks the functions the portal registers).
+    """
+    url = make_url(database_owner_url)
+    if url.get_backend_name() == "postgresql":
+        engine = create_engine(url)
+        try:
+            with engine.begin() as connection:
+                # The tables' policies bind their owner too: act as the system.
+                connection.execute(text("SELECT set_config('iisg.mode', 'system', true)"))
+                connection.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER audit_capture"))
+                yield lambda sql, **values: connection.execute(text(sql), values)
+                connection.execute(text(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER audit_capture"))
+        finally:
+            engine.dispose()
+        return
+    raw = sqlite3.connect(url.database)
+    try:
+        names = raw.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?"
+            " AND name LIKE 'audit_capture_%'",
+            (table,),
+        ).fetchall()
+        assert names, f"no capture triggers on {table}"
+        for (name,) in names:
+            raw.execute(f'DROP TRIGGER "{name}"')
+        yield lambda sql, **values: raw.execute(sql, values)
+        raw.commit()
+    finally:
+        raw.close()

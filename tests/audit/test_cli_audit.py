@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, update
+import json
+
+from sqlalchemy import delete, func, select, update
 
 from audit import tables
+from audit.chain import chain_heads
+from portal import audit_trail
 from portal.extensions import db
 from tests.audit.chain_support import (
     as_owner,
@@ -23,6 +27,8 @@ def sealed_and_signed(runner):
 
 
 def test_seal_reports_how_many_entries_it_sealed(runner, db):
+    # The baseline of the reference lists, loaded before the trail began.
+    baseline = db.session.scalar(select(func.count()).select_from(tables.entries))
     tenant_with_history(updates=3)
     db.session.remove()
 
@@ -30,7 +36,32 @@ def test_seal_reports_how_many_entries_it_sealed(runner, db):
 
     assert result.exit_code == 0, result.output
     # Five entries in the tenant's chain, one (the cycle) in the platform chain.
-    assert "Sealed 6 entries in 2 chain(s)." in result.output
+    assert f"Sealed {baseline + 6} entries in 2 chain(s)." in result.output
+
+
+def test_seal_signs_a_checkpoint_at_the_head_of_every_chain_it_grew(app, runner, db, tmp_path):
+    witness = tmp_path / "witness.jsonl"
+    app.config["AUDIT_WITNESS_FILE"] = str(witness)
+    chain_id, _ = tenant_with_history(updates=3)
+    db.session.remove()
+
+    result = runner.invoke(args=["audit", "seal"])
+
+    assert result.exit_code == 0, result.output
+    assert "Signed 2 checkpoint(s)." in result.output
+    with audit_trail._system_connection() as connection:
+        heads = chain_heads(connection)
+        signed = connection.execute(
+            select(tables.checkpoints.c.chain_id, tables.checkpoints.c.size)
+        ).all()
+    assert sorted(signed) == sorted((chain, head.position) for chain, head in heads.items())
+    assert chain_id in heads
+    # Written to the witness too, like every checkpoint the portal signs.
+    kept = [json.loads(line) for line in witness.read_text().splitlines()]
+    assert sorted((line["chain"], line["size"]) for line in kept) == sorted(signed)
+    verified = runner.invoke(args=["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
+    assert "unsigned" not in verified.output
 
 
 def test_checkpoint_names_each_signed_chain(runner, db):
@@ -120,7 +151,8 @@ def test_verify_names_an_unsigned_tail_and_fails_unless_it_is_allowed(runner, db
     runner.invoke(args=["audit", "checkpoint"])
     change_need(need_id, "Green border")
     db.session.remove()
-    runner.invoke(args=["audit", "seal"])
+    # Sealed without signing, as when a seal's signing failed.
+    audit_trail.seal_pending()
 
     refused = runner.invoke(args=["audit", "verify", "--tenant", "AL-MOI"])
     allowed = runner.invoke(args=["audit", "verify", "--tenant", "AL-MOI", "--allow-unsigned"])
