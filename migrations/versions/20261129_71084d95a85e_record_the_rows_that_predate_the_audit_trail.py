@@ -16,8 +16,8 @@ Entries cannot be removed, so going down leaves the baseline in the trail; going
 again finds every row named and adds nothing.
 
 Revision ID: 71084d95a85e
-Revises: 1a00c20f381a
-Create Date: 2026-11-30 09:00:00
+Revises: 7d2e4f6a8b10
+Create Date: 2026-11-29 04:20:00
 
 """
 
@@ -27,7 +27,7 @@ from audit import triggers
 from portal import record_types
 
 revision = "71084d95a85e"
-down_revision = "1a00c20f381a"
+down_revision = "7d2e4f6a8b10"
 branch_labels = None
 depends_on = None
 
