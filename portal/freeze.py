@@ -136,7 +136,9 @@ def uninstall_statements(dialect: str) -> list[str]:
 
 # --- The acquis chapters an adopted need names (migration 7d2e4f6a8b10) ---------------
 
-ADOPTED_CHAPTERS_MESSAGE = "an adopted need is frozen: its acquis chapters cannot be changed"
+ADOPTED_CHAPTERS_MESSAGE = (
+    "an adopted need is frozen: its acquis chapters cannot be changed or removed"
+)
 _CHAPTERS = "freeze_adopted_need_chapters"
 
 
@@ -145,19 +147,21 @@ def _adopted(need_id: str) -> str:
 
 
 def chapter_install_statements(dialect: str) -> list[str]:
-    """Return the SQL refusing to add, change or remove the chapters of an adopted need.
+    """Return the SQL refusing to change or remove the chapters of an adopted need.
 
     The need's own row was frozen first (``install_statements``); the chapters it names
-    are part of what the Board adopted too. Carrying a need over copies its chapters to
-    the new need, which is not adopted, so the portal is never refused.
+    are part of what the Board adopted too. Adding one is not refused: a need is
+    inserted with its chapters, and one may be recorded as adopted from the start (the
+    demonstration data, a cycle imported after its adoption). Carrying a need over
+    copies its chapters to a new need, which is not adopted, so the portal is never
+    refused.
     """
     if dialect == "postgresql":
         return [
             f"""CREATE OR REPLACE FUNCTION {_CHAPTERS}() RETURNS trigger
     LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
-    IF (TG_OP <> 'INSERT' AND {_adopted("OLD.need_id")})
-       OR (TG_OP <> 'DELETE' AND {_adopted("NEW.need_id")}) THEN
+    IF {_adopted("OLD.need_id")} OR (TG_OP = 'UPDATE' AND {_adopted("NEW.need_id")}) THEN
         RAISE EXCEPTION USING
             ERRCODE = 'check_violation',
             MESSAGE = '{ADOPTED_CHAPTERS_MESSAGE}',
@@ -167,13 +171,12 @@ BEGIN
     RETURN NEW;
 END $$""",
             f"DROP TRIGGER IF EXISTS {_CHAPTERS} ON need_acquis_chapters",
-            f"CREATE TRIGGER {_CHAPTERS} BEFORE INSERT OR UPDATE OR DELETE"
+            f"CREATE TRIGGER {_CHAPTERS} BEFORE UPDATE OR DELETE"
             f" ON need_acquis_chapters FOR EACH ROW EXECUTE FUNCTION {_CHAPTERS}()",
             f"ALTER TABLE need_acquis_chapters ENABLE ALWAYS TRIGGER {_CHAPTERS}",
         ]
     body = f"BEGIN SELECT RAISE(ABORT, '{ADOPTED_CHAPTERS_MESSAGE}'); END"
     conditions = {
-        "insert": _adopted("NEW.need_id"),
         "update": f"{_adopted('OLD.need_id')} OR {_adopted('NEW.need_id')}",
         "delete": _adopted("OLD.need_id"),
     }

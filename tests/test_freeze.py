@@ -169,21 +169,8 @@ def _chapter_ids(count: int = 2) -> list[int]:
     return db.session.scalars(select(AcquisChapter.id).order_by(AcquisChapter.number)).all()[:count]
 
 
-def test_the_partners_editor_cannot_change_an_adopted_needs_chapters(acting_as, cast, adopted_need):
-    acting_as(cast.people["albania-editor"])
-
-    added = refused(
-        "INSERT INTO need_acquis_chapters (need_id, chapter_id) VALUES (:need, :chapter)",
-        need=adopted_need.id,
-        chapter=_chapter_ids(1)[0],
-    )
-
-    assert freeze.ADOPTED_CHAPTERS_MESSAGE in added
-
-
-def test_not_even_the_schema_owner_removes_an_adopted_needs_chapter(
-    cast, database_owner_url, acting_as
-):
+def _adopted_with_chapter(cast) -> tuple[int, int]:
+    """Return a need adopted with one chapter, and the chapter, made as the system."""
     chapter = _chapter_ids(1)[0]
     need = albanian_need(cast, "validated", cycle=cast.adopted_cycle)
     db.session.execute(
@@ -193,6 +180,27 @@ def test_not_even_the_schema_owner_removes_an_adopted_needs_chapter(
     need_id = need.id
     db.session.execute(text("UPDATE needs SET status = 'adopted' WHERE id = :id"), {"id": need_id})
     db.session.commit()
+    return need_id, chapter
+
+
+def test_the_partners_editor_cannot_change_an_adopted_needs_chapters(acting_as, cast):
+    need_id, chapter = _adopted_with_chapter(cast)
+    other = _chapter_ids(2)[1]
+    acting_as(cast.people["albania-editor"])
+
+    changed = refused(
+        "UPDATE need_acquis_chapters SET chapter_id = :other WHERE need_id = :need",
+        need=need_id,
+        other=other,
+    )
+    removed = refused("DELETE FROM need_acquis_chapters WHERE need_id = :need", need=need_id)
+
+    assert freeze.ADOPTED_CHAPTERS_MESSAGE in changed
+    assert freeze.ADOPTED_CHAPTERS_MESSAGE in removed
+
+
+def test_not_even_the_schema_owner_removes_an_adopted_needs_chapter(cast, database_owner_url):
+    need_id, _chapter = _adopted_with_chapter(cast)
     db.session.remove()
 
     with pytest.raises(IntegrityError, match=freeze.ADOPTED_CHAPTERS_MESSAGE):

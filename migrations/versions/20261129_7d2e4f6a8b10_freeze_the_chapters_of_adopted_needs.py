@@ -2,8 +2,9 @@
 
 The freeze of adopted needs (1a00c20f381a) refused changes to the need's row, but the
 chapters it names live in need_acquis_chapters, which a partner's editor could still
-change in SQL. Triggers from portal.freeze now refuse adding, changing or removing a
-chapter of an adopted need, on both databases.
+change in SQL. Triggers from portal.freeze now refuse changing or removing a chapter
+of an adopted need, on both databases (adding one is not refused: a need can be
+recorded as adopted together with its chapters).
 
 Revision ID: 7d2e4f6a8b10
 Revises: 5c1e9b7d2a40
