@@ -32,6 +32,11 @@ Breaks, each at the first position it affects:
   another chain's);
 - ``missing_checkpoint``: a checkpoint's sequence skips one (a checkpoint was removed).
 
+One more is found only in the database (``audit.verify``), never in an export:
+
+- ``unauthenticated_entry``: on SQLite, an entry without a valid MAC (``audit.mac``): it
+  was written by something that does not hold the application's secret key.
+
 A chain without a break is ``intact`` when a checkpoint signed with a trusted key covers
 its last entry, and ``unsigned`` otherwise: its newest entries are vouched for by
 nothing but hashes that anyone holding the data can recompute.
@@ -84,6 +89,7 @@ KINDS = (
     "bad_signature",
     "replayed_checkpoint",
     "missing_checkpoint",
+    "unauthenticated_entry",
 )
 
 

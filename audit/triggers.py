@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from sqlalchemy import inspect
 
 from audit import tables
+from audit.canonical import ENTRY_FIELDS
 from audit.declaration import Audited, Declaration, OwnColumn, ParentRow, Platform
 
 REDACTED = "[redacted]"
@@ -334,23 +335,71 @@ def _sqlite_row_key(shape: TableShape, record: str) -> str:
     return " || '/' || ".join(f"CAST({record}.{_quote(column)} AS TEXT)" for column in shape.key)
 
 
+_CONTEXT_FIELDS = (
+    "actor_id",
+    "actor_kind",
+    "actor_label",
+    "actor_tenant_id",
+    "request_id",
+    "client_address",
+    "reason",
+)
+
+
 def _sqlite_context_values() -> str:
-    return ", ".join(
-        f"audit_context({_literal(name)})"
-        for name in (
-            "actor_id",
-            "actor_kind",
-            "actor_label",
-            "actor_tenant_id",
-            "request_id",
-            "client_address",
-            "reason",
-        )
+    return ", ".join(f"audit_context({_literal(name)})" for name in _CONTEXT_FIELDS)
+
+
+def _sqlite_authenticated_insert(values: dict[str, str]) -> str:
+    """Return an INSERT of one entry and its MAC, from SQL giving each field's value.
+
+    Each value is computed once, in a subquery without a FROM clause (which SQLite never
+    flattens into the outer query), so the MAC covers exactly what is stored: ``audit_now``
+    is not called twice. The id is given explicitly - the one SQLite would choose, the
+    highest plus one - so that the MAC binds the entry to it, and a genuine entry cannot
+    be copied under another id.
+    """
+    values = {
+        "id": "(SELECT coalesce(max(id), 0) + 1 FROM audit_entries)",
+        **values,
+        **{name: f"audit_context({_literal(name)})" for name in _CONTEXT_FIELDS},
+    }
+    computed = ", ".join(f"{values[name]} AS {name}" for name in ENTRY_FIELDS)
+    fields = ", ".join(f"entry.{name}" for name in ENTRY_FIELDS)
+    return (
+        f"INSERT INTO audit_entries ({', '.join(ENTRY_FIELDS)}, mac)"
+        f" SELECT {fields}, audit_mac({fields}) FROM (SELECT {computed}) AS entry"
     )
 
 
-def sqlite_capture_statements(item: Audited, shape: TableShape) -> list[str]:
-    """Return the SQL that (re)installs the capture of one table on SQLite."""
+def sqlite_event_statement() -> str:
+    """Return the SQL recording a security event on SQLite, with its MAC.
+
+    Its parameters are ``:event``, ``:tenant`` (the chain) and ``:details`` (JSON text):
+    SQLite's counterpart of PostgreSQL's ``audit_record_event``.
+    """
+    return _sqlite_authenticated_insert(
+        {
+            "tenant_id": ":tenant",
+            "transaction_id": "audit_transaction_id()",
+            "recorded_at": "audit_now()",
+            "table_name": "NULL",
+            "row_key": "NULL",
+            "operation": "'E'",
+            "old_row": "NULL",
+            "new_row": ":details",
+            "changed_columns": "NULL",
+            "event": ":event",
+        }
+    )
+
+
+def sqlite_capture_statements(item: Audited, shape: TableShape, *, mac: bool = True) -> list[str]:
+    """Return the SQL that (re)installs the capture of one table on SQLite.
+
+    ``mac``: each entry carries its MAC (``audit.mac``); False gives the triggers as they
+    were before ``audit_entries`` had the column.
+    """
     table = _quote(item.table)
     watched = [
         column
@@ -365,13 +414,31 @@ def sqlite_capture_statements(item: Audited, shape: TableShape) -> list[str]:
     context = _sqlite_context_values()
 
     def insert(operation, tenant, key, old_image, new_image, changed_columns):
-        return (
+        refuse = (
             "SELECT RAISE(ABORT, 'audit strict mode: a change with no actor is refused')"
             " WHERE audit_refused(); "
-            f"INSERT INTO audit_entries ({_ENTRY_COLUMNS}) VALUES ({tenant},"
-            f" audit_transaction_id(), audit_now(), {_literal(item.table)}, {key},"
-            f" '{operation}', {old_image}, {new_image}, {changed_columns}, {context});"
         )
+        if not mac:
+            return (
+                f"{refuse}INSERT INTO audit_entries ({_ENTRY_COLUMNS}) VALUES ({tenant},"
+                f" audit_transaction_id(), audit_now(), {_literal(item.table)}, {key},"
+                f" '{operation}', {old_image}, {new_image}, {changed_columns}, {context});"
+            )
+        authenticated = _sqlite_authenticated_insert(
+            {
+                "tenant_id": tenant,
+                "transaction_id": "audit_transaction_id()",
+                "recorded_at": "audit_now()",
+                "table_name": _literal(item.table),
+                "row_key": key,
+                "operation": f"'{operation}'",
+                "old_row": old_image,
+                "new_row": new_image,
+                "changed_columns": changed_columns,
+                "event": "NULL",
+            }
+        )
+        return f"{refuse}{authenticated};"
 
     names = {op: _quote(f"{CAPTURE_TRIGGER}_{item.table}_{op}") for op in ("I", "U", "D")}
     return [
@@ -444,12 +511,22 @@ def install_statements(
         if only is None:
             statements += _postgres_guards()
         return statements
+    mac = entries_have_mac(bind)
     statements = []
     for item in items:
-        statements += sqlite_capture_statements(item, shapes[item.table])
+        statements += sqlite_capture_statements(item, shapes[item.table], mac=mac)
     if only is None:
         statements += _sqlite_guards()
     return statements
+
+
+def entries_have_mac(bind) -> bool:
+    """Return whether ``audit_entries`` has its ``mac`` column (added by a later migration).
+
+    SQLite's triggers write it only once it exists, so migrations written before it keep
+    installing what they did then.
+    """
+    return any(column["name"] == "mac" for column in inspect(bind).get_columns("audit_entries"))
 
 
 def uninstall_statements(bind, declaration: Declaration) -> list[str]:

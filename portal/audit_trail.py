@@ -8,6 +8,9 @@ work; this module only brings the configuration and tenant codes.
 Every checkpoint, once committed, is also written outside the database: as an
 ``audit_checkpoint`` line of the log stream, and appended to the witness file
 (``AUDIT_WITNESS_FILE``) when one is configured.
+
+Verification reports, on SQLite, every entry without a valid MAC (``audit.mac``),
+checked with keys derived from ``SECRET_KEY`` and ``AUDIT_PREVIOUS_SECRET_KEYS``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from audit import chain as audit_chain
 from audit import checkpoints as audit_checkpoints
 from audit import export as audit_export
+from audit import mac as audit_mac
 from audit import verify as audit_verify
 from audit import witness as audit_witness
 from audit.tables import PLATFORM_CHAIN
@@ -51,6 +55,13 @@ def chain_of_tenant(tenant_code: str | None) -> int:
     if tenant_id is None:
         raise NotFound(f"no organisation has the code {tenant_code!r}")
     return tenant_id
+
+
+def mac_keys(config=None) -> dict[str, audit_mac.MacKey]:
+    """Return the keys entry MACs are checked with: the secret key's, then earlier ones'."""
+    config = current_app.config if config is None else config
+    secrets = [config["SECRET_KEY"], *config.get("AUDIT_PREVIOUS_SECRET_KEYS", ())]
+    return audit_mac.keys_from_secrets(secrets)
 
 
 def seal_pending() -> audit_chain.SealResult:
@@ -142,6 +153,7 @@ def verify(
             progress=progress,
             trusted_keys=trusted_keys,
             trusted_checkpoints=trusted_checkpoints,
+            mac_keys=mac_keys(),
         )
 
 
@@ -156,6 +168,7 @@ def verify_chain(
             progress=progress,
             trusted_keys=trusted_keys,
             trusted_checkpoints=trusted_checkpoints,
+            mac_keys=mac_keys(),
         )
 
 
