@@ -237,13 +237,13 @@ def test_an_entry_without_a_mac_after_the_migration_is_named(
 def test_a_start_of_ones_own_making_spares_nothing(db, upgraded_with_history, database_url):
     connection = forger(database_url)
     connection.execute("UPDATE needs SET priority = 'low'")
-    # An event claiming that MACs start after everything.
+    # An event claiming that MACs start after everything written so far.
     connection.execute(
         "INSERT INTO audit_entries (transaction_id, recorded_at, operation, new_row, event,"
-        " actor_kind, mac) VALUES (2, '2026-12-01T00:00:00.000000Z', 'E', :details, :event,"
-        " 'system', :mac)",
+        " actor_kind, mac) VALUES (2, '2026-12-01T00:00:00.000000Z', 'E',"
+        " json_object(:name, (SELECT max(id) FROM audit_entries)), :event, 'system', :mac)",
         {
-            "details": json.dumps({mac.STARTED_THROUGH: 10**6}),
+            "name": mac.STARTED_THROUGH,
             "event": mac.STARTED_EVENT,
             "mac": f"{key_id()}:{'cd' * 32}",
         },
@@ -260,7 +260,7 @@ def test_a_start_moved_by_hand_spares_nothing(db, upgraded_with_history, databas
     connection = sqlite_file(database_url)
     connection.execute("DROP TRIGGER audit_entries_append_only_update")
     connection.execute(
-        "UPDATE audit_entries SET new_row = json_object(:name, 1000000) WHERE event = :event",
+        "UPDATE audit_entries SET new_row = json_object(:name, id - 1) WHERE event = :event",
         {"name": mac.STARTED_THROUGH, "event": mac.STARTED_EVENT},
     )
     connection.commit()
