@@ -32,10 +32,12 @@ Breaks, each at the first position it affects:
   another chain's);
 - ``missing_checkpoint``: a checkpoint's sequence skips one (a checkpoint was removed).
 
-One more is found only in the database (``audit.verify``), never in an export:
+Two more are found only in the database (``audit.verify``), never in an export:
 
 - ``unauthenticated_entry``: on SQLite, an entry without a valid MAC (``audit.mac``): it
-  was written by something that does not hold the application's secret key.
+  was written by something that does not hold the application's secret key;
+- ``capture_trigger_altered``: a capture trigger, a guard of the trail or a function they
+  run is missing or not what the generator makes of the declaration (``audit.triggers``).
 
 A chain without a break is ``intact`` when a checkpoint signed with a trusted key covers
 its last entry, and ``unsigned`` otherwise: its newest entries are vouched for by
@@ -90,6 +92,7 @@ KINDS = (
     "replayed_checkpoint",
     "missing_checkpoint",
     "unauthenticated_entry",
+    "capture_trigger_altered",
 )
 
 
@@ -154,16 +157,32 @@ class ChainReport:
         )
 
 
+@dataclass(frozen=True)
+class CaptureBreak:
+    """A capture trigger, guard or function of the database not as generated."""
+
+    table: str
+    trigger: str
+    detail: str
+    kind: str = "capture_trigger_altered"
+
+    def describe(self) -> str:
+        """Return one line naming the kind, the trigger (or function) and its table."""
+        where = f"{self.trigger} on {self.table}" if self.table else self.trigger
+        return f"BROKEN capture: {self.kind}: {where} ({self.detail})"
+
+
 @dataclass
 class Report:
-    """The result of verifying one or more chains."""
+    """The result of verifying one or more chains (and, in the database, the capture)."""
 
     chains: list[ChainReport] = field(default_factory=list)
+    capture: list[CaptureBreak] = field(default_factory=list)
 
     @property
     def intact(self) -> bool:
-        """Return whether every chain is intact: nothing broken, every head signed."""
-        return all(chain.intact for chain in self.chains)
+        """Return whether every chain is intact and, in the database, the capture too."""
+        return not self.capture and all(chain.intact for chain in self.chains)
 
     @property
     def breaks(self) -> list[Break]:
@@ -173,7 +192,7 @@ class Report:
     def passes(self, allow_unsigned: bool = False) -> bool:
         """Return whether verification succeeds; unsigned chains only when allowed."""
         accepted = {"intact", "unsigned"} if allow_unsigned else {"intact"}
-        return all(chain.status in accepted for chain in self.chains)
+        return not self.capture and all(chain.status in accepted for chain in self.chains)
 
 
 # --- JSON with one meaning ------------------------------------------------------------

@@ -14,10 +14,14 @@ the database does. Checkpoints the auditor kept (``trusted_checkpoints``) must b
 extended by their chains, which catches a chain recomputed or rolled back together with
 its checkpoints in the database.
 
-With ``mac_keys`` (SQLite), a check only the database allows: every entry, sealed or
-not, after the point where MACs started (``audit.mac``) must carry a MAC that verifies
-with one of the keys; the first one that does not, in chain order, is
-``unauthenticated_entry``.
+Two checks only the database allows, when their inputs are given:
+
+- ``mac_keys`` (SQLite): every entry, sealed or not, after the point where MACs started
+  (``audit.mac``) must carry a MAC that verifies with one of the keys; the first one that
+  does not, in chain order, is ``unauthenticated_entry``.
+- ``declaration``: the capture triggers, guards and functions installed must be what
+  ``audit.triggers`` generates for it; each one that is not is ``capture_trigger_altered``
+  (``Report.capture``).
 """
 
 from __future__ import annotations
@@ -28,13 +32,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import String, func, inspect, null, select, tuple_, type_coerce
 
 from audit import mac as audit_mac
-from audit import tables
+from audit import tables, triggers
 from audit.canonical import ENTRY_FIELDS, canonical_text_bytes
 from audit.chain import READ_BATCH, chain_heads, chain_of, in_chain, linked_document_text
 from audit.checkpoints import Checkpoint
 from audit.offline import (
     KINDS,
     Break,
+    CaptureBreak,
     ChainReport,
     ChainWalk,
     Report,
@@ -50,6 +55,7 @@ signing_keys = tables.signing_keys
 __all__ = [
     "KINDS",
     "Break",
+    "CaptureBreak",
     "ChainReport",
     "Report",
     "chain_ids",
@@ -242,6 +248,14 @@ def _unauthenticated(connection, chain: int, keys: dict, after: int, batch_size:
     )
 
 
+def capture_breaks(connection, declaration) -> list[CaptureBreak]:
+    """Return a break for every capture trigger, guard or function not as generated."""
+    return [
+        CaptureBreak(problem.table, problem.trigger, problem.detail)
+        for problem in triggers.installed_problems(connection, declaration)
+    ]
+
+
 def _pending(connection, chain: int, horizon: int) -> int:
     return connection.execute(
         select(func.count()).where(in_chain(chain), entries.c.transaction_id >= horizon)
@@ -262,10 +276,12 @@ def verify(
     progress=None,
     batch_size: int = READ_BATCH,
     mac_keys: dict | None = None,
+    declaration=None,
 ) -> Report:
     """Verify every chain (or the given ones); return a report naming each first break.
 
-    ``mac_keys`` (``audit.mac.keys_from_secrets``) checks the entries' MACs on SQLite.
+    ``mac_keys`` (``audit.mac.keys_from_secrets``) checks the entries' MACs on SQLite;
+    ``declaration`` checks the installed capture against what it generates.
     """
     # Kept checkpoints name chains that must exist: verifying every chain includes them,
     # so a chain removed whole is reported truncated rather than passed by.
@@ -281,6 +297,8 @@ def verify(
     # Grouped once: a witness file holds thousands of lines of many chains.
     kept = kept_by_chain(trusted)
     report = Report()
+    if declaration is not None:
+        report.capture = capture_breaks(connection, declaration)
     check_macs = mac_keys is not None and connection.dialect.name == "sqlite"
     macs_after = macs_start_after(connection, mac_keys) if check_macs else 0
     for chain in chains:

@@ -9,7 +9,10 @@ Every checkpoint, once committed, is also written outside the database: as an
 ``audit_checkpoint`` line of the log stream, and appended to the witness file
 (``AUDIT_WITNESS_FILE``) when one is configured.
 
-Verification reports, on SQLite, every entry without a valid MAC (``audit.mac``),
+Every seal also compares the capture triggers installed with what the record-type
+registry generates, and logs ``audit_capture_altered`` as an error when they differ; it
+seals all the same (refusing would hide nothing and stop the chains). Verification
+reports the difference, and on SQLite every entry without a valid MAC (``audit.mac``),
 checked with keys derived from ``SECRET_KEY`` and ``AUDIT_PREVIOUS_SECRET_KEYS``.
 """
 
@@ -26,9 +29,11 @@ from audit import chain as audit_chain
 from audit import checkpoints as audit_checkpoints
 from audit import export as audit_export
 from audit import mac as audit_mac
+from audit import triggers as audit_triggers
 from audit import verify as audit_verify
 from audit import witness as audit_witness
 from audit.tables import PLATFORM_CHAIN
+from portal import record_types
 from portal.exceptions import NotFound
 from portal.extensions import db
 from portal.identity import apply_identity
@@ -64,10 +69,37 @@ def mac_keys(config=None) -> dict[str, audit_mac.MacKey]:
     return audit_mac.keys_from_secrets(secrets)
 
 
+# What the generator makes of the tables, remembered for the process: a seal checks the
+# capture with one query while the tables keep their shape.
+_CAPTURE_CHECK = audit_triggers.CaptureCheck()
+
+
+def capture_problems(connection=None) -> list[audit_triggers.InstalledProblem]:
+    """Return every capture trigger, guard or function not as the registry generates it."""
+    declaration = record_types.REGISTRY.audit_declaration()
+    if connection is not None:
+        return _CAPTURE_CHECK.problems(connection, declaration)
+    with _system_connection() as own:
+        return _CAPTURE_CHECK.problems(own, declaration)
+
+
+def _seal(connection, chain_ids=None) -> audit_chain.SealResult:
+    # The capture is checked at every seal; a difference is logged as an error and the
+    # seal goes on: what was captured is still worth sealing, and verification fails.
+    result = audit_chain.seal(connection, chain_ids=chain_ids)
+    problems = capture_problems(connection)
+    if problems:
+        log.error(
+            "audit_capture_altered",
+            problems=[f"{item.trigger} on {item.table}: {item.detail}" for item in problems],
+        )
+    return result
+
+
 def seal_pending() -> audit_chain.SealResult:
     """Seal every entry that can be sealed now."""
     with _system_connection() as connection:
-        return audit_chain.seal(connection)
+        return _seal(connection)
 
 
 def witness(made: list[audit_checkpoints.Checkpoint]) -> None:
@@ -95,7 +127,7 @@ def witness(made: list[audit_checkpoints.Checkpoint]) -> None:
 def make_checkpoints(chain_ids=None) -> list[audit_checkpoints.Checkpoint]:
     """Seal, then sign a checkpoint for every chain that grew since its last one."""
     with _system_connection() as connection:
-        audit_chain.seal(connection, chain_ids=chain_ids)
+        _seal(connection, chain_ids=chain_ids)
         made = audit_checkpoints.checkpoint(
             connection, current_app.config["AUDIT_SIGNING_KEY"], chain_ids
         )
@@ -128,7 +160,7 @@ def seal_after_request() -> None:
     made = []
     try:
         with _system_connection() as connection:
-            result = audit_chain.seal(connection)
+            result = _seal(connection)
             if not result.total:
                 return
             made = _sign_what_is_owed(connection, result, config)
@@ -154,13 +186,14 @@ def verify(
             trusted_keys=trusted_keys,
             trusted_checkpoints=trusted_checkpoints,
             mac_keys=mac_keys(),
+            declaration=record_types.REGISTRY.audit_declaration(),
         )
 
 
 def verify_chain(
     chain_id: int, progress=None, trusted_keys: dict | None = None, trusted_checkpoints=None
 ):
-    """Verify one chain by its id (options as for ``verify``)."""
+    """Verify one chain by its id (options as for ``verify``), and the capture."""
     with _system_connection() as connection:
         return audit_verify.verify(
             connection,
@@ -169,6 +202,7 @@ def verify_chain(
             trusted_keys=trusted_keys,
             trusted_checkpoints=trusted_checkpoints,
             mac_keys=mac_keys(),
+            declaration=record_types.REGISTRY.audit_declaration(),
         )
 
 
