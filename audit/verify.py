@@ -184,12 +184,17 @@ def _values(row) -> tuple:
 def macs_start_after(connection, keys: dict) -> int:
     """Return the id up to which entries may lack a MAC (0: none may).
 
-    It is the highest one named by an authenticated ``audit_macs_started`` event: one
-    whose MAC does not verify, or that is gone, spares nothing.
+    It is the highest one named by an authenticated ``audit_macs_started`` event of the
+    platform chain: one whose MAC does not verify, or that is gone, spares nothing.
     """
+    # The migration wrote it to the platform chain, whose index spares reading them all.
     rows = connection.execute(
         entry_fields_as_stored(connection)
-        .where(entries.c.operation == "E", entries.c.event == audit_mac.STARTED_EVENT)
+        .where(
+            in_chain(tables.PLATFORM_CHAIN),
+            entries.c.operation == "E",
+            entries.c.event == audit_mac.STARTED_EVENT,
+        )
         .order_by(entries.c.id)
     )
     through = 0

@@ -9,6 +9,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from audit import tables as audit_tables
+from portal.auditing import authenticate_entries
 
 config = context.config
 if config.config_file_name is not None:
@@ -51,6 +52,8 @@ def run_migrations_online() -> None:
     engine = migrate_extension.db.engine
     if url != current_app.config["SQLALCHEMY_DATABASE_URI"]:
         engine = create_engine(url, poolclass=NullPool)
+        # On SQLite the entries a migration writes carry MACs like the portal's own.
+        authenticate_entries(engine, current_app.config["SECRET_KEY"])
     with engine.connect() as connection:
         context.configure(
             connection=connection,

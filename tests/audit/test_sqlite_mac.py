@@ -12,6 +12,7 @@ import hmac
 import json
 import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from flask_migrate import downgrade, upgrade
@@ -273,6 +274,29 @@ def test_a_start_moved_by_hand_spares_nothing(db, upgraded_with_history, databas
         0,
         db.session.scalar(select(Need.tenant_id)),
     }
+
+
+def test_migrations_through_an_engine_of_their_own_authenticate_their_entries(
+    db, make_app, database_url
+):
+    # The same file named otherwise: the migrations get an engine apart from the app's.
+    path = Path(make_url(database_url).database)
+    migrating = make_app(
+        MIGRATION_DATABASE_URI=f"sqlite:///{path.parent}/../{path.parent.name}/{path.name}"
+    )
+    db.session.remove()
+    with migrating.app_context():
+        downgrade(revision=BEFORE_MACS)
+        database = migrating.extensions["sqlalchemy"]
+        database.session.add(factories.member_tenant(code="BEFORE"))
+        database.session.commit()
+        database.session.remove()
+        upgrade()
+
+    started = db.session.scalar(select(entries.c.mac).where(entries.c.event == mac.STARTED_EVENT))
+
+    assert started is not None and started.startswith(f"{key_id()}:")
+    assert audit_trail.verify().breaks == []
 
 
 def test_a_database_created_after_the_migration_spares_nothing(db):
