@@ -181,21 +181,27 @@ def _values(row) -> tuple:
     return tuple(row[: len(ENTRY_FIELDS)])
 
 
-def macs_start_after(connection, keys: dict) -> int:
+def _chain_order(row) -> tuple:
+    # A chain is sealed in (transaction, id) order; a transaction that is not a number
+    # (SQLite stores what it is given) sorts first rather than failing the comparison.
+    transaction = row.transaction_id
+    return (transaction if isinstance(transaction, int) else -1, row.id)
+
+
+def macs_start_after(connection, keys: dict, stored=None) -> int:
     """Return the id up to which entries may lack a MAC (0: none may).
 
     It is the highest one named by an authenticated ``audit_macs_started`` event of the
     platform chain: one whose MAC does not verify, or that is gone, spares nothing.
     """
+    stored = entry_fields_as_stored(connection) if stored is None else stored
     # The migration wrote it to the platform chain, whose index spares reading them all.
     rows = connection.execute(
-        entry_fields_as_stored(connection)
-        .where(
+        stored.where(
             in_chain(tables.PLATFORM_CHAIN),
             entries.c.operation == "E",
             entries.c.event == audit_mac.STARTED_EVENT,
-        )
-        .order_by(entries.c.id)
+        ).order_by(entries.c.id)
     )
     through = 0
     for row in rows:
@@ -210,14 +216,12 @@ def macs_start_after(connection, keys: dict) -> int:
     return through
 
 
-def _unauthenticated(connection, chain: int, keys: dict, after: int, batch_size: int):
-    """Return the first entry of the chain after ``after`` whose MAC does not verify."""
-    query = (
-        entry_fields_as_stored(connection)
-        .where(in_chain(chain))
-        .order_by(entries.c.id)
-        .limit(batch_size)
-    )
+def _unauthenticated(connection, stored, chain: int, keys: dict, after: int, batch_size: int):
+    """Return the first entry of the chain after ``after`` whose MAC does not verify.
+
+    ``stored`` is ``entry_fields_as_stored``'s query.
+    """
+    query = stored.where(in_chain(chain)).order_by(entries.c.id).limit(batch_size)
     first = None
     found = 0
     while True:
@@ -229,11 +233,7 @@ def _unauthenticated(connection, chain: int, keys: dict, after: int, batch_size:
             if problem is None:
                 continue
             found += 1
-            # Chains are in (transaction, id) order.
-            if first is None or (row.transaction_id, row.id) < (
-                first[0].transaction_id,
-                first[0].id,
-            ):
+            if first is None or _chain_order(row) < _chain_order(first[0]):
                 first = (row, problem)
         after = rows[-1].id
     if first is None:
@@ -244,7 +244,7 @@ def _unauthenticated(connection, chain: int, keys: dict, after: int, batch_size:
     ).scalar()
     if position is None:
         position = _position_of_unsealed(connection, chain, row.transaction_id, row.id)
-    more = f"; {found - 1} more such entries in this chain" if found > 1 else ""
+    more = f"; {found - 1} more in this chain" if found > 1 else ""
     return Break(
         chain,
         "unauthenticated_entry",
@@ -305,7 +305,9 @@ def verify(
     if declaration is not None:
         report.capture = capture_breaks(connection, declaration)
     check_macs = mac_keys is not None and connection.dialect.name == "sqlite"
-    macs_after = macs_start_after(connection, mac_keys) if check_macs else 0
+    if check_macs:
+        stored = entry_fields_as_stored(connection)
+        macs_after = macs_start_after(connection, mac_keys, stored)
     for chain in chains:
         records = _checkpoint_records(connection, chain)
         checkpoint_break, signed = checkpoint_heads(chain, records, keys, kept.get(chain, ()))
@@ -315,7 +317,9 @@ def verify(
         horizon = heads[chain].horizon if chain in heads else 0
         found = [_unsealed_below_horizon(connection, chain, horizon)]
         if check_macs:
-            found.append(_unauthenticated(connection, chain, mac_keys, macs_after, batch_size))
+            found.append(
+                _unauthenticated(connection, stored, chain, mac_keys, macs_after, batch_size)
+            )
         for other in found:
             if other is not None and (
                 chain_report.first_break is None

@@ -158,6 +158,22 @@ def test_a_genuine_entry_copied_under_another_id_is_named(db, albania, database_
     assert "does not verify" in found.detail
 
 
+def test_an_entry_whose_transaction_is_not_a_number_is_named(db, albania, database_url):
+    connection = sqlite_file(database_url)
+    for transaction in ("soon", 3):
+        connection.execute(
+            "INSERT INTO audit_entries (tenant_id, transaction_id, recorded_at, operation,"
+            " actor_kind) VALUES (?, ?, '2026-12-01T00:00:00.000000Z', 'E', 'system')",
+            (albania, transaction),
+        )
+    connection.commit()
+    connection.close()
+
+    (found,) = unauthenticated(audit_trail.verify())
+
+    assert "carries no MAC; 1 more in this chain" in found.detail
+
+
 @pytest.mark.parametrize(
     ("change", "detail"),
     [
