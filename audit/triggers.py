@@ -736,17 +736,22 @@ def _trigger_problems(table, name, row, kind, function, functions) -> list[Insta
     return problems
 
 
+# On the trail's own tables, a trigger besides the guards could rewrite an entry as it
+# is written (PostgreSQL) or act on every entry written.
+_UNEXPECTED = "a trigger on a table of the trail that the generator does not make"
+
+
 class CaptureCheck:
     """Compare the capture installed with what the generator makes of a declaration.
 
     The reference is ``install_statements`` for the declaration and the tables as they
     stand: a capture trigger or guard dropped, altered, disabled (PostgreSQL: not
-    ALWAYS) or pointed at another function, or a function whose body or settings
-    changed, is a problem. Making the reference reads every table's shape, a few queries
-    per table; a check remembers it for the shapes it saw (SQLite: the tables' CREATE
-    TABLE text, read with the triggers; PostgreSQL, where only the schema's owner alters
-    tables: the declaration), so that checking again costs one query. A new
-    ``CaptureCheck`` remembers nothing.
+    ALWAYS) or pointed at another function, a function whose body or settings changed,
+    or another trigger on a table of the trail, is a problem. Making the reference reads
+    every table's shape, a few queries per table; a check remembers it for the shapes it
+    saw (SQLite: the tables' CREATE TABLE text, read with the triggers; PostgreSQL, where
+    only the schema's owner alters tables: the declaration), so that checking again
+    costs one query. A new ``CaptureCheck`` remembers nothing.
     """
 
     def __init__(self):
@@ -792,6 +797,9 @@ class CaptureCheck:
                         trigger.table, name, "its SQL is not what the declaration generates"
                     )
                 )
+        for name, row in sorted(installed.items()):
+            if row.tbl_name in tables.TABLE_NAMES and name not in expected:
+                problems.append(InstalledProblem(row.tbl_name, name, _UNEXPECTED))
         return problems
 
     def _postgres(self, bind, declaration: Declaration) -> list[InstalledProblem]:
@@ -812,6 +820,9 @@ class CaptureCheck:
         for (table, name), (kind, function) in sorted(expected.triggers.items()):
             row = installed.get((table, name))
             problems += _trigger_problems(table, name, row, kind, function, expected.functions)
+        for table, name in sorted(installed):
+            if table in tables.TABLE_NAMES and (table, name) not in expected.triggers:
+                problems.append(InstalledProblem(table, name, _UNEXPECTED))
         for row in rows:
             if row.kind == "function":
                 wrong = _function_problem(expected.functions.get(row.name), row)

@@ -110,6 +110,32 @@ def test_a_dropped_guard_of_the_trail_is_named(db, database_owner_url):
     ]
 
 
+def test_a_trigger_added_to_the_trail_is_named(db, database_owner_url, backend):
+    with schema_owner(database_owner_url) as owner:
+        if backend == "sqlite":
+            owner.execute(
+                text(
+                    "CREATE TRIGGER audit_entries_echo AFTER INSERT ON audit_entries"
+                    " BEGIN SELECT 1; END"
+                )
+            )
+        else:
+            # Rewrites who acted as each entry is written.
+            owner.exec_driver_sql(
+                "CREATE FUNCTION audit_entries_echo() RETURNS trigger LANGUAGE plpgsql AS"
+                " $$ BEGIN NEW.actor_label := 'someone else'; RETURN NEW; END $$;"
+                " CREATE TRIGGER audit_entries_echo BEFORE INSERT ON audit_entries"
+                " FOR EACH ROW EXECUTE FUNCTION audit_entries_echo()"
+            )
+
+    found = problems(db)
+
+    assert [(item.table, item.trigger) for item in found] == [
+        ("audit_entries", "audit_entries_echo")
+    ]
+    assert "does not make" in found[0].detail
+
+
 @postgresql_only
 @pytest.mark.parametrize(
     ("tampering", "detail"),
