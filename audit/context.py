@@ -7,7 +7,9 @@ context variable, so threads and requests never share it. The database learns it
   true)`` and friends), set at the start of each transaction and again when it changes
   part-way through one, so a pooled connection never carries it into the next;
 - SQLite: through functions registered on each of the application's connections
-  (``audit_context``, ``audit_transaction_id``, ``audit_now``), which the triggers call.
+  (``audit_context``, ``audit_transaction_id``, ``audit_now``, ``audit_refused``), which
+  the triggers call; ``audit_mac`` authenticates each entry with the application's MAC
+  key (``audit.mac``), without which it gives NULL.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import text
+
+from audit.canonical import ENTRY_FIELDS
+from audit.mac import MacKey
 
 ACTOR_KINDS = ("user", "api_token", "system", "db")
 
@@ -152,10 +157,14 @@ def _next_transaction_id() -> int:
 
 
 class SqliteConnectionState:
-    """The audit state of one SQLite connection: its current transaction's number."""
+    """The audit state of one SQLite connection: its transaction's number, its MAC key."""
 
-    def __init__(self):
+    def __init__(self, connection, mac_key: MacKey | None = None):
+        # Which connection the functions were registered on: a pool that reconnects
+        # gets a new one, which needs them registered again.
+        self.connection = connection
         self.transaction_id: int | None = None
+        self.mac_key = mac_key
 
     def transaction(self) -> int:
         if self.transaction_id is None:
@@ -165,6 +174,11 @@ class SqliteConnectionState:
     def end_transaction(self) -> None:
         """Forget the number: the next write starts a new transaction."""
         self.transaction_id = None
+
+    def mac(self, *values) -> str | None:
+        """Return the MAC of an entry's ``ENTRY_FIELDS`` values; NULL without a key."""
+        key = self.mac_key
+        return None if key is None else key.mac(values)
 
 
 def _context_value(name: str):
@@ -185,11 +199,18 @@ def now_text() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def register_sqlite_functions(dbapi_connection) -> SqliteConnectionState:
-    """Register the functions the SQLite triggers call on one connection."""
-    state = SqliteConnectionState()
+def register_sqlite_functions(
+    dbapi_connection, mac_key: MacKey | None = None
+) -> SqliteConnectionState:
+    """Register the functions the SQLite triggers call on one connection.
+
+    Without ``mac_key`` (or until the state is given one) the entries it writes carry no
+    MAC, and verification names them.
+    """
+    state = SqliteConnectionState(dbapi_connection, mac_key)
     dbapi_connection.create_function("audit_context", 1, _context_value)
     dbapi_connection.create_function("audit_transaction_id", 0, state.transaction)
     dbapi_connection.create_function("audit_now", 0, now_text)
     dbapi_connection.create_function("audit_refused", 0, _refused)
+    dbapi_connection.create_function("audit_mac", len(ENTRY_FIELDS), state.mac)
     return state

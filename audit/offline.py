@@ -35,6 +35,13 @@ Breaks, each at the first position it affects:
   trail (``audit.reconcile``): a row changed, added or removed without an entry. It
   names a table and a row's key, not a chain's position.
 
+Two more are found only in the database (``audit.verify``), never in an export:
+
+- ``unauthenticated_entry``: on SQLite, an entry without a valid MAC (``audit.mac``): it
+  was written by something that does not hold the application's secret key;
+- ``capture_trigger_altered``: a capture trigger, a guard of the trail or a function they
+  run is missing or not what the generator makes of the declaration (``audit.triggers``).
+
 A chain without a break is ``intact`` when a checkpoint signed with a trusted key covers
 its last entry, and ``unsigned`` otherwise: its newest entries are vouched for by
 nothing but hashes that anyone holding the data can recompute.
@@ -88,6 +95,8 @@ KINDS = (
     "replayed_checkpoint",
     "missing_checkpoint",
     "unrecorded_change",
+    "unauthenticated_entry",
+    "capture_trigger_altered",
 )
 
 
@@ -152,11 +161,28 @@ class ChainReport:
         )
 
 
+@dataclass(frozen=True)
+class CaptureBreak:
+    """A capture trigger, guard or function of the database not as generated."""
+
+    table: str
+    trigger: str
+    detail: str
+    kind: str = "capture_trigger_altered"
+
+    def describe(self) -> str:
+        """Return one line naming the kind, the trigger (or function) and its table."""
+        where = f"{self.trigger} on {self.table}" if self.table else self.trigger
+        return f"BROKEN capture: {self.kind}: {where} ({self.detail})"
+
+
 @dataclass
 class Report:
-    """The result of verifying one or more chains (and, in the database, its tables)."""
+    """The result of verifying one or more chains (and, in the database, the capture and
+    the tables)."""
 
     chains: list[ChainReport] = field(default_factory=list)
+    capture: list[CaptureBreak] = field(default_factory=list)
     # Reconciling the tables with the trail (``audit.reconcile.Reconciliation``): None
     # when it was not asked for, as with an export, which holds no tables.
     reconciliation: object | None = None
@@ -168,9 +194,9 @@ class Report:
 
     @property
     def intact(self) -> bool:
-        """Return whether every chain is intact (nothing broken, every head signed) and
-        no row changed without an entry."""
-        return all(chain.intact for chain in self.chains) and self.reconciled
+        """Return whether every chain is intact (nothing broken, every head signed), the
+        capture is as installed and no row changed without an entry."""
+        return not self.capture and all(chain.intact for chain in self.chains) and self.reconciled
 
     @property
     def breaks(self) -> list[Break]:
@@ -180,7 +206,11 @@ class Report:
     def passes(self, allow_unsigned: bool = False) -> bool:
         """Return whether verification succeeds; unsigned chains only when allowed."""
         accepted = {"intact", "unsigned"} if allow_unsigned else {"intact"}
-        return all(chain.status in accepted for chain in self.chains) and self.reconciled
+        return (
+            not self.capture
+            and all(chain.status in accepted for chain in self.chains)
+            and self.reconciled
+        )
 
 
 # --- JSON with one meaning ------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The tables of the audit trail, in their own metadata (the portal maps them for reading).
 
-- ``audit_entries``: one row per changed row (I/U/D), truncation (T) or security event (E).
+- ``audit_entries``: one row per changed row (I/U/D), truncation (T) or security event (E),
+  on SQLite with the MAC that shows the application wrote it.
 - ``audit_chain_links``: the seal of each entry in its chain (one chain per tenant, chain 0
   for platform data), insert-only.
 - ``audit_checkpoints``: signed statements of a chain's size and head hash.
@@ -69,6 +70,10 @@ entries = Table(
     Column("request_id", String(64)),
     Column("client_address", String(64)),
     Column("reason", Text),
+    # SQLite: "key id:HMAC" over the fields above (audit.mac), written by the capture
+    # triggers with a key only the application holds. Not part of the hashed document.
+    # NULL on PostgreSQL, where only the capture functions can write the trail.
+    Column("mac", String(80)),
     Index("ix_audit_entries_tenant_id_id", "tenant_id", "id"),
     Index("ix_audit_entries_table_name_row_key", "table_name", "row_key", "id"),
     Index("ix_audit_entries_transaction_id", "transaction_id"),

@@ -22,11 +22,13 @@ The audit tables themselves refuse UPDATE, DELETE and TRUNCATE on both databases
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from audit import tables
+from audit.canonical import ENTRY_FIELDS
 from audit.declaration import Audited, Declaration, OwnColumn, ParentRow, Platform
 
 REDACTED = "[redacted]"
@@ -401,14 +403,64 @@ _ACTOR_NAMES = (
     "request_id",
     "client_address",
 )
+# Everything the context gives an entry: who acted, then why.
+_CONTEXT_FIELDS = (*_ACTOR_NAMES, "reason")
 
 
-def _sqlite_context_values(names=(*_ACTOR_NAMES, "reason")) -> str:
+def _sqlite_context_values(names=_CONTEXT_FIELDS) -> str:
     return ", ".join(f"audit_context({_literal(name)})" for name in names)
 
 
-def sqlite_capture_statements(item: Audited, shape: TableShape) -> list[str]:
-    """Return the SQL that (re)installs the capture of one table on SQLite."""
+def _sqlite_authenticated_insert(values: dict[str, str]) -> str:
+    """Return an INSERT of one entry and its MAC, from SQL giving each field's value.
+
+    Each value is computed once, in a subquery without a FROM clause (which SQLite never
+    flattens into the outer query), so the MAC covers exactly what is stored: ``audit_now``
+    is not called twice. The id is given explicitly - the one SQLite would choose, the
+    highest plus one - so that the MAC binds the entry to it, and a genuine entry cannot
+    be copied under another id.
+    """
+    values = {
+        "id": "(SELECT coalesce(max(id), 0) + 1 FROM audit_entries)",
+        **values,
+        **{name: f"audit_context({_literal(name)})" for name in _CONTEXT_FIELDS},
+    }
+    computed = ", ".join(f"{values[name]} AS {name}" for name in ENTRY_FIELDS)
+    fields = ", ".join(f"entry.{name}" for name in ENTRY_FIELDS)
+    return (
+        f"INSERT INTO audit_entries ({', '.join(ENTRY_FIELDS)}, mac)"
+        f" SELECT {fields}, audit_mac({fields}) FROM (SELECT {computed}) AS entry"
+    )
+
+
+def sqlite_event_statement() -> str:
+    """Return the SQL recording a security event on SQLite, with its MAC.
+
+    Its parameters are ``:event``, ``:tenant`` (the chain) and ``:details`` (JSON text):
+    SQLite's counterpart of PostgreSQL's ``audit_record_event``.
+    """
+    return _sqlite_authenticated_insert(
+        {
+            "tenant_id": ":tenant",
+            "transaction_id": "audit_transaction_id()",
+            "recorded_at": "audit_now()",
+            "table_name": "NULL",
+            "row_key": "NULL",
+            "operation": "'E'",
+            "old_row": "NULL",
+            "new_row": ":details",
+            "changed_columns": "NULL",
+            "event": ":event",
+        }
+    )
+
+
+def sqlite_capture_statements(item: Audited, shape: TableShape, *, mac: bool = True) -> list[str]:
+    """Return the SQL that (re)installs the capture of one table on SQLite.
+
+    ``mac``: each entry carries its MAC (``audit.mac``); False gives the triggers as they
+    were before ``audit_entries`` had the column.
+    """
     table = _quote(item.table)
     watched = [
         column
@@ -423,13 +475,31 @@ def sqlite_capture_statements(item: Audited, shape: TableShape) -> list[str]:
     context = _sqlite_context_values()
 
     def insert(operation, tenant, key, old_image, new_image, changed_columns):
-        return (
+        refuse = (
             "SELECT RAISE(ABORT, 'audit strict mode: a change with no actor is refused')"
             " WHERE audit_refused(); "
-            f"INSERT INTO audit_entries ({_ENTRY_COLUMNS}) VALUES ({tenant},"
-            f" audit_transaction_id(), audit_now(), {_literal(item.table)}, {key},"
-            f" '{operation}', {old_image}, {new_image}, {changed_columns}, {context});"
         )
+        if not mac:
+            return (
+                f"{refuse}INSERT INTO audit_entries ({_ENTRY_COLUMNS}) VALUES ({tenant},"
+                f" audit_transaction_id(), audit_now(), {_literal(item.table)}, {key},"
+                f" '{operation}', {old_image}, {new_image}, {changed_columns}, {context});"
+            )
+        authenticated = _sqlite_authenticated_insert(
+            {
+                "tenant_id": tenant,
+                "transaction_id": "audit_transaction_id()",
+                "recorded_at": "audit_now()",
+                "table_name": _literal(item.table),
+                "row_key": key,
+                "operation": f"'{operation}'",
+                "old_row": old_image,
+                "new_row": new_image,
+                "changed_columns": changed_columns,
+                "event": "NULL",
+            }
+        )
+        return f"{refuse}{authenticated};"
 
     names = {op: _quote(f"{CAPTURE_TRIGGER}_{item.table}_{op}") for op in ("I", "U", "D")}
     return [
@@ -585,12 +655,22 @@ def install_statements(
         if only is None:
             statements += _postgres_guards()
         return statements
+    mac = entries_have_mac(bind)
     statements = []
     for item in items:
-        statements += sqlite_capture_statements(item, shapes[item.table])
+        statements += sqlite_capture_statements(item, shapes[item.table], mac=mac)
     if only is None:
         statements += _sqlite_guards()
     return statements
+
+
+def entries_have_mac(bind) -> bool:
+    """Return whether ``audit_entries`` has its ``mac`` column (added by a later migration).
+
+    SQLite's triggers write it only once it exists, so migrations written before it keep
+    installing what they did then.
+    """
+    return any(column["name"] == "mac" for column in inspect(bind).get_columns("audit_entries"))
 
 
 def uninstall_statements(bind, declaration: Declaration) -> list[str]:
@@ -627,3 +707,275 @@ def uninstall_statements(bind, declaration: Declaration) -> list[str]:
             name = _quote(f"{table}_append_only_{operation}")
             statements.append(f"DROP TRIGGER IF EXISTS {name}")
     return statements
+
+
+# --- What is installed ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InstalledProblem:
+    """A capture trigger, a guard or a function of the trail not as the generator makes it."""
+
+    table: str
+    trigger: str
+    detail: str
+
+
+_SQLITE_TRIGGER = re.compile(
+    r'CREATE TRIGGER ("(?:[^"]|"")+"|\w+) (?:BEFORE|AFTER) \w+ ON ("(?:[^"]|"")+"|\w+)'
+)
+_SQL_PIECES = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\s+|[^'\"\s]+")
+
+
+def _unquote(identifier: str) -> str:
+    if identifier.startswith('"'):
+        return identifier[1:-1].replace('""', '"')
+    return identifier
+
+
+def normalised_sql(sql: str) -> str:
+    """Return SQL with each run of whitespace outside quotes made one space, ends trimmed."""
+    pieces = _SQL_PIECES.findall(sql.strip().rstrip(";").strip())
+    return "".join(" " if piece.isspace() else piece for piece in pieces)
+
+
+@dataclass(frozen=True)
+class _SqliteTrigger:
+    table: str
+    sql: str
+    normalised: str
+
+
+def _expected_sqlite_triggers(bind, declaration: Declaration) -> dict[str, _SqliteTrigger]:
+    expected = {}
+    for statement in install_statements(bind, declaration):
+        match = _SQLITE_TRIGGER.match(statement)
+        if match is not None:
+            name, table = (_unquote(part) for part in match.groups())
+            expected[name] = _SqliteTrigger(table, statement, normalised_sql(statement))
+    return expected
+
+
+# PostgreSQL's pg_trigger.tgtype bits: FOR EACH ROW, BEFORE, INSERT, DELETE, UPDATE, TRUNCATE.
+_ROW, _BEFORE, _INSERT, _DELETE, _UPDATE, _TRUNCATE = 1, 2, 4, 8, 16, 32
+_POSTGRES_FUNCTION = re.compile(
+    r'CREATE OR REPLACE FUNCTION ("(?:[^"]|"")+"|\w+)\((.*?)\$\$(.*?)\$\$', re.DOTALL
+)
+# The functions the capture functions call by name (their search_path finds them in
+# public), and the one the application's role calls for security events.
+_POSTGRES_CALLED = {
+    "audit_setting": "audit_setting(text)",
+    "audit_actor": "audit_actor()",
+    "audit_record_event": "audit_record_event(text,integer,jsonb)",
+}
+
+
+@dataclass(frozen=True)
+class _Function:
+    body: str
+    security_definer: bool
+    config: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class _PostgresCapture:
+    # (table, trigger name) -> (pg_trigger.tgtype, the function it calls)
+    triggers: dict
+    functions: dict
+
+
+def _expected_postgres_capture(bind, declaration: Declaration) -> _PostgresCapture:
+    functions = {}
+    for statement in install_statements(bind, declaration):
+        for match in _POSTGRES_FUNCTION.finditer(statement):
+            name, header, body = _unquote(match.group(1)), match.group(2), match.group(3)
+            config = None
+            if "SET search_path = public, pg_temp" in header:
+                config = ("search_path=public, pg_temp",)
+            functions[name] = _Function(body, "SECURITY DEFINER" in header, config)
+    # Every audited table: its row trigger calling its own function, and its truncate
+    # trigger; every table of the trail: its two guards.
+    expected = {}
+    for item in declaration.audited:
+        expected[(item.table, CAPTURE_TRIGGER)] = (
+            _ROW | _INSERT | _DELETE | _UPDATE,
+            f"audit_capture_{item.table}",
+        )
+        expected[(item.table, f"{CAPTURE_TRIGGER}_truncate")] = (
+            _TRUNCATE,
+            "audit_capture_truncate",
+        )
+    for table in tables.TABLE_NAMES:
+        expected[(table, "audit_append_only")] = (
+            _ROW | _BEFORE | _DELETE | _UPDATE,
+            "audit_refuse_change",
+        )
+        expected[(table, "audit_append_only_truncate")] = (
+            _BEFORE | _TRUNCATE,
+            "audit_refuse_change",
+        )
+    return _PostgresCapture(expected, functions)
+
+
+# One statement: the triggers of the tables concerned, then the functions called by name.
+_POSTGRES_INSTALLED = text(
+    """
+    SELECT 'trigger' AS kind, CAST(relation.relname AS text) AS table_name,
+           CAST(installed.tgname AS text) AS name, installed.tgtype, installed.tgenabled,
+           installed.tgqual IS NULL AS unconditional,
+           cardinality(CAST(installed.tgattr AS int2[])) = 0 AS all_columns,
+           CAST(function.proname AS text) AS function_name, function.prosrc,
+           function.prosecdef, function.proconfig
+      FROM pg_trigger AS installed
+      JOIN pg_class AS relation ON relation.oid = installed.tgrelid
+      JOIN pg_proc AS function ON function.oid = installed.tgfoid
+     WHERE NOT installed.tgisinternal
+       AND relation.relnamespace = to_regnamespace('public')
+       AND relation.relname = ANY(CAST(:tables AS text[]))
+    UNION ALL
+    SELECT 'function', '', called.name, CAST(NULL AS int2), CAST(NULL AS "char"),
+           CAST(NULL AS boolean), CAST(NULL AS boolean), called.name, function.prosrc,
+           function.prosecdef, function.proconfig
+      FROM unnest(CAST(:names AS text[]), CAST(:signatures AS text[]))
+           AS called(name, signature)
+      LEFT JOIN pg_proc AS function
+        ON function.oid = to_regprocedure('public.' || called.signature)
+    """
+)
+
+
+def _function_problem(expected: _Function | None, row) -> str | None:
+    if expected is None:
+        return None
+    if row.prosrc is None:
+        return "is missing"
+    if row.prosrc != expected.body:
+        return "has another body than the declaration generates"
+    if bool(row.prosecdef) != expected.security_definer:
+        return "is not SECURITY DEFINER as generated"
+    if (tuple(row.proconfig) if row.proconfig else None) != expected.config:
+        return "runs with other settings (search_path) than generated"
+    return None
+
+
+def _trigger_problems(table, name, row, kind, function, functions) -> list[InstalledProblem]:
+    if row is None:
+        return [InstalledProblem(table, name, "the trigger is missing")]
+    problems = []
+    if row.tgenabled != "A":
+        problems.append(InstalledProblem(table, name, "the trigger is not enabled ALWAYS"))
+    if row.tgtype != kind or not row.unconditional or not row.all_columns:
+        problems.append(
+            InstalledProblem(table, name, "the trigger fires on other events than generated")
+        )
+    if row.function_name != function:
+        problems.append(
+            InstalledProblem(table, name, f"the trigger calls {row.function_name}, not {function}")
+        )
+        return problems
+    wrong = _function_problem(functions.get(function), row)
+    if wrong is not None:
+        problems.append(InstalledProblem(table, name, f"its function {function} {wrong}"))
+    return problems
+
+
+# On the trail's own tables, a trigger besides the guards could rewrite an entry as it
+# is written (PostgreSQL) or act on every entry written.
+_UNEXPECTED = "a trigger on a table of the trail that the generator does not make"
+
+
+class CaptureCheck:
+    """Compare the capture installed with what the generator makes of a declaration.
+
+    The reference is ``install_statements`` for the declaration and the tables as they
+    stand: a capture trigger or guard dropped, altered, disabled (PostgreSQL: not
+    ALWAYS) or pointed at another function, a function whose body or settings changed,
+    or another trigger on a table of the trail, is a problem. Making the reference reads
+    every table's shape, a few queries per table; a check remembers it for the shapes it
+    saw (SQLite: the tables' CREATE TABLE text, read with the triggers; PostgreSQL, where
+    only the schema's owner alters tables: the declaration), so that checking again
+    costs one query. A new ``CaptureCheck`` remembers nothing.
+    """
+
+    def __init__(self):
+        self._expected: dict = {}
+
+    def problems(self, bind, declaration: Declaration) -> list[InstalledProblem]:
+        """Return every capture trigger, guard or function not installed as generated."""
+        if bind.dialect.name == "postgresql":
+            return self._postgres(bind, declaration)
+        return self._sqlite(bind, declaration)
+
+    def _remembered(self, key, make):
+        expected = self._expected.get(key)
+        if expected is None:
+            expected = self._expected[key] = make()
+        return expected
+
+    def _sqlite(self, bind, declaration: Declaration) -> list[InstalledProblem]:
+        rows = bind.exec_driver_sql(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('table', 'trigger')"
+        ).all()
+        concerned = {item.table for item in declaration.audited} | tables.TABLE_NAMES
+        shapes = tuple(
+            sorted(
+                (row.name, row.sql) for row in rows if row.type == "table" and row.name in concerned
+            )
+        )
+        expected = self._remembered(
+            ("sqlite", declaration, shapes),
+            lambda: _expected_sqlite_triggers(bind, declaration),
+        )
+        installed = {row.name: row for row in rows if row.type == "trigger"}
+        problems = []
+        for name, trigger in sorted(expected.items()):
+            row = installed.get(name)
+            if row is None:
+                problems.append(InstalledProblem(trigger.table, name, "the trigger is missing"))
+            elif row.tbl_name != trigger.table or (
+                row.sql != trigger.sql and normalised_sql(row.sql or "") != trigger.normalised
+            ):
+                problems.append(
+                    InstalledProblem(
+                        trigger.table, name, "its SQL is not what the declaration generates"
+                    )
+                )
+        for name, row in sorted(installed.items()):
+            if row.tbl_name in tables.TABLE_NAMES and name not in expected:
+                problems.append(InstalledProblem(row.tbl_name, name, _UNEXPECTED))
+        return problems
+
+    def _postgres(self, bind, declaration: Declaration) -> list[InstalledProblem]:
+        expected = self._remembered(
+            ("postgresql", declaration), lambda: _expected_postgres_capture(bind, declaration)
+        )
+        names = sorted(_POSTGRES_CALLED)
+        rows = bind.execute(
+            _POSTGRES_INSTALLED,
+            {
+                "tables": sorted({table for table, _name in expected.triggers}),
+                "names": names,
+                "signatures": [_POSTGRES_CALLED[name] for name in names],
+            },
+        ).all()
+        installed = {(row.table_name, row.name): row for row in rows if row.kind == "trigger"}
+        problems = []
+        for (table, name), (kind, function) in sorted(expected.triggers.items()):
+            row = installed.get((table, name))
+            problems += _trigger_problems(table, name, row, kind, function, expected.functions)
+        for table, name in sorted(installed):
+            if table in tables.TABLE_NAMES and (table, name) not in expected.triggers:
+                problems.append(InstalledProblem(table, name, _UNEXPECTED))
+        for row in rows:
+            if row.kind == "function":
+                wrong = _function_problem(expected.functions.get(row.name), row)
+                if wrong is not None:
+                    problems.append(
+                        InstalledProblem("", row.name, f"the function {row.name} {wrong}")
+                    )
+        return problems
+
+
+def installed_problems(bind, declaration: Declaration) -> list[InstalledProblem]:
+    """Return every capture trigger, guard or function not installed as generated."""
+    return CaptureCheck().problems(bind, declaration)

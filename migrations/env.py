@@ -10,6 +10,7 @@ from sqlalchemy.pool import NullPool
 
 from audit import tables as audit_tables
 from portal import db_identity
+from portal.auditing import authenticate_entries
 
 config = context.config
 if config.config_file_name is not None:
@@ -71,6 +72,8 @@ def run_migrations_online() -> None:
     engine = migrate_extension.db.engine
     if url != current_app.config["SQLALCHEMY_DATABASE_URI"]:
         engine = create_engine(url, poolclass=NullPool)
+        # On SQLite the entries a migration writes carry MACs like the portal's own.
+        authenticate_entries(engine, current_app.config["SECRET_KEY"])
     with engine.connect() as connection:
         context.configure(
             connection=connection,

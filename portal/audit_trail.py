@@ -8,6 +8,12 @@ work; this module only brings the configuration and tenant codes.
 Every checkpoint, once committed, is also written outside the database: as an
 ``audit_checkpoint`` line of the log stream, and appended to the witness file
 (``AUDIT_WITNESS_FILE``) when one is configured.
+
+Every seal also compares the capture triggers installed with what the record-type
+registry generates, and logs ``audit_capture_altered`` as an error when they differ; it
+seals all the same (refusing would hide nothing and stop the chains). Verification
+reports the difference, and on SQLite every entry without a valid MAC (``audit.mac``),
+checked with keys derived from ``SECRET_KEY`` and ``AUDIT_PREVIOUS_SECRET_KEYS``.
 """
 
 from __future__ import annotations
@@ -22,10 +28,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from audit import chain as audit_chain
 from audit import checkpoints as audit_checkpoints
 from audit import export as audit_export
+from audit import mac as audit_mac
 from audit import reconcile as audit_reconcile
+from audit import triggers as audit_triggers
 from audit import verify as audit_verify
 from audit import witness as audit_witness
 from audit.tables import PLATFORM_CHAIN
+from portal import record_types
 from portal.exceptions import NotFound
 from portal.extensions import db
 from portal.identity import apply_identity
@@ -55,10 +64,44 @@ def chain_of_tenant(tenant_code: str | None) -> int:
     return tenant_id
 
 
+def mac_keys(config=None) -> dict[str, audit_mac.MacKey]:
+    """Return the keys entry MACs are checked with: the secret key's, then earlier ones'."""
+    config = current_app.config if config is None else config
+    secrets = [config["SECRET_KEY"], *config.get("AUDIT_PREVIOUS_SECRET_KEYS", ())]
+    return audit_mac.keys_from_secrets(secrets)
+
+
+# What the generator makes of the tables, remembered for the process: a seal checks the
+# capture with one query while the tables keep their shape.
+_CAPTURE_CHECK = audit_triggers.CaptureCheck()
+
+
+def capture_problems(connection=None) -> list[audit_triggers.InstalledProblem]:
+    """Return every capture trigger, guard or function not as the registry generates it."""
+    declaration = record_types.REGISTRY.audit_declaration()
+    if connection is not None:
+        return _CAPTURE_CHECK.problems(connection, declaration)
+    with _system_connection() as own:
+        return _CAPTURE_CHECK.problems(own, declaration)
+
+
+def _seal(connection, chain_ids=None) -> audit_chain.SealResult:
+    # The capture is checked at every seal; a difference is logged as an error and the
+    # seal goes on: what was captured is still worth sealing, and verification fails.
+    result = audit_chain.seal(connection, chain_ids=chain_ids)
+    problems = capture_problems(connection)
+    if problems:
+        log.error(
+            "audit_capture_altered",
+            problems=[f"{item.trigger} on {item.table}: {item.detail}" for item in problems],
+        )
+    return result
+
+
 def seal_pending() -> audit_chain.SealResult:
     """Seal every entry that can be sealed now, signing nothing."""
     with _system_connection() as connection:
-        return audit_chain.seal(connection)
+        return _seal(connection)
 
 
 def seal_and_sign() -> tuple[audit_chain.SealResult, list[audit_checkpoints.Checkpoint]]:
@@ -67,7 +110,7 @@ def seal_and_sign() -> tuple[audit_chain.SealResult, list[audit_checkpoints.Chec
     # nothing leaves entries that only recomputable hashes vouch for.
     made = []
     with _system_connection() as connection:
-        result = audit_chain.seal(connection)
+        result = _seal(connection)
         if result.total:
             made = audit_checkpoints.checkpoint(
                 connection, current_app.config["AUDIT_SIGNING_KEY"], sealed=result
@@ -101,7 +144,7 @@ def witness(made: list[audit_checkpoints.Checkpoint]) -> None:
 def make_checkpoints(chain_ids=None) -> list[audit_checkpoints.Checkpoint]:
     """Seal, then sign a checkpoint for every chain that grew since its last one."""
     with _system_connection() as connection:
-        audit_chain.seal(connection, chain_ids=chain_ids)
+        _seal(connection, chain_ids=chain_ids)
         made = audit_checkpoints.checkpoint(
             connection, current_app.config["AUDIT_SIGNING_KEY"], chain_ids
         )
@@ -134,7 +177,7 @@ def seal_after_request() -> None:
     made = []
     try:
         with _system_connection() as connection:
-            result = audit_chain.seal(connection)
+            result = _seal(connection)
             if not result.total:
                 return
             made = _sign_what_is_owed(connection, result, config)
@@ -159,6 +202,8 @@ def verify(
             progress=progress,
             trusted_keys=trusted_keys,
             trusted_checkpoints=trusted_checkpoints,
+            mac_keys=mac_keys(),
+            declaration=record_types.REGISTRY.audit_declaration(),
         )
 
 
@@ -178,7 +223,7 @@ def reconcile(progress=None) -> audit_reconcile.Reconciliation:
 def verify_chain(
     chain_id: int, progress=None, trusted_keys: dict | None = None, trusted_checkpoints=None
 ):
-    """Verify one chain by its id (options as for ``verify``)."""
+    """Verify one chain by its id (options as for ``verify``), and the capture."""
     with _system_connection() as connection:
         return audit_verify.verify(
             connection,
@@ -186,6 +231,8 @@ def verify_chain(
             progress=progress,
             trusted_keys=trusted_keys,
             trusted_checkpoints=trusted_checkpoints,
+            mac_keys=mac_keys(),
+            declaration=record_types.REGISTRY.audit_declaration(),
         )
 
 

@@ -16,7 +16,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from audit import context as audit_context
+from audit import mac as audit_mac
 from portal import audit_trail
+from portal.extensions import db
 from portal.identity import act_as_system, forget
 
 log = structlog.get_logger("portal.audit")
@@ -55,8 +57,14 @@ def _seal_after_request(response):
 
 
 def register_auditing(app: Flask) -> None:
-    """Give every request its audit context, seal after writes, honour strict mode."""
+    """Give every request its audit context, seal after writes, honour strict mode.
+
+    On SQLite, the entries written through the app's engine carry MACs made with a key
+    derived from its secret key.
+    """
     audit_context.set_strict(bool(app.config.get("AUDIT_STRICT")))
+    with app.app_context():
+        authenticate_entries(db.engine, app.config["SECRET_KEY"])
     app.before_request(_begin_request)
     if app.config.get("AUDIT_SEAL_AFTER_REQUESTS", True):
         app.after_request(_seal_after_request)
@@ -66,12 +74,32 @@ def register_auditing(app: Flask) -> None:
 # --- SQLite connections ---------------------------------------------------------------
 
 
+def _sqlite_state(dbapi_connection, connection_record) -> audit_context.SqliteConnectionState:
+    state = connection_record.info.get("audit")
+    if state is None or state.connection is not dbapi_connection:
+        state = audit_context.register_sqlite_functions(dbapi_connection)
+        connection_record.info["audit"] = state
+    return state
+
+
 @event.listens_for(Engine, "connect")
 def _register_sqlite_functions(dbapi_connection, connection_record) -> None:
-    # Without these functions SQLite's capture triggers fail, so a connection that is
-    # not the application's cannot write an audited table at all.
+    # Without these functions SQLite's capture triggers fail. Any engine's connections
+    # get them (scripts, tests); only the portal's engines give them the MAC key, so
+    # entries written through any other carry no MAC, and verification names them.
     if isinstance(dbapi_connection, sqlite3.Connection):
-        connection_record.info["audit"] = audit_context.register_sqlite_functions(dbapi_connection)
+        _sqlite_state(dbapi_connection, connection_record)
+
+
+def authenticate_entries(engine: Engine, secret_key: str) -> None:
+    """Let the entries written through ``engine`` (SQLite) carry MACs made with this key."""
+    key = audit_mac.MacKey.from_secret(secret_key)
+
+    def give_key(dbapi_connection, connection_record) -> None:
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            _sqlite_state(dbapi_connection, connection_record).mac_key = key
+
+    event.listen(engine, "connect", give_key)
 
 
 @event.listens_for(Engine, "begin")

@@ -299,19 +299,34 @@ def tokens_create(email, name, days):
 audit = click.Group("audit", help="The tamper-evident audit trail: seal, sign, verify, export.")
 
 
+def _fail_on_altered_capture() -> None:
+    # The work is done and committed; the exit status tells cron that the capture is not
+    # what the portal installed, which `iisg audit verify` reports too.
+    from portal.audit_trail import capture_problems
+
+    problems = capture_problems()
+    for item in problems:
+        where = f"{item.trigger} on {item.table}" if item.table else item.trigger
+        click.echo(f"capture_trigger_altered: {where}: {item.detail}", err=True)
+    if problems:
+        raise click.exceptions.Exit(1)
+
+
 @audit.command("seal")
 def audit_seal():
-    """Seal every audit entry that can be sealed now, and sign each chain it grew."""
+    """Seal every audit entry that can be sealed now, and sign each chain it grew; exit 1
+    if the capture was altered."""
     from portal.audit_trail import seal_and_sign
 
     result, made = seal_and_sign()
     click.echo(f"Sealed {result.total} entries in {len(result.sealed)} chain(s).")
     click.echo(f"Signed {len(made)} checkpoint(s).")
+    _fail_on_altered_capture()
 
 
 @audit.command("checkpoint")
 def audit_checkpoint():
-    """Seal, then sign a checkpoint for every chain that grew since its last one."""
+    """Seal, then sign every chain that grew; exit 1 if the capture was altered."""
     from portal.audit_trail import make_checkpoints
 
     made = make_checkpoints()
@@ -320,6 +335,7 @@ def audit_checkpoint():
             f"chain {item.chain}: checkpoint {item.sequence} at size {item.size}, key {item.key_id}"
         )
     click.echo(f"Signed {len(made)} checkpoint(s).")
+    _fail_on_altered_capture()
 
 
 class Unverifiable(click.ClickException):
@@ -331,6 +347,8 @@ class Unverifiable(click.ClickException):
 def _report(report, allow_unsigned: bool) -> None:
     for chain in report.chains:
         click.echo(chain.describe())
+    for item in report.capture:
+        click.echo(item.describe())
     if report.reconciliation is not None:
         click.echo(report.reconciliation.describe())
     if not report.passes(allow_unsigned):

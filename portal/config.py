@@ -29,7 +29,9 @@ KNOWN_SETTINGS = {
     "IISG_ENV": "development (default), production or test",
     "IISG_DATABASE_URL": "SQLAlchemy URL; SQLite file under instance/ by default",
     "IISG_MIGRATION_DATABASE_URL": "PostgreSQL URL of the role owning the schema, for migrations",
-    "IISG_SECRET_KEY": "signs sessions and CSRF tokens",
+    "IISG_SECRET_KEY": "signs sessions and CSRF tokens; on SQLite, authenticates audit entries",
+    "IISG_AUDIT_PREVIOUS_SECRET_KEYS": "earlier IISG_SECRET_KEY values, space-separated,"
+    " to verify the audit entries (SQLite) they authenticated",
     "IISG_ENCRYPTION_KEY": "32 bytes, URL-safe base64: encrypts TOTP secrets",
     "IISG_AUDIT_SIGNING_KEY": "32-byte Ed25519 seed, URL-safe base64: signs audit checkpoints",
     "IISG_REDIS_URL": "optional Redis for shared rate limits",
@@ -223,6 +225,9 @@ class Config:
         "AUDIT_CHECKPOINT_EVERY_MINUTES": 60,
         # Where checkpoints are also written as they are signed (None: the log stream only).
         "AUDIT_WITNESS_FILE": None,
+        # Secret keys used before the current one: the MACs of the audit entries written
+        # under them (SQLite) still verify.
+        "AUDIT_PREVIOUS_SECRET_KEYS": (),
         # Request bodies: without a cap one anonymous request can make a worker read and
         # parse hundreds of megabytes. Forms and API calls need far less than 2 MiB; a file
         # upload that needs more must raise ``request.max_content_length`` for its own
@@ -281,6 +286,12 @@ class Config:
 
         if len(keys["IISG_SECRET_KEY"]) < 32:
             raise _fail("IISG_SECRET_KEY", "must be at least 32 characters")
+        previous_secrets = tuple(environ.get("IISG_AUDIT_PREVIOUS_SECRET_KEYS", "").split())
+        if any(len(secret) < 32 for secret in previous_secrets):
+            raise _fail(
+                "IISG_AUDIT_PREVIOUS_SECRET_KEYS",
+                "each secret key must be at least 32 characters (separate them by spaces)",
+            )
         redis_url = environ.get("IISG_REDIS_URL", "").strip() or None
         if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise _fail("IISG_REDIS_URL", "must start with redis://, rediss:// or unix://")
@@ -331,6 +342,7 @@ class Config:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "MIGRATION_DATABASE_URI": migration_url,
             "SECRET_KEY": keys["IISG_SECRET_KEY"],
+            "AUDIT_PREVIOUS_SECRET_KEYS": previous_secrets,
             "ENCRYPTION_KEY": _decode_key("IISG_ENCRYPTION_KEY", keys["IISG_ENCRYPTION_KEY"], 32),
             "AUDIT_SIGNING_KEY": _decode_key(
                 "IISG_AUDIT_SIGNING_KEY", keys["IISG_AUDIT_SIGNING_KEY"], 32

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import secrets
 import shutil
 import time
 import uuid
@@ -78,8 +79,15 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
+# One secret key for the run: the app that migrates a template and the apps of the tests
+# on its copies are one installation, whose SQLite audit entries (and the event naming
+# where their MACs start) are authenticated with a key derived from it.
+SECRET_KEY = secrets.token_urlsafe(48)
+
+
 def build_app(database_url: str, **settings):
     """Create an app for tests on ``database_url``."""
+    settings.setdefault("SECRET_KEY", SECRET_KEY)
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, **settings})
     app.test_client_class = IsolatedClient
     return app

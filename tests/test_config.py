@@ -31,6 +31,16 @@ def test_development_keys_are_generated_once_and_reused(tmp_path):
     assert len(first["ENCRYPTION_KEY"]) == 32
 
 
+def test_previous_secret_keys_are_read_apart_at_spaces(tmp_path):
+    environ = {"IISG_AUDIT_PREVIOUS_SECRET_KEYS": f" {'a' * 32}  {'b' * 40}\n"}
+
+    assert Config.from_environment(environ, tmp_path)["AUDIT_PREVIOUS_SECRET_KEYS"] == (
+        "a" * 32,
+        "b" * 40,
+    )
+    assert Config.from_environment({}, tmp_path)["AUDIT_PREVIOUS_SECRET_KEYS"] == ()
+
+
 def test_keys_from_the_environment_win_over_generated_ones(tmp_path):
     settings = Config.from_environment({"IISG_SECRET_KEY": "s" * 40}, tmp_path)
 
@@ -86,6 +96,10 @@ def test_production_refuses_a_plain_http_base_url(tmp_path):
         ({"IISG_ENCRYPTION_KEY": "c2hvcnQ"}, "IISG_ENCRYPTION_KEY: must decode to 32 bytes"),
         ({"IISG_AUDIT_SIGNING_KEY": "***"}, "IISG_AUDIT_SIGNING_KEY: is not URL-safe base64"),
         ({"IISG_SECRET_KEY": "short"}, "IISG_SECRET_KEY: must be at least 32 characters"),
+        (
+            {"IISG_AUDIT_PREVIOUS_SECRET_KEYS": "a passphrase with spaces in it, split"},
+            "IISG_AUDIT_PREVIOUS_SECRET_KEYS: each secret key must be at least 32 characters",
+        ),
         ({"IISG_REDIS_URL": "localhost:6379"}, "IISG_REDIS_URL: must start with redis://"),
         ({"IISG_SMTP_URL": "mail.example:25"}, "IISG_SMTP_URL: must start with smtp://"),
         ({"IISG_BASE_URL": "iisg.example"}, "IISG_BASE_URL: must start with http://"),

@@ -10,8 +10,10 @@ from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, inspect, select, text
 
+from audit import mac as audit_mac
 from audit import tables as audit_tables
-from portal import PROJECT_ROOT, db_identity
+from audit import triggers
+from portal import PROJECT_ROOT, db_identity, record_types
 from portal.models import AcquisChapter, AuditEntry, Base, Need, Pillar, SupportLink
 from tests import factories
 
@@ -171,3 +173,39 @@ def test_existing_needs_are_given_codes_in_the_order_they_were_created(db):
     )
     image = json.loads(image) if isinstance(image, str) else image
     assert image["code"] == "2026-AL-WBCTi-001"
+
+
+def test_entry_macs_come_and_go_with_their_migration(db, backend):
+    def columns():
+        return {column["name"] for column in inspect(db.engine).get_columns("audit_entries")}
+
+    def capture_problems():
+        with db.engine.connect() as connection:
+            return triggers.installed_problems(
+                connection, record_types.REGISTRY.audit_declaration()
+            )
+
+    db.session.close()
+    downgrade(revision="1a00c20f381a")
+    db.engine.dispose()
+    assert "mac" not in columns()
+    # The capture goes on as before the column existed.
+    factories.member_tenant(code="BEFORE")
+    db.session.commit()
+    assert capture_problems() == []
+    through = db.session.scalar(select(func.max(AuditEntry.id)))
+    db.session.close()
+
+    upgrade()
+    db.engine.dispose()
+
+    assert "mac" in columns()
+    assert capture_problems() == []
+    started = db.session.scalars(
+        select(AuditEntry.new_row).where(AuditEntry.event == audit_mac.STARTED_EVENT)
+    ).all()
+    assert started == ([{audit_mac.STARTED_THROUGH: through}] if backend == "sqlite" else [])
+    factories.member_tenant(code="AFTER")
+    db.session.commit()
+    made = db.session.scalar(select(AuditEntry.mac).order_by(AuditEntry.id.desc()).limit(1))
+    assert (made is not None) == (backend == "sqlite")

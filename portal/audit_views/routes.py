@@ -96,8 +96,11 @@ def chains():
 
 @blueprint.post("/chains/<chain_id>/verify")
 def verify(chain_id):
-    """Check one chain's hashes and signatures now, and show the result."""
+    """Check one chain's hashes and signatures, and the capture, now; show the result."""
     report = audit_service.verify_chain(chain_id)
     return render_template(
-        "audit/chains.html", chains=audit_service.chain_statuses(), report=report
+        "audit/chains.html",
+        chains=audit_service.chain_statuses(),
+        report=report.chains[0],
+        capture=report.capture,
     )

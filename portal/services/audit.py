@@ -287,7 +287,7 @@ def chain_statuses() -> list[ChainStatus]:
 
 
 def verify_chain(chain_id):
-    """Verify one chain the principal may read, and return what was found."""
+    """Verify one chain the principal may read (and the capture); return the report."""
     require(can_read_audit_trail, current_principal())
     visible = {status.chain_id for status in chain_statuses()}
     try:
@@ -296,8 +296,7 @@ def verify_chain(chain_id):
         raise NotFound("There is no such chain.") from None
     if key not in visible:
         raise NotFound("There is no such chain.")
-    report = audit_trail.verify_chain(key)
-    return report.chains[0]
+    return audit_trail.verify_chain(key)
 
 
 _EXPORT_COLUMNS = (

@@ -11,6 +11,7 @@ import json
 import structlog
 from sqlalchemy import select, text
 
+from audit import triggers as audit_triggers
 from portal import auditing
 from portal.extensions import db
 from portal.models import User
@@ -58,14 +59,8 @@ def record(event: str, *, user_id: int | None = None, **details) -> None:
     log.info("security_event", security_event=event, subject_user_id=user_id, **details)
 
 
-_EVENT_SQLITE = text(
-    "INSERT INTO audit_entries (tenant_id, transaction_id, recorded_at, operation, new_row,"
-    " event, actor_id, actor_kind, actor_label, actor_tenant_id, request_id, client_address,"
-    " reason) VALUES (:tenant, audit_transaction_id(), audit_now(), 'E', :details, :event,"
-    " audit_context('actor_id'), audit_context('actor_kind'), audit_context('actor_label'),"
-    " audit_context('actor_tenant_id'), audit_context('request_id'),"
-    " audit_context('client_address'), audit_context('reason'))"
-)
+# With its MAC, through the same functions as the capture triggers.
+_EVENT_SQLITE = text(audit_triggers.sqlite_event_statement())
 _EVENT_POSTGRES = text("SELECT audit_record_event(:event, :tenant, CAST(:details AS jsonb))")
 
 

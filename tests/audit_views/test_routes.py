@@ -6,7 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy.pool import NullPool
 
 from audit import tables as audit_tables
 from portal import audit_trail
@@ -267,6 +268,30 @@ def test_a_chain_whose_newest_entries_no_checkpoint_covers_is_not_said_to_verify
     text = page.get_data(as_text=True)
     assert f"Chain {chain} verifies" not in text
     assert "not yet covered by a signed checkpoint" in text
+
+
+def test_a_capture_trigger_gone_is_shown_with_the_chain_verified(
+    people, login, db, database_owner_url, backend
+):
+    client = login(people["secretariat_auditor"])
+    chain = people["albanian_need"].tenant_id
+    audit_trail.make_checkpoints()
+    db.session.remove()  # its read would hold off the owner's change of the schema
+    engine = create_engine(database_owner_url, poolclass=NullPool)
+    with engine.begin() as owner:
+        if backend == "sqlite":
+            owner.execute(text('DROP TRIGGER "audit_capture_needs_U"'))
+        else:
+            owner.execute(text("DROP TRIGGER audit_capture ON needs"))
+    engine.dispose()
+    token = csrf_token(client, "/audit/chains")
+
+    page = client.post(f"/audit/chains/{chain}/verify", data={"csrf_token": token})
+
+    text_shown = page.get_data(as_text=True)
+    assert "The capture is not as the portal installed it" in text_shown
+    assert "capture_trigger_altered" in text_shown and "on needs" in text_shown
+    assert f"Chain {chain} verifies" not in text_shown
 
 
 def test_a_partner_auditor_cannot_verify_another_tenants_chain(people, login):
