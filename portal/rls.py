@@ -135,7 +135,9 @@ CREATE OR REPLACE FUNCTION iisg_rows_benefiting(tablename text, keycolumn text,
     LANGUAGE plpgsql STABLE AS $$
 BEGIN
     -- A function, not a subquery of the policy: its query is walled when it runs.
-    RETURN QUERY EXECUTE format('SELECT %I FROM %I WHERE %I = $1',
+    -- The table named in public: a caller's search_path (a temporary table of the same
+    -- name comes first in it) has no say in what is read.
+    RETURN QUERY EXECUTE format('SELECT %I FROM public.%I WHERE %I = $1',
                                 keycolumn, tablename, economycolumn)
         USING iisg_economy();
 END $$;

@@ -15,7 +15,7 @@ from sqlalchemy.pool import NullPool
 from audit import tables as trail
 from portal import db_identity, identity
 from portal.extensions import db as database
-from portal.models import Need
+from portal.models import Need, Tenant
 from tests import factories
 
 postgresql_only = pytest.mark.parametrize("database_template", ["postgresql"], indirect=True)
@@ -275,3 +275,29 @@ def test_claiming_the_system_without_a_signature_adds_no_signing_key(world, as_a
                     " VALUES ('forged', '00', now())"
                 )
             )
+
+
+def test_a_temporary_table_cannot_stand_in_for_the_beneficiaries(world, as_app_role, key):
+    # The responses' policy asks iisg_rows_benefiting(), which reads the beneficiaries
+    # by name: a temporary table of that name, first in the session's search path, must
+    # not decide which restricted responses a partner reads.
+    member = factories.member_tenant()
+    restricted = factories.response(member, record_status="published", visibility="restricted")
+    database.session.add(restricted)
+    database.session.commit()
+    albanian = world["albania"]
+    economy_id = database.session.get(Tenant, albanian.tenant_id).economy_id
+    with as_app_role.connect() as connection:
+        connection.execute(
+            text("CREATE TEMPORARY TABLE response_beneficiaries (response_id int, economy_id int)")
+        )
+        connection.execute(
+            text("INSERT INTO response_beneficiaries VALUES (:response, :economy)"),
+            {"response": restricted.id, "economy": economy_id},
+        )
+        settings = {**principal(albanian), "iisg.economy_id": str(economy_id)}
+        set_settings(connection, db_identity.sign(connection, key, settings))
+        seen = connection.execute(
+            text("SELECT count(*) FROM responses WHERE id = :id"), {"id": restricted.id}
+        ).scalar()
+    assert seen == 0
