@@ -1,0 +1,133 @@
+"""Security review: attacks with only the application role's password (PostgreSQL).
+
+Each test acts as someone holding the application role's credentials but not the
+portal's secret key (a psql session), and asserts what docs/security.md promises
+("Someone holding the application role's password"). A failing test here is a
+weakness found by the review, not a bug in the test.
+"""
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
+
+from portal import db_identity
+from portal.extensions import db as database
+from tests import factories
+
+pytestmark = pytest.mark.parametrize("database_template", ["postgresql"], indirect=True)
+
+
+@pytest.fixture
+def world(db):
+    cycle = factories.cycle()
+    albania = factories.partner_tenant()
+    serbia = factories.partner_tenant(code="RS-MOI", economy="RS")
+    adopted = factories.need(cycle, albania, title="Adopted need", status="adopted")
+    draft = factories.need(cycle, albania, title="Albanian draft", status="draft")
+    database.session.add_all([adopted, draft])
+    people = {
+        "albania": factories.user(albania, email="al@example.org", roles=("admin",)),
+        "serbia": factories.user(serbia, email="rs@example.org", roles=("editor",)),
+    }
+    database.session.commit()
+    return {**people, "adopted": adopted.id, "draft": draft.id}
+
+
+@pytest.fixture
+def as_app_role(database_url):
+    engine = create_engine(database_url, poolclass=NullPool)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def as_owner(database_owner_url):
+    engine = create_engine(database_owner_url, poolclass=NullPool)
+    yield engine
+    engine.dispose()
+
+
+def set_settings(connection, settings):
+    for name, value in settings.items():
+        connection.execute(
+            text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value}
+        )
+
+
+def pose_as_owner(connection):
+    """Shadow pg_catalog.pg_class with a temporary table naming the app role as owner.
+
+    ``iisg_owner_acting()`` (and ``audit_event_permitted``, ``audit_refuse_change``) are
+    neither SECURITY DEFINER nor pinned to a search_path, and read ``pg_class``
+    unqualified. A session's temporary schema is searched for relations *before*
+    pg_catalog unless listed in search_path, and every role has TEMP on the database by
+    default.
+    """
+    connection.execute(text("CREATE TEMP TABLE pg_class (oid oid, relowner oid)"))
+    connection.execute(
+        text(
+            "INSERT INTO pg_class VALUES ("
+            f" 'public.{db_identity.SECRETS_TABLE}'::regclass,"
+            " (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user))"
+        )
+    )
+
+
+def test_a_temporary_pg_class_makes_the_app_role_the_owner(world, as_app_role):
+    with as_app_role.connect() as connection:
+        pose_as_owner(connection)
+        assert connection.execute(text("SELECT iisg_owner_acting()")).scalar() is False
+
+
+def test_a_temporary_pg_class_reads_every_walled_row(world, as_app_role):
+    with as_app_role.connect() as connection:
+        pose_as_owner(connection)
+        set_settings(connection, {"iisg.mode": "system"})
+        users = connection.execute(text("SELECT email, password_hash FROM users")).all()
+        needs = connection.execute(text("SELECT count(*) FROM needs")).scalar()
+        trail = connection.execute(text("SELECT count(*) FROM audit_entries")).scalar()
+    assert (len(users), needs, trail) == (0, 0, 0), (users, needs, trail)
+
+
+def test_a_temporary_pg_class_writes_walled_rows(world, as_app_role):
+    with as_app_role.connect() as connection:
+        pose_as_owner(connection)
+        set_settings(connection, {"iisg.mode": "system"})
+        changed = connection.execute(
+            text("UPDATE users SET password_hash = 'attacker-chosen-hash'")
+        ).rowcount
+        connection.rollback()
+    assert changed == 0
+
+
+def test_a_temporary_pg_class_adds_a_signing_key(world, as_app_role):
+    # docs/security.md: signing keys are "admitted by row-level security only from the
+    # signed system identity".
+    with as_app_role.connect() as connection:
+        pose_as_owner(connection)
+        set_settings(connection, {"iisg.mode": "system"})
+        with pytest.raises(DBAPIError, match="row-level security"):
+            connection.execute(
+                text(
+                    "INSERT INTO audit_signing_keys (key_id, public_key, first_used_at)"
+                    " VALUES ('forged', '00', now())"
+                )
+            )
+        connection.rollback()
+
+
+def test_the_app_role_cannot_make_its_tenant_the_secretariat(world, as_app_role):
+    # The portal signs iisg.tenant_kind from tenants.kind, a table the app role may
+    # write: a partner user's tenant turned into the Secretariat is signed as such by
+    # the portal on the user's next request (cross-tenant reads in the portal).
+    with as_app_role.connect() as connection:
+        with pytest.raises(DBAPIError):
+            connection.execute(
+                text(
+                    "UPDATE tenants SET kind = 'secretariat', economy_id = NULL"
+                    " WHERE id = :id"
+                ),
+                {"id": world["serbia"].tenant_id},
+            )
+        connection.rollback()
