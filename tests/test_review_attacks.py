@@ -131,3 +131,20 @@ def test_the_app_role_cannot_make_its_tenant_the_secretariat(world, as_app_role)
                 {"id": world["serbia"].tenant_id},
             )
         connection.rollback()
+
+
+def test_a_tenant_made_the_secretariat_by_the_app_role_is_signed_as_such(world, as_app_role, db):
+    # The same escalation, seen from the portal: its principal (which it signs for the
+    # database) takes the tenant's kind from the row the app role just wrote. An
+    # 'admin' of a partner tenant becomes a platform administrator (portal.authz).
+    from portal.identity import Principal
+    from portal.models import User
+
+    with as_app_role.begin() as connection:
+        connection.execute(
+            text("UPDATE tenants SET kind = 'secretariat', economy_id = NULL WHERE id = :id"),
+            {"id": world["albania"].tenant_id},
+        )
+    database.session.expire_all()
+    user = database.session.get(User, world["albania"].id)
+    assert not Principal.of(user).in_secretariat
