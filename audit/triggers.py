@@ -164,8 +164,10 @@ CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger
 BEGIN
     -- The owner of the trail (and a superuser) could drop this trigger anyway; letting
     -- them through keeps repairs possible, and verification shows what they changed.
-    IF pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID),
-                   'MEMBER') THEN
+    -- Names qualified: a caller's temporary table named pg_class must not answer.
+    IF pg_catalog.pg_has_role(
+           current_user,
+           (SELECT relowner FROM pg_catalog.pg_class WHERE oid = TG_RELID), 'MEMBER') THEN
         IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
         RETURN NEW;
     END IF;

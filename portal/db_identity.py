@@ -132,8 +132,11 @@ def _signed_message_sql() -> str:
 
 
 OWNER_ACTING = (
-    "pg_has_role(current_user,"
-    f" (SELECT relowner FROM pg_class WHERE oid = 'public.{SECRETS_TABLE}'::regclass),"
+    # Every name qualified: this runs with the caller's search path, in which a
+    # temporary table (a "pg_class" of the caller's own) comes before pg_catalog.
+    "pg_catalog.pg_has_role(current_user,"
+    " (SELECT relowner FROM pg_catalog.pg_class"
+    f" WHERE oid = 'public.{SECRETS_TABLE}'::pg_catalog.regclass),"
     " 'MEMBER')"
 )
 SESSION_OWNER = OWNER_ACTING.replace("current_user", "session_user")

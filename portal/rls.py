@@ -189,6 +189,47 @@ def _policy_statements(policy: TablePolicy, *, force: bool, wrap=once_per_statem
     ]
 
 
+# Since SIGNED_IDENTITY the tables every tenant reads in full are written only by a
+# signed identity too: the application role's password alone must not change an
+# organisation's kind or economy, which the portal then signs for its users.
+_SIGNED = "(SELECT iisg_is_system()) OR (SELECT iisg_tenant()) IS NOT NULL"
+
+
+def shared_install_statements(generation: int | None = None) -> list[str]:
+    """Return the SQL letting anyone read the shared tables but only the signed write them."""
+    generation = record_types.REGISTRY.latest if generation is None else generation
+    if generation < SIGNED_IDENTITY:
+        return []
+    statements = []
+    for table in sorted(record_types.REGISTRY.shared_tables(generation)):
+        statements += [
+            f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+            f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+            *(f"DROP POLICY IF EXISTS iisg_{name} ON {table}" for name in _POLICY_NAMES),
+            f"CREATE POLICY iisg_read ON {table} FOR SELECT USING (true)",
+            f"CREATE POLICY iisg_insert ON {table} FOR INSERT WITH CHECK ({_SIGNED})",
+            f"CREATE POLICY iisg_update ON {table} FOR UPDATE USING ({_SIGNED})"
+            f" WITH CHECK ({_SIGNED})",
+            f"CREATE POLICY iisg_delete ON {table} FOR DELETE USING ({_SIGNED})",
+        ]
+    return statements
+
+
+def shared_uninstall_statements(generation: int | None = None) -> list[str]:
+    """Return the SQL opening the shared tables to every writer again (going down)."""
+    statements = []
+    for table in sorted(record_types.REGISTRY.shared_tables(generation)):
+        statements += [f"DROP POLICY IF EXISTS iisg_{name} ON {table}" for name in _POLICY_NAMES]
+        statements += [
+            f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
+            f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
+        ]
+    return statements
+
+
+_POLICY_NAMES = ("read", "insert", "update", "delete")
+
+
 def migration_app_role(bind, app_url: str) -> str | None:
     """Return the application's login role when it is not the role running migrations.
 
@@ -211,6 +252,7 @@ def install_statements(app_role: str | None, generation: int | None = None) -> l
     wrap = once_per_statement if generation >= IDENTITY_ONCE else str
     for policy in policies(generation):
         statements += _policy_statements(policy, force=True, wrap=wrap)
+    statements += shared_install_statements(generation)
     if app_role:
         role = f'"{app_role}"'
         statements += [

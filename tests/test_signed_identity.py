@@ -138,35 +138,51 @@ def test_the_application_role_cannot_read_the_key(world, as_app_role):
             connection.execute(text("SELECT * FROM iisg_database_secrets"))
 
 
-def test_an_actor_named_without_a_signature_is_refused(world, as_app_role):
-    # Organisations are read and written by every tenant: no policy stops the write,
-    # the trail's check of the actor must.
-    with as_app_role.connect() as connection:
+def test_the_application_role_writes_no_shared_table_without_a_signature(world, as_app_role):
+    # Organisations, reference lists and cycles are read by everyone, but written only
+    # by a signed identity: an organisation's kind is part of what the portal signs.
+    with as_app_role.begin() as connection:
+        set_settings(connection, {"iisg.mode": "system", "audit.actor_kind": "system"})
+        changed = [
+            connection.execute(text(statement)).rowcount
+            for statement in (
+                "UPDATE pillars SET name = name || ' (forged)'",
+                "UPDATE tenants SET kind = 'secretariat'",
+                "DELETE FROM cycles",
+            )
+        ]
+        with pytest.raises(ProgrammingError, match="row-level security"):
+            connection.execute(text("INSERT INTO pillars (code, name) VALUES ('X', 'Forged')"))
+    assert changed == [0, 0, 0]
+
+
+def test_an_actor_named_without_a_signature_is_refused(world, as_owner):
+    # Only the schema owner can still write without a signature; even it names no actor.
+    with as_owner.connect() as connection:
         set_settings(
             connection,
             {
+                "iisg.mode": "system",
                 "audit.actor_kind": "user",
                 "audit.actor_id": str(world["serbia"].id),
                 "audit.actor_label": "FORGED by mallory",
-                "audit.client_address": "10.0.0.1",
             },
         )
         with pytest.raises(ProgrammingError, match="without the application's signature"):
             connection.execute(text("UPDATE pillars SET name = name || ' (forged)'"))
 
 
-def test_a_change_without_any_actor_names_the_database_user(world, as_app_role, database_url):
-    with as_app_role.begin() as connection:
-        connection.execute(text("UPDATE pillars SET name = name || '.' WHERE id = 1"))
-    with as_app_role.connect() as connection:
+def test_a_change_without_any_actor_names_the_database_user(world, as_owner):
+    with as_owner.begin() as connection:
         set_settings(connection, {"iisg.mode": "system"})
+        connection.execute(text("UPDATE pillars SET name = name || '.' WHERE id = 1"))
     rows = database.session.execute(
         select(trail.entries.c.actor_kind, trail.entries.c.actor_label).where(
-            trail.entries.c.table_name == "pillars"
+            trail.entries.c.table_name == "pillars", trail.entries.c.operation == "U"
         )
     ).all()
     assert rows[-1].actor_kind == "db"
-    assert rows[-1].actor_label.startswith("iisg_app_")
+    assert rows[-1].actor_label.startswith("iisg_owner_")
 
 
 class TestStrictMode:
@@ -175,9 +191,12 @@ class TestStrictMode:
         with as_owner.begin() as connection:
             db_identity.store(connection, key, strict=True)
 
-    def test_a_session_cannot_switch_it_off(self, world, strict, as_app_role):
+    def test_a_session_cannot_switch_it_off(self, world, strict, as_app_role, key):
+        # A signed identity that names no actor (what the portal sends with
+        # IISG_AUDIT_STRICT=0) is refused, whatever the session says of strict mode.
         with as_app_role.connect() as connection:
             connection.execute(text("SET audit.strict = 'off'"))
+            set_settings(connection, db_identity.sign(connection, key, {"iisg.mode": "system"}))
             with pytest.raises(DBAPIError, match="strict mode"):
                 connection.execute(text("UPDATE pillars SET name = name || '.' WHERE id = 1"))
 
@@ -193,6 +212,7 @@ class TestStrictMode:
 
     def test_the_schema_owner_may_repair_without_an_actor(self, world, strict, as_owner):
         with as_owner.begin() as connection:
+            set_settings(connection, {"iisg.mode": "system"})
             changed = connection.execute(
                 text("UPDATE pillars SET name = name || '.' WHERE id = 1")
             ).rowcount

@@ -8,8 +8,10 @@ wrote events into any tenant's chain. Now the portal signs those settings
 (portal.db_identity) and PostgreSQL checks the signature with a key kept in a table only
 the schema owner can read: the identity lookups of the policies (generation
 SIGNED_IDENTITY of the registry), the capture triggers' actor, strict mode (now kept in
-that table) and the events all go through the check. SQLite has no roles: nothing
-changes there.
+that table) and the events all go through the check. The tables every tenant reads in
+full (organisations, reference lists, cycles) are written only by a signed identity
+too: an organisation's kind and economy are part of what the portal signs. SQLite has
+no roles: nothing changes there.
 
 Revision ID: 5c1e9b7d2a40
 Revises: 1a00c20f381a
@@ -59,5 +61,7 @@ def downgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
     _install(record_types.LINK_COPIES)
+    for statement in rls.shared_uninstall_statements(record_types.LINK_COPIES):
+        op.execute(statement)
     for statement in db_identity.uninstall_statements():
         op.execute(statement)

@@ -421,6 +421,10 @@ def test_database_wide_strict_mode_refuses_anonymous_writes_but_not_the_portals(
     outsider = create_engine(database_url, poolclass=NullPool)
     try:
         with pytest.raises(DBAPIError, match="strict mode"), outsider.begin() as connection:
+            # A signed identity that names no actor, as the portal sends without strict mode.
+            key = db_identity.key_of(app.config)
+            for name, value in db_identity.sign(connection, key, {"iisg.mode": "system"}).items():
+                connection.execute(text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
             connection.execute(text("UPDATE pillars SET name = name || '.'"))
     finally:
         outsider.dispose()
