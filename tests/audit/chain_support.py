@@ -136,15 +136,19 @@ def behind_the_trail(database_owner_url: str, table: str):
         return
     raw = sqlite3.connect(url.database)
     try:
-        names = raw.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?"
+        installed = raw.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?"
             " AND name LIKE 'audit_capture_%'",
             (table,),
         ).fetchall()
-        assert names, f"no capture triggers on {table}"
-        for (name,) in names:
+        assert installed, f"no capture triggers on {table}"
+        for name, _sql in installed:
             raw.execute(f'DROP TRIGGER "{name}"')
         yield lambda sql, **values: raw.execute(sql, values)
+        # Put back as they were, as the PostgreSQL branch enables them again: what is
+        # left is a row changed without an entry, not a capture still missing.
+        for _name, sql in installed:
+            raw.execute(sql)
         raw.commit()
     finally:
         raw.close()

@@ -6,7 +6,7 @@ from sqlalchemy import inspect, text
 from audit import tables as audit_tables
 from audit import triggers
 from audit.declaration import PLATFORM, Audited, Declaration, Exempt
-from portal import freeze, link_ends
+from portal import db_identity, freeze, link_ends
 from portal.models import Base
 from portal.record_types import REGISTRY
 
@@ -14,15 +14,21 @@ DECLARATION = REGISTRY.audit_declaration()
 
 
 def test_every_mapped_table_is_audited_or_exempt_with_a_reason():
-    assert set(Base.metadata.tables) | {"alembic_version"} == DECLARATION.tables
+    # Besides the models: the migration tool's table and the owner-only secrets of
+    # PostgreSQL, which no model describes.
+    unmapped = {"alembic_version", db_identity.SECRETS_TABLE}
+    assert set(Base.metadata.tables) | unmapped == DECLARATION.tables
     assert all(item.why for item in DECLARATION.exempt)
     assert DECLARATION.tables.isdisjoint(audit_tables.TABLE_NAMES)
 
 
-def test_every_table_in_the_database_is_declared(db):
+def test_every_table_in_the_database_is_declared(db, backend):
     in_database = set(inspect(db.engine).get_table_names())
+    declared = DECLARATION.tables | audit_tables.TABLE_NAMES
+    if backend == "sqlite":
+        declared -= {db_identity.SECRETS_TABLE}  # only PostgreSQL checks signed identities
 
-    assert in_database == DECLARATION.tables | audit_tables.TABLE_NAMES
+    assert in_database == declared
 
 
 def test_bookkeeping_columns_need_a_reason():
@@ -71,6 +77,7 @@ def test_sqlite_triggers_are_the_ones_the_declaration_generates_today(db):
                 *triggers.install_statements(connection, DECLARATION),
                 *link_ends.install_statements("sqlite"),
                 *freeze.install_statements("sqlite"),
+                *freeze.chapter_install_statements("sqlite"),
             )
             if statement.startswith("CREATE TRIGGER")
         ]

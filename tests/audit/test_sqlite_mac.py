@@ -29,7 +29,7 @@ from tests import factories
 
 pytestmark = pytest.mark.parametrize("database_template", ["sqlite"], indirect=True)
 entries = tables.entries
-BEFORE_MACS = "1a00c20f381a"
+BEFORE_MACS = "71084d95a85e"
 
 
 @pytest.fixture
@@ -222,9 +222,11 @@ def test_entries_from_before_the_migration_are_not_named(db, upgraded_with_histo
     old = db.session.execute(
         select(entries.c.id, entries.c.mac).where(entries.c.id <= through)
     ).all()
+    # The newest start: the one this upgrade wrote (the database's first migration to
+    # MACs wrote one too, sparing the baseline of the reference lists).
     (started,) = db.session.execute(
         select(entries.c.id, entries.c.new_row, entries.c.mac).where(
-            entries.c.event == mac.STARTED_EVENT
+            entries.c.event == mac.STARTED_EVENT, entries.c.id > through
         )
     ).all()
 
@@ -309,17 +311,27 @@ def test_migrations_through_an_engine_of_their_own_authenticate_their_entries(
         database.session.remove()
         upgrade()
 
-    started = db.session.scalar(select(entries.c.mac).where(entries.c.event == mac.STARTED_EVENT))
+    started = db.session.scalar(
+        select(entries.c.mac)
+        .where(entries.c.event == mac.STARTED_EVENT)
+        .order_by(entries.c.id.desc())
+        .limit(1)
+    )
 
     assert started is not None and started.startswith(f"{key_id()}:")
     assert audit_trail.verify().breaks == []
 
 
-def test_a_database_created_after_the_migration_spares_nothing(db):
-    # Its migrations wrote no entry before MACs came, so no event records a start.
-    count = select(func.count()).where(entries.c.event == mac.STARTED_EVENT)
-    assert db.session.scalar(count) == 0
-    assert db.session.scalar(select(func.count()).select_from(entries)) == 0
+def test_a_database_created_after_the_migration_spares_only_its_baseline(db):
+    # Its migrations wrote no entry before MACs came but the baseline of the reference
+    # lists (71084d95a85e): the start spares those and nothing else.
+    (started,) = db.session.scalars(
+        select(entries.c.new_row).where(entries.c.event == mac.STARTED_EVENT)
+    ).all()
+    spared = db.session.scalars(
+        select(entries.c.reason).where(entries.c.id <= started[mac.STARTED_THROUGH])
+    ).all()
+    assert spared and all(reason.startswith("baseline:") for reason in spared)
 
 
 # --- Keys ---------------------------------------------------------------------------------
@@ -329,7 +341,7 @@ def test_the_mac_is_the_documented_hmac(db, albania):
     from flask import current_app
 
     row = db.session.execute(
-        text(f"SELECT {', '.join(ENTRY_FIELDS)}, mac FROM audit_entries ORDER BY id LIMIT 1")
+        text(f"SELECT {', '.join(ENTRY_FIELDS)}, mac FROM audit_entries ORDER BY id DESC LIMIT 1")
     ).one()
     key = hmac.new(
         current_app.config["SECRET_KEY"].encode(), b"iisg audit entry mac v1", hashlib.sha256
@@ -359,5 +371,7 @@ def test_entries_made_before_the_secret_key_was_rotated_need_the_previous_key(
     with remembering.app_context():
         remembered = audit_trail.verify()
 
-    assert forgotten and all("made from none of the secret keys" in b.detail for b in forgotten)
+    # Without the previous key the start event's MAC fails too, so the baseline before
+    # it is named as well (as carrying no MAC): the entries MACed with it say why.
+    assert any("made from none of the secret keys" in b.detail for b in forgotten)
     assert remembered.breaks == []
