@@ -24,6 +24,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from portal import create_app
 from portal.extensions import db as database
@@ -239,6 +240,22 @@ def make_app(database_url, database_owner_url):
     for made in apps:
         with made.app_context():
             database.engine.dispose()
+
+
+@pytest.fixture
+def as_app_role(database_url):
+    """An engine connecting as the application role, outside the portal (a psql session)."""
+    engine = create_engine(database_url, poolclass=NullPool)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def as_owner(database_owner_url):
+    """An engine connecting as the role owning the schema, outside the portal."""
+    engine = create_engine(database_owner_url, poolclass=NullPool)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

@@ -8,62 +8,27 @@ portal signs, cannot be rewritten without a signature.
 """
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import NullPool
 
 from portal import db_identity
 from portal.extensions import db as database
-from tests import factories
+from tests.identity_support import set_settings, two_partners
 
 pytestmark = pytest.mark.parametrize("database_template", ["postgresql"], indirect=True)
 
 
 @pytest.fixture
 def world(db):
-    cycle = factories.cycle()
-    albania = factories.partner_tenant()
-    serbia = factories.partner_tenant(code="RS-MOI", economy="RS")
-    adopted = factories.need(cycle, albania, title="Adopted need", status="adopted")
-    draft = factories.need(cycle, albania, title="Albanian draft", status="draft")
-    database.session.add_all([adopted, draft])
-    people = {
-        "albania": factories.user(albania, email="al@example.org", roles=("admin",)),
-        "serbia": factories.user(serbia, email="rs@example.org", roles=("editor",)),
-    }
-    database.session.commit()
-    return {**people, "adopted": adopted.id, "draft": draft.id}
-
-
-@pytest.fixture
-def as_app_role(database_url):
-    engine = create_engine(database_url, poolclass=NullPool)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def as_owner(database_owner_url):
-    engine = create_engine(database_owner_url, poolclass=NullPool)
-    yield engine
-    engine.dispose()
-
-
-def set_settings(connection, settings):
-    for name, value in settings.items():
-        connection.execute(
-            text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value}
-        )
+    return two_partners("admin")
 
 
 def pose_as_owner(connection):
     """Shadow pg_catalog.pg_class with a temporary table naming the app role as owner.
 
-    ``iisg_owner_acting()`` (and ``audit_event_permitted``, ``audit_refuse_change``) are
-    neither SECURITY DEFINER nor pinned to a search_path, and read ``pg_class``
-    unqualified. A session's temporary schema is searched for relations *before*
-    pg_catalog unless listed in search_path, and every role has TEMP on the database by
-    default.
+    ``iisg_owner_acting()`` runs with the caller's search path, in which a session's
+    temporary schema comes before pg_catalog for relations, and every role may create
+    temporary tables by default: it must name ``pg_catalog.pg_class``, as it now does.
     """
     connection.execute(text("CREATE TEMP TABLE pg_class (oid oid, relowner oid)"))
     connection.execute(

@@ -8,15 +8,15 @@ portal sets, and must get nothing the portal's principal would not.
 import json
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
-from sqlalchemy.pool import NullPool
 
 from audit import tables as trail
 from portal import db_identity, identity
 from portal.extensions import db as database
 from portal.models import Need, Tenant
 from tests import factories
+from tests.identity_support import set_settings, two_partners
 
 postgresql_only = pytest.mark.parametrize("database_template", ["postgresql"], indirect=True)
 pytestmark = postgresql_only
@@ -24,44 +24,12 @@ pytestmark = postgresql_only
 
 @pytest.fixture
 def world(db):
-    cycle = factories.cycle()
-    albania = factories.partner_tenant()
-    serbia = factories.partner_tenant(code="RS-MOI", economy="RS")
-    adopted = factories.need(cycle, albania, title="Adopted need", status="adopted")
-    draft = factories.need(cycle, albania, title="Albanian draft", status="draft")
-    database.session.add_all([adopted, draft])
-    people = {
-        "albania": factories.user(albania, email="al@example.org", roles=("editor",)),
-        "serbia": factories.user(serbia, email="rs@example.org", roles=("editor",)),
-    }
-    database.session.commit()
-    return {**people, "adopted": adopted.id, "draft": draft.id}
-
-
-@pytest.fixture
-def as_app_role(database_url):
-    engine = create_engine(database_url, poolclass=NullPool)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def as_owner(database_owner_url):
-    engine = create_engine(database_owner_url, poolclass=NullPool)
-    yield engine
-    engine.dispose()
+    return two_partners("editor")
 
 
 @pytest.fixture
 def key(app) -> bytes:
     return db_identity.key_of(app.config)
-
-
-def set_settings(connection, settings: dict[str, str]) -> None:
-    for name, value in settings.items():
-        connection.execute(
-            text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value}
-        )
 
 
 def principal(user) -> dict[str, str]:
