@@ -21,6 +21,7 @@ from portal.models import Need, Response, SupportLink, Tenant, User
 from tests import factories
 from tests.conftest import csrf_token
 from tests.needs.cast import VALID_NEED_FORM, albanian_need, build_cast
+from tests.responses.test_routes import FORM as RESPONSE_FORM
 from tests.worlds import mapping_world
 
 # No page, however much it was sent, should come near this.
@@ -31,25 +32,6 @@ LONGEST_FILTER = 200
 UNDER_THE_CAP = 6_000
 # Far over it.
 OVER_THE_CAP = 100_000
-
-RESPONSE_FORM = {
-    "title": "Integrated border management in the Western Balkans",
-    "description": "Equipment and training.",
-    "pillars": ["WBBSi"],
-    "donor_tenants": ["EC-NEAR"],
-    "donor_names": "Kingdom of Sweden",
-    "implementer_tenants": ["DE-GIZ"],
-    "beneficiaries": ["AL", "ME"],
-    "support_type": "equipment",
-    "instrument": "IPA III",
-    "starts_on": "2026-01-01",
-    "ends_on": "2027-12-31",
-    "budget_amount": "2500000",
-    "budget_currency": "EUR",
-    "implementation_status": "ongoing",
-    "visibility": "members",
-    "external_reference": "XI-IATI-EC_NEAR-2026/7",
-}
 
 
 @pytest.fixture
