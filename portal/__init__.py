@@ -84,7 +84,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from portal.account.routes import blueprint as account_blueprint
     from portal.admin.routes import blueprint as admin_blueprint
     from portal.analysis.routes import blueprint as analysis_blueprint
-    from portal.api.routes import blueprint as api_blueprint
+    from portal.api import register_api
     from portal.audit_views.routes import blueprint as audit_blueprint
     from portal.auth import register_sign_in
     from portal.auth.routes import blueprint as auth_blueprint
@@ -102,7 +102,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_sign_in(app)
     register_security_headers(app)
     authz.register_authorisation_check(app)
-    csrf.exempt(api_blueprint)
     for blueprint in (
         main_blueprint,
         auth_blueprint,
@@ -110,11 +109,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         admin_blueprint,
         audit_blueprint,
         analysis_blueprint,
-        api_blueprint,
         needs_blueprint,
         responses_blueprint,
     ):
         app.register_blueprint(blueprint)
+    register_api(app)
     app.context_processor(_navigation)
     register_error_handlers(app)
     app.context_processor(lambda: {"kosovo_footnote": KOSOVO_FOOTNOTE})

@@ -183,6 +183,15 @@ def can_validate_need(principal: Principal | None, need: Need) -> bool:
     return can_return_need(principal, need)
 
 
+def can_delete_need(principal: Principal | None, need: Need) -> bool:
+    """Return whether the principal may delete a need: its owner's editors, while a draft."""
+    return (
+        _owner_editor(principal, need.tenant_id)
+        and need.cycle.status in WORKING_CYCLE_STATUSES
+        and need.status == "draft"
+    )
+
+
 def can_withdraw_need(principal: Principal | None, need: Need) -> bool:
     """Return whether the principal may withdraw its own need before the cycle is adopted."""
     return (
@@ -298,6 +307,7 @@ EXEMPT_ENDPOINTS = {
     "static": "the portal's own stylesheets and scripts",
     "bootstrap.static": "Bootstrap's files",
     "main.healthz": "answers that the process runs; touches no database",
+    "api-docs.openapi_json": "the API's description, the same for everyone; reads no records",
     "main.readyz": "answers whether the database is up and its schema current; reads no records",
     # The sign-in gate lets the whole blueprint through for the same reason.
     "auth.*": (
@@ -322,6 +332,7 @@ log = structlog.get_logger("portal.authz")
 # asked since it did.
 _VIEW_RAN = "authz_view_ran"
 _ASKED = "authz_policies_asked"
+_INPUT_REFUSED = "authz_input_refused"
 
 
 class AuthorisationNotChecked(RuntimeError):
@@ -343,6 +354,15 @@ def view_starts() -> None:
     setattr(g, _ASKED, [])
 
 
+def input_refused() -> None:
+    """Note that the request's input was refused as unreadable before anything was read.
+
+    The API refuses an unknown parameter or a malformed body before its view asks any
+    policy; such an answer read and changed nothing.
+    """
+    setattr(g, _INPUT_REFUSED, True)
+
+
 def policies_asked() -> list[str]:
     """Return the names of the policies asked since the current request's view started."""
     return list(g.get(_ASKED, ())) if has_app_context() else []
@@ -360,7 +380,7 @@ def _check_a_policy_was_asked(response: Response) -> Response:
     # ran; a failed one is reported by its own error, which raising here would hide.
     if not view_ran() or policies_asked() or response.status_code >= 500:
         return response
-    if response.status_code == 429:
+    if response.status_code == 429 or g.get(_INPUT_REFUSED):
         return response
     if is_exempt(endpoint):
         return response

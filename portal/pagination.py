@@ -42,6 +42,21 @@ def paginate(statement: Select, number: int, per_page: int) -> Page:
     return Page(items=list(items), number=number, per_page=per_page, total=total)
 
 
+def ordering(columns: dict, query: dict, key) -> tuple:
+    """Return the ORDER BY of a list sorted by ``query["sort"]`` (newest first by default).
+
+    ``columns`` maps the names a list sorts by to columns; ``key`` breaks ties, so that
+    pages never repeat or skip a row.
+    """
+    sort = query.get("sort") or "-id"
+    column = columns[sort.lstrip("-")]
+    descending = sort.startswith("-")
+    first = column.desc() if descending else column.asc()
+    if column is key:
+        return (first,)
+    return (first, key.desc() if descending else key.asc())
+
+
 def contains(text: str) -> str:
     """Return a LIKE pattern matching ``text`` anywhere, its wildcards taken literally."""
     escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

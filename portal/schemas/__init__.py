@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sized
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, utils
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, utils, validate
 
 from portal.exceptions import ValidationFailed
 
@@ -37,6 +37,22 @@ class BoundedList(fields.List):
         if utils.is_collection(value) and isinstance(value, Sized) and len(value) > self.longest:
             raise self.make_error("too_long", longest=self.longest)
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+class NotBlank(validate.Validator):
+    """Refuse text that is empty or only white space.
+
+    Not a ``Regexp``: the OpenAPI document can carry one pattern per field, and the
+    pattern a field shows is the one saying which characters it takes.
+    """
+
+    def __init__(self, error: str = "This cannot be blank."):
+        self.error = error
+
+    def __call__(self, value):
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationError(self.error)
+        return value
 
 
 def _first_messages(messages: Any) -> dict[str, str]:

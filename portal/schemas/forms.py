@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from marshmallow import Schema, fields, pre_load, validate
 
 from portal.pagination import LARGEST_PAGE
-from portal.schemas import InputSchema, parse
+from portal.schemas import InputSchema, NotBlank, parse
 
 # Typed text may hold line breaks and tabs, never other control characters: PostgreSQL
 # refuses NUL outright, and the rest only ever arrive by accident or malice.
@@ -27,7 +27,7 @@ def text(length: int, required: bool = False) -> fields.String:
     checks = [validate.Length(max=length, error=f"Use at most {length} characters."), printable]
     if not required:
         return fields.String(load_default="", validate=checks)
-    checks.append(validate.Regexp(r"\s*\S", error="This cannot be blank."))
+    checks.append(NotBlank("This cannot be blank."))
     return fields.String(required=True, validate=checks, error_messages=REQUIRED)
 
 

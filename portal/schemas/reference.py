@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from portal.schemas import InputSchema
+from portal.schemas import InputSchema, NotBlank
 
 
 def _text(length: int, required: bool = True) -> fields.String:
     checks = [validate.Length(max=length, error=f"Use at most {length} characters.")]
     if required:
-        checks.append(validate.Regexp(r"\s*\S", error="This cannot be blank."))
+        checks.append(NotBlank("This cannot be blank."))
     if not required:
         return fields.String(load_default="", validate=checks)
     return fields.String(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from portal.models.support_link import COVERAGES
+from portal.schemas import NotBlank
 from portal.schemas.forms import REQUIRED, FormSchema, page_number, printable, text
 from portal.schemas.versions import VersionedSchema
 
@@ -41,7 +42,7 @@ class LinkDisputeSchema(VersionedSchema):
         required=True,
         validate=[
             validate.Length(max=2000, error="Use at most 2000 characters."),
-            validate.Regexp(r"\s*\S", error="Say why the response does not address the need."),
+            NotBlank("Say why the response does not address the need."),
             printable,
         ],
         error_messages={**REQUIRED, "required": "Say why the response does not address the need."},

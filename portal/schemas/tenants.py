@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from marshmallow import fields, pre_load, validate
 
 from portal.models.tenant import TENANT_KINDS
-from portal.schemas import InputSchema, forms
+from portal.schemas import InputSchema, NotBlank, forms
 
 CODE_PATTERN = r"^[A-Z0-9][A-Z0-9-]{1,19}$"
 
@@ -25,7 +25,7 @@ class TenantCreateSchema(InputSchema):
         required=True,
         validate=[
             validate.Length(min=1, max=200, error="Use 1 to 200 characters."),
-            validate.Regexp(r"\s*\S", error="The name cannot be blank."),
+            NotBlank("The name cannot be blank."),
         ],
         error_messages={"required": "Give the organisation's full name."},
     )
@@ -48,7 +48,7 @@ class TenantRenameSchema(InputSchema):
         required=True,
         validate=[
             validate.Length(min=1, max=200, error="Use 1 to 200 characters."),
-            validate.Regexp(r"\s*\S", error="The name cannot be blank."),
+            NotBlank("The name cannot be blank."),
         ],
         error_messages={"required": "Give the organisation's full name."},
     )

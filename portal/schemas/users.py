@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from portal.models.user import ROLES
-from portal.schemas import BoundedList, InputSchema
+from portal.schemas import BoundedList, InputSchema, NotBlank
 
 
 def _roles() -> BoundedList:
@@ -30,7 +30,7 @@ class UserCreateSchema(InputSchema):
         load_default=None,
         validate=[
             validate.Length(min=1, max=200, error="Use 1 to 200 characters."),
-            validate.Regexp(r"\s*\S", error="The name cannot be blank."),
+            NotBlank("The name cannot be blank."),
         ],
     )
     tenant = fields.String(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.authz import (
     can_carry_over_need,
     can_create_need,
+    can_delete_need,
     can_edit_need,
     can_read_records,
     can_return_need,
@@ -37,14 +38,15 @@ from portal.models import (
     PartnerEconomy,
     Perspective,
     Pillar,
+    SupportLink,
     Tenant,
     need_acquis_chapters,
 )
 from portal.need_codes import assign_codes, is_code_clash
-from portal.pagination import Page, contains, paginate
+from portal.pagination import Page, contains, ordering, paginate
 from portal.services.cycles import current_open_cycle
 from portal.tenancy import get_visible
-from portal.versions import describes, save_change
+from portal.versions import describes, require_current, save_change
 
 # A partner's other organisations may hold codes this one cannot read (row-level
 # security): a clash with one is retried with the following numbers, this many times.
@@ -61,7 +63,20 @@ RULES = {
     "carry over": "Editors of the owning partner carry needs of an adopted cycle over into the"
     " open one.",
     "create": "Editors of a partner draft new needs while a cycle is open.",
+    "delete": "Editors of the owning partner delete needs while they are drafts; a need once"
+    " submitted is withdrawn instead.",
 }
+# What the API's lists sort by (a leading "-": descending); the pages show the newest first.
+SORT_COLUMNS = {
+    "id": Need.id,
+    "code": Need.code,
+    "title": Need.title,
+    "status": Need.status,
+    "priority": Need.priority,
+    "created_at": Need.created_at,
+    "updated_at": Need.updated_at,
+}
+SORTABLE = tuple(SORT_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -235,7 +250,7 @@ def list_needs(query: dict, choices: FilterChoices) -> Page:
                 func.lower(Need.description).like(pattern, escape="\\"),
             )
         )
-    statement = statement.where(*conditions).order_by(Need.id.desc())
+    statement = statement.where(*conditions).order_by(*ordering(SORT_COLUMNS, query, Need.id))
     return paginate(statement, query["page"], query["per_page"])
 
 
@@ -341,6 +356,20 @@ def update_need(need: Need, data: dict) -> Need:
     """Change a draft or returned need unless it changed since (data: NeedEditSchema)."""
     require(can_edit_need, current_principal(), need, message=_refusal(need, "edit"))
     return save_change(need, data, **_references(data))
+
+
+def delete_need(need: Need, data: dict) -> None:
+    """Delete a draft need, unless a support link already names it."""
+    require(can_delete_need, current_principal(), need, message=_refusal(need, "delete"))
+    require_current(need, data)
+    linked = db.session.scalar(select(func.count()).where(SupportLink.need_id == need.id))
+    if linked:
+        raise Conflict(
+            f"This draft is named by {linked} support link(s); withdraw them first, or "
+            "withdraw the need instead. Nothing was deleted."
+        )
+    db.session.delete(need)
+    db.session.commit()
 
 
 def submit_need(need: Need, data: dict) -> Need:

@@ -1,0 +1,49 @@
+"""What the API's tests share: a client that calls the API with a user's token."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.identity import act_as_principal
+from portal.services import api_tokens
+
+
+class ApiClient:
+    """Calls /api/v1 with one user's bearer token, as a script would."""
+
+    def __init__(self, client, secret: str, token):
+        self.client = client
+        self.secret = secret
+        self.token = token
+
+    def open(self, method: str, path: str, *, headers=None, **options):
+        sent = {"Authorization": f"Bearer {self.secret}", **(headers or {})}
+        url = path if path.startswith("/") else f"/api/v1/{path}"
+        return self.client.open(url, method=method, headers=sent, **options)
+
+    def get(self, path, **options):
+        return self.open("GET", path, **options)
+
+    def post(self, path, **options):
+        return self.open("POST", path, **options)
+
+    def patch(self, path, **options):
+        return self.open("PATCH", path, **options)
+
+    def delete(self, path, **options):
+        return self.open("DELETE", path, **options)
+
+
+@pytest.fixture
+def api(app, db):
+    """Return a function giving an API client for a user (and the token's scope)."""
+
+    def client_for(user, scope: str = "write", name: str = "tests") -> ApiClient:
+        act_as_principal(None)
+        data = {"name": name, "days": 30}
+        if scope != "write":
+            data["scope"] = scope
+        token, secret = api_tokens.create(user, data)
+        return ApiClient(app.test_client(), secret, token)
+
+    return client_for
