@@ -308,6 +308,7 @@ EXEMPT_ENDPOINTS = {
     "bootstrap.static": "Bootstrap's files",
     "main.healthz": "answers that the process runs; touches no database",
     "api-docs.openapi_json": "the API's description, the same for everyone; reads no records",
+    "api_docs.reference": "the API's description as a page, the same for all; reads no records",
     "main.readyz": "answers whether the database is up and its schema current; reads no records",
     # The sign-in gate lets the whole blueprint through for the same reason.
     "auth.*": (

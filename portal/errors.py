@@ -25,9 +25,15 @@ from portal.services import security_events
 log = structlog.get_logger("portal.errors")
 
 
+# Under /api/ but read by people in a browser, signed in with their session.
+API_PAGES = frozenset({"/api/v1/docs"})
+# The API's descriptions: read by people (signed in) and by scripts (with a token).
+API_DESCRIPTIONS = API_PAGES | {"/api/v1/openapi.json"}
+
+
 def wants_json() -> bool:
     """Return whether the client should get JSON rather than an HTML page."""
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") and request.path not in API_PAGES:
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"

@@ -7,7 +7,9 @@ people). What they share is in ``portal.api.core``; docs/api.md is the guide.
 
 from __future__ import annotations
 
-from flask import Flask
+import json
+
+from flask import Flask, current_app
 from flask_smorest import Api
 
 from portal.api.core import ErrorSchema
@@ -43,6 +45,75 @@ SETTINGS = {
 }
 
 
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "schema": {"type": "string", "maxLength": 200},
+    "description": "The ETag of the record as you last read it; * for whatever it is now.",
+}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+    "description": (
+        "Any unique text; a retry with the same key and body within 24 hours answers as "
+        "the first call did and does nothing again."
+    ),
+}
+ETAG = {
+    "description": "The record's version: send it back in If-Match to change it.",
+    "schema": {"type": "string"},
+}
+LINK = {"description": "first, prev, next and last pages (RFC 8288).", "schema": {"type": "string"}}
+RETRY_AFTER = {
+    "description": "Seconds until the token may call again.",
+    "schema": {"type": "integer"},
+}
+
+
+def _success_schema(operation: dict, schemas: dict) -> dict:
+    for status in ("200", "201"):
+        content = operation.get("responses", {}).get(status, {}).get("content", {})
+        reference = content.get("application/json", {}).get("schema", {}).get("$ref", "")
+        if reference:
+            return schemas.get(reference.rsplit("/", 1)[-1], {})
+    return {}
+
+
+def describe_conventions(document: dict) -> dict:
+    """Add to the document what every operation shares: the headers of §7's rules.
+
+    Written once here rather than on each view, so no operation can lack them.
+    """
+    schemas = document.get("components", {}).get("schemas", {})
+    responses = document.setdefault("components", {}).setdefault("responses", {})
+    if "TOO_MANY_REQUESTS" in responses:
+        responses["TOO_MANY_REQUESTS"].setdefault("headers", {})["Retry-After"] = RETRY_AFTER
+    for path, item in document.get("paths", {}).items():
+        on_a_record = "{" in path
+        for method, operation in item.items():
+            if method not in ("get", "post", "patch", "delete"):
+                continue
+            parameters = operation.setdefault("parameters", [])
+            if method in ("patch", "delete"):
+                parameters.append({**IF_MATCH, "required": True})
+            elif method == "post":
+                parameters.append(IDEMPOTENCY_KEY)
+                if on_a_record:
+                    parameters.append({**IF_MATCH, "required": False})
+            shape = _success_schema(operation, schemas)
+            for status in ("200", "201"):
+                answer = operation.get("responses", {}).get(status)
+                if answer is None:
+                    continue
+                if "version" in shape.get("properties", {}):
+                    answer.setdefault("headers", {})["ETag"] = ETAG
+                if {"items", "total"} <= set(shape.get("properties", {})):
+                    answer.setdefault("headers", {})["Link"] = LINK
+    return document
+
+
 class PortalApi(Api):
     """flask-smorest's Api, leaving error answers to the portal's one handler."""
 
@@ -52,14 +123,25 @@ class PortalApi(Api):
         # portal.errors answers every error, pages and API alike, in the §7 envelope.
         pass
 
+    def document(self) -> dict:
+        """Return the OpenAPI document, with the conventions every operation shares."""
+        return describe_conventions(self.spec.to_dict())
+
+    def _openapi_json(self):
+        return current_app.response_class(
+            json.dumps(self.document(), indent=2, sort_keys=False),
+            mimetype="application/json",
+        )
+
 
 def register_api(app: Flask) -> PortalApi:
     """Attach every resource of the API, and the document describing them, to ``app``."""
-    from portal.api import me, needs
+    from portal.api import docs, me, needs
 
     for name, value in SETTINGS.items():
         app.config.setdefault(name, value)
     api = PortalApi(app)
+    app.register_blueprint(docs.blueprint)
     for module in (me, needs):
         csrf.exempt(module.blueprint)
         api.register_blueprint(module.blueprint, url_prefix=f"{PREFIX}{module.PATH}")

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Flask, flash, g, redirect, request, session, url_for
 from flask_login import current_user
 
-from portal.errors import error_response, wants_json
+from portal.errors import API_DESCRIPTIONS, error_response, wants_json
 from portal.extensions import login_manager
 from portal.identity import act_as
 from portal.limits import LONGEST_NEXT
@@ -22,7 +22,10 @@ PUBLIC_ENDPOINTS = frozenset({"main.healthz", "main.readyz", "static", "bootstra
 def _load_signed_in_user(request):
     # The API takes bearer tokens; pages take the session cookie. Neither stands in for
     # the other, so a token cannot drive a form and a cookie alone cannot call the API.
-    if request.path.startswith("/api/"):
+    # Only the API's descriptions, which read no records, are also shown to a signed-in
+    # browser.
+    by_token = request.path not in API_DESCRIPTIONS or "Authorization" in request.headers
+    if request.path.startswith("/api/") and by_token:
         scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
         token = api_tokens.authenticate(secret.strip()) if scheme.lower() == "bearer" else None
         if token is None:
@@ -67,6 +70,14 @@ def _require_sign_in():
             )
             authentication.acknowledge_recovery_code_use(current_user)
         return None
+    if request.path.startswith("/api/") and wants_json():
+        return error_response(
+            401,
+            "unauthorised",
+            "Send a valid API token: Authorization: Bearer <token>. Create one on your "
+            "account page; a token that expired or was revoked no longer works.",
+            {"Authorization": "Missing, unknown, expired or revoked token."},
+        )
     if wants_json():
         return error_response(401, "unauthorised", "Sign in to use this page.")
     return redirect(url_for("auth.login", next=safe_next(request.full_path.rstrip("?"))))

@@ -22,7 +22,9 @@ class NeedSummaryOutputSchema(OutputSchema):
     title = fields.String()
     status = fields.String()
     pillar = fields.Nested(CodedReferenceOutputSchema)
-    economy = fields.Nested(EconomyOutputSchema, attribute="tenant.economy", dump_default=None)
+    economy = fields.Nested(
+        EconomyOutputSchema, attribute="tenant.economy", dump_default=None, allow_none=True
+    )
 
 
 class NeedOutputSchema(OutputSchema):
@@ -33,7 +35,9 @@ class NeedOutputSchema(OutputSchema):
     version = fields.Integer()
     cycle = fields.Nested(CycleReferenceOutputSchema)
     owner = fields.Nested(TenantReferenceOutputSchema, attribute="tenant")
-    economy = fields.Nested(EconomyOutputSchema, attribute="tenant.economy", dump_default=None)
+    economy = fields.Nested(
+        EconomyOutputSchema, attribute="tenant.economy", dump_default=None, allow_none=True
+    )
     pillar = fields.Nested(CodedReferenceOutputSchema)
     category = fields.Nested(CodedReferenceOutputSchema)
     perspective = fields.Nested(CodedReferenceOutputSchema)
@@ -43,7 +47,7 @@ class NeedOutputSchema(OutputSchema):
     source_reference = fields.String()
     priority = fields.String()
     status = fields.String()
-    return_comment = fields.String()
-    previous_need_id = fields.Integer()
+    return_comment = fields.String(allow_none=True)
+    previous_need_id = fields.Integer(allow_none=True)
     created_at = Timestamp()
     updated_at = Timestamp()
