@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -95,16 +96,39 @@ class NeedActions:
         return any((self.submit, self.return_, self.validate, self.withdraw))
 
 
-@dataclass(frozen=True)
 class FilterChoices:
-    """The values each filter of the needs list offers."""
+    """The values each filter of the needs list offers, each read when first asked for.
 
-    cycles: list[Cycle]
-    pillars: list[Pillar]
-    economies: list[PartnerEconomy]
-    categories: list[NeedCategory]
-    perspectives: list[Perspective]
-    chapters: list[AcquisChapter]
+    The list page shows them all; the API resolves only the filters it was given.
+    """
+
+    @staticmethod
+    def _ordered(model, *order) -> list:
+        return list(db.session.scalars(select(model).order_by(*order)))
+
+    @cached_property
+    def cycles(self) -> list[Cycle]:
+        return self._ordered(Cycle, Cycle.starts_on.desc())
+
+    @cached_property
+    def pillars(self) -> list[Pillar]:
+        return self._ordered(Pillar, Pillar.position, Pillar.code)
+
+    @cached_property
+    def economies(self) -> list[PartnerEconomy]:
+        return self._ordered(PartnerEconomy, PartnerEconomy.position, PartnerEconomy.code)
+
+    @cached_property
+    def categories(self) -> list[NeedCategory]:
+        return self._ordered(NeedCategory, NeedCategory.position, NeedCategory.code)
+
+    @cached_property
+    def perspectives(self) -> list[Perspective]:
+        return self._ordered(Perspective, Perspective.position, Perspective.code)
+
+    @cached_property
+    def chapters(self) -> list[AcquisChapter]:
+        return self._ordered(AcquisChapter, AcquisChapter.number)
 
 
 def _refusal(need: Need, verb: str) -> str:
@@ -171,18 +195,7 @@ def _references(data: dict) -> dict:
 def filter_choices() -> FilterChoices:
     """Return the values the filters of the needs list offer."""
     require(can_read_records, current_principal())
-
-    def ordered(model, *order):
-        return list(db.session.scalars(select(model).order_by(*order)))
-
-    return FilterChoices(
-        cycles=ordered(Cycle, Cycle.starts_on.desc()),
-        pillars=ordered(Pillar, Pillar.position, Pillar.code),
-        economies=ordered(PartnerEconomy, PartnerEconomy.position, PartnerEconomy.code),
-        categories=ordered(NeedCategory, NeedCategory.position, NeedCategory.code),
-        perspectives=ordered(Perspective, Perspective.position, Perspective.code),
-        chapters=ordered(AcquisChapter, AcquisChapter.number),
-    )
+    return FilterChoices()
 
 
 def list_needs(query: dict, choices: FilterChoices) -> Page:
@@ -190,21 +203,22 @@ def list_needs(query: dict, choices: FilterChoices) -> Page:
     require(can_read_records, current_principal())
     problems: dict[str, str] = {}
 
-    def pick(options, attribute, field, label):
+    def pick(choice, attribute, field, label):
         wanted = query.get(field)
         if wanted is None:
             return None
+        options = getattr(choices, choice)
         found = next((option for option in options if getattr(option, attribute) == wanted), None)
         if found is None:
             problems[field] = f"There is no {label} {quoted(wanted)}."
         return found
 
-    cycle = pick(choices.cycles, "name", "cycle", "cycle")
-    pillar = pick(choices.pillars, "code", "pillar", "pillar")
-    economy = pick(choices.economies, "code", "partner", "partner")
-    category = pick(choices.categories, "code", "category", "category")
-    perspective = pick(choices.perspectives, "code", "perspective", "perspective")
-    chapter = pick(choices.chapters, "number", "chapter", "acquis chapter")
+    cycle = pick("cycles", "name", "cycle", "cycle")
+    pillar = pick("pillars", "code", "pillar", "pillar")
+    economy = pick("economies", "code", "partner", "partner")
+    category = pick("categories", "code", "category", "category")
+    perspective = pick("perspectives", "code", "perspective", "perspective")
+    chapter = pick("chapters", "number", "chapter", "acquis chapter")
     if problems:
         raise ValidationFailed("Some filters need attention.", problems)
 
