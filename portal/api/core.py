@@ -27,6 +27,7 @@ from webargs.flaskparser import FlaskParser
 from portal import authz
 from portal.exceptions import DomainError, Forbidden, ValidationFailed
 from portal.pagination import Page
+from portal.schemas.forms import FormSchema
 from portal.versions import StaleVersion
 
 
@@ -159,6 +160,10 @@ class Blueprint(SmorestBlueprint):
             return view
 
         return document
+
+
+class EmptyBody(FormSchema):
+    """A workflow step takes no fields; its version comes in If-Match."""
 
 
 def read_body(schema: Schema) -> dict:
