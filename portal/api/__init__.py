@@ -55,12 +55,12 @@ class PortalApi(Api):
 
 def register_api(app: Flask) -> PortalApi:
     """Attach every resource of the API, and the document describing them, to ``app``."""
-    from portal.api import me, needs, responses
+    from portal.api import links, me, needs, responses
 
     for name, value in SETTINGS.items():
         app.config.setdefault(name, value)
     api = PortalApi(app)
-    for module in (me, needs, responses):
+    for module in (me, needs, responses, links):
         csrf.exempt(module.blueprint)
         api.register_blueprint(module.blueprint, url_prefix=f"{PREFIX}{module.PATH}")
     return api

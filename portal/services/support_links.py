@@ -97,6 +97,25 @@ def get_link(link_id) -> SupportLink:
     return get_visible(SupportLink, link_id)
 
 
+def get_link_for(step: str, link_id) -> SupportLink:
+    """Return the link with ``link_id`` if the principal may see it and take ``step`` on it.
+
+    Not found (404) when it may not see it; refused (403) when it may see it but nobody
+    in its role takes ``step`` on this link.
+    """
+    link = get_link(link_id)
+    principal = current_principal()
+    if step in ("confirm", "dispute"):
+        require(can_answer_link, principal, link)
+    elif step == "validate":
+        require(can_judge_links, principal)
+    elif step == "withdraw":
+        require(can_propose_link, principal, link.response)
+    else:
+        raise ValueError(f"not a step of a link: {step!r}")
+    return link
+
+
 def require_proposer(response: Response) -> None:
     """Refuse (403) a principal who may not link ``response`` to needs."""
     require(can_propose_link, current_principal(), response)
