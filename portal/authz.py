@@ -247,6 +247,14 @@ def can_edit_response(principal: Principal | None, response) -> bool:
     return _system(principal) or _editor_of(principal, response.tenant_id)
 
 
+def can_delete_response(principal: Principal | None, response) -> bool:
+    """Return whether the principal may delete ``response``: its editors, while a draft.
+
+    A published response may have been read and answered; it is unpublished first.
+    """
+    return can_edit_response(principal, response) and response.record_status == "draft"
+
+
 def can_propose_link(principal: Principal | None, response) -> bool:
     """Return whether the principal may link ``response`` to needs: its owner's editors."""
     return _system(principal) or _editor_of(principal, response.tenant_id)

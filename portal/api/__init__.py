@@ -136,13 +136,13 @@ class PortalApi(Api):
 
 def register_api(app: Flask) -> PortalApi:
     """Attach every resource of the API, and the document describing them, to ``app``."""
-    from portal.api import docs, me, needs
+    from portal.api import docs, links, me, needs, responses
 
     for name, value in SETTINGS.items():
         app.config.setdefault(name, value)
     api = PortalApi(app)
     app.register_blueprint(docs.blueprint)
-    for module in (me, needs):
+    for module in (me, needs, responses, links):
         csrf.exempt(module.blueprint)
         api.register_blueprint(module.blueprint, url_prefix=f"{PREFIX}{module.PATH}")
     return api

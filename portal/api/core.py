@@ -26,6 +26,7 @@ from webargs.flaskparser import FlaskParser
 from portal import authz
 from portal.exceptions import DomainError, Forbidden, ValidationFailed
 from portal.pagination import Page
+from portal.schemas.forms import FormSchema
 from portal.versions import StaleVersion
 
 
@@ -160,6 +161,10 @@ class Blueprint(SmorestBlueprint):
         return document
 
 
+class EmptyBody(FormSchema):
+    """A workflow step takes no fields; its version comes in If-Match."""
+
+
 def read_body(schema: Schema) -> dict:
     """Return the request's JSON body as ``schema`` loads it, or refuse it (400, 415, 422)."""
     data = Blueprint.ARGUMENTS_PARSER.parse(schema, request, location="json")
@@ -238,6 +243,7 @@ def listed(page: Page):
 def sort_field(choices: tuple[str, ...], default: str) -> fields.String:
     """Return the ``sort`` parameter of a list: one of ``choices``, ``-`` for descending."""
     allowed = ", ".join(choices)
+    # A validator raises (marshmallow 4 takes a returned False for a pass).
     return fields.String(
         load_default=default,
         validate=validate.OneOf(

@@ -7,6 +7,7 @@ from portal.api.core import (
     COMMON_ERRORS,
     WRITE_ERRORS,
     Blueprint,
+    EmptyBody,
     changing,
     listed,
     matched_version,
@@ -39,10 +40,6 @@ class NeedPatchSchema(NeedSchema):
 class NeedReturnBody(FormSchema):
     blank_refused = frozenset({"comment"})
     comment = text(2000, required=True)
-
-
-class EmptyBody(FormSchema):
-    """A workflow step takes no fields; its version comes in If-Match."""
 
 
 def _values(need) -> dict:

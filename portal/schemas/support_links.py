@@ -34,8 +34,8 @@ class LinkProposalSchema(FormSchema):
     )
 
 
-class LinkDisputeSchema(VersionedSchema):
-    """The need's partner disputing a link, saying why."""
+class LinkDisputeReasonSchema(FormSchema):
+    """Why the need's partner disputes a link (the API's body; its version is If-Match)."""
 
     blank_refused = frozenset({"reason"})
     reason = fields.String(
@@ -47,6 +47,10 @@ class LinkDisputeSchema(VersionedSchema):
         ],
         error_messages={**REQUIRED, "required": "Say why the response does not address the need."},
     )
+
+
+class LinkDisputeSchema(LinkDisputeReasonSchema, VersionedSchema):
+    """The need's partner disputing a link, saying why, from the version it was shown."""
 
 
 class NeedSearchSchema(FormSchema):

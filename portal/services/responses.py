@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.authz import can_create_response, can_edit_response, can_read_records, require
+from portal.authz import (
+    can_create_response,
+    can_delete_response,
+    can_edit_response,
+    can_read_records,
+    require,
+)
 from portal.exceptions import Conflict, ValidationFailed
 from portal.extensions import db
 from portal.identity import current_principal
@@ -17,12 +23,13 @@ from portal.models import (
     Pillar,
     Response,
     ResponseParty,
+    SupportLink,
     Tenant,
     response_beneficiaries,
     response_pillars,
 )
 from portal.models.base import utc_now
-from portal.pagination import Page, contains, paginate
+from portal.pagination import Page, contains, ordering, paginate
 from portal.schemas.responses import COMMON_CURRENCIES, CURRENCIES
 from portal.tenancy import get_visible
 from portal.versions import commit, describes, require_current, save_change
@@ -36,6 +43,19 @@ SUPPORT_TYPE_LABELS = {
     "other": "Other",
 }
 LONGEST_PARTY_NAME = 200
+# What the API's lists sort by (a leading "-": descending); the pages show the most
+# recently changed first. Columns that may be empty (dates, budgets) are left out: the
+# two databases put empty values at opposite ends.
+SORT_COLUMNS = {
+    "id": Response.id,
+    "title": Response.title,
+    "implementation_status": Response.implementation_status,
+    "record_status": Response.record_status,
+    "created_at": Response.created_at,
+    "updated_at": Response.updated_at,
+}
+SORTABLE = tuple(SORT_COLUMNS)
+DEFAULT_SORT = "-updated_at"
 
 
 @describes(Response, "response")
@@ -143,7 +163,8 @@ def list_responses(query: Mapping) -> Page:
         statement = statement.where(Response.starts_on >= query["starts_from"])
     if query.get("starts_to"):
         statement = statement.where(Response.starts_on <= query["starts_to"])
-    statement = _with_details(statement.order_by(Response.updated_at.desc(), Response.id.desc()))
+    sort = {"sort": query.get("sort") or DEFAULT_SORT}
+    statement = _with_details(statement.order_by(*ordering(SORT_COLUMNS, sort, Response.id)))
     return paginate(statement, query.get("page", 1), query.get("per_page", 25))
 
 
@@ -309,6 +330,26 @@ def unpublish_response(response: Response, data: Mapping) -> Response:
     return _set_record_status(response, data, "draft")
 
 
+def delete_response(response: Response, data: Mapping) -> None:
+    """Delete a draft response, unless a support link names it.
+
+    A link is the response's claim to address a partner's need; deleting the response
+    would take the link with it, so the links are withdrawn first. Only the links the
+    principal can see are counted: those to a need it can no longer read (withdrawn
+    since) go with the response, as the database cascades, and the trail records both.
+    """
+    _require_deleter(response)
+    require_current(response, data)
+    linked = db.session.scalar(select(func.count()).where(SupportLink.response_id == response.id))
+    if linked:
+        raise Conflict(
+            f"This draft is named by {linked} support link(s); withdraw them first. "
+            "Nothing was deleted."
+        )
+    db.session.delete(response)
+    commit(response)
+
+
 def require_creator() -> None:
     """Refuse (403) a principal who may not record responses."""
     require(can_create_response, current_principal())
@@ -319,6 +360,24 @@ def get_response_for_edit(response_id) -> Response:
     response = get_response(response_id)
     require(can_edit_response, current_principal(), response)
     return response
+
+
+def get_response_for_delete(response_id) -> Response:
+    """Return the response with ``response_id`` if the principal may see and delete it."""
+    response = get_response(response_id)
+    _require_deleter(response)
+    return response
+
+
+def _require_deleter(response: Response) -> None:
+    principal = current_principal()
+    # Its editors are told why; anyone else only that they may not.
+    refusal = (
+        "Only a draft response can be deleted; unpublish it first."
+        if can_edit_response(principal, response)
+        else None
+    )
+    require(can_delete_response, principal, response, message=refusal)
 
 
 def require_editor(response: Response) -> None:

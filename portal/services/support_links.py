@@ -54,15 +54,25 @@ def _need_details(statement):
     )
 
 
-def links_for_response(response: Response) -> list[SupportLink]:
-    """Return the links of ``response`` the principal can see, with their needs."""
-    require(can_read_records, current_principal())
+def _of_response(response: Response):
     statement = (
         select(SupportLink)
         .where(SupportLink.response_id == response.id)
         .order_by(SupportLink.created_at, SupportLink.id)
     )
-    return list(db.session.scalars(_need_details(statement)).unique())
+    return _need_details(statement)
+
+
+def links_for_response(response: Response) -> list[SupportLink]:
+    """Return the links of ``response`` the principal can see, with their needs."""
+    require(can_read_records, current_principal())
+    return list(db.session.scalars(_of_response(response)).unique())
+
+
+def page_of_links_for_response(response: Response, query: Mapping) -> Page:
+    """Return a page of the links of ``response`` the principal can see (ListQuerySchema)."""
+    require(can_read_records, current_principal())
+    return paginate(_of_response(response), query["page"], query["per_page"])
 
 
 def links_for_need(need_id) -> list[SupportLink]:
@@ -85,6 +95,30 @@ def get_link(link_id) -> SupportLink:
     """Return the link with ``link_id`` if the principal can see both its ends, else NotFound."""
     require(can_read_records, current_principal())
     return get_visible(SupportLink, link_id)
+
+
+def get_link_for(step: str, link_id) -> SupportLink:
+    """Return the link with ``link_id`` if the principal may see it and take ``step`` on it.
+
+    Not found (404) when it may not see it; refused (403) when it may see it but nobody
+    in its role takes ``step`` on this link.
+    """
+    link = get_link(link_id)
+    principal = current_principal()
+    if step in ("confirm", "dispute"):
+        require(can_answer_link, principal, link)
+    elif step == "validate":
+        require(can_judge_links, principal)
+    elif step == "withdraw":
+        require(can_propose_link, principal, link.response)
+    else:
+        raise ValueError(f"not a step of a link: {step!r}")
+    return link
+
+
+def require_proposer(response: Response) -> None:
+    """Refuse (403) a principal who may not link ``response`` to needs."""
+    require(can_propose_link, current_principal(), response)
 
 
 def linkable_needs(response: Response, query: Mapping) -> Page:
