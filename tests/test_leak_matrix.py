@@ -134,7 +134,9 @@ def world(db, app):
     db.session.commit()
     from portal.services import api_tokens
 
-    other_token, other_secret = api_tokens.create(other_user, {"name": "nightly", "days": 5})
+    other_token, other_secret = api_tokens.create(
+        other_user, {"name": "nightly", "days": 5, "scope": "write"}
+    )
     other = {
         "tenant": serbia,
         "pillar": factories.reference(Pillar, "WBBSi"),

@@ -320,7 +320,7 @@ def require_scope() -> None:
     if token is None or request.method in READ_METHODS:
         return
     view = current_app.view_functions.get(request.endpoint)
-    if getattr(view, "_reads_only", False) or getattr(token, "scope", "write") == "write":
+    if getattr(view, "_reads_only", False) or token.scope == "write":
         return
     raise InsufficientScope(
         "This token may only read (scope read); create a token with scope write to change records.",
