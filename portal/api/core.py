@@ -7,6 +7,8 @@
 - A single record carries a strong ``ETag`` made of its version; a change names the
   version it was made on in ``If-Match`` (428 without it, 412 when it is not current).
 - A token with the ``read`` scope may only read.
+- Each token may make ``API_RATE_LIMIT`` calls (calls without one: each address), over
+  every resource together; then 429 ``rate_limited`` with ``Retry-After``.
 
 docs/api.md describes all of it for the people who call the API.
 """
@@ -19,6 +21,8 @@ from http import HTTPStatus
 from urllib.parse import urlencode
 
 from flask import current_app, g, request
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from flask_smorest import Blueprint as SmorestBlueprint
 from marshmallow import RAISE, Schema, fields
 from webargs import core as webargs_core
@@ -26,6 +30,7 @@ from webargs.flaskparser import FlaskParser
 
 from portal import authz
 from portal.exceptions import DomainError, Forbidden, ValidationFailed
+from portal.extensions import limiter
 from portal.pagination import Page
 from portal.versions import StaleVersion
 
@@ -132,6 +137,9 @@ class Blueprint(SmorestBlueprint):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Declared here, once per process like the blueprint itself, however many apps
+        # it is registered on: the limiter keeps its limits by blueprint name.
+        rate_limited(self)
         # Before any view: a read token's change is refused whatever the view does.
         self.before_request(require_scope)
 
@@ -301,6 +309,27 @@ def changing(action: Callable, record, data: dict, version: dict):
         raise PreconditionFailed(
             error.message, {"If-Match": "The record changed meanwhile."}
         ) from None
+
+
+# --- rate limits -------------------------------------------------------------------------
+
+
+def rate_limit_key() -> str:
+    """Return whose calls a call counts among: its token's, or its address's without one.
+
+    The limiter asks before the sign-in gate, so the token is signed in here (the request
+    loader of ``portal.auth``); the gate then finds it signed in.
+    """
+    token = g.get("api_token") if current_user.is_authenticated else None
+    if token is not None:
+        return f"token:{token.id}"
+    return f"address:{get_remote_address()}"
+
+
+# One count per token over every resource of the API (a shared scope), as configured.
+rate_limited = limiter.shared_limit(
+    lambda: current_app.config["API_RATE_LIMIT"], scope="api", key_func=rate_limit_key
+)
 
 
 # --- scopes --------------------------------------------------------------------------------
