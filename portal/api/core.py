@@ -7,6 +7,8 @@
 - A single record carries a strong ``ETag`` made of its version; a change names the
   version it was made on in ``If-Match`` (428 without it, 412 when it is not current).
 - A token with the ``read`` scope may only read.
+- A POST named by an ``Idempotency-Key`` is answered once; its retries get the same
+  answer (``portal.api.idempotency``).
 - Each token may make ``API_RATE_LIMIT`` calls (calls without one: each address), over
   every resource together; then 429 ``rate_limited`` with ``Retry-After``.
 
@@ -29,6 +31,7 @@ from webargs import core as webargs_core
 from webargs.flaskparser import FlaskParser
 
 from portal import authz
+from portal.api.idempotency import claim_key, settle_key
 from portal.exceptions import DomainError, Forbidden, ValidationFailed
 from portal.extensions import limiter
 from portal.pagination import Page
@@ -140,8 +143,11 @@ class Blueprint(SmorestBlueprint):
         # Declared here, once per process like the blueprint itself, however many apps
         # it is registered on: the limiter keeps its limits by blueprint name.
         rate_limited(self)
-        # Before any view: a read token's change is refused whatever the view does.
+        # Before any view: a read token's change is refused whatever the view does; then
+        # a POST's Idempotency-Key is claimed (or its kept answer given), and settled after.
         self.before_request(require_scope)
+        self.before_request(claim_key)
+        self.after_request(settle_key)
 
     def body(self, schema: Schema, *, required: bool = True):
         """Document the JSON body a view reads with ``read_body`` once it found its record.
