@@ -87,7 +87,8 @@ def test_the_limit_is_counted_once_however_many_apps_were_built(make_app, person
 
 def test_app_servers_sharing_redis_share_the_count(make_app, person, monkeypatch):
     store = redis_or_skip()
-    # This test's own keys: nothing else in the database is read or removed.
+    # This test's own keys: nothing else in the database is read or removed. The limiter
+    # keeps the first prefix any app configured, so it starts from none and gets it back.
     prefix = f"iisg-test-{uuid.uuid4().hex}"
     monkeypatch.setattr(limiter, "_key_prefix", "")
     settings = {
