@@ -67,7 +67,7 @@ def tokens(app) -> dict[str, str]:
             ("Secretariat auditor", AUDITOR),
         ):
             user = db.session.scalar(select(User).where(User.email == email))
-            _, found[label] = api_tokens.create(user, {"name": "bench", "days": 1})
+            _, found[label] = api_tokens.create(user, {"name": "bench", "days": 1, "scope": "read"})
         return found
 
 

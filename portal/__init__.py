@@ -76,7 +76,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     bootstrap.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
 
     # identity tells each transaction who acts; auditing registers SQLite's audit
     # functions; tenancy scopes every query; need_codes gives every new need its code.
@@ -95,10 +94,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from portal.versions import opened_token
 
     # Request ids first, so every later hook and log line carries one; then the limit of
-    # addresses, before the sign-in redirect would carry a long one along.
+    # addresses, before the sign-in redirect would carry a long one along. Rate limits
+    # come after the request starts as the system and before the sign-in gate: the API
+    # counts a token's calls by the token (portal.api.core), which its key finds by
+    # signing the token in, and calls without one by their address, before the gate
+    # answers them 401.
     instrument(app)
     register_limits(app)
     auditing.register_auditing(app)
+    limiter.init_app(app)
     register_sign_in(app)
     register_security_headers(app)
     authz.register_authorisation_check(app)

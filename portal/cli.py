@@ -278,7 +278,13 @@ tokens = click.Group("tokens", help="API tokens.")
 @click.argument("email")
 @click.option("--name", required=True, help="What the token is for, e.g. the script using it.")
 @click.option("--days", type=int, default=90, show_default=True, help="Days until it expires.")
-def tokens_create(email, name, days):
+@click.option(
+    "--scope",
+    default="write",
+    show_default=True,
+    help="read: the token may only read; write: it may also change records.",
+)
+def tokens_create(email, name, days, scope):
     """Create an API token for a user and print it once."""
     from portal.schemas import parse
     from portal.schemas.tokens import ApiTokenCreateSchema
@@ -287,11 +293,14 @@ def tokens_create(email, name, days):
 
     try:
         user = find_user(email)
-        data = parse(ApiTokenCreateSchema(), {"name": name, "days": days})
+        data = parse(ApiTokenCreateSchema(), {"name": name, "days": days, "scope": scope})
         token, secret = api_tokens.create(user, data)
     except DomainError as error:
         raise _refusal(error) from None
-    click.echo(f"Token {token.name!r} for {email}, valid until {token.expires_at:%Y-%m-%d}:")
+    click.echo(
+        f"Token {token.name!r} for {email}, scope {token.scope},"
+        f" valid until {token.expires_at:%Y-%m-%d}:"
+    )
     click.echo(secret)
     click.echo("It is shown only now; store it in your secret store.")
 

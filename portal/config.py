@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from limits import parse_many
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -35,6 +36,7 @@ KNOWN_SETTINGS = {
     "IISG_ENCRYPTION_KEY": "32 bytes, URL-safe base64: encrypts TOTP secrets",
     "IISG_AUDIT_SIGNING_KEY": "32-byte Ed25519 seed, URL-safe base64: signs audit checkpoints",
     "IISG_REDIS_URL": "optional Redis for shared rate limits",
+    "IISG_API_RATE_LIMIT": "API calls one token may make, e.g. 300 per minute (the default)",
     "IISG_LOG_LEVEL": "DEBUG, INFO (default), WARNING or ERROR",
     "IISG_BASE_URL": "address users reach the portal at, for links in invitations",
     "IISG_SMTP_URL": "optional smtp:// or smtps://user:password@host:port to mail invitations",
@@ -125,6 +127,21 @@ def _positive_whole_number(
     return int(value)
 
 
+def _rate_limit(environ: Mapping[str, str], setting: str, default: str) -> str:
+    value = " ".join(environ.get(setting, "").split()) or default
+    try:
+        # Nought calls would shut the API altogether.
+        usable = all(limit.amount >= 1 for limit in parse_many(value))
+    except ValueError:
+        usable = False
+    if not usable:
+        raise _fail(
+            setting,
+            f"{value!r} is not a rate limit (e.g. 300 per minute, or 10 per second; 1000 per hour)",
+        )
+    return value
+
+
 def _witness_file(value: str) -> str | None:
     if not value:
         return None
@@ -204,6 +221,8 @@ class Config:
         "LOCKOUT_MAX_SECONDS": 24 * 60 * 60,
         "INVITATION_SECONDS": 72 * 60 * 60,
         "LOGIN_RATE_LIMIT": "30 per 15 minutes",
+        # Calls to the API one token may make (calls without a token: one address).
+        "API_RATE_LIMIT": "300 per minute",
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST": 65536,
         "ARGON2_PARALLELISM": 4,
@@ -292,6 +311,7 @@ class Config:
                 "IISG_AUDIT_PREVIOUS_SECRET_KEYS",
                 "each secret key must be at least 32 characters (separate them by spaces)",
             )
+        api_rate_limit = _rate_limit(environ, "IISG_API_RATE_LIMIT", cls.defaults["API_RATE_LIMIT"])
         redis_url = environ.get("IISG_REDIS_URL", "").strip() or None
         if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise _fail("IISG_REDIS_URL", "must start with redis://, rediss:// or unix://")
@@ -349,6 +369,7 @@ class Config:
             ),
             "REDIS_URL": redis_url,
             "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+            "API_RATE_LIMIT": api_rate_limit,
             "AUDIT_STRICT": strict == "1",
             "AUDIT_WITNESS_FILE": witness_file,
             "MAX_CONTENT_LENGTH": max_form_bytes,

@@ -6,8 +6,12 @@ imports the handlers (which record refusals in the audit trail).
 
 from __future__ import annotations
 
+import math
+import time
+
 import structlog
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import ObjectDeletedError
 from werkzeug.exceptions import (
@@ -18,7 +22,7 @@ from werkzeug.exceptions import (
 )
 
 from portal.exceptions import DomainError, Forbidden
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.identity import current_principal
 from portal.services import security_events
 
@@ -113,6 +117,25 @@ def _handle_long_address(_error: RequestURITooLarge):
     )
 
 
+def _handle_rate_limited(error: RateLimitExceeded):
+    # Refused before the sign-in gate and the view: nothing was read or done. The wait is
+    # said in Retry-After here, whether or not the limiter adds its own headers after.
+    current = limiter.current_limit
+    if current is not None:
+        wait = max(1, math.ceil(current.reset_at - time.time()))
+    else:
+        wait = error.limit.limit.get_expiry()
+    response = make_response(
+        error_response(
+            429,
+            "rate_limited",
+            f"Too many requests: at most {error.limit.limit}. Wait {wait} seconds, then try again.",
+        )
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 def _handle_unexpected_error(error: Exception):
     # Whatever the request half-did is abandoned: nothing partial may be committed later.
     db.session.rollback()
@@ -138,6 +161,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ObjectDeletedError, _handle_vanished_row)
     app.register_error_handler(RequestEntityTooLarge, _handle_too_large)
     app.register_error_handler(RequestURITooLarge, _handle_long_address)
+    app.register_error_handler(RateLimitExceeded, _handle_rate_limited)
     app.register_error_handler(HTTPException, _handle_http_error)
     app.register_error_handler(InternalServerError, _handle_unexpected_error)
     app.register_error_handler(Exception, _handle_unexpected_error)

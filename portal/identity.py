@@ -18,6 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from audit import context as audit_context
+from audit.tables import entries as trail_entries
 from portal import db_identity
 from portal.extensions import db
 
@@ -54,6 +55,9 @@ class Principal:
 
 _principal: ContextVar[Principal | None] = ContextVar("principal", default=None)
 
+# The most of a label the trail keeps: an address alone may be longer (254 characters).
+LONGEST_LABEL = trail_entries.c.actor_label.type.length
+
 
 def current_principal() -> Principal | None:
     """Return the principal of the current request, or None for the system."""
@@ -67,7 +71,8 @@ def act_as(user, *, kind: str = "user", label: str | None = None) -> Principal:
         notify=False,
         actor_id=user.id,
         actor_kind=kind,
-        actor_label=label or user.email,
+        # Longer, and PostgreSQL would refuse the change the label came with.
+        actor_label=(label or user.email)[:LONGEST_LABEL],
         actor_tenant_id=user.tenant_id,
     )
     _become(principal)
@@ -88,7 +93,7 @@ def act_as_system(label: str, **circumstances) -> None:
         notify=False,
         actor_id=None,
         actor_kind="system",
-        actor_label=label[:200],
+        actor_label=label[:LONGEST_LABEL],
         actor_tenant_id=None,
         **circumstances,
     )

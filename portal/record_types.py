@@ -49,7 +49,8 @@ AUDIT_CAPTURE = 2  # ad43cf7de25b: the audit trail and its capture triggers
 IDENTITY_ONCE = 3  # d7a41f3b9c20: policies look up who is acting once per statement
 LINK_COPIES = 4  # b6e1f0a4c7d2: a support link is judged by the copies of its ends
 SIGNED_IDENTITY = 5  # 5c1e9b7d2a40: the database checks the portal's signature on who acts
-LATEST = SIGNED_IDENTITY
+REPLAY_CACHE = 6  # 2bffea4c17b6: the API keeps its answers for retried requests
+LATEST = REPLAY_CACHE
 
 # Statuses of a need that tenants other than its owner may read.
 SHARED_NEED_STATUSES = ("validated", "adopted")
@@ -115,7 +116,11 @@ class Capture:
 
 @dataclass(frozen=True)
 class NotCaptured:
-    """A table the trail does not record, and why."""
+    """A table the trail does not record, and why.
+
+    The trail's own tables; and tables holding no record of anyone's work, only copies
+    of what is recorded where it was made (the API's replay cache), declared exempt.
+    """
 
     why: str
 
@@ -336,6 +341,18 @@ RECORD_TYPES: tuple[RecordType, ...] = (
         bookkeeping=("last_used_at",),
         why="a token's last use moves on every API call",
     ),
+    # What the API answered each user's POSTs named by an Idempotency-Key: the user's own.
+    RecordType(
+        "api_idempotency_keys",
+        models.IdempotencyKey,
+        read=ActingUser("user_id"),
+        write=ActingUser("user_id"),
+        audit=NotCaptured(
+            "a replay cache of the API's answers, kept a day: what a request changed is"
+            " recorded on the records it changed, and its answer is a copy of them"
+        ),
+        since=REPLAY_CACHE,
+    ),
     # The trail: auditors read their tenant's entries and chain (the Secretariat's
     # auditors every one); only the capture triggers and the sealer write.
     _trail("audit_entries", models.AuditEntry, auditor_of("tenant_id")),
@@ -457,10 +474,15 @@ class Registry:
             for item in self.as_of(generation)
             if isinstance(item.audit, Capture)
         )
+        not_captured = tuple(
+            Exempt(item.table, item.audit.why)
+            for item in self.as_of(generation)
+            if isinstance(item.audit, NotCaptured) and not item.is_trail
+        )
         generation = self.latest if generation is None else generation
         return Declaration(
             audited=audited,
-            exempt=self.other_tables,
+            exempt=(*self.other_tables, *not_captured),
             checked_identity=generation >= SIGNED_IDENTITY,
         )
 

@@ -108,13 +108,15 @@ def world(db, app):
     db.session.commit()
     everyone = walkers["secretariat-every-role"]
     # A session and a token of its own to end, so the walker keeps the ones it uses.
-    spare_token, _secret = api_tokens.create(everyone, {"name": "spare", "days": 5})
+    spare_token, _secret = api_tokens.create(
+        everyone, {"name": "spare", "days": 5, "scope": "write"}
+    )
     with app.test_request_context():
         spare, _ = sessions.start(everyone.id, "192.0.2.1", "browser")
         sessions.complete(spare, "totp")
     db.session.commit()
     bearers = {
-        name: api_tokens.create(person, {"name": "walk", "days": 5})
+        name: api_tokens.create(person, {"name": "walk", "days": 5, "scope": "write"})
         for name, person in walkers.items()
     }
     values = {

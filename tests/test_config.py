@@ -104,6 +104,8 @@ def test_production_refuses_a_plain_http_base_url(tmp_path):
         ({"IISG_SMTP_URL": "mail.example:25"}, "IISG_SMTP_URL: must start with smtp://"),
         ({"IISG_BASE_URL": "iisg.example"}, "IISG_BASE_URL: must start with http://"),
         ({"IISG_TRUSTED_PROXIES": "yes"}, "IISG_TRUSTED_PROXIES: 'yes' is not a whole number"),
+        ({"IISG_API_RATE_LIMIT": "plenty"}, "IISG_API_RATE_LIMIT: 'plenty' is not a rate limit"),
+        ({"IISG_API_RATE_LIMIT": "0 per minute"}, "IISG_API_RATE_LIMIT: '0 per minute' is not"),
     ],
 )
 def test_unusable_settings_stop_start_up_naming_the_setting(tmp_path, environ, message):
@@ -111,6 +113,16 @@ def test_unusable_settings_stop_start_up_naming_the_setting(tmp_path, environ, m
         Config.from_environment(environ, tmp_path)
 
     assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, "300 per minute"), ("10 per second;  1000 per hour", "10 per second; 1000 per hour")],
+)
+def test_the_api_rate_limit_is_read_from_the_environment(tmp_path, value, expected):
+    environ = {} if value is None else {"IISG_API_RATE_LIMIT": value}
+
+    assert Config.from_environment(environ, tmp_path)["API_RATE_LIMIT"] == expected
 
 
 def test_database_url_password_is_not_echoed_when_refused(tmp_path):

@@ -132,7 +132,9 @@ def world(db, app):
         other_session, _ = sessions.start(other_user.id, "192.0.2.9", "browser")
         sessions.complete(other_session, "totp")
     db.session.commit()
-    other_token, other_secret = api_tokens.create(other_user, {"name": "nightly", "days": 5})
+    other_token, other_secret = api_tokens.create(
+        other_user, {"name": "nightly", "days": 5, "scope": "write"}
+    )
     other = {
         "tenant": serbia,
         "pillar": factories.reference(Pillar, "WBBSi"),
@@ -258,7 +260,9 @@ def test_no_route_leaks_another_tenants_data(
         principal = Principal.of(db.session.get(User, person.id))
         # The API is called as a script would: with the person's own bearer token.
         act_as_principal(None)
-        _, secret = api_tokens.create(db.session.get(User, person.id), {"name": "m", "days": 1})
+        _, secret = api_tokens.create(
+            db.session.get(User, person.id), {"name": "m", "days": 1, "scope": "write"}
+        )
         for rule in routes(app):
             values = {argument: OBJECTS_BY_ARGUMENT[argument](other) for argument in rule.arguments}
             if values and legitimately_visible(principal, rule):

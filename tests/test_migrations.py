@@ -2,19 +2,30 @@
 
 import json
 import shutil
-from datetime import date
+from datetime import date, timedelta
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, insert, inspect, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from audit import mac as audit_mac
 from audit import tables as audit_tables
 from audit import triggers
 from portal import PROJECT_ROOT, db_identity, record_types
-from portal.models import AcquisChapter, AuditEntry, Base, Need, Pillar, SupportLink
+from portal.models import (
+    AcquisChapter,
+    ApiToken,
+    AuditEntry,
+    Base,
+    Need,
+    Pillar,
+    SupportLink,
+)
+from portal.models.base import utc_now
 from tests import factories
 
 
@@ -211,3 +222,43 @@ def test_entry_macs_come_and_go_with_their_migration(db, backend):
     db.session.commit()
     made = db.session.scalar(select(AuditEntry.mac).order_by(AuditEntry.id.desc()).limit(1))
     assert (made is not None) == (backend == "sqlite")
+
+
+def test_tokens_made_before_scopes_keep_writing_and_scopes_are_read_or_write(db):
+    person = factories.user(factories.member_tenant())
+    db.session.commit()
+    person_id = person.id
+    db.session.close()
+    downgrade(revision="51570abbf386")
+    db.engine.dispose()
+    assert "scope" not in {
+        column["name"] for column in inspect(db.engine).get_columns("api_tokens")
+    }
+    # The table as it was: no scope to name.
+    old_tokens = ApiToken.__table__
+    db.session.execute(
+        insert(old_tokens).values(
+            user_id=person_id,
+            name="old script",
+            token_hash="a digest",
+            prefix="iisg_old",
+            created_at=utc_now(),
+            expires_at=utc_now() + timedelta(days=30),
+        )
+    )
+    db.session.commit()
+    db.session.close()
+
+    upgrade()
+    db.engine.dispose()
+
+    assert db.session.execute(select(ApiToken.name, ApiToken.scope)).all() == [
+        ("old script", "write")
+    ]
+    with db.engine.connect() as connection:
+        assert (
+            triggers.installed_problems(connection, record_types.REGISTRY.audit_declaration()) == []
+        )
+    with pytest.raises(IntegrityError, match="ck_api_tokens_scope"):
+        db.session.execute(update(ApiToken).values(scope="admin"))
+    db.session.rollback()

@@ -20,6 +20,7 @@ from portal.extensions import db as database
 from portal.identity import Principal, act_as_principal, apply_identity
 from portal.models import (
     ApiToken,
+    IdempotencyKey,
     Invitation,
     RecoveryCode,
     ResponseParty,
@@ -131,6 +132,7 @@ def build_world(organisation_kinds, need_rows, response_rows, link_pairs, person
                     prefix="iisg_x",
                     expires_at=later,
                 ),
+                IdempotencyKey(user_id=person.id, key="retry-1", fingerprint="0" * 64),
             ]
         )
         users.append(person)

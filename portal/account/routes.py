@@ -9,6 +9,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from portal.auth import safe_next
 from portal.auth.routes import enrolment_page, throttled
 from portal.exceptions import DomainError
+from portal.models.session import TOKEN_SCOPES
 from portal.schemas import parse
 from portal.schemas.auth import CodeSchema, PasswordChangeSchema, ReauthenticationSchema
 from portal.schemas.forms import load_form
@@ -124,10 +125,20 @@ def tokens():
     return _tokens_page()
 
 
+# A new token may only read unless its maker chooses more: least privilege.
+DEFAULT_SCOPE = "read"
+
+
 def _tokens_page(new_secret: str | None = None, error: DomainError | None = None, status=200):
     user = g.user_session.user
+    # A refused form keeps the scope chosen, when it was one; a created token's does not.
+    posted = request.form.get("scope") if error is not None else None
     page = render_template(
-        "account/tokens.html", tokens=api_tokens.tokens_of(user), new_secret=new_secret, error=error
+        "account/tokens.html",
+        tokens=api_tokens.tokens_of(user),
+        new_secret=new_secret,
+        error=error,
+        chosen_scope=posted if posted in TOKEN_SCOPES else DEFAULT_SCOPE,
     )
     return page, status
 

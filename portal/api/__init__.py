@@ -27,7 +27,11 @@ SETTINGS = {
             "description": (
                 "Needs, responses and support links of the IISG Database, for scripts and "
                 "members' own systems. Every call needs `Authorization: Bearer <token>`; "
-                "see the guide in docs/api.md."
+                "a token with the scope `read` may only read. Each token may make a "
+                "limited number of calls (beyond it: 429 `rate_limited`, with "
+                "`Retry-After`). A POST sent with an `Idempotency-Key` header (1 to 200 "
+                "characters) is acted on once: a retry with the same key and request "
+                "within 24 hours gets the first answer again. See the guide in docs/api.md."
             )
         },
         "servers": [{"url": "/"}],

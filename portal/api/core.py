@@ -7,6 +7,10 @@
 - A single record carries a strong ``ETag`` made of its version; a change names the
   version it was made on in ``If-Match`` (428 without it, 412 when it is not current).
 - A token with the ``read`` scope may only read.
+- A POST named by an ``Idempotency-Key`` is answered once; its retries get the same
+  answer (``portal.api.idempotency``).
+- Each token may make ``API_RATE_LIMIT`` calls (calls without one: each address), over
+  every resource together; then 429 ``rate_limited`` with ``Retry-After``.
 
 docs/api.md describes all of it for the people who call the API.
 """
@@ -18,13 +22,17 @@ from http import HTTPStatus
 from urllib.parse import urlencode
 
 from flask import current_app, g, request
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from flask_smorest import Blueprint as SmorestBlueprint
 from marshmallow import RAISE, Schema, fields, validate
 from webargs import core as webargs_core
 from webargs.flaskparser import FlaskParser
 
 from portal import authz
+from portal.api.idempotency import claim_key, settle_key
 from portal.exceptions import DomainError, Forbidden, ValidationFailed
+from portal.extensions import limiter
 from portal.pagination import Page
 from portal.schemas.forms import FormSchema
 from portal.versions import StaleVersion
@@ -132,8 +140,14 @@ class Blueprint(SmorestBlueprint):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Before any view: a read token's change is refused whatever the view does.
+        # Declared here, once per process like the blueprint itself, however many apps
+        # it is registered on: the limiter keeps its limits by blueprint name.
+        rate_limited(self)
+        # Before any view: a read token's change is refused whatever the view does; then
+        # a POST's Idempotency-Key is claimed (or its kept answer given), and settled after.
         self.before_request(require_scope)
+        self.before_request(claim_key)
+        self.after_request(settle_key)
 
     def body(self, schema: Schema, *, required: bool = True):
         """Document the JSON body a view reads with ``read_body`` once it found its record.
@@ -307,6 +321,27 @@ def changing(action: Callable, record, data: dict, version: dict):
         ) from None
 
 
+# --- rate limits -------------------------------------------------------------------------
+
+
+def rate_limit_key() -> str:
+    """Return whose calls a call counts among: its token's, or its address's without one.
+
+    The limiter asks before the sign-in gate, so the token is signed in here (the request
+    loader of ``portal.auth``); the gate then finds it signed in.
+    """
+    token = g.get("api_token") if current_user.is_authenticated else None
+    if token is not None:
+        return f"token:{token.id}"
+    return f"address:{get_remote_address()}"
+
+
+# One count per token over every resource of the API (a shared scope), as configured.
+rate_limited = limiter.shared_limit(
+    lambda: current_app.config["API_RATE_LIMIT"], scope="api", key_func=rate_limit_key
+)
+
+
 # --- scopes --------------------------------------------------------------------------------
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -324,7 +359,7 @@ def require_scope() -> None:
     if token is None or request.method in READ_METHODS:
         return
     view = current_app.view_functions.get(request.endpoint)
-    if getattr(view, "_reads_only", False) or getattr(token, "scope", "write") == "write":
+    if getattr(view, "_reads_only", False) or token.scope == "write":
         return
     raise InsufficientScope(
         "This token may only read (scope read); create a token with scope write to change records.",

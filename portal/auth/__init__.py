@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from portal.errors import API_DESCRIPTIONS, error_response, wants_json
 from portal.extensions import login_manager
-from portal.identity import act_as
+from portal.identity import LONGEST_LABEL, act_as
 from portal.limits import LONGEST_NEXT
 from portal.services import api_tokens, authentication, sessions
 
@@ -31,7 +31,7 @@ def _load_signed_in_user(request):
         if token is None:
             return None
         g.api_token = token
-        act_as(token.user, kind="api_token", label=f"{token.user.email} ({token.name})")
+        act_as(token.user, kind="api_token", label=token_label(token))
         return token.user
     row = sessions.authenticated(session.get(SESSION_KEY))
     if row is None:
@@ -39,6 +39,22 @@ def _load_signed_in_user(request):
     g.user_session = row
     act_as(row.user)
     return row.user
+
+
+def token_label(token) -> str:
+    """Return how the audit trail names a change made with ``token``: its user, id and name.
+
+    The trail keeps ``LONGEST_LABEL`` characters; when the address and the name are longer
+    together, the name is shortened first and then the address, so the token's id stays.
+    """
+    email, marker, name = token.user.email, f"API token {token.id}", token.name
+    label = f"{email} ({marker}: {name})"
+    if len(label) <= LONGEST_LABEL:
+        return label
+    room = LONGEST_LABEL - len(f"{email} ({marker}: …)")
+    if room > 0:
+        return f"{email} ({marker}: {name[:room]}…)"
+    return f"{email[: LONGEST_LABEL - len(f'… ({marker})')]}… ({marker})"
 
 
 def safe_next(target: str | None) -> str | None:

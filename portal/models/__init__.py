@@ -3,6 +3,7 @@
 from portal.models.audit import AuditEntry, ChainLink, Checkpoint
 from portal.models.base import Base
 from portal.models.cycle import Cycle
+from portal.models.idempotency import IdempotencyKey
 from portal.models.need import Need, need_acquis_chapters
 from portal.models.reference import (
     AcquisChapter,
@@ -30,6 +31,7 @@ __all__ = [
     "ChainLink",
     "Checkpoint",
     "Cycle",
+    "IdempotencyKey",
     "Invitation",
     "Need",
     "NeedCategory",

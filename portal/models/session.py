@@ -9,6 +9,8 @@ from portal.models.base import Base, UTCDateTime, check_in, utc_now
 from portal.models.user import User
 
 SECOND_FACTOR_METHODS = ("totp", "recovery_code")
+# read: the token may only read; write: it may also change records.
+TOKEN_SCOPES = ("read", "write")
 
 
 class UserSession(Base):
@@ -85,6 +87,7 @@ class ApiToken(Base):
     """A bearer token for the JSON API: one user's, expiring, revocable, stored as a digest."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = (CheckConstraint(check_in("scope", TOKEN_SCOPES), name="scope"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -96,5 +99,8 @@ class ApiToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the token may do (TOKEN_SCOPES). The portal always names it; the database's
+    # default is what the tokens made before scopes existed could do: everything.
+    scope: Mapped[str] = mapped_column(String(5), server_default="write")
 
     user: Mapped[User] = relationship()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from portal.models.session import TOKEN_SCOPES
 from portal.schemas import InputSchema
 
 LONGEST_VALIDITY_DAYS = 365
@@ -25,4 +26,13 @@ class ApiTokenCreateSchema(InputSchema):
             error=f"A token is valid for 1 to {LONGEST_VALIDITY_DAYS} days.",
         ),
         error_messages={"invalid": "Enter a whole number of days."},
+    )
+    scope = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            TOKEN_SCOPES,
+            error="A token's scope is read (it may only read) or write (it may also change"
+            " records).",
+        ),
+        error_messages={"required": "Choose what the token may do: read, or also write."},
     )

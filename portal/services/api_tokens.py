@@ -36,10 +36,13 @@ def create(user: User, data: dict, session_row: UserSession | None = None) -> tu
         token_hash=token_digest(secret),
         prefix=secret[:12],
         expires_at=utc_now() + timedelta(days=data["days"]),
+        scope=data["scope"],
     )
     db.session.add(token)
     db.session.flush()
-    security_events.record("api_token_created", user_id=user.id, token_id=token.id)
+    security_events.record(
+        "api_token_created", user_id=user.id, token_id=token.id, scope=token.scope
+    )
     db.session.commit()
     return token, secret
 

@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from portal.identity import act_as_principal
+from portal.models import Cycle
 from portal.services import api_tokens
+from tests import factories
+
+# The body of a new need, as a script sends it.
+NEW_NEED = {
+    "pillar": "WBCTi",
+    "category": "legislative",
+    "perspective": "prevention",
+    "title": "Align the criminal code with Directive (EU) 2017/541",
+    "description": "Travelling for the purpose of terrorism is not yet an offence.",
+    "priority": "high",
+}
 
 
 class ApiClient:
@@ -40,10 +53,27 @@ def api(app, db):
 
     def client_for(user, scope: str = "write", name: str = "tests") -> ApiClient:
         act_as_principal(None)
-        data = {"name": name, "days": 30}
-        if scope != "write":
-            data["scope"] = scope
-        token, secret = api_tokens.create(user, data)
+        token, secret = api_tokens.create(user, {"name": name, "days": 30, "scope": scope})
         return ApiClient(app.test_client(), secret, token)
 
     return client_for
+
+
+@pytest.fixture
+def editor(db):
+    """Return an editor of a partner, with a cycle open for its needs."""
+    db.session.add(factories.cycle())
+    person = factories.user(
+        factories.partner_tenant(), email="editor@ministry.example", roles=("editor",)
+    )
+    db.session.commit()
+    return person
+
+
+@pytest.fixture
+def draft(db, editor):
+    """Return a draft need of the editor's partner."""
+    need = factories.need(db.session.scalar(select(Cycle)), editor.tenant)
+    db.session.add(need)
+    db.session.commit()
+    return need

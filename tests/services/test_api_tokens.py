@@ -107,7 +107,12 @@ def test_a_token_created_in_the_browser_is_shown_once(login, ana):
 
     created = client.post(
         "/account/tokens",
-        data={"name": "nightly", "days": "30", "csrf_token": csrf_token(client, "/account/tokens")},
+        data={
+            "name": "nightly",
+            "days": "30",
+            "scope": "read",
+            "csrf_token": csrf_token(client, "/account/tokens"),
+        },
     )
     secret = re.search(r'id="new-token"[^>]*>(iisg_[^<]+)<', created.get_data(as_text=True))
     later = client.get("/account/tokens").get_data(as_text=True)
@@ -120,10 +125,12 @@ def test_a_token_created_in_the_browser_is_shown_once(login, ana):
 @pytest.mark.parametrize(
     ("form", "field"),
     [
-        ({"name": "", "days": "30"}, "name"),
-        ({"name": "x", "days": "0"}, "days"),
-        ({"name": "x", "days": "400"}, "days"),
-        ({"name": "x", "days": "soon"}, "days"),
+        ({"name": "", "days": "30", "scope": "read"}, "name"),
+        ({"name": "x", "days": "0", "scope": "read"}, "days"),
+        ({"name": "x", "days": "400", "scope": "read"}, "days"),
+        ({"name": "x", "days": "soon", "scope": "read"}, "days"),
+        ({"name": "x", "days": "30", "scope": "admin"}, "scope"),
+        ({"name": "x", "days": "30"}, "scope"),
     ],
 )
 def test_bad_token_input_names_the_field_and_creates_nothing(login, ana, db, form, field):
@@ -159,3 +166,77 @@ def test_revoking_a_token_stops_it_at_once(runner, login, ana):
     )
 
     assert call_api(login.app.test_client(), secret).status_code == 401
+
+
+def scope_of_the_token(db):
+    db.session.expire_all()
+    return db.session.scalar(select(ApiToken.scope))
+
+
+def test_a_token_from_the_command_line_may_write_unless_told_otherwise(runner, ana, db):
+    cli_token(runner, ana.email)
+
+    assert scope_of_the_token(db) == "write"
+
+
+def test_the_command_line_makes_a_read_token_when_asked(runner, ana, db):
+    result = runner.invoke(
+        args=["tokens", "create", ana.email, "--name", "reporting", "--scope", "read"]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "scope read" in result.output
+    assert scope_of_the_token(db) == "read"
+
+
+def test_a_bad_scope_at_the_command_line_exits_1_naming_it(runner, ana, db):
+    result = runner.invoke(args=["tokens", "create", ana.email, "--name", "x", "--scope", "admin"])
+
+    assert result.exit_code == 1
+    assert "scope: A token's scope is read (it may only read) or write" in result.output
+    assert "Traceback" not in result.output
+    assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 0
+
+
+def test_the_form_offers_the_scopes_with_read_chosen(login, ana):
+    page = login(ana).get("/account/tokens").get_data(as_text=True)
+
+    offered = dict(re.findall(r'<input[^>]*id="scope-(\w+)"[^>]*value="\w+"( checked)?', page))
+    assert offered == {"read": " checked", "write": ""}
+
+
+@pytest.mark.parametrize("scope", ["read", "write"])
+def test_a_token_is_made_with_the_scope_chosen_and_listed_with_it(login, ana, db, scope):
+    client = login(ana)
+
+    client.post(
+        "/account/tokens",
+        data={
+            "name": "nightly",
+            "days": "30",
+            "scope": scope,
+            "csrf_token": csrf_token(client, "/account/tokens"),
+        },
+    )
+    page = client.get("/account/tokens").get_data(as_text=True)
+
+    assert scope_of_the_token(db) == scope
+    listed = re.findall(r'<td class="token-scope">([^<]+)</td>', page)
+    assert listed == ["read and write" if scope == "write" else "only read"]
+
+
+def test_a_refused_form_keeps_the_scope_chosen(login, ana):
+    client = login(ana)
+
+    refused = client.post(
+        "/account/tokens",
+        data={
+            "name": "",
+            "days": "30",
+            "scope": "write",
+            "csrf_token": csrf_token(client, "/account/tokens"),
+        },
+    ).get_data(as_text=True)
+
+    assert re.search(r'id="scope-write"[^>]*checked', refused)
+    assert not re.search(r'id="scope-read"[^>]*checked', refused)
