@@ -118,8 +118,8 @@ def _handle_long_address(_error: RequestURITooLarge):
 
 
 def _handle_rate_limited(error: RateLimitExceeded):
-    # Refused before the sign-in gate and the view: nothing was read or done. The wait is
-    # said in Retry-After here, whether or not the limiter adds its own headers after.
+    # Refused before the view's work began: nothing was done. The wait is said in
+    # Retry-After here, whether or not the limiter adds its own headers afterwards.
     current = limiter.current_limit
     if current is not None:
         wait = max(1, math.ceil(current.reset_at - time.time()))
