@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from flask import current_app, g, request
 from flask_smorest import Blueprint as SmorestBlueprint
-from marshmallow import RAISE, Schema, fields
+from marshmallow import RAISE, Schema, fields, validate
 from webargs import core as webargs_core
 from webargs.flaskparser import FlaskParser
 
@@ -242,10 +242,13 @@ SORT_PATTERN = re.compile(r"^-?[a-z_]{1,40}$")
 def sort_field(choices: tuple[str, ...], default: str) -> fields.String:
     """Return the ``sort`` parameter of a list: one of ``choices``, ``-`` for descending."""
     allowed = ", ".join(choices)
+    # A validator must raise: marshmallow 4 lets a value through when one returns False.
     return fields.String(
         load_default=default,
-        validate=lambda value: value.lstrip("-") in choices,
-        error_messages={"validator_failed": f"Sort by one of: {allowed} (with - to descend)."},
+        validate=validate.OneOf(
+            [*choices, *(f"-{choice}" for choice in choices)],
+            error=f"Sort by one of: {allowed} (with - to descend).",
+        ),
         metadata={"description": f"One of {allowed}; a leading - sorts descending."},
     )
 
