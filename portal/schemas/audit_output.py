@@ -12,13 +12,27 @@ from portal.schemas.audit import OPERATIONS
 from portal.schemas.output import Grouped, OutputSchema, Timestamp
 from portal.schemas.reference_output import TenantReferenceOutputSchema
 
+# An entry's row images and changed columns, as the OpenAPI document describes them.
+ROW_IMAGE = {"type": "object", "additionalProperties": True}
+COLUMN_NAMES = {"type": "array", "items": {"type": "string"}}
+TENANT_REFERENCE = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "name": {"type": "string", "nullable": True},
+        "kind": {"type": "string", "nullable": True},
+    },
+    "required": ["code", "name", "kind"],
+    "additionalProperties": False,
+}
+
 
 class ActorOutputSchema(OutputSchema):
     """Who made a change: a user, an API token, the system, or the database itself."""
 
-    id = fields.Integer(attribute="actor_id")
+    id = fields.Integer(attribute="actor_id", allow_none=True)
     kind = fields.String(attribute="actor_kind")
-    label = fields.String(attribute="actor_label")
+    label = fields.String(attribute="actor_label", allow_none=True)
 
 
 class AuditEntryOutputSchema(OutputSchema):
@@ -26,19 +40,22 @@ class AuditEntryOutputSchema(OutputSchema):
 
     id = fields.Integer()
     recorded_at = Timestamp()
-    table = fields.String(attribute="table_name")
-    row_key = fields.String()
-    operation = fields.Function(lambda entry: OPERATIONS[entry.operation])
-    changed_columns = fields.Raw()
-    old_row = fields.Raw()
-    new_row = fields.Raw()
+    table = fields.String(attribute="table_name", allow_none=True)
+    row_key = fields.String(allow_none=True)
+    operation = fields.Function(
+        lambda entry: OPERATIONS[entry.operation],
+        metadata={"type": "string", "enum": list(OPERATIONS.values())},
+    )
+    changed_columns = fields.Raw(allow_none=True, metadata=COLUMN_NAMES)
+    old_row = fields.Raw(allow_none=True, metadata=ROW_IMAGE)
+    new_row = fields.Raw(allow_none=True, metadata=ROW_IMAGE)
     actor = Grouped(ActorOutputSchema)
     # Whose data changed; null for platform data (reference lists, cycles, the Secretariat's).
-    tenant = fields.Method("owning_tenant")
-    request_id = fields.String()
-    client_address = fields.String()
-    reason = fields.String()
-    event = fields.String()
+    tenant = fields.Method("owning_tenant", allow_none=True, metadata=TENANT_REFERENCE)
+    request_id = fields.String(allow_none=True)
+    client_address = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    event = fields.String(allow_none=True)
 
     def owning_tenant(self, entry) -> dict | None:
         """Return the organisation whose data the entry records, or None for the platform's."""

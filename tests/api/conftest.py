@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+import schemathesis
 
 from portal.identity import act_as_principal
 from portal.services import api_tokens
+
+# A URL rule's argument, <int:need_id>, as the OpenAPI document writes it: {need_id}.
+RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
 class ApiClient:
@@ -15,6 +21,7 @@ class ApiClient:
         self.client = client
         self.secret = secret
         self.token = token
+        self.document = None
 
     def open(self, method: str, path: str, *, headers=None, **options):
         sent = {"Authorization": f"Bearer {self.secret}", **(headers or {})}
@@ -32,6 +39,17 @@ class ApiClient:
 
     def delete(self, path, **options):
         return self.open("DELETE", path, **options)
+
+    def check_documented(self, response) -> None:
+        """Raise unless ``response`` is an answer its operation's OpenAPI description allows."""
+        if self.document is None:
+            self.document = schemathesis.openapi.from_dict(self.get("openapi.json").get_json())
+        request = response.request
+        rule, _ = self.client.application.url_map.bind("localhost").match(
+            request.path, method=request.method, return_rule=True
+        )
+        operation = self.document[RULE_ARGUMENT.sub(r"{\1}", rule.rule)][request.method]
+        operation.validate_response(response)
 
 
 @pytest.fixture
