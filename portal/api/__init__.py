@@ -7,10 +7,11 @@ people). What they share is in ``portal.api.core``; docs/api.md is the guide.
 
 from __future__ import annotations
 
+from apispec.ext.marshmallow import resolver
 from flask import Flask
 from flask_smorest import Api
 
-from portal.api.core import ErrorSchema
+from portal.api.core import NAMED_SCHEMAS, ErrorSchema
 from portal.extensions import csrf
 
 PREFIX = "/api/v1"
@@ -55,12 +56,15 @@ class PortalApi(Api):
 
 def register_api(app: Flask) -> PortalApi:
     """Attach every resource of the API, and the document describing them, to ``app``."""
-    from portal.api import me, needs
+    from portal.api import cycles, me, needs, reference, tenants
 
     for name, value in SETTINGS.items():
         app.config.setdefault(name, value)
     api = PortalApi(app)
-    for module in (me, needs):
+    for module in (me, needs, cycles, tenants, reference):
         csrf.exempt(module.blueprint)
         api.register_blueprint(module.blueprint, url_prefix=f"{PREFIX}{module.PATH}")
+    for schema in dict.fromkeys(NAMED_SCHEMAS):
+        if resolver(schema) not in api.spec.components.schemas:
+            api.spec.components.schema(resolver(schema), schema=schema)
     return api
