@@ -124,3 +124,25 @@ def analysis_world(db) -> dict:
     db.session.commit()
     responses = {"programme": programme, "bilateral": bilateral}
     return {"cycle": cycle, "people": people, "needs": needs, "responses": responses}
+
+
+def audit_world(db) -> dict:
+    """An Albanian and a Serbian need; Albania's auditor and editor, the Secretariat's auditor."""
+    cycle = factories.cycle()
+    albania = factories.partner_tenant()
+    serbia = factories.partner_tenant(code="RS-MOI", economy="RS")
+    secretariat = factories.member_tenant(code="IISG-SEC", kind="secretariat")
+    albanian_need = factories.need(cycle, albania, title="Albanian border surveillance")
+    serbian_need = factories.need(cycle, serbia, title="Serbian witness protection")
+    db.session.add_all([albanian_need, serbian_need])
+    found = {
+        "albanian_auditor": factories.user(albania, email="auditor@al.example", roles=("auditor",)),
+        "albanian_editor": factories.user(albania, email="editor@al.example", roles=("editor",)),
+        "secretariat_auditor": factories.user(
+            secretariat, email="auditor@rcc.example", roles=("auditor",)
+        ),
+    }
+    db.session.commit()
+    found["albanian_need"] = albanian_need
+    found["serbian_need"] = serbian_need
+    return found

@@ -56,12 +56,12 @@ class PortalApi(Api):
 
 def register_api(app: Flask) -> PortalApi:
     """Attach every resource of the API, and the document describing them, to ``app``."""
-    from portal.api import analysis, cycles, me, needs, reference, tenants
+    from portal.api import analysis, audit, cycles, me, needs, reference, tenants
 
     for name, value in SETTINGS.items():
         app.config.setdefault(name, value)
     api = PortalApi(app)
-    for module in (me, needs, cycles, tenants, reference, analysis):
+    for module in (me, needs, cycles, tenants, reference, analysis, audit):
         csrf.exempt(module.blueprint)
         api.register_blueprint(module.blueprint, url_prefix=f"{PREFIX}{module.PATH}")
     for schema in dict.fromkeys(NAMED_SCHEMAS):

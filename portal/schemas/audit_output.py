@@ -96,3 +96,67 @@ class AuditExportOutputSchema(OutputSchema):
     def tenant_code(self, entry) -> str:
         """Return the code of the organisation whose data the entry records."""
         return self.tenant_codes.get(entry.tenant_id, str(entry.tenant_id))
+
+
+class RecordHistoryOutputSchema(OutputSchema):
+    """Every change of one record, oldest first, and the record as it stood at a moment."""
+
+    table = fields.String()
+    row_key = fields.String()
+    entries = fields.List(fields.Nested(AuditEntryOutputSchema))
+    # The moment asked for (in UTC), null when none was.
+    at = Timestamp(allow_none=True)
+    # The last change of the record up to ``at``: its new_row is the record as it stood
+    # then; null when the record did not exist yet (or no moment was asked for).
+    as_of = fields.Nested(AuditEntryOutputSchema, allow_none=True)
+
+
+class ChainBreakOutputSchema(OutputSchema):
+    """The first place a chain stops being what was sealed and signed."""
+
+    kind = fields.String()
+    # The position in the chain, counting from 1.
+    position = fields.Integer()
+    detail = fields.String()
+
+
+class VerifiedChainOutputSchema(OutputSchema):
+    """What verifying one chain found."""
+
+    chain = fields.Integer(attribute="report.chain")
+    # Whose chain it is; null for the platform's.
+    tenant = fields.Nested(TenantReferenceOutputSchema, allow_none=True)
+    status = fields.String(
+        attribute="report.status",
+        metadata={"type": "string", "enum": ["intact", "unsigned", "broken"]},
+    )
+    size = fields.Integer(attribute="report.size")
+    checkpoints = fields.Integer(attribute="report.checkpoints")
+    # Entries not sealed yet, and sealed ones no signed checkpoint covers yet.
+    pending = fields.Integer(attribute="report.pending")
+    unsigned = fields.Integer(attribute="report.unsigned")
+    first_break = fields.Nested(
+        ChainBreakOutputSchema, attribute="report.first_break", allow_none=True
+    )
+
+
+class CaptureBreakOutputSchema(OutputSchema):
+    """A capture trigger, guard or function of the database not as the portal installed it."""
+
+    kind = fields.String()
+    table = fields.String()
+    trigger = fields.String()
+    detail = fields.String()
+
+
+class VerificationOutputSchema(OutputSchema):
+    """What verifying the chains the caller may read found, and whether the capture holds."""
+
+    ok = fields.Boolean(
+        metadata={
+            "description": "Every chain intact up to a signed checkpoint, and the capture as "
+            "installed."
+        }
+    )
+    chains = fields.List(fields.Nested(VerifiedChainOutputSchema))
+    capture = fields.List(fields.Nested(CaptureBreakOutputSchema))
