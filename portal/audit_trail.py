@@ -220,20 +220,27 @@ def reconcile(progress=None) -> audit_reconcile.Reconciliation:
         return audit_reconcile.reconcile(connection, REGISTRY.audit_declaration(), progress)
 
 
-def verify_chain(
-    chain_id: int, progress=None, trusted_keys: dict | None = None, trusted_checkpoints=None
+def verify_chains(
+    chain_ids, progress=None, trusted_keys: dict | None = None, trusted_checkpoints=None
 ):
-    """Verify one chain by its id (options as for ``verify``), and the capture."""
+    """Verify the chains with these ids (options as for ``verify``), and the capture."""
     with _system_connection() as connection:
         return audit_verify.verify(
             connection,
-            chain_ids_to_check=[chain_id],
+            chain_ids_to_check=list(chain_ids),
             progress=progress,
             trusted_keys=trusted_keys,
             trusted_checkpoints=trusted_checkpoints,
             mac_keys=mac_keys(),
             declaration=record_types.REGISTRY.audit_declaration(),
         )
+
+
+def verify_chain(
+    chain_id: int, progress=None, trusted_keys: dict | None = None, trusted_checkpoints=None
+):
+    """Verify one chain by its id (options as for ``verify``), and the capture."""
+    return verify_chains([chain_id], progress, trusted_keys, trusted_checkpoints)
 
 
 def positions_to_verify(tenant_code: str | None = None) -> int:

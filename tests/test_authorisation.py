@@ -130,6 +130,7 @@ def world(db, app):
         "row_key": str(need.id),
         "chain_id": albania.id,
         "cycle_id": cycle.id,
+        "list_name": "pillars",
         "need_id": need.id,
         "response_id": response.id,
         "link_id": link.id,

@@ -49,6 +49,8 @@ OBJECTS_BY_ARGUMENT = {
     "chain_id": lambda other: other["tenant"].id,
     # Cycles belong to no tenant either; only moving them on is an administrator's.
     "cycle_id": lambda other: other["cycle"].id,
+    # A reference list of the API, read by everyone: it belongs to no tenant.
+    "list_name": lambda other: "pillars",
     # The other tenant's draft: nobody else may even know it exists.
     "need_id": lambda other: other["need"].id,
     # The draft response and a link to a draft need: nobody else may see either.
@@ -190,9 +192,9 @@ def legitimately_visible(principal: Principal, rule) -> bool:
     """Return whether §4 lets this principal see the other tenant's object on this route."""
     if reads_every_trail(principal, rule):
         return True
-    # The API reads cycles to everyone: they belong to no tenant (the pages only
-    # administer them).
-    if is_api(rule) and "cycle_id" in rule.arguments:
+    # The API reads cycles and reference lists to everyone: they belong to no tenant
+    # (the pages only administer them).
+    if is_api(rule) and {"cycle_id", "list_name"} & set(rule.arguments):
         return True
     # A Secretariat admin manages every user and organisation: not a leak.
     return principal.has("admin") and any(

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 
+from apispec.ext.marshmallow import resolver
 from flask import Flask, current_app
 from flask_smorest import Api
 
-from portal.api.core import ErrorSchema
+from portal.api.core import NAMED_SCHEMAS, ErrorSchema
 from portal.extensions import csrf
 
 PREFIX = "/api/v1"
@@ -140,13 +141,28 @@ class PortalApi(Api):
 
 def register_api(app: Flask) -> PortalApi:
     """Attach every resource of the API, and the document describing them, to ``app``."""
-    from portal.api import docs, links, me, needs, responses
+    from portal.api import (
+        analysis,
+        audit,
+        cycles,
+        docs,
+        links,
+        me,
+        needs,
+        reference,
+        responses,
+        tenants,
+    )
 
     for name, value in SETTINGS.items():
         app.config.setdefault(name, value)
     api = PortalApi(app)
     app.register_blueprint(docs.blueprint)
-    for module in (me, needs, responses, links):
+    modules = (me, needs, responses, links, cycles, tenants, reference, analysis, audit)
+    for module in modules:
         csrf.exempt(module.blueprint)
         api.register_blueprint(module.blueprint, url_prefix=f"{PREFIX}{module.PATH}")
+    for schema in dict.fromkeys(NAMED_SCHEMAS):
+        if resolver(schema) not in api.spec.components.schemas:
+            api.spec.components.schema(resolver(schema), schema=schema)
     return api

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from urllib.parse import urlencode
 
+from apispec.ext.marshmallow import resolver
 from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -207,6 +208,21 @@ class ErrorSchema(Schema):
 COMMON_ERRORS = (400, 401, 403, 404, 413, 414, 429)
 BODY_ERRORS = (409, 415, 422)
 WRITE_ERRORS = (409, 412, 415, 422, 428)
+
+
+class NoQuery(Schema):
+    """The query string of an endpoint that takes no parameters: any one sent is refused."""
+
+
+# Schemas the document names without a field nesting them (``any_of``); ``register_api``
+# adds them to its components.
+NAMED_SCHEMAS: list[type[Schema]] = []
+
+
+def any_of(*schemas: type[Schema]) -> dict:
+    """Return the OpenAPI description of a value shaped by one of ``schemas``."""
+    NAMED_SCHEMAS.extend(schemas)
+    return {"anyOf": [{"$ref": f"#/components/schemas/{resolver(schema)}"} for schema in schemas]}
 
 
 # --- lists ---------------------------------------------------------------------------------

@@ -23,7 +23,8 @@ class CycleOutputSchema(OutputSchema):
     status = fields.String()
     starts_on = fields.Date()
     ends_on = fields.Date()
-    submission_deadline = fields.Date()
-    board_meeting = fields.String()
-    adopted_on = fields.Date()
+    submission_deadline = fields.Date(allow_none=True)
+    # Null until the Board adopts the cycle.
+    board_meeting = fields.String(allow_none=True)
+    adopted_on = fields.Date(allow_none=True)
     created_at = Timestamp()

@@ -28,8 +28,17 @@ def as_utc(value: datetime | str) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _described(field: fields.Field, description: dict) -> None:
+    # How the API's OpenAPI document describes the field; the field's own metadata wins.
+    field.metadata = {**description, **field.metadata}
+
+
 class Timestamp(fields.Field):
     """A moment as ISO 8601 text in UTC with microseconds: 2026-11-23T14:30:00.000000Z."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        _described(self, {"type": "string", "format": "date-time"})
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else as_utc(value).strftime(TIMESTAMP_FORMAT)
@@ -39,9 +48,23 @@ class Money(fields.Field):
     """An amount and its currency from two columns: {"amount": "1250000.00", "currency": "EUR"}."""
 
     def __init__(self, amount_attribute: str, currency_attribute: str, **kwargs):
+        # Null when no amount is recorded.
+        kwargs.setdefault("allow_none", True)
         super().__init__(**kwargs)
         self.amount_attribute = amount_attribute
         self.currency_attribute = currency_attribute
+        _described(
+            self,
+            {
+                "type": "object",
+                "properties": {
+                    "amount": {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$"},
+                    "currency": {"type": "string"},
+                },
+                "required": ["amount", "currency"],
+                "additionalProperties": False,
+            },
+        )
 
     def get_value(self, obj, attr, accessor=None, default=missing):
         return getattr(obj, self.amount_attribute), getattr(obj, self.currency_attribute)

@@ -44,3 +44,15 @@ class PartyOutputSchema(OutputSchema):
     code = fields.String(attribute="tenant.code", dump_default=None)
     name = fields.String()
     kind = fields.String(attribute="tenant.kind", dump_default=None)
+
+
+class PillarOutputSchema(CodedReferenceOutputSchema):
+    """A pillar as its reference list shows it: with what it covers."""
+
+    description = fields.String()
+
+
+class PartnerEconomyOutputSchema(EconomyOutputSchema):
+    """A partner economy as its reference list shows it: with the footnote its asterisk marks."""
+
+    footnote = fields.String(allow_none=True)

@@ -15,6 +15,6 @@ class TenantOutputSchema(OutputSchema):
     code = fields.String()
     name = fields.String()
     kind = fields.String()
-    economy = fields.Nested(EconomyOutputSchema)
+    economy = fields.Nested(EconomyOutputSchema, allow_none=True)
     active = fields.Boolean()
     created_at = Timestamp()

@@ -24,7 +24,7 @@ aggregate rows into tables.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from sqlalchemy import Select, case, distinct, func, select
@@ -34,6 +34,7 @@ from portal.authz import can_read_records, require
 from portal.exceptions import ValidationFailed
 from portal.extensions import db
 from portal.identity import current_principal
+from portal.limits import quoted
 from portal.models import (
     Cycle,
     Need,
@@ -78,6 +79,23 @@ class CoverageCell:
         self.gaps += other.gaps
 
 
+@dataclass(frozen=True)
+class PlacedCell:
+    """A cell of a matrix with the column it stands in, for reading the matrix row by row."""
+
+    column: Pillar | NeedCategory
+    figures: CoverageCell
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """One partner economy's row of a matrix: a cell per column, and the row's total."""
+
+    economy: PartnerEconomy
+    cells: list[PlacedCell]
+    total: CoverageCell
+
+
 @dataclass
 class CoverageMatrix:
     """Partner economies by pillars (or categories), each cell a CoverageCell."""
@@ -101,6 +119,23 @@ class CoverageMatrix:
     def column_total(self, column_id: int) -> CoverageCell:
         """Return the needs of every economy in a column."""
         return self.column_totals.get(column_id, CoverageCell())
+
+    @property
+    def rows(self) -> list[CoverageRow]:
+        """Return the matrix row by row, every cell with its column (empty ones included)."""
+        return [
+            CoverageRow(
+                economy,
+                [PlacedCell(column, self.cell(economy.id, column.id)) for column in self.columns],
+                self.row_total(economy.id),
+            )
+            for economy in self.economies
+        ]
+
+    @property
+    def totals(self) -> list[PlacedCell]:
+        """Return the total of each column, with the column."""
+        return [PlacedCell(column, self.column_total(column.id)) for column in self.columns]
 
 
 @dataclass(frozen=True)
@@ -135,6 +170,19 @@ def choose_cycle(cycle_id: int | None) -> Cycle | None:
     return db.session.scalar(
         select(Cycle).order_by((Cycle.status == "open").desc(), Cycle.starts_on.desc()).limit(1)
     )
+
+
+def choose_cycle_named(name: str | None) -> Cycle | None:
+    """Return the cycle called ``name``; without a name, the one ``choose_cycle`` picks."""
+    require(can_read_records, current_principal())
+    if name is None:
+        return choose_cycle(None)
+    cycle = db.session.scalar(select(Cycle).where(Cycle.name == name))
+    if cycle is None:
+        raise ValidationFailed(
+            "There is no such cycle.", {"cycle": f"There is no cycle {quoted(name)}."}
+        )
+    return cycle
 
 
 def _counted_links(cycle: Cycle) -> Select:
@@ -473,7 +521,10 @@ def funding_by_partner(cycle: Cycle) -> list[FundingRow]:
     economy = (
         select(Tenant.economy_id).where(Tenant.id == SupportLink.need_tenant_id).scalar_subquery()
     )
-    return _funding(cycle, PartnerEconomy, economy)
+    rows = _funding(cycle, PartnerEconomy, economy)
+    # Economies are named as on every page: Kosovo* with its asterisk.
+    names = {found.code: found.display_name for found in db.session.scalars(select(PartnerEconomy))}
+    return [replace(row, name=names.get(row.code, row.name)) for row in rows]
 
 
 def cell_references(
@@ -496,3 +547,27 @@ def cell_references(
                 f"There is no such {label}.", {name: f"Choose a {label} from the list."}
             )
     return found
+
+
+def cell_by_codes(
+    economy: str | None, pillar: str | None, category: str | None
+) -> tuple[int | None, int | None, int | None]:
+    """Return the ids of the economy, pillar and category named by their codes; refuse others."""
+    require(can_read_records, current_principal())
+    wanted = (
+        ("economy", PartnerEconomy, economy, "partner economy"),
+        ("pillar", Pillar, pillar, "pillar"),
+        ("category", NeedCategory, category, "category"),
+    )
+    ids: list[int | None] = []
+    problems: dict[str, str] = {}
+    for name, model, code, label in wanted:
+        found = None
+        if code is not None:
+            found = db.session.scalar(select(model.id).where(model.code == code))
+            if found is None:
+                problems[name] = f"There is no {label} {quoted(code)}."
+        ids.append(found)
+    if problems:
+        raise ValidationFailed("Some filters need attention.", problems)
+    return ids[0], ids[1], ids[2]

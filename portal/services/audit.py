@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from audit import offline as audit_offline
 from portal import audit_trail
 from portal.authz import can_export_audit_trail, can_read_audit_trail, require
 from portal.exceptions import NotFound, ValidationFailed
@@ -21,7 +22,7 @@ from portal.extensions import db
 from portal.identity import current_principal
 from portal.limits import quoted
 from portal.models import AuditEntry, ChainLink, Checkpoint, Tenant
-from portal.pagination import Page, contains
+from portal.pagination import Page, contains, ordering
 from portal.record_types import REGISTRY
 from portal.schemas.audit import OPERATIONS
 from portal.schemas.audit_output import AuditExportOutputSchema
@@ -29,6 +30,9 @@ from portal.services import security_events
 
 PLATFORM_CODE = "PLATFORM"
 EXPORT_LIMIT = 100_000
+# What the API's list of entries sorts by (a leading "-": descending); the page: newest first.
+SORT_COLUMNS = {"id": AuditEntry.id, "recorded_at": AuditEntry.recorded_at}
+SORTABLE = tuple(SORT_COLUMNS)
 
 
 @dataclass
@@ -59,6 +63,30 @@ class RequestGroup:
     started_at: datetime
     actor: str
     entries: int
+
+
+@dataclass(frozen=True)
+class VerifiedChain:
+    """What verifying one chain found, and whose chain it is (None: the platform's)."""
+
+    report: audit_offline.ChainReport
+    tenant: Tenant | None
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What verifying the chains a principal may read found, and the capture."""
+
+    chains: list[VerifiedChain]
+    capture: list[audit_offline.CaptureBreak]
+
+    @property
+    def ok(self) -> bool:
+        """Return whether every chain is intact up to a signed checkpoint and the capture too.
+
+        As ``iisg audit verify`` judges it: sealed entries no checkpoint covers yet fail.
+        """
+        return not self.capture and all(chain.report.intact for chain in self.chains)
 
 
 @dataclass
@@ -165,9 +193,9 @@ def _filtered(data: dict):
 
 
 def list_entries(filters: dict) -> Page:
-    """Return one page of the entries matching the filters, newest first."""
+    """Return one page of the entries matching the filters, newest first unless ``sort`` says."""
     require(can_read_audit_trail, current_principal())
-    statement = _filtered(filters).order_by(AuditEntry.id.desc())
+    statement = _filtered(filters).order_by(*ordering(SORT_COLUMNS, filters, AuditEntry.id))
     per_page, number = filters["per_page"], filters["page"]
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     entries = db.session.scalars(statement.limit(per_page).offset((number - 1) * per_page)).all()
@@ -297,6 +325,19 @@ def verify_chain(chain_id):
     if key not in visible:
         raise NotFound("There is no such chain.")
     return audit_trail.verify_chain(key)
+
+
+def verify_readable_chains() -> Verification:
+    """Verify every chain the principal may read (and the capture); return what was found."""
+    require(can_read_audit_trail, current_principal())
+    chain_ids = [status.chain_id for status in chain_statuses()]
+    report = audit_trail.verify_chains(chain_ids)
+    tenants = {
+        tenant.id: tenant
+        for tenant in db.session.scalars(select(Tenant).where(Tenant.id.in_(chain_ids)))
+    }
+    chains = [VerifiedChain(chain, tenants.get(chain.chain)) for chain in report.chains]
+    return Verification(chains=chains, capture=list(report.capture))
 
 
 _EXPORT_COLUMNS = (

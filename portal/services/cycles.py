@@ -10,10 +10,21 @@ from portal.extensions import db
 from portal.identity import current_principal
 from portal.limits import quoted
 from portal.models import Cycle, Need
+from portal.pagination import Page, ordering, paginate
 from portal.versions import commit, describes, require_current
 
 # The one way through a cycle's life; there is no way back.
 NEXT_STATUS = {"open": "consolidation", "consolidation": "adopted", "adopted": "archived"}
+# What the API's list sorts by (a leading "-": descending); the pages show the newest first.
+SORT_COLUMNS = {
+    "id": Cycle.id,
+    "name": Cycle.name,
+    "status": Cycle.status,
+    "starts_on": Cycle.starts_on,
+    "ends_on": Cycle.ends_on,
+    "created_at": Cycle.created_at,
+}
+SORTABLE = tuple(SORT_COLUMNS)
 
 
 @describes(Cycle, "cycle")
@@ -30,6 +41,16 @@ def list_cycles() -> list[Cycle]:
     """Return every cycle, the newest first."""
     require(can_read_records, current_principal())
     return list(db.session.scalars(select(Cycle).order_by(Cycle.starts_on.desc())))
+
+
+def page_of_cycles(query: dict) -> Page:
+    """Return one page of cycles, of one ``status`` if asked, sorted by ``query["sort"]``."""
+    require(can_read_records, current_principal())
+    statement = select(Cycle)
+    if query.get("status"):
+        statement = statement.where(Cycle.status == query["status"])
+    statement = statement.order_by(*ordering(SORT_COLUMNS, query, Cycle.id))
+    return paginate(statement, query["page"], query["per_page"])
 
 
 def open_cycle(data: dict) -> Cycle:

@@ -1,4 +1,7 @@
-"""Reference lists: pillars and acquis chapters, maintained by Secretariat administrators."""
+"""Reference lists: pillars and acquis chapters, maintained by Secretariat administrators.
+
+Every list is read by everyone who reads records (needs name them all).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,8 @@ from portal.exceptions import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.identity import current_principal
 from portal.limits import quoted
-from portal.models import AcquisChapter, Pillar
+from portal.models import AcquisChapter, NeedCategory, PartnerEconomy, Perspective, Pillar
+from portal.pagination import Page, paginate
 
 
 def pillars() -> list[Pillar]:
@@ -22,6 +26,27 @@ def acquis_chapters() -> list[AcquisChapter]:
     """Return the acquis chapters by number."""
     require(can_read_records, current_principal())
     return list(db.session.scalars(select(AcquisChapter).order_by(AcquisChapter.number)))
+
+
+# Each reference list by its name, in the order the pages show it.
+LISTS = {
+    "pillars": (Pillar, Pillar.position, Pillar.code),
+    "need-categories": (NeedCategory, NeedCategory.position, NeedCategory.code),
+    "perspectives": (Perspective, Perspective.position, Perspective.code),
+    "acquis-chapters": (AcquisChapter, AcquisChapter.number),
+    "economies": (PartnerEconomy, PartnerEconomy.position, PartnerEconomy.code),
+}
+
+
+def reference_list(name: str, page: int = 1, per_page: int = 25) -> Page:
+    """Return one page of the reference list called ``name`` (see ``LISTS``), in its order."""
+    require(can_read_records, current_principal())
+    if name not in LISTS:
+        raise NotFound(
+            f"There is no reference list {quoted(name)}; the lists are {', '.join(LISTS)}."
+        )
+    model, *order = LISTS[name]
+    return paginate(select(model).order_by(*order), page, per_page)
 
 
 def _get(model, object_id):

@@ -10,8 +10,18 @@ from portal.extensions import db
 from portal.identity import current_principal
 from portal.limits import quoted
 from portal.models import PartnerEconomy, Tenant, User
-from portal.pagination import Page, contains, paginate
+from portal.pagination import Page, contains, ordering, paginate
 from portal.services import security_events, sessions
+
+# What the API's list sorts by (a leading "-": descending).
+SORT_COLUMNS = {
+    "id": Tenant.id,
+    "code": Tenant.code,
+    "name": Tenant.name,
+    "kind": Tenant.kind,
+    "created_at": Tenant.created_at,
+}
+SORTABLE = tuple(SORT_COLUMNS)
 
 
 def _refused(field: str, reason: str) -> ValidationFailed:
@@ -89,15 +99,45 @@ def set_tenant_active(tenant: Tenant, active: bool) -> int:
     return ended
 
 
-def list_tenants(search: str = "", page: int = 1, per_page: int = 25) -> Page:
-    """Return a page of organisations whose code or name contains ``search``."""
+def list_tenants(
+    search: str = "",
+    page: int = 1,
+    per_page: int = 25,
+    *,
+    kind: str | None = None,
+    economy: str | None = None,
+    active: bool | None = None,
+    sort: str | None = None,
+) -> Page:
+    """Return a page of organisations whose code or name contains ``search``.
+
+    ``kind``, ``economy`` (a partner economy's code) and ``active`` narrow the list;
+    ``sort`` names a column of ``SORT_COLUMNS`` (the page's order, Secretariat first and
+    then by code, without one).
+    """
     require(can_manage_tenants, current_principal())
-    statement = select(Tenant).order_by(Tenant.kind.desc(), Tenant.code)
+    statement = select(Tenant)
     if search:
         pattern = contains(search)
         statement = statement.where(
             or_(Tenant.code.ilike(pattern, escape="\\"), Tenant.name.ilike(pattern, escape="\\"))
         )
+    if kind:
+        statement = statement.where(Tenant.kind == kind)
+    if economy:
+        found = db.session.scalar(
+            select(PartnerEconomy.id).where(PartnerEconomy.code == economy.upper())
+        )
+        if found is None:
+            problem = f"There is no economy {quoted(economy)}."
+            raise ValidationFailed("Some filters need attention.", {"economy": problem})
+        statement = statement.where(Tenant.economy_id == found)
+    if active is not None:
+        statement = statement.where(Tenant.active == active)
+    if sort:
+        statement = statement.order_by(*ordering(SORT_COLUMNS, {"sort": sort}, Tenant.id))
+    else:
+        statement = statement.order_by(Tenant.kind.desc(), Tenant.code)
     return paginate(statement, page, per_page)
 
 

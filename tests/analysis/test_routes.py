@@ -11,57 +11,13 @@ from hypothesis import strategies as st
 
 from portal.analysis.export import neutralise
 from tests import factories
+from tests.worlds import analysis_world
 
 
 @pytest.fixture
 def world(db):
     """Albania with a covered, a partial and a gap need; Serbia's submitted need; viewers."""
-    cycle = factories.cycle()
-    albania = factories.partner_tenant()
-    serbia = factories.partner_tenant(code="RS-MOI", economy="RS")
-    commission = factories.member_tenant()
-    germany = factories.member_tenant(code="DE-BMI")
-    secretariat = factories.member_tenant(code="IISG-SEC", kind="secretariat")
-    programme = factories.response(
-        commission,
-        title="EU programme",
-        record_status="published",
-        budget_amount=1500,
-        budget_currency="EUR",
-    )
-    bilateral = factories.response(
-        germany,
-        title="German programme",
-        record_status="published",
-        budget_amount=700,
-        budget_currency="EUR",
-    )
-    needs = {
-        "covered": factories.need(cycle, albania, status="validated", title="Need met in full"),
-        "partial": factories.need(cycle, albania, status="validated", title="Need met in part"),
-        "gap": factories.need(
-            cycle, albania, status="validated", title='=HYPERLINK("http://evil.example")'
-        ),
-        "serbian": factories.need(
-            cycle, serbia, status="submitted", title="Serbian submitted need"
-        ),
-    }
-    db.session.add_all([programme, bilateral, *needs.values()])
-    db.session.add_all(
-        [
-            factories.support_link(programme, needs["covered"], "full", "validated"),
-            factories.support_link(bilateral, needs["covered"], "partial", "confirmed"),
-            factories.support_link(programme, needs["partial"], "partial", "confirmed"),
-            factories.support_link(bilateral, needs["gap"], "full", "proposed"),
-        ]
-    )
-    people = {
-        "albania": factories.user(albania, email="al@example.org"),
-        "commission": factories.user(commission, email="ec@example.org"),
-        "secretariat": factories.user(secretariat, email="sec@example.org"),
-    }
-    db.session.commit()
-    return {"cycle": cycle, "people": people, "needs": needs}
+    return analysis_world(db)
 
 
 def cell(page: str, label: str, figure: str) -> str:

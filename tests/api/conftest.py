@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+import schemathesis
 from sqlalchemy import select
 
 from portal.identity import act_as_principal
@@ -20,6 +23,9 @@ NEW_NEED = {
     "priority": "high",
 }
 
+# A URL rule's argument, <int:need_id>, as the OpenAPI document writes it: {need_id}.
+RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
 
 class ApiClient:
     """Calls /api/v1 with one user's bearer token, as a script would."""
@@ -28,6 +34,7 @@ class ApiClient:
         self.client = client
         self.secret = secret
         self.token = token
+        self.document = None
 
     def open(self, method: str, path: str, *, headers=None, **options):
         sent = {"Authorization": f"Bearer {self.secret}", **(headers or {})}
@@ -45,6 +52,17 @@ class ApiClient:
 
     def delete(self, path, **options):
         return self.open("DELETE", path, **options)
+
+    def check_documented(self, response) -> None:
+        """Raise unless ``response`` is an answer its operation's OpenAPI description allows."""
+        if self.document is None:
+            self.document = schemathesis.openapi.from_dict(self.get("openapi.json").get_json())
+        request = response.request
+        rule, _ = self.client.application.url_map.bind("localhost").match(
+            request.path, method=request.method, return_rule=True
+        )
+        operation = self.document[RULE_ARGUMENT.sub(r"{\1}", rule.rule)][request.method]
+        operation.validate_response(response)
 
 
 @pytest.fixture

@@ -14,28 +14,12 @@ from portal import audit_trail
 from portal.models import Need
 from tests import factories
 from tests.conftest import csrf_token
+from tests.worlds import audit_world
 
 
 @pytest.fixture
 def people(db):
-    cycle = factories.cycle()
-    albania = factories.partner_tenant()
-    serbia = factories.partner_tenant(code="RS-MOI", economy="RS")
-    secretariat = factories.member_tenant(code="IISG-SEC", kind="secretariat")
-    albanian_need = factories.need(cycle, albania, title="Albanian border surveillance")
-    serbian_need = factories.need(cycle, serbia, title="Serbian witness protection")
-    db.session.add_all([albanian_need, serbian_need])
-    found = {
-        "albanian_auditor": factories.user(albania, email="auditor@al.example", roles=("auditor",)),
-        "albanian_editor": factories.user(albania, email="editor@al.example", roles=("editor",)),
-        "secretariat_auditor": factories.user(
-            secretariat, email="auditor@rcc.example", roles=("auditor",)
-        ),
-    }
-    db.session.commit()
-    found["albanian_need"] = albanian_need
-    found["serbian_need"] = serbian_need
-    return found
+    return audit_world(db)
 
 
 def test_only_auditors_open_the_trail(people, login):
