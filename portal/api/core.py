@@ -134,6 +134,25 @@ class ApiParser(FlaskParser):
         raise ValidationFailed("Some fields need attention; nothing was saved.", problems)
 
 
+def refuse_undeclared_query() -> None:
+    """Refuse query parameters sent to an operation that declares none (a 400 naming them).
+
+    Operations with parameters refuse the unknown ones as they read them (``ApiParser``).
+    """
+    if not request.args:
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    declared = getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    if any(parameter["in"] in ("query", "querystring") for parameter in declared):
+        return
+    authz.input_refused()
+    unknown = sorted(request.args)
+    raise BadRequest(
+        "Unknown query parameters: " + ", ".join(unknown) + ".",
+        {name: "This endpoint takes no such parameter." for name in unknown},
+    )
+
+
 class Blueprint(SmorestBlueprint):
     """A resource of the API: its views read input with ``ApiParser``."""
 
@@ -144,6 +163,7 @@ class Blueprint(SmorestBlueprint):
         # Declared here, once per process like the blueprint itself, however many apps
         # it is registered on: the limiter keeps its limits by blueprint name.
         rate_limited(self)
+        self.before_request(refuse_undeclared_query)
         # Before any view: a read token's change is refused whatever the view does; then
         # a POST's Idempotency-Key is claimed (or its kept answer given), and settled after.
         self.before_request(require_scope)

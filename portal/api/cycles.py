@@ -6,14 +6,19 @@ from marshmallow import fields, validate
 
 from portal.api.core import (
     COMMON_ERRORS,
+    WRITE_ERRORS,
     Blueprint,
     NoQuery,
+    changing,
     listed,
+    optional_version,
     page_schema,
+    read_body,
     sort_field,
     tagged,
 )
 from portal.models.cycle import CYCLE_STATUSES
+from portal.schemas.cycles import CycleCreateSchema, CycleMoveFields
 from portal.schemas.cycles_output import CycleOutputSchema
 from portal.schemas.forms import ListQuerySchema
 from portal.services import cycles as cycle_service
@@ -49,3 +54,28 @@ def list_cycles(query):
 def get_cycle(_query, cycle_id):
     """Return one cycle, with its ETag."""
     return tagged(cycle_service.get_cycle(cycle_id))
+
+
+@blueprint.route("", methods=["POST"])
+@blueprint.body(CycleCreateSchema)
+@blueprint.response(201, CycleOutputSchema)
+@blueprint.errors(*COMMON_ERRORS, 409, 415, 422)
+def open_cycle():
+    """Open a new needs mapping cycle (administrators; one cycle is open at a time)."""
+    cycle_service.require_cycle_manager()
+    return tagged(cycle_service.open_cycle(read_body(CycleCreateSchema())), 201)
+
+
+@blueprint.route("/<int:cycle_id>/move", methods=["POST"])
+@blueprint.body(CycleMoveFields)
+@blueprint.response(200, CycleOutputSchema)
+@blueprint.errors(*COMMON_ERRORS, *WRITE_ERRORS)
+def move_cycle(cycle_id):
+    """Move a cycle to its next status: open, consolidation, adopted, archived.
+
+    Adopting it names the Board meeting and its date, and adopts the cycle's validated
+    needs in the same step; they can no longer change.
+    """
+    cycle = cycle_service.get_cycle_to_move(cycle_id)
+    version = optional_version(cycle)
+    return tagged(changing(cycle_service.move_cycle, cycle, read_body(CycleMoveFields()), version))

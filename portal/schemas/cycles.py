@@ -40,7 +40,7 @@ class CycleCreateSchema(FormSchema):
             raise ValidationError("The deadline must fall within the cycle.", "submission_deadline")
 
 
-class CycleMoveSchema(VersionedSchema):
+class CycleMoveFields(FormSchema):
     """Moving a cycle on; adopting it also records where and when the Board adopted it."""
 
     status = fields.String(
@@ -69,3 +69,7 @@ class CycleMoveSchema(VersionedSchema):
             missing["adopted_on"] = ["Enter the date of adoption."]
         if missing:
             raise ValidationError(missing)
+
+
+class CycleMoveSchema(CycleMoveFields, VersionedSchema):
+    """Moving a cycle on, from the version the form was opened at."""

@@ -93,6 +93,18 @@ def current_open_cycle() -> Cycle | None:
     return db.session.scalar(select(Cycle).where(Cycle.status == "open"))
 
 
+def require_cycle_manager() -> None:
+    """Refuse unless the principal may open and move on cycles (administrators)."""
+    require(can_manage_cycles, current_principal())
+
+
+def get_cycle_to_move(cycle_id) -> Cycle:
+    """Return the cycle with ``cycle_id`` if the principal may move cycles on."""
+    cycle = get_cycle(cycle_id)
+    require(can_manage_cycles, current_principal())
+    return cycle
+
+
 def move_cycle(cycle: Cycle, data: dict) -> Cycle:
     """Move a cycle to its next status; adopting it adopts its validated needs and freezes them."""
     require(can_manage_cycles, current_principal())

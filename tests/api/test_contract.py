@@ -268,3 +268,16 @@ def test_the_reference_page_shows_every_operation_from_local_assets_only(login, 
     # Not signed in: the sign-in page, as for any other page; the document itself, 401.
     assert client.get("/api/v1/docs").status_code == 302
     assert client.get("/api/v1/openapi.json").status_code == 401
+
+
+@pytest.mark.parametrize("path", ["me", "needs/{id}", "needs/{id}/submit"])
+def test_an_operation_without_parameters_refuses_any_it_is_sent(api, albania, path):
+    client = api(albania["editor"])
+    need = albania["needs"][0]
+    url = path.format(id=need.id) + "?verbose=1"
+
+    response = client.post(url) if path.endswith("submit") else client.get(url)
+
+    assert response.status_code == 400
+    assert error_of(response)["fields"] == {"verbose": "This endpoint takes no such parameter."}
+    assert client.get(f"needs/{need.id}").get_json()["status"] == "draft"
