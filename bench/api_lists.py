@@ -28,11 +28,12 @@ from bench.pages import TIMING, percentile, prepare_viewers  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.identity import act_as_principal  # noqa: E402
-from portal.models import Cycle, Pillar, Response, Tenant, User, UserRole  # noqa: E402
+from portal.models import Cycle, Pillar, Response, SupportLink, Tenant, User, UserRole  # noqa: E402
 from portal.services import api_tokens  # noqa: E402
 
 TARGET_MS = 50
-AUDITOR = "bench.auditor@example.org"
+# Reads what only they read: the audit trail (an auditor), organisations (an admin).
+EXTRA = {"bench.auditor@example.org": "auditor", "bench.admin@example.org": "admin"}
 
 
 def arguments(argv=None) -> argparse.Namespace:
@@ -49,22 +50,24 @@ def tokens(app) -> dict[str, str]:
     with app.app_context():
         act_as_principal(None)
         secretariat = db.session.scalar(select(Tenant).where(Tenant.kind == "secretariat"))
-        if db.session.scalar(select(User).where(User.email == AUDITOR)) is None:
-            db.session.add(
-                User(
-                    email=AUDITOR,
-                    name="bench auditor",
-                    tenant=secretariat,
-                    password_hash="",
-                    role_grants=[UserRole(role="auditor")],
+        for email, role in EXTRA.items():
+            if db.session.scalar(select(User).where(User.email == email)) is None:
+                db.session.add(
+                    User(
+                        email=email,
+                        name=f"bench {role}",
+                        tenant=secretariat,
+                        password_hash="",
+                        role_grants=[UserRole(role=role)],
+                    )
                 )
-            )
-            db.session.commit()
+        db.session.commit()
         found = {}
         for label, email in (
             ("partner", "bench.partner@example.org"),
             ("Secretariat", "bench.secretariat@example.org"),
-            ("Secretariat auditor", AUDITOR),
+            ("Secretariat auditor", "bench.auditor@example.org"),
+            ("Secretariat admin", "bench.admin@example.org"),
         ):
             user = db.session.scalar(select(User).where(User.email == email))
             _, found[label] = api_tokens.create(user, {"name": "bench", "days": 1, "scope": "read"})
@@ -80,7 +83,10 @@ def lists(app) -> list[tuple[str, str, str]]:
         )
         pillar = db.session.scalar(select(Pillar).order_by(Pillar.position))
         response_id = db.session.scalar(
-            select(Response.id).where(Response.record_status == "published").limit(1)
+            select(SupportLink.response_id)
+            .join(Response, Response.id == SupportLink.response_id)
+            .where(Response.record_status == "published", Response.visibility == "members")
+            .limit(1)
         )
         cycle_name, pillar_code = cycle.name, pillar.code
     readers = ("partner", "Secretariat")
@@ -100,7 +106,7 @@ def lists(app) -> list[tuple[str, str, str]]:
         ),
         ("links of a response", f"/api/v1/responses/{response_id}/links", readers),
         ("cycles", "/api/v1/cycles", readers),
-        ("tenants", "/api/v1/tenants", readers),
+        ("tenants", "/api/v1/tenants", ("Secretariat admin",)),
         ("reference: acquis chapters", "/api/v1/reference/acquis-chapters", readers),
         ("gaps", "/api/v1/analysis/gaps?" + urlencode({"cycle": cycle_name}), readers),
         ("synergies", "/api/v1/analysis/synergies?" + urlencode({"cycle": cycle_name}), readers),
