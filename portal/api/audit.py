@@ -28,6 +28,7 @@ from portal.schemas.audit_output import (
     RecordHistoryOutputSchema,
     VerificationOutputSchema,
 )
+from portal.schemas.forms import printable
 from portal.services import audit as audit_service
 
 PATH = "/audit"
@@ -48,13 +49,13 @@ class AuditEntryListArguments(AuditFilterSchema):
     record = fields.String(
         data_key="row_key",
         load_default="",
-        validate=validate.Length(max=200),
+        validate=[validate.Length(max=200), printable],
         metadata={"description": "Only the entries of the record with this key."},
     )
     request = fields.String(
         data_key="request_id",
         load_default="",
-        validate=validate.Length(max=64),
+        validate=[validate.Length(max=64), printable],
         metadata={"description": "Only the changes one request made."},
     )
     operation = fields.String(

@@ -107,7 +107,15 @@ class ApiParser(FlaskParser):
                 f"(this request sent {req.mimetype or 'no content type'}).",
                 {"Content-Type": "Send application/json."},
             )
-        return webargs_core.parse_json(req.get_data(cache=True))
+        try:
+            return webargs_core.parse_json(req.get_data(cache=True))
+        except RecursionError:
+            # Nested deeper than Python's parser goes: no form of ours nests at all.
+            authz.input_refused()
+            raise BadRequest(
+                "The body is not valid JSON, so nothing was done.",
+                {"body": "Nested too deeply."},
+            ) from None
 
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
         authz.input_refused()

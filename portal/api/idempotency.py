@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 
 import structlog
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -88,6 +88,11 @@ def claim_key() -> Response | None:
     if request.method != "POST" or key is None:
         return None
     _check(key)
+    # A POST that changes nothing (verifying the trail) is answered afresh every time:
+    # a kept answer would report the trail as it was, not as it is.
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "_reads_only", False):
+        return None
     outcome = idempotency.claim(current_user._get_current_object(), key, fingerprint())
     if isinstance(outcome, Answer):
         response = Response(outcome.body, status=outcome.status, headers=outcome.headers)

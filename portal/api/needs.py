@@ -34,7 +34,9 @@ class NeedListArguments(NeedListQuerySchema):
 
 
 class NeedPatchSchema(NeedSchema):
-    """A change to a need: only the fields sent change."""
+    """A change to a need: only the fields sent change; "" empties the source."""
+
+    blank_refused = frozenset({"title", "description", "source_reference"})
 
 
 class NeedReturnBody(FormSchema):
@@ -101,7 +103,7 @@ def update_need(need_id):
 @blueprint.errors(*COMMON_ERRORS, 409, 412, 428)
 def delete_need(need_id):
     """Delete a draft need (only drafts; a need once submitted is withdrawn instead)."""
-    need = need_service.get_need(need_id)
+    need = need_service.get_need_for("delete", need_id)
     changing(need_service.delete_need, need, {}, matched_version(need))
     return None
 
@@ -112,7 +114,7 @@ def _step(name: str, action, summary: str, body=EmptyBody):
     @blueprint.response(200, NeedOutputSchema)
     @blueprint.errors(*COMMON_ERRORS, *WRITE_ERRORS)
     def step(need_id):
-        need = need_service.get_need(need_id)
+        need = need_service.get_need_for(name, need_id)
         version = optional_version(need)
         return tagged(changing(action, need, read_body(body()), version))
 

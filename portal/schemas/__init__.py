@@ -55,6 +55,15 @@ class NotBlank(validate.Validator):
         return value
 
 
+class WholeNumber(fields.Integer):
+    """A whole number, from a form's text or a JSON number; 1.7 is refused, not cut to 1."""
+
+    def _validated(self, value):
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
 def _first_messages(messages: Any) -> dict[str, str]:
     fields = {}
     for name, problems in messages.items():

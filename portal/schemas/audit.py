@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, date, datetime
 
 from marshmallow import fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
 from portal.record_types import REGISTRY
-from portal.schemas.forms import FormSchema
+from portal.schemas.forms import FormSchema, printable
+
+# The dates the trail can be searched between: a day either side stays a valid date.
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(9998, 12, 31)
+DAYS = validate.Range(
+    min=EARLIEST_DAY, max=LATEST_DAY, error="Give a date from 2000-01-01 to 9998-12-31."
+)
+MOMENTS = validate.Range(
+    min=datetime(2000, 1, 1, tzinfo=UTC),
+    max=datetime(9998, 12, 31, tzinfo=UTC),
+    error="Give a moment from 2000 to 9998.",
+)
 
 OPERATIONS = {"I": "insert", "U": "update", "D": "delete", "T": "truncate", "E": "event"}
 
@@ -17,9 +28,10 @@ class AuditFilterSchema(FormSchema):
     """Which entries of the trail to list (every filter optional, a blank one not given)."""
 
     tenant = fields.String(
-        load_default="", validate=validate.Length(max=20, error="Codes have 20 characters at most.")
+        load_default="",
+        validate=[validate.Length(max=20, error="Codes have 20 characters at most."), printable],
     )
-    actor = fields.String(load_default="", validate=validate.Length(max=200))
+    actor = fields.String(load_default="", validate=[validate.Length(max=200), printable])
     table = fields.String(
         load_default="",
         validate=validate.OneOf(
@@ -27,14 +39,18 @@ class AuditFilterSchema(FormSchema):
             error="Choose one of the audited tables.",
         ),
     )
-    record = fields.String(load_default="", validate=validate.Length(max=200))
+    record = fields.String(load_default="", validate=[validate.Length(max=200), printable])
     operation = fields.String(
         load_default="",
         validate=validate.OneOf(["", *OPERATIONS], error="Operations are I, U, D, T or E."),
     )
-    request = fields.String(load_default="", validate=validate.Length(max=64))
-    since = fields.Date(load_default=None, error_messages={"invalid": "Give a date as YYYY-MM-DD."})
-    until = fields.Date(load_default=None, error_messages={"invalid": "Give a date as YYYY-MM-DD."})
+    request = fields.String(load_default="", validate=[validate.Length(max=64), printable])
+    since = fields.Date(
+        load_default=None, validate=DAYS, error_messages={"invalid": "Give a date as YYYY-MM-DD."}
+    )
+    until = fields.Date(
+        load_default=None, validate=DAYS, error_messages={"invalid": "Give a date as YYYY-MM-DD."}
+    )
     page = fields.Integer(
         load_default=1,
         validate=validate.Range(min=1, max=1_000_000, error="Pages start at 1."),
@@ -69,5 +85,6 @@ class MomentSchema(FormSchema):
         load_default=None,
         default_timezone=UTC,
         format="iso",
+        validate=MOMENTS,
         error_messages={"invalid": "Give a date and time, e.g. 2026-11-23T14:30."},
     )

@@ -16,8 +16,10 @@ from portal.schemas import InputSchema, NotBlank, parse
 
 # Typed text may hold line breaks and tabs, never other control characters: PostgreSQL
 # refuses NUL outright, and the rest only ever arrive by accident or malice.
+# Nor half of a UTF-16 pair (JSON can spell one, "\ud800"): no encoding can store it.
 printable = validate.Regexp(
-    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$", error="Remove the control characters from this text."
+    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]*$",
+    error="Remove the control characters from this text.",
 )
 REQUIRED = {"required": "This is required.", "null": "This is required."}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from portal.models.need import NEED_STATUSES, PRIORITIES
-from portal.schemas import BoundedList
+from portal.schemas import BoundedList, WholeNumber
 from portal.schemas.forms import FormSchema, ListQuerySchema, printable, text
 from portal.schemas.versions import VersionedSchema
 
@@ -22,7 +22,7 @@ def _code(label: str, required: bool = True) -> fields.String:
 
 
 def _whole_number(label: str, low: int, high: int, **kwargs) -> fields.Integer:
-    return fields.Integer(
+    return WholeNumber(
         strict=False,
         validate=validate.Range(min=low, max=high, error=f"{label} must be {low} to {high}."),
         error_messages={

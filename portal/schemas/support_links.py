@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from portal.models.support_link import COVERAGES
-from portal.schemas import NotBlank
+from portal.schemas import NotBlank, WholeNumber
 from portal.schemas.forms import REQUIRED, FormSchema, page_number, printable, text
 from portal.schemas.versions import VersionedSchema
 
@@ -13,7 +13,7 @@ from portal.schemas.versions import VersionedSchema
 class LinkProposalSchema(FormSchema):
     """A proposal that a response addresses a need."""
 
-    need_id = fields.Integer(
+    need_id = WholeNumber(
         required=True,
         strict=False,
         validate=validate.Range(min=1, max=2**31 - 1, error="There is no such need."),

@@ -202,9 +202,18 @@ def list_entries(filters: dict) -> Page:
     return Page(items=_views(list(entries)), number=number, per_page=per_page, total=total)
 
 
+def _no_record(table: str, row_key: str) -> bool:
+    """Return whether the address cannot name a record: text no table or key holds."""
+    return any(
+        ord(character) < 32 or 0xD800 <= ord(character) <= 0xDFFF for character in table + row_key
+    )
+
+
 def record_history(table: str, row_key: str) -> list[EntryView]:
     """Return every change of one record, oldest first, with what each changed."""
     require(can_read_audit_trail, current_principal())
+    if _no_record(table, row_key):
+        raise NotFound("The trail holds no record of this.")
     entries = db.session.scalars(
         select(AuditEntry)
         .where(AuditEntry.table_name == table, AuditEntry.row_key == row_key)

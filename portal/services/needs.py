@@ -274,6 +274,26 @@ def get_need(need_id) -> Need:
     return get_visible(Need, need_id)
 
 
+STEP_POLICIES = {
+    "submit": can_submit_need,
+    "return": can_return_need,
+    "validate": can_validate_need,
+    "withdraw": can_withdraw_need,
+    "delete": can_delete_need,
+}
+
+
+def get_need_for(step: str, need_id) -> Need:
+    """Return the need with ``need_id`` if the principal may see it and take ``step`` on it.
+
+    For the API, which refuses what the caller may not do before it reads the version
+    and the body they sent (404, then 403, then the rest).
+    """
+    need = get_need(need_id)
+    require(STEP_POLICIES[step], current_principal(), need, message=_refusal(need, step))
+    return need
+
+
 def get_need_for_edit(need_id) -> Need:
     """Return the need with ``need_id`` if the principal may see and change it."""
     need = get_need(need_id)
