@@ -58,6 +58,10 @@ def prepare_database(app: Flask) -> None:
     else:
         connect_args = dict(options.get("connect_args", {}))
         connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT)
+        # No JIT compilation: the portal's statements read a page of rows, but the
+        # planner prices the key lookups of row-level security as if every row needed
+        # one, and compiling then took 300 ms of a 10 ms statement (docs/benchmarks.md).
+        connect_args.setdefault("options", "-c jit=off")
         options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 

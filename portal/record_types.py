@@ -50,7 +50,8 @@ IDENTITY_ONCE = 3  # d7a41f3b9c20: policies look up who is acting once per state
 LINK_COPIES = 4  # b6e1f0a4c7d2: a support link is judged by the copies of its ends
 SIGNED_IDENTITY = 5  # 5c1e9b7d2a40: the database checks the portal's signature on who acts
 REPLAY_CACHE = 6  # 2bffea4c17b6: the API keeps its answers for retried requests
-LATEST = REPLAY_CACHE
+LOOKUP_BY_KEY = 7  # 0c5d8e2f7a31: a policy looks up the one row a row refers to
+LATEST = LOOKUP_BY_KEY
 
 # Statuses of a need that tenants other than its owner may read.
 SHARED_NEED_STATUSES = ("validated", "adopted")

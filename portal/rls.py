@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from audit import triggers as audit_triggers
 from portal import db_identity, record_types
-from portal.record_types import IDENTITY_ONCE, SIGNED_IDENTITY, RecordType
+from portal.record_types import IDENTITY_ONCE, LOOKUP_BY_KEY, SIGNED_IDENTITY, RecordType
 from portal.visibility import to_sql
 
 
@@ -46,10 +46,14 @@ def policies(generation: int | None = None) -> tuple[TablePolicy, ...]:
 def _policy(record_type: RecordType, generation: int | None = None) -> TablePolicy:
     generation = record_types.REGISTRY.latest if generation is None else generation
     signed = generation >= SIGNED_IDENTITY
+    options = {
+        "benefits_by_function": signed,
+        "table": record_type.table if generation >= LOOKUP_BY_KEY else None,
+    }
     return TablePolicy(
         record_type.table,
-        read=to_sql(record_type.read, benefits_by_function=signed),
-        write=to_sql(record_type.write, benefits_by_function=signed),
+        read=to_sql(record_type.read, **options),
+        write=to_sql(record_type.write, **options),
         # Since the signed identity every lookup is once per statement (a per-row
         # signature check would be ruinous), which the function above makes possible.
         read_without_subqueries=record_type.read_without_subqueries and not signed,

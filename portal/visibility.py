@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy import and_, exists, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 
@@ -168,14 +168,16 @@ def to_sqlalchemy(rule: Rule, principal, table, resolve) -> ColumnElement[bool]:
                 return column(name).in_(values) if len(values) > 1 else column(name) == values[0]
             case ValueIsNot(name, value):
                 return column(name) != value
+            # A row refers to one other row: looked up by its key (EXISTS), so a page of
+            # rows costs a lookup each, not a pass over every readable row of ``other``.
             case ReadableRow(name, other):
                 other_table, other_rule = resolve(other)
                 readable = to_sqlalchemy(other_rule, principal, other_table, resolve)
-                return column(name).in_(select(_key(other_table)).where(readable))
+                return exists().where(_key(other_table) == column(name), readable)
             case OwnRow(name, other):
                 other_table, _ = resolve(other)
                 owned = _column_of(other_table, "tenant_id") == principal.tenant_id
-                return column(name).in_(select(_key(other_table)).where(owned))
+                return exists().where(_key(other_table) == column(name), owned)
             case OwnEconomyBenefits(name, other, key, economy_column):
                 if principal.economy_id is None:
                     return false()
@@ -204,7 +206,7 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def to_sql(rule: Rule, *, benefits_by_function: bool = False) -> str:
+def to_sql(rule: Rule, *, benefits_by_function: bool = False, table: str | None = None) -> str:
     """Return ``rule`` as the condition of a row-level security policy.
 
     ``benefits_by_function`` (since the signed identity): ``OwnEconomyBenefits`` asks
@@ -212,16 +214,22 @@ def to_sql(rule: Rule, *, benefits_by_function: bool = False) -> str:
     in a subquery. A policy naming a table whose own policy has subqueries cannot be
     expanded inside that table's policies: the responses' policy names the
     beneficiaries, and the beneficiaries' write policy names the responses.
+
+    ``table`` (since lookups by key): the policy's own table, so that ``ReadableRow``
+    and ``OwnRow`` look up the one row referred to (a correlated EXISTS, which
+    PostgreSQL may still hash when many rows are tested) instead of listing every
+    readable row of the other table for each statement.
     """
+    options = {"benefits_by_function": benefits_by_function, "table": table}
     match rule:
         case Everyone():
             return "true"
         case Nobody():
             return "false"
         case AllOf(rules):
-            return " AND ".join(_grouped(part, benefits_by_function) for part in rules)
+            return " AND ".join(_grouped(part, **options) for part in rules)
         case AnyOf(rules):
-            return " OR ".join(_grouped(part, benefits_by_function) for part in rules)
+            return " OR ".join(_grouped(part, **options) for part in rules)
         case OwnTenant(name):
             return f"{name} = iisg_tenant()"
         case ActingUser(name):
@@ -236,9 +244,16 @@ def to_sql(rule: Rule, *, benefits_by_function: bool = False) -> str:
             return f"{name} IN ({', '.join(_quote(value) for value in values)})"
         case ValueIsNot(name, value):
             return f"{name} <> {_quote(value)}"
+        # The policy of ``other`` applies inside the subquery: readable rows only.
+        case ReadableRow(name, other) if table:
+            return f"EXISTS (SELECT FROM {other} AS referred WHERE referred.id = {table}.{name})"
         case ReadableRow(name, other):
-            # The policy of ``other`` applies inside the subquery: readable rows only.
             return f"{name} IN (SELECT id FROM {other})"
+        case OwnRow(name, other) if table:
+            return (
+                f"EXISTS (SELECT FROM {other} AS referred WHERE referred.id = {table}.{name}"
+                " AND referred.tenant_id = iisg_tenant())"
+            )
         case OwnRow(name, other):
             return f"{name} IN (SELECT id FROM {other} WHERE tenant_id = iisg_tenant())"
         case OwnEconomyBenefits(name, other, key, economy_column) if benefits_by_function:
@@ -253,8 +268,8 @@ def to_sql(rule: Rule, *, benefits_by_function: bool = False) -> str:
     raise TypeError(f"not a visibility rule: {rule!r}")
 
 
-def _grouped(rule: Rule, benefits_by_function: bool) -> str:
-    text = to_sql(rule, benefits_by_function=benefits_by_function)
+def _grouped(rule: Rule, **options) -> str:
+    text = to_sql(rule, **options)
     return f"({text})" if isinstance(rule, AllOf | AnyOf) else text
 
 

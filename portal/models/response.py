@@ -75,6 +75,8 @@ class Response(Base):
         ),
         Index("ix_responses_tenant_record_status", "tenant_id", "record_status"),
         Index("ix_responses_record_status_visibility", "record_status", "visibility"),
+        # The lists' default order, newest change first: a page is read off the index.
+        Index("ix_responses_updated_at_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from flask import g
 from marshmallow import fields
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Tenant
@@ -61,11 +63,24 @@ class AuditEntryOutputSchema(OutputSchema):
         """Return the organisation whose data the entry records, or None for the platform's."""
         if entry.tenant_id is None:
             return None
-        # The session's identity map makes this one query per organisation, not per entry.
-        tenant = db.session.get(Tenant, entry.tenant_id)
+        tenant = _organisations().get(entry.tenant_id)
         if tenant is None:
             return {"code": str(entry.tenant_id), "name": None, "kind": None}
-        return TenantReferenceOutputSchema().dump(tenant)
+        return tenant
+
+
+def _organisations() -> dict[int, dict]:
+    """Return every organisation's reference, read once per request.
+
+    Organisations are few and every entry names one: one query for a page of any size,
+    where looking each up as met cost a query per organisation on the page.
+    """
+    if "audit_organisations" not in g:
+        g.audit_organisations = {
+            tenant.id: TenantReferenceOutputSchema().dump(tenant)
+            for tenant in db.session.scalars(select(Tenant))
+        }
+    return g.audit_organisations
 
 
 class AuditExportOutputSchema(OutputSchema):

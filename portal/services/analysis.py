@@ -336,20 +336,27 @@ def _cell_needs(
 def _page_and_total(statement: Select, order: tuple, page: int, per_page: int) -> tuple:
     """Return one page of ``statement``'s rows, listed, and how many rows there are in all.
 
-    One statement: the window count is taken before the limit, so the total costs no
-    second pass over the links and their row-level security. Only a page past the end
+    ``statement`` selects ``Need`` and perhaps columns after it. The page is chosen
+    among the needs' keys alone, with a window count taken before the limit, so the
+    total costs no second pass over the links and their row-level security; only then
+    are the page's needs loaded with what their rows show. Only a page past the end
     (no row to carry the count) asks for the count alone.
     """
+    extra = list(statement.selected_columns)[len(Need.__table__.columns) :]
+    keys = statement.with_only_columns(
+        Need.id, *extra, func.count().over(), maintain_column_froms=True
+    )
     rows = db.session.execute(
-        _listed(statement.add_columns(func.count().over()))
-        .order_by(*order)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        keys.order_by(*order).limit(per_page).offset((page - 1) * per_page)
     ).all()
-    if rows:
-        return [tuple(row)[:-1] for row in rows], rows[0][-1]
-    total = db.session.scalar(statement.with_only_columns(func.count(), maintain_column_froms=True))
-    return [], total
+    if not rows:
+        total = db.session.scalar(
+            statement.with_only_columns(func.count(), maintain_column_froms=True)
+        )
+        return [], total
+    listed = db.session.scalars(_listed(select(Need).where(Need.id.in_([row[0] for row in rows]))))
+    needs = {need.id: need for need in listed.unique()}
+    return [(needs[row[0]], *row[1:-1]) for row in rows], rows[0][-1]
 
 
 def needs_in_cell(
@@ -419,7 +426,11 @@ def synergies(cycle: Cycle, page: int = 1, per_page: int = 25) -> Page:
     """Return a page of the cycle's needs addressed by responses of two or more tenants."""
     require(can_read_records, current_principal())
     counts = _synergy_counts(cycle)
-    statement = select(Need).join(counts, counts.c.need_id == Need.id)
+    # The links already name the cycle; saying it of the needs too lets the database
+    # read the cycle's needs from their index rather than every need it may read.
+    statement = (
+        select(Need).join(counts, counts.c.need_id == Need.id).where(Need.cycle_id == cycle.id)
+    )
     rows, total = _page_and_total(statement, (counts.c.tenants.desc(), Need.id), page, per_page)
     needs = [need for (need,) in rows]
     tenants = _addressing_tenants(cycle, [need.id for need in needs])
