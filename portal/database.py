@@ -61,7 +61,8 @@ def prepare_database(app: Flask) -> None:
         # No JIT compilation: the portal's statements read a page of rows, but the
         # planner prices the key lookups of row-level security as if every row needed
         # one, and compiling then took 300 ms of a 10 ms statement (docs/benchmarks.md).
-        connect_args.setdefault("options", "-c jit=off")
+        given = connect_args.get("options") or url.query.get("options") or ""
+        connect_args["options"] = f"{given} -c jit=off".strip()
         options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 

@@ -173,11 +173,11 @@ def to_sqlalchemy(rule: Rule, principal, table, resolve) -> ColumnElement[bool]:
             case ReadableRow(name, other):
                 other_table, other_rule = resolve(other)
                 readable = to_sqlalchemy(other_rule, principal, other_table, resolve)
-                return exists().where(_key(other_table) == column(name), readable)
+                return _referred(other_table, column(name), readable)
             case OwnRow(name, other):
                 other_table, _ = resolve(other)
                 owned = _column_of(other_table, "tenant_id") == principal.tenant_id
-                return exists().where(_key(other_table) == column(name), owned)
+                return _referred(other_table, column(name), owned)
             case OwnEconomyBenefits(name, other, key, economy_column):
                 if principal.economy_id is None:
                     return false()
@@ -189,6 +189,15 @@ def to_sqlalchemy(rule: Rule, principal, table, resolve) -> ColumnElement[bool]:
         raise TypeError(f"not a visibility rule: {rule!r}")
 
     return compile_(rule)
+
+
+def _referred(other_table, reference, condition) -> ColumnElement[bool]:
+    """Return whether the row of ``other_table`` that ``reference`` names meets ``condition``.
+
+    Correlated on the referring row alone: a query that also joins ``other_table`` (a
+    user's roles joined to the users) must not correlate the lookup away.
+    """
+    return exists().where(_key(other_table) == reference, condition).correlate_except(other_table)
 
 
 def _column_of(table, name: str):

@@ -6,6 +6,7 @@ from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.pool import NullPool
 
 from portal import db_identity, record_types, rls
+from portal.database import prepare_database
 from portal.models import Base
 from portal.rls import POLICIES, UNSCOPED_TABLES
 from tests import factories
@@ -153,3 +154,15 @@ def test_the_portal_does_not_compile_its_statements_just_in_time(db):
     # The planner prices a policy's key lookups as if every row needed one; with JIT on,
     # compiling took 300 ms of a 10 ms statement (docs/benchmarks.md).
     assert db.session.execute(text("SHOW jit")).scalar() == "off"
+
+
+def test_options_given_in_the_url_are_kept_beside_jit_off(app):
+    app.config["SQLALCHEMY_DATABASE_URI"] = (
+        "postgresql+psycopg://iisg@db.example/iisg?options=-c%20statement_timeout%3D5000"
+    )
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+
+    prepare_database(app)
+
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
+    assert options == "-c statement_timeout=5000 -c jit=off"

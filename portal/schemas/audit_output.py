@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import g
+from flask import has_request_context, request
 from marshmallow import fields
 from sqlalchemy import select
 
@@ -69,18 +69,23 @@ class AuditEntryOutputSchema(OutputSchema):
         return tenant
 
 
+_ORGANISATIONS = "iisg.audit_organisations"
+
+
 def _organisations() -> dict[int, dict]:
     """Return every organisation's reference, read once per request.
 
     Organisations are few and every entry names one: one query for a page of any size,
     where looking each up as met cost a query per organisation on the page.
     """
-    if "audit_organisations" not in g:
-        g.audit_organisations = {
+    # Kept with the request itself: an application context can outlive one request.
+    kept = request.environ if has_request_context() else {}
+    if _ORGANISATIONS not in kept:
+        kept[_ORGANISATIONS] = {
             tenant.id: TenantReferenceOutputSchema().dump(tenant)
             for tenant in db.session.scalars(select(Tenant))
         }
-    return g.audit_organisations
+    return kept[_ORGANISATIONS]
 
 
 class AuditExportOutputSchema(OutputSchema):

@@ -356,7 +356,9 @@ def _page_and_total(statement: Select, order: tuple, page: int, per_page: int) -
         return [], total
     listed = db.session.scalars(_listed(select(Need).where(Need.id.in_([row[0] for row in rows]))))
     needs = {need.id: need for need in listed.unique()}
-    return [(needs[row[0]], *row[1:-1]) for row in rows], rows[0][-1]
+    # A need withdrawn between the two statements is left out rather than failing.
+    listed_rows = [(needs[row[0]], *row[1:-1]) for row in rows if row[0] in needs]
+    return listed_rows, rows[0][-1]
 
 
 def needs_in_cell(
