@@ -38,6 +38,8 @@ from functools import lru_cache
 
 from sqlalchemy import text
 
+from portal import data_version
+
 # Every setting the signature covers, in the order of the signed message.
 SIGNED_SETTINGS = (
     "iisg.mode",
@@ -68,8 +70,11 @@ SECRETS_TABLE = "iisg_database_secrets"
 
 
 def include_object(_object, name, type_, _reflected, _compare_to) -> bool:
-    """Leave the owner-only secrets out of schema comparisons: no model describes them."""
-    return not (type_ == "table" and name == SECRETS_TABLE)
+    """Leave the owner-only secrets and the data version out of schema comparisons.
+
+    No model describes either: both are created by SQL (here and ``portal.data_version``).
+    """
+    return not (type_ == "table" and name in (SECRETS_TABLE, data_version.TABLE))
 
 
 def identity_key(secret_key: str) -> bytes:

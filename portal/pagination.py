@@ -1,12 +1,13 @@
-"""Pages of query results, counted by the database."""
+"""Pages of query results, counted by the database (the count kept while valid)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from math import ceil
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 
+from portal import kept_results
 from portal.extensions import db
 
 LARGEST_PAGE = 100
@@ -37,7 +38,7 @@ def paginate(statement: Select, number: int, per_page: int) -> Page:
     """Return page ``number`` of ``statement``'s rows (ORM entities), and the total count."""
     per_page = max(1, min(per_page, LARGEST_PAGE))
     number = max(1, number)
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    total = kept_results.total(statement)
     items = db.session.scalars(statement.limit(per_page).offset((number - 1) * per_page)).all()
     return Page(items=list(items), number=number, per_page=per_page, total=total)
 

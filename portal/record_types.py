@@ -371,6 +371,11 @@ RECORD_TYPES: tuple[RecordType, ...] = (
 OTHER_TABLES = (
     Exempt("alembic_version", "the migration tool's own bookkeeping of the schema version"),
     Exempt(
+        "iisg_data_version",
+        "a number every transaction that changes records raises, so that results kept"
+        " from the records know when they are stale: it records nothing of anyone",
+    ),
+    Exempt(
         "iisg_database_secrets",
         "the key identity signatures are checked with, and the strict switch: only the"
         " schema owner reads or writes it, and recording it would publish the key",

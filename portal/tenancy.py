@@ -30,6 +30,7 @@ from portal.visibility import to_sqlalchemy
 __all__ = [
     "SECRETARIAT_NEED_STATUSES",
     "SHARED_NEED_STATUSES",
+    "application_scoping_on",
     "criteria_of",
     "get_visible",
     "set_application_scoping",
@@ -72,12 +73,17 @@ def _criteria(principal: Principal) -> tuple:
     )
 
 
+def application_scoping_on() -> bool:
+    """Return whether the application layer scopes queries now (tests switch it off)."""
+    if not _scoping_enabled.get():
+        return False
+    return not has_app_context() or current_app.config.get("TENANCY_APPLICATION_LAYER", True)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _scope_to_principal(state: ORMExecuteState) -> None:
     principal = current_principal()
-    if principal is None or not _scoping_enabled.get():
-        return
-    if has_app_context() and not current_app.config.get("TENANCY_APPLICATION_LAYER", True):
+    if principal is None or not application_scoping_on():
         return
     if not (state.is_select or state.is_update or state.is_delete):
         return

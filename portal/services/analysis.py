@@ -30,6 +30,7 @@ from decimal import Decimal
 from sqlalchemy import Select, case, distinct, func, select
 from sqlalchemy.orm import joinedload
 
+from portal import kept_results
 from portal.authz import can_read_records, require
 from portal.exceptions import ValidationFailed
 from portal.extensions import db
@@ -336,29 +337,21 @@ def _cell_needs(
 def _page_and_total(statement: Select, order: tuple, page: int, per_page: int) -> tuple:
     """Return one page of ``statement``'s rows, listed, and how many rows there are in all.
 
-    ``statement`` selects ``Need`` and perhaps columns after it. The page is chosen
-    among the needs' keys alone, with a window count taken before the limit, so the
-    total costs no second pass over the links and their row-level security; only then
-    are the page's needs loaded with what their rows show. Only a page past the end
-    (no row to carry the count) asks for the count alone.
+    ``statement`` selects ``Need`` and perhaps columns after it. The needs are ranked by
+    their keys alone (and those columns): a ranking kept while the data is unchanged
+    (``portal.kept_results``), as every page and the total come from the same one. Only
+    the page's needs are then loaded, with what their rows show.
     """
     extra = list(statement.selected_columns)[len(Need.__table__.columns) :]
-    keys = statement.with_only_columns(
-        Need.id, *extra, func.count().over(), maintain_column_froms=True
-    )
-    rows = db.session.execute(
-        keys.order_by(*order).limit(per_page).offset((page - 1) * per_page)
-    ).all()
+    keys = statement.with_only_columns(Need.id, *extra, maintain_column_froms=True)
+    ranked = kept_results.ranking(keys.order_by(*order))
+    rows = ranked[(page - 1) * per_page : page * per_page]
     if not rows:
-        total = db.session.scalar(
-            statement.with_only_columns(func.count(), maintain_column_froms=True)
-        )
-        return [], total
+        return [], len(ranked)
     listed = db.session.scalars(_listed(select(Need).where(Need.id.in_([row[0] for row in rows]))))
     needs = {need.id: need for need in listed.unique()}
-    # A need withdrawn between the two statements is left out rather than failing.
-    listed_rows = [(needs[row[0]], *row[1:-1]) for row in rows if row[0] in needs]
-    return listed_rows, rows[0][-1]
+    # A need withdrawn since the ranking was made is left out rather than failing.
+    return [(needs[row[0]], *row[1:]) for row in rows if row[0] in needs], len(ranked)
 
 
 def needs_in_cell(

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from audit import offline as audit_offline
-from portal import audit_trail
+from portal import audit_trail, kept_results
 from portal.authz import can_export_audit_trail, can_read_audit_trail, require
 from portal.exceptions import NotFound, ValidationFailed
 from portal.extensions import db
@@ -197,7 +197,7 @@ def list_entries(filters: dict) -> Page:
     require(can_read_audit_trail, current_principal())
     statement = _filtered(filters).order_by(*ordering(SORT_COLUMNS, filters, AuditEntry.id))
     per_page, number = filters["per_page"], filters["page"]
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    total = kept_results.total(statement)
     entries = db.session.scalars(statement.limit(per_page).offset((number - 1) * per_page)).all()
     return Page(items=_views(list(entries)), number=number, per_page=per_page, total=total)
 

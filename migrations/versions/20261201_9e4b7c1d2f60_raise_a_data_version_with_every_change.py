@@ -1,0 +1,44 @@
+"""Raise a data version with every change, so that totals can be kept while still valid.
+
+A list's total and the analysis' ranked needs cost a pass over every row a reader may
+read; the portal now keeps them for as long as the data they came from is unchanged
+(portal.kept_results). What says so is ``iisg_data_version``, one number that triggers
+on every record table raise (portal.data_version): on PostgreSQL once per transaction,
+at its commit, through a function owned by the schema owner, so the application role
+reads the number but cannot set it; on SQLite with every changed row.
+
+Revision ID: 9e4b7c1d2f60
+Revises: 0c5d8e2f7a31
+Create Date: 2026-12-01 12:00:00
+
+"""
+
+from alembic import op
+from flask import current_app
+
+from portal import data_version, record_types, rls
+
+revision = "9e4b7c1d2f60"
+down_revision = "0c5d8e2f7a31"
+branch_labels = None
+depends_on = None
+
+# The record tables as they stand at this migration; a later table's migration installs
+# its own trigger (tests/test_data_version.py checks every counted table has one).
+_TABLES = [item.table for item in record_types.REGISTRY.as_of(record_types.LOOKUP_BY_KEY)]
+
+
+def upgrade():
+    bind = op.get_bind()
+    for statement in data_version.install_statements(bind.dialect.name, _TABLES):
+        op.execute(statement)
+    if bind.dialect.name == "postgresql":
+        app_role = rls.migration_app_role(bind, current_app.config["SQLALCHEMY_DATABASE_URI"])
+        for statement in data_version.grant_statements(app_role) if app_role else []:
+            op.execute(statement)
+
+
+def downgrade():
+    bind = op.get_bind()
+    for statement in data_version.uninstall_statements(bind.dialect.name, _TABLES):
+        op.execute(statement)

@@ -1,0 +1,139 @@
+"""Results kept while the data they were computed from is unchanged.
+
+A list's total and the analysis' ranked needs cost a pass over every row the reader may
+read (under row-level security on PostgreSQL, a test of both walls per row); the page
+itself costs a few rows. Such a result is kept, per database, per principal and per
+statement (its structure and its values), with the data version it was computed at
+(``portal.data_version``), and used again only while that version is still the current
+one: it is then exactly what computing it again would give. A statement reading a table
+whose writes do not raise the version is never kept. docs/benchmarks.md gives the
+figures, docs/architecture.md the design.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.sql.util import find_tables
+
+from portal import data_version
+from portal.extensions import db
+from portal.identity import current_principal
+from portal.record_types import REGISTRY
+from portal.tenancy import application_scoping_on
+from portal.visibility import references
+
+# How many results each process keeps per database, newest use first; a total is a
+# few dozen bytes, a ranking of a cycle's needs a few hundred kilobytes.
+KEPT_TOTALS = 4096
+KEPT_RANKINGS = 64
+
+_COUNTED = frozenset(data_version.counted_tables(item.table for item in REGISTRY.as_of()))
+
+
+class _Kept:
+    """A bounded map of key -> (version, result), the least recently used dropped first."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key, version: int):
+        with self.lock:
+            found = self.items.get(key)
+            if found is None or found[0] != version:
+                return None
+            self.items.move_to_end(key)
+            return found
+
+    def put(self, key, version: int, result) -> None:
+        with self.lock:
+            self.items[key] = (version, result)
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+_STORES: WeakKeyDictionary = WeakKeyDictionary()
+_STORES_LOCK = threading.Lock()
+
+
+def _store(kind: str) -> _Kept:
+    engine = db.engine
+    with _STORES_LOCK:
+        stores = _STORES.setdefault(engine, {})
+        if kind not in stores:
+            stores[kind] = _Kept(KEPT_RANKINGS if kind == "ranking" else KEPT_TOTALS)
+        return stores[kind]
+
+
+def _frozen(value):
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(item) for item in value)
+    if isinstance(value, set | frozenset):
+        return frozenset(_frozen(item) for item in value)
+    if isinstance(value, dict):
+        return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
+    hash(value)
+    return value
+
+
+def _statement_key(statement: Select):
+    """Return what identifies ``statement``'s result for a given reader, or None."""
+    cache_key = statement._generate_cache_key()
+    if cache_key is None:
+        return None
+    try:
+        values = tuple(_frozen(parameter.effective_value) for parameter in cache_key.bindparams)
+    except TypeError:  # a value that cannot be compared as a key: do not keep
+        return None
+    return cache_key.key, values
+
+
+def _read_tables(statement: Select) -> set[str]:
+    """Return the tables ``statement`` reads, with those the visibility rules consult."""
+    names = {table.name for table in find_tables(statement)}
+    pending = list(names)
+    while pending:
+        table = pending.pop()
+        try:
+            record_type = REGISTRY[table]
+        except KeyError:
+            continue
+        for other in references(record_type.read) - names:
+            names.add(other)
+            pending.append(other)
+    return names
+
+
+def _kept(kind: str, statement: Select, compute: Callable):
+    key = _statement_key(statement)
+    if key is None or not _read_tables(statement) <= _COUNTED:
+        return compute()
+    version = data_version.usable_version()
+    if version is None:
+        return compute()
+    full_key = (current_principal(), application_scoping_on(), key)
+    store = _store(kind)
+    found = store.get(full_key, version)
+    if found is not None:
+        return found[1]
+    result = compute()
+    store.put(full_key, version, result)
+    return result
+
+
+def total(statement: Select) -> int:
+    """Return how many rows ``statement`` gives the current reader, kept while valid."""
+    counting = select(func.count()).select_from(statement.order_by(None).subquery())
+    return _kept("total", statement, lambda: db.session.scalar(counting))
+
+
+def ranking(statement: Select) -> tuple[tuple, ...]:
+    """Return every row of ``statement`` (plain values, not entities), kept while valid."""
+    return _kept("ranking", statement, lambda: tuple(map(tuple, db.session.execute(statement))))

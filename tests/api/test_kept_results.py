@@ -1,0 +1,79 @@
+"""Totals and rankings kept while the data version holds: each reader's, never stale."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from portal.identity import act_as_principal
+from portal.models import Cycle, Need
+from tests import factories
+
+
+@pytest.fixture
+def two_partners(db):
+    """Albania with three needs (one a draft) and Serbia with one; a viewer of each."""
+    act_as_principal(None)
+    cycle = factories.cycle()
+    albania = factories.partner_tenant()
+    serbia = factories.partner_tenant(code="RS-MOI", economy="RS")
+    db.session.add_all(
+        [
+            factories.need(cycle, albania, status="validated"),
+            factories.need(cycle, albania, status="validated"),
+            factories.need(cycle, albania, status="draft"),
+            factories.need(cycle, serbia, status="validated"),
+        ]
+    )
+    people = {
+        "albania": factories.user(albania, email="view@al.example"),
+        "serbia": factories.user(serbia, email="view@rs.example"),
+    }
+    db.session.commit()
+    return people
+
+
+def total(client, path: str) -> int:
+    answer = client.get(path)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return answer.get_json()["total"]
+
+
+def test_a_kept_total_is_each_readers_own(two_partners, api):
+    albania = api(two_partners["albania"], scope="read")
+    serbia = api(two_partners["serbia"], scope="read")
+
+    # Each asks twice, in turn: the second answers come from what was kept.
+    assert [total(albania, "needs"), total(serbia, "needs")] == [4, 3]
+    assert [total(albania, "needs"), total(serbia, "needs")] == [4, 3]
+
+
+def test_a_kept_total_follows_every_committed_change(two_partners, api, db):
+    albania = api(two_partners["albania"], scope="read")
+    assert total(albania, "needs") == 4
+    assert total(albania, "needs") == 4
+
+    act_as_principal(None)
+    serbia = db.session.scalar(select(Need).where(Need.status == "validated").limit(1)).tenant
+    db.session.add(factories.need(db.session.scalar(select(Cycle)), serbia, status="validated"))
+    db.session.commit()
+    assert total(albania, "needs") == 5
+
+    db.session.delete(db.session.scalar(select(Need).where(Need.status == "draft")))
+    db.session.commit()
+    assert total(albania, "needs") == 4
+
+
+def test_the_gaps_follow_a_link_that_covers_one(two_partners, api, db):
+    albania = api(two_partners["albania"], scope="read")
+    assert total(albania, "analysis/gaps") == 3
+    assert total(albania, "analysis/gaps") == 3
+
+    act_as_principal(None)
+    member = factories.member_tenant()
+    response = factories.response(member, record_status="published")
+    need = db.session.scalar(select(Need).where(Need.status == "validated").limit(1))
+    db.session.add(factories.support_link(response, need, coverage="full", status="validated"))
+    db.session.commit()
+
+    assert total(albania, "analysis/gaps") == 2
