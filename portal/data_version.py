@@ -59,8 +59,7 @@ def install_statements(dialect: str, tables) -> list[str]:
     statements = [
         f"CREATE TABLE IF NOT EXISTS {TABLE} ("
         " id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL)",
-        f"INSERT INTO {TABLE} (id, version) SELECT 1, 0"
-        f" WHERE NOT EXISTS (SELECT 1 FROM {TABLE})",
+        f"INSERT INTO {TABLE} (id, version) SELECT 1, 0 WHERE NOT EXISTS (SELECT 1 FROM {TABLE})",
     ]
     if dialect == "postgresql":
         statements.append(
