@@ -1,21 +1,25 @@
-"""The data version: a number every transaction that changes records raises when it commits.
+"""Data versions: a number per table that every transaction changing it raises at commit.
 
 A result computed from the records (a list's total, the analysis' gaps) is exactly what
-computing it again would give for as long as the data version it was computed at is
-still the current one. ``portal.kept_results`` keeps such results on that condition.
+computing it again would give for as long as the versions of the tables it read are
+still the ones it was computed at. ``portal.kept_results`` keeps results on that
+condition. One version per table, so that a change of a need leaves the responses'
+totals kept.
 
-The version lives in a one-row table, ``iisg_data_version``, raised by triggers on every
-table of ``COUNTED_TABLES``:
+The versions live in ``iisg_data_version`` (a row per table), raised by triggers on every
+table ``counted_tables`` names:
 
 - PostgreSQL: a deferred constraint trigger, so the raise happens at commit, once per
-  transaction (a transaction-local setting remembers it), and is visible exactly when
-  the changes are; the row is locked only for the instant of the commit. The function
-  runs as the schema owner: the application role reads the version but cannot set it.
+  transaction and table (a transaction-local setting remembers it), and is visible
+  exactly when the changes are. The first raise of a transaction locks every row in one
+  order, so two commits never wait for each other crosswise; the rows stay locked only
+  for the instant of the commit. The function runs as the schema owner: the
+  application role reads the versions but cannot set them.
 - SQLite: a trigger per table and operation, raising it with every changed row (SQLite
   writes one transaction at a time anyway).
 
 A transaction that has changed something itself sees data no other reader sees (and that
-may yet be rolled back): ``usable_version`` returns None for it, and nothing is kept.
+may yet be rolled back): ``usable_versions`` returns None for it, and nothing is kept.
 docs/architecture.md explains the design, docs/benchmarks.md what it is worth.
 """
 
@@ -27,17 +31,19 @@ from portal.extensions import db
 
 TABLE = "iisg_data_version"
 FUNCTION = "iisg_raise_data_version"
-_RAISED = "iisg_data_version.raised"
+# Transaction-local settings: the rows are locked, and this table's version raised.
+_SETTINGS = "iisg_data_version"
 
-# Tables a write to which changes what a kept result could say: every record type but
-# the bookkeeping sign-in and API calls touch, which no kept result reads (a result
-# reading any other table is simply never kept).
+# Tables whose writes raise no version, so that no result reading them is kept: the
+# bookkeeping every sign-in and API call touches, and the trail's own tables, on which
+# the trail's guard allows no trigger but its own (docs/audit.md).
 UNCOUNTED_TABLES = frozenset(
     {
         "user_sessions",
         "recovery_codes",
         "api_tokens",
         "api_idempotency_keys",
+        "audit_entries",
         "audit_chain_links",
         "audit_checkpoints",
         "audit_signing_keys",
@@ -55,27 +61,36 @@ def _trigger_name(table: str) -> str:
 
 
 def install_statements(dialect: str, tables) -> list[str]:
-    """Return the SQL that creates the version and the triggers raising it on ``tables``."""
+    """Return the SQL that creates the versions and the triggers raising them on ``tables``."""
+    counted = counted_tables(tables)
     statements = [
         f"CREATE TABLE IF NOT EXISTS {TABLE} ("
-        " id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL)",
-        f"INSERT INTO {TABLE} (id, version) SELECT 1, 0 WHERE NOT EXISTS (SELECT 1 FROM {TABLE})",
+        " table_name VARCHAR(63) PRIMARY KEY, version BIGINT NOT NULL)",
+        *(
+            f"INSERT INTO {TABLE} (table_name, version) SELECT '{table}', 0"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {TABLE} WHERE table_name = '{table}')"
+            for table in counted
+        ),
     ]
     if dialect == "postgresql":
         statements.append(
             f"""CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 BEGIN
-    IF coalesce(current_setting('{_RAISED}', true), '') = 'yes' THEN
+    IF coalesce(current_setting('{_SETTINGS}.' || TG_TABLE_NAME, true), '') = 'yes' THEN
         RETURN NULL;
     END IF;
-    UPDATE {TABLE} SET version = version + 1;
-    PERFORM set_config('{_RAISED}', 'yes', true);
+    IF coalesce(current_setting('{_SETTINGS}.locked', true), '') <> 'yes' THEN
+        PERFORM 1 FROM {TABLE} ORDER BY table_name FOR UPDATE;
+        PERFORM set_config('{_SETTINGS}.locked', 'yes', true);
+    END IF;
+    UPDATE {TABLE} SET version = version + 1 WHERE table_name = TG_TABLE_NAME;
+    PERFORM set_config('{_SETTINGS}.' || TG_TABLE_NAME, 'yes', true);
     RETURN NULL;
 END $$"""
         )
         statements += [f"REVOKE ALL ON FUNCTION {FUNCTION}() FROM PUBLIC"]
-        for table in counted_tables(tables):
+        for table in counted:
             name = _trigger_name(table)
             statements += [
                 f"DROP TRIGGER IF EXISTS {name} ON {table}",
@@ -86,13 +101,14 @@ END $$"""
                 f" FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()",
             ]
         return statements
-    for table in counted_tables(tables):
+    for table in counted:
         for operation in ("insert", "update", "delete"):
             name = f"{_trigger_name(table)}_{operation}"
             statements += [
                 f"DROP TRIGGER IF EXISTS {name}",
                 f"CREATE TRIGGER {name} AFTER {operation.upper()} ON {table} FOR EACH ROW"
-                f" BEGIN UPDATE {TABLE} SET version = version + 1; END",
+                f" BEGIN UPDATE {TABLE} SET version = version + 1"
+                f" WHERE table_name = '{table}'; END",
             ]
     return statements
 
@@ -130,8 +146,8 @@ def uninstall_statements(dialect: str, tables) -> list[str]:
 # --- Reading it -------------------------------------------------------------------------
 
 
-def usable_version() -> int | None:
-    """Return the data version as this transaction sees it, or None if it has written.
+def usable_versions() -> dict[str, int] | None:
+    """Return each counted table's version as this transaction sees it, or None if it wrote.
 
     A transaction that has changed anything sees its own changes, which are not part of
     any version (and may be rolled back): PostgreSQL gives a transaction an id at its
@@ -139,10 +155,14 @@ def usable_version() -> int | None:
     """
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
-        version, untouched = connection.execute(
-            text(f"SELECT version, pg_current_xact_id_if_assigned() IS NULL FROM {TABLE}")
-        ).one()
-        return version if untouched else None
+        rows = connection.execute(
+            text(
+                f"SELECT table_name, version, pg_current_xact_id_if_assigned() IS NULL FROM {TABLE}"
+            )
+        ).all()
+        if not all(untouched for _, _, untouched in rows):
+            return None
+        return {table: version for table, version, _ in rows}
     if connection.connection.dbapi_connection.in_transaction:
         return None
-    return connection.execute(text(f"SELECT version FROM {TABLE}")).scalar_one()
+    return dict(connection.execute(text(f"SELECT table_name, version FROM {TABLE}")).all())

@@ -3,9 +3,9 @@
 A list's total and the analysis' ranked needs cost a pass over every row the reader may
 read (under row-level security on PostgreSQL, a test of both walls per row); the page
 itself costs a few rows. Such a result is kept, per database, per principal and per
-statement (its structure and its values), with the data version it was computed at
-(``portal.data_version``), and used again only while that version is still the current
-one: it is then exactly what computing it again would give. A statement reading a table
+statement (its structure and its values), with the data versions of the tables it read
+(``portal.data_version``), and used again only while those are still the current ones:
+it is then exactly what computing it again would give. A statement reading a table
 whose writes do not raise the version is never kept. docs/benchmarks.md gives the
 figures, docs/architecture.md the design.
 """
@@ -43,7 +43,7 @@ class _Kept:
         self.items: OrderedDict = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key, version: int):
+    def get(self, key, version: tuple):
         with self.lock:
             found = self.items.get(key)
             if found is None or found[0] != version:
@@ -51,7 +51,7 @@ class _Kept:
             self.items.move_to_end(key)
             return found
 
-    def put(self, key, version: int, result) -> None:
+    def put(self, key, version: tuple, result) -> None:
         with self.lock:
             self.items[key] = (version, result)
             self.items.move_to_end(key)
@@ -113,11 +113,14 @@ def _read_tables(statement: Select) -> set[str]:
 
 def _kept(kind: str, statement: Select, compute: Callable):
     key = _statement_key(statement)
-    if key is None or not _read_tables(statement) <= _COUNTED:
+    tables = _read_tables(statement)
+    if key is None or not tables <= _COUNTED:
         return compute()
-    version = data_version.usable_version()
-    if version is None:
+    versions = data_version.usable_versions()
+    if versions is None:
         return compute()
+    # The versions of the tables the statement reads: a change elsewhere keeps it.
+    version = tuple(versions.get(table) for table in sorted(tables))
     full_key = (current_principal(), application_scoping_on(), key)
     store = _store(kind)
     found = store.get(full_key, version)
@@ -137,3 +140,9 @@ def total(statement: Select) -> int:
 def ranking(statement: Select) -> tuple[tuple, ...]:
     """Return every row of ``statement`` (plain values, not entities), kept while valid."""
     return _kept("ranking", statement, lambda: tuple(map(tuple, db.session.execute(statement))))
+
+
+def forget_everything() -> None:
+    """Drop every kept result of this process (for measuring what computing them costs)."""
+    with _STORES_LOCK:
+        _STORES.clear()

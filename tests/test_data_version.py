@@ -16,8 +16,11 @@ from tests import factories
 postgresql_only = pytest.mark.parametrize("database_template", ["postgresql"], indirect=True)
 
 
-def version(db) -> int:
-    return db.session.execute(text(f"SELECT version FROM {data_version.TABLE}")).scalar_one()
+def version(db, table: str = "needs") -> int:
+    return db.session.execute(
+        text(f"SELECT version FROM {data_version.TABLE} WHERE table_name = :table"),
+        {"table": table},
+    ).scalar_one()
 
 
 def triggers_on(db, backend, table: str) -> set[str]:
@@ -32,7 +35,9 @@ def test_every_counted_table_raises_the_version(db, backend):
     counted = data_version.counted_tables(item.table for item in REGISTRY.as_of())
 
     assert set(counted) == _COUNTED
-    assert {"needs", "responses", "support_links", "audit_entries"} <= set(counted)
+    assert {"needs", "responses", "support_links", "users"} <= set(counted)
+    # The trail's guard allows no trigger on its tables but its own.
+    assert "audit_entries" not in counted
     for table in counted:
         names = triggers_on(db, backend, table)
         assert any(name.startswith(f"iisg_data_version_{table}") for name in names), table
@@ -45,6 +50,8 @@ def test_a_commit_raises_the_version_and_a_rollback_does_not(db, backend):
     db.session.commit()
     before = version(db)
 
+    responses_before = version(db, "responses")
+
     db.session.add_all([factories.need(cycle, albania), factories.need(cycle, albania)])
     db.session.commit()
     after_commit = version(db)
@@ -55,6 +62,8 @@ def test_a_commit_raises_the_version_and_a_rollback_does_not(db, backend):
     # PostgreSQL raises it once per transaction, at commit; SQLite with every row.
     assert after_commit == before + 1 if backend == "postgresql" else after_commit > before
     assert version(db) == after_commit
+    # Each table has its own: the responses' is where it was.
+    assert version(db, "responses") == responses_before
 
 
 def test_a_transaction_that_has_written_uses_no_version(db):
@@ -62,19 +71,20 @@ def test_a_transaction_that_has_written_uses_no_version(db):
     cycle = factories.cycle()
     db.session.commit()
 
-    assert isinstance(data_version.usable_version(), int)
+    assert isinstance(data_version.usable_versions()["needs"], int)
     db.session.add(factories.need(cycle, factories.partner_tenant()))
     db.session.flush()
-    assert data_version.usable_version() is None
+    assert data_version.usable_versions() is None
     db.session.commit()
-    assert isinstance(data_version.usable_version(), int)
+    assert isinstance(data_version.usable_versions()["needs"], int)
 
 
 @postgresql_only
 def test_the_application_role_reads_the_version_but_cannot_set_it(db, database_url):
     engine = create_engine(database_url, poolclass=NullPool)
     with engine.connect() as connection:
-        assert connection.execute(text(f"SELECT version FROM {data_version.TABLE}")).scalar() >= 0
+        versions = dict(connection.execute(text(f"SELECT * FROM {data_version.TABLE}")).all())
+        assert versions["needs"] >= 0
         with pytest.raises(ProgrammingError, match="permission denied"):
             connection.execute(text(f"UPDATE {data_version.TABLE} SET version = 0"))
     engine.dispose()

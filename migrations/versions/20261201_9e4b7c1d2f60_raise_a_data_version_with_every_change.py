@@ -2,10 +2,10 @@
 
 A list's total and the analysis' ranked needs cost a pass over every row a reader may
 read; the portal now keeps them for as long as the data they came from is unchanged
-(portal.kept_results). What says so is ``iisg_data_version``, one number that triggers
-on every record table raise (portal.data_version): on PostgreSQL once per transaction,
+(portal.kept_results). What says so is ``iisg_data_version``, a number per record table
+that triggers raise (portal.data_version): on PostgreSQL once per transaction and table,
 at its commit, through a function owned by the schema owner, so the application role
-reads the number but cannot set it; on SQLite with every changed row.
+reads the numbers but cannot set them; on SQLite with every changed row.
 
 Revision ID: 9e4b7c1d2f60
 Revises: 0c5d8e2f7a31

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -77,3 +79,34 @@ def test_the_gaps_follow_a_link_that_covers_one(two_partners, api, db):
     db.session.commit()
 
     assert total(albania, "analysis/gaps") == 2
+
+
+def query_count(answer) -> int:
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return int(re.search(r'desc="(\d+) queries"', answer.headers["Server-Timing"]).group(1))
+
+
+def test_a_change_of_needs_keeps_the_responses_total(two_partners, api, db):
+    albania = api(two_partners["albania"], scope="read")
+    act_as_principal(None)
+    member = factories.member_tenant()
+    db.session.add(factories.response(member, record_status="published"))
+    db.session.commit()
+    albania.get("cycles")  # a token's first use is recorded, in the request's transaction
+    computed = query_count(albania.get("responses?page=2"))
+    kept = query_count(albania.get("responses?page=2"))
+
+    act_as_principal(None)
+    need = db.session.scalar(select(Need).where(Need.status == "draft"))
+    need.title = "Changed, as the responses are not"
+    db.session.commit()
+    after_a_need = query_count(albania.get("responses?page=2"))
+    db.session.add(factories.response(member, record_status="published"))
+    db.session.commit()
+    after_a_response = albania.get("responses?page=2")
+
+    # Kept, the total costs no query; a change of the responses makes it count again.
+    assert kept == computed - 1
+    assert after_a_need == kept
+    assert query_count(after_a_response) == computed
+    assert after_a_response.get_json()["total"] == 2
