@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.sql.util import find_tables
 
 from portal import data_version
@@ -140,6 +140,43 @@ def total(statement: Select) -> int:
 def ranking(statement: Select) -> tuple[tuple, ...]:
     """Return every row of ``statement`` (plain values, not entities), kept while valid."""
     return _kept("ranking", statement, lambda: tuple(map(tuple, db.session.execute(statement))))
+
+
+def appended_total(statement: Select, key) -> int:
+    """Return how many rows ``statement`` gives, for a table whose rows are only appended.
+
+    The trail's entries are never changed or removed, and each new one takes a larger key
+    (``key``, its column): a total over them holds while the largest key the reader
+    may see is the same. That holds only if no entry with a smaller key can still
+    appear, so on PostgreSQL a total is kept only when no transaction was writing as it
+    was read (one writing then may yet commit an entry with a smaller key). SQLite
+    writes one transaction at a time.
+    """
+    counting = select(func.count()).select_from(statement.order_by(None).subquery())
+    statement_key = _statement_key(statement)
+    if statement_key is None:
+        return db.session.scalar(counting)
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        settled = connection.execute(
+            text(
+                "SELECT pg_current_xact_id_if_assigned() IS NULL"
+                " AND NOT EXISTS (SELECT FROM pg_snapshot_xip(pg_current_snapshot()))"
+            )
+        ).scalar_one()
+    else:
+        settled = not connection.connection.dbapi_connection.in_transaction
+    largest = db.session.scalar(select(func.max(key)))
+    if not settled:
+        return db.session.scalar(counting)
+    full_key = (current_principal(), application_scoping_on(), statement_key)
+    store = _store("appended")
+    found = store.get(full_key, (largest,))
+    if found is not None:
+        return found[1]
+    total = db.session.scalar(counting)
+    store.put(full_key, (largest,), total)
+    return total
 
 
 def forget_everything() -> None:

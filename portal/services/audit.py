@@ -197,7 +197,7 @@ def list_entries(filters: dict) -> Page:
     require(can_read_audit_trail, current_principal())
     statement = _filtered(filters).order_by(*ordering(SORT_COLUMNS, filters, AuditEntry.id))
     per_page, number = filters["per_page"], filters["page"]
-    total = kept_results.total(statement)
+    total = kept_results.appended_total(statement, AuditEntry.id)
     entries = db.session.scalars(statement.limit(per_page).offset((number - 1) * per_page)).all()
     return Page(items=_views(list(entries)), number=number, per_page=per_page, total=total)
 

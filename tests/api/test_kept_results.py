@@ -5,11 +5,16 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from portal import db_identity
 from portal.identity import act_as_principal
 from portal.models import Cycle, Need
 from tests import factories
+from tests.test_row_level_security import identify, raw_engine
+from tests.worlds import audit_world
+
+postgresql_only = pytest.mark.parametrize("database_template", ["postgresql"], indirect=True)
 
 
 @pytest.fixture
@@ -110,3 +115,40 @@ def test_a_change_of_needs_keeps_the_responses_total(two_partners, api, db):
     assert after_a_need == kept
     assert query_count(after_a_response) == computed
     assert after_a_response.get_json()["total"] == 2
+
+
+def test_the_trails_total_follows_each_new_entry(db, api):
+    people = audit_world(db)
+    auditor = api(people["secretariat_auditor"], scope="read")
+    auditor.get("cycles")  # a token's first use is recorded
+    first = total(auditor, "audit/entries")
+    assert total(auditor, "audit/entries") == first
+
+    act_as_principal(None)
+    people["albanian_need"].title = "Albanian border surveillance, renamed"
+    db.session.commit()
+
+    assert total(auditor, "audit/entries") == first + 1
+
+
+@postgresql_only
+def test_the_trails_total_is_not_kept_while_another_transaction_writes(db, api, app, database_url):
+    people = audit_world(db)
+    auditor = api(people["secretariat_auditor"], scope="read")
+    auditor.get("cycles")
+    engine = raw_engine(database_url)
+    with engine.connect() as slow, slow.begin():
+        identify(slow, db_identity.key_of(app.config), mode="system")
+        # The slow transaction's entry takes the smaller id, but commits last.
+        slow.execute(
+            text("UPDATE needs SET title = 'Written slowly' WHERE id = :id"),
+            {"id": people["albanian_need"].id},
+        )
+        act_as_principal(None)
+        people["serbian_need"].title = "Written quickly"
+        db.session.commit()
+        while_writing = total(auditor, "audit/entries")
+        assert total(auditor, "audit/entries") == while_writing
+    engine.dispose()
+
+    assert total(auditor, "audit/entries") == while_writing + 1
