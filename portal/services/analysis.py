@@ -452,20 +452,29 @@ def all_synergies(cycle: Cycle) -> Iterator[tuple]:
 
 
 def _addressing_tenants(cycle: Cycle, need_ids: list[int]) -> dict[int, list[Tenant]]:
-    """Return, for each of ``need_ids``, the tenants whose responses address it (one query)."""
+    """Return, for each of ``need_ids``, the tenants whose responses address it.
+
+    The pairs come from the cycle's links (kept while unchanged, ``portal.kept_results``),
+    the tenants from one query of the few organisations they name.
+    """
     if not need_ids:
         return {}
-    rows = db.session.execute(
+    pairs = kept_results.ranking(
         _counted_links(cycle)
-        .add_columns(Tenant)
-        .join(Tenant, Tenant.id == SupportLink.response_tenant_id)
+        .add_columns(SupportLink.response_tenant_id)
         .where(SupportLink.need_id.in_(need_ids))
         .distinct()
-        .order_by(SupportLink.need_id, Tenant.code)
     )
+    named = {tenant_id for _, tenant_id in pairs}
+    by_id = {
+        tenant.id: tenant
+        for tenant in db.session.scalars(select(Tenant).where(Tenant.id.in_(named)))
+    }
     tenants: dict[int, list[Tenant]] = {}
-    for need_id, tenant in rows:
-        tenants.setdefault(need_id, []).append(tenant)
+    for need_id, tenant_id in pairs:
+        tenants.setdefault(need_id, []).append(by_id[tenant_id])
+    for listed in tenants.values():
+        listed.sort(key=lambda tenant: tenant.code)
     return tenants
 
 
