@@ -99,6 +99,10 @@ END $$"""
                 f"DROP TRIGGER IF EXISTS {name}_truncate ON {table}",
                 f"CREATE TRIGGER {name}_truncate AFTER TRUNCATE ON {table}"
                 f" FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()",
+                # As the trail's capture: session_replication_role = replica (restores,
+                # bulk loads) does not mute them.
+                f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {name}",
+                f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {name}_truncate",
             ]
         return statements
     for table in counted:

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.sql.util import find_tables
 
 from portal import data_version
@@ -27,19 +27,24 @@ from portal.record_types import REGISTRY
 from portal.tenancy import application_scoping_on
 from portal.visibility import references
 
-# How many results each process keeps per database, newest use first; a total is a
-# few dozen bytes, a ranking of a cycle's needs a few hundred kilobytes.
-KEPT_TOTALS = 4096
-KEPT_RANKINGS = 64
+# How much each process keeps per database, the least recently used dropped first:
+# totals (each a few kilobytes with its key) and the rows of rankings (a cycle's gaps
+# are a few thousand rows of a few numbers each).
+KEPT_TOTALS = 1024
+KEPT_RANKING_ROWS = 200_000
 
 _COUNTED = frozenset(data_version.counted_tables(item.table for item in REGISTRY.as_of()))
 
 
 class _Kept:
-    """A bounded map of key -> (version, result), the least recently used dropped first."""
+    """A bounded map of key -> (version, result), the least recently used dropped first.
+
+    ``size`` bounds the sum of the results' weights: a total weighs 1, a ranking its rows.
+    """
 
     def __init__(self, size: int):
         self.size = size
+        self.weight = 0
         self.items: OrderedDict = OrderedDict()
         self.lock = threading.Lock()
 
@@ -52,11 +57,22 @@ class _Kept:
             return found
 
     def put(self, key, version: tuple, result) -> None:
+        weight = _weight(result)
+        if weight > self.size:
+            return
         with self.lock:
+            previous = self.items.pop(key, None)
+            if previous is not None:
+                self.weight -= _weight(previous[1])
             self.items[key] = (version, result)
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
+            self.weight += weight
+            while self.weight > self.size:
+                _, (_, dropped) = self.items.popitem(last=False)
+                self.weight -= _weight(dropped)
+
+
+def _weight(result) -> int:
+    return max(1, len(result)) if isinstance(result, tuple) else 1
 
 
 _STORES: WeakKeyDictionary = WeakKeyDictionary()
@@ -68,7 +84,7 @@ def _store(kind: str) -> _Kept:
     with _STORES_LOCK:
         stores = _STORES.setdefault(engine, {})
         if kind not in stores:
-            stores[kind] = _Kept(KEPT_RANKINGS if kind == "ranking" else KEPT_TOTALS)
+            stores[kind] = _Kept(KEPT_TOTALS if kind == "total" else KEPT_RANKING_ROWS)
         return stores[kind]
 
 
@@ -116,11 +132,15 @@ def _kept(kind: str, statement: Select, compute: Callable):
     tables = _read_tables(statement)
     if key is None or not tables <= _COUNTED:
         return compute()
+    # Changes not yet sent would count in the result but not in the check below.
+    db.session.flush()
     versions = data_version.usable_versions()
     if versions is None:
         return compute()
     # The versions of the tables the statement reads: a change elsewhere keeps it.
     version = tuple(versions.get(table) for table in sorted(tables))
+    if None in version:  # a table without its version row: nothing says when it changes
+        return compute()
     full_key = (current_principal(), application_scoping_on(), key)
     store = _store(kind)
     found = store.get(full_key, version)
@@ -137,9 +157,13 @@ def total(statement: Select) -> int:
     return _kept("total", statement, lambda: db.session.scalar(counting))
 
 
-def ranking(statement: Select) -> tuple[tuple, ...]:
-    """Return every row of ``statement`` (plain values, not entities), kept while valid."""
-    return _kept("ranking", statement, lambda: tuple(map(tuple, db.session.execute(statement))))
+def ranking(statement: Select, kind: str = "ranking") -> tuple[tuple, ...]:
+    """Return every row of ``statement`` (plain values, not entities), kept while valid.
+
+    ``kind`` names the store: small per-page results kept apart do not push out the
+    rankings every page of a list shares.
+    """
+    return _kept(kind, statement, lambda: tuple(map(tuple, db.session.execute(statement))))
 
 
 def appended_total(statement: Select, key) -> int:
@@ -156,18 +180,20 @@ def appended_total(statement: Select, key) -> int:
     statement_key = _statement_key(statement)
     if statement_key is None:
         return db.session.scalar(counting)
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        settled = connection.execute(
-            text(
-                "SELECT pg_current_xact_id_if_assigned() IS NULL"
-                " AND NOT EXISTS (SELECT FROM pg_snapshot_xip(pg_current_snapshot()))"
-            )
-        ).scalar_one()
+    db.session.flush()
+    largest = select(func.max(key)).scalar_subquery()
+    if db.session.connection().dialect.name == "postgresql":
+        # Asked in one statement, so both describe one moment: any entry appearing
+        # after it has a larger key than ``largest``, as no writer was then under way.
+        settled = literal_column(
+            "pg_current_xact_id_if_assigned() IS NULL"
+            " AND NOT EXISTS (SELECT FROM pg_snapshot_xip(pg_current_snapshot()))"
+        )
+        settled_now, largest = db.session.execute(select(settled, largest)).one()
     else:
-        settled = not connection.connection.dbapi_connection.in_transaction
-    largest = db.session.scalar(select(func.max(key)))
-    if not settled:
+        settled_now = not db.session.connection().connection.dbapi_connection.in_transaction
+        largest = db.session.scalar(select(largest))
+    if not settled_now:
         return db.session.scalar(counting)
     full_key = (current_principal(), application_scoping_on(), statement_key)
     store = _store("appended")

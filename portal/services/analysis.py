@@ -463,7 +463,8 @@ def _addressing_tenants(cycle: Cycle, need_ids: list[int]) -> dict[int, list[Ten
         _counted_links(cycle)
         .add_columns(SupportLink.response_tenant_id)
         .where(SupportLink.need_id.in_(need_ids))
-        .distinct()
+        .distinct(),
+        kind="pairs",
     )
     named = {tenant_id for _, tenant_id in pairs}
     by_id = {
@@ -472,7 +473,8 @@ def _addressing_tenants(cycle: Cycle, need_ids: list[int]) -> dict[int, list[Ten
     }
     tenants: dict[int, list[Tenant]] = {}
     for need_id, tenant_id in pairs:
-        tenants.setdefault(need_id, []).append(by_id[tenant_id])
+        if tenant_id in by_id:  # an organisation removed since the pairs were kept
+            tenants.setdefault(need_id, []).append(by_id[tenant_id])
     for listed in tenants.values():
         listed.sort(key=lambda tenant: tenant.code)
     return tenants

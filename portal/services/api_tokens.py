@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal.authz import can_manage_api_tokens, require
 from portal.exceptions import NotFound
@@ -78,7 +79,15 @@ def authenticate(secret: str) -> ApiToken | None:
     """Return the live token for a bearer secret, noting its use; None if it is not live."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
+    # The user, its organisation and its roles come with the token: every call needs them.
+    token = db.session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == token_digest(secret))
+        .options(
+            joinedload(ApiToken.user).joinedload(User.tenant),
+            joinedload(ApiToken.user).selectinload(User.role_grants),
+        )
+    )
     now = utc_now()
     if (
         token is None

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
-from portal import db_identity
+from portal import db_identity, kept_results
 from portal.identity import act_as_principal
 from portal.models import Cycle, Need
 from tests import factories
@@ -152,3 +152,63 @@ def test_the_trails_total_is_not_kept_while_another_transaction_writes(db, api, 
     engine.dispose()
 
     assert total(auditor, "audit/entries") == while_writing + 1
+
+
+def test_changes_not_yet_sent_are_neither_kept_nor_left_behind(db):
+    act_as_principal(None)
+    cycle = factories.cycle()
+    albania = factories.partner_tenant()
+    db.session.add(factories.need(cycle, albania, status="validated"))
+    db.session.commit()
+    kept_results.forget_everything()
+
+    # Added, not yet flushed: counting sends it; keeping that count would outlive it.
+    db.session.add(factories.need(cycle, albania, status="validated"))
+    during = kept_results.total(select(Need))
+    db.session.rollback()
+    after = kept_results.total(select(Need))
+
+    assert (during, after) == (2, 1)
+
+
+@postgresql_only
+def test_a_writer_starting_as_the_trail_is_counted_leaves_no_short_total(
+    db, api, app, database_url
+):
+    people = audit_world(db)
+    auditor = api(people["secretariat_auditor"], scope="read")
+    auditor.get("cycles")
+    before = total(auditor, "audit/entries")
+    kept_results.forget_everything()
+    albanian, serbian = people["albanian_need"].id, people["serbian_need"].id
+    engine = raw_engine(database_url)
+    key = db_identity.key_of(app.config)
+    slow = engine.connect()
+    armed = {"slow": None}
+
+    def right_after_the_check(_connection, _cursor, statement, *_arguments):
+        if armed["slow"] is None and "pg_snapshot_xip" in statement:
+            # A slow writer takes the smaller id, a quick one the larger and commits.
+            armed["slow"] = slow.begin()
+            identify(slow, key, mode="system")
+            slow.execute(
+                text("UPDATE needs SET title = 'Written slowly' WHERE id = :id"),
+                {"id": albanian},
+            )
+            with engine.connect() as quick, quick.begin():
+                identify(quick, key, mode="system")
+                quick.execute(
+                    text("UPDATE needs SET title = 'Written quickly' WHERE id = :id"),
+                    {"id": serbian},
+                )
+
+    event.listen(db.engine, "after_cursor_execute", right_after_the_check)
+    try:
+        while_writing = total(auditor, "audit/entries")
+    finally:
+        event.remove(db.engine, "after_cursor_execute", right_after_the_check)
+    armed["slow"].commit()
+    slow.close()
+    engine.dispose()
+
+    assert (while_writing, total(auditor, "audit/entries")) == (before + 1, before + 2)
