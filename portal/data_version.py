@@ -1,22 +1,24 @@
-"""Data versions: a number per table that every transaction changing it raises at commit.
+"""Data versions: a number per table that every statement changing the table raises.
 
 A result computed from the records (a list's total, the analysis' gaps) is exactly what
-computing it again would give for as long as the versions of the tables it read are
-still the ones it was computed at. ``portal.kept_results`` keeps results on that
-condition. One version per table, so that a change of a need leaves the responses'
-totals kept.
+computing it again would give for as long as the versions of the tables it read have
+not moved since, provided no change was still under way when they were read.
+``portal.kept_results`` keeps results on that condition. One version per table, so that
+a change of a need leaves the responses' totals kept.
 
-The versions live in ``iisg_data_version`` (a row per table), raised by triggers on every
-table ``counted_tables`` names:
-
-- PostgreSQL: a deferred constraint trigger, so the raise happens at commit, once per
-  transaction and table (a transaction-local setting remembers it), and is visible
-  exactly when the changes are. The first raise of a transaction locks every row in one
-  order, so two commits never wait for each other crosswise; the rows stay locked only
-  for the instant of the commit. The function runs as the schema owner: the
-  application role reads the versions but cannot set them.
-- SQLite: a trigger per table and operation, raising it with every changed row (SQLite
-  writes one transaction at a time anyway).
+- PostgreSQL: a sequence per table (``iisg_data_version_<table>``), advanced by a
+  statement-level trigger on the table. A sequence moves at once, outside the writer's
+  transaction: nothing waits, nothing is left to do at commit (a later ALTER TABLE in
+  the same transaction is not held up), and two writers never wait for each other. The
+  versions are read first; a result is then kept only if, after that, no other
+  transaction of the database holds a transaction id (``pg_stat_activity``): every
+  change counted in the versions is then committed and visible, and any later one
+  moves them. The
+  application role may read the sequences and advance them (which only makes results
+  be computed again), never set them back.
+- SQLite: a row per table in ``iisg_data_version``, raised by a trigger per table and
+  operation with every changed row. SQLite writes one transaction at a time and a reader
+  never sees one under way, so its versions are those of committed data.
 
 A transaction that has changed something itself sees data no other reader sees (and that
 may yet be rolled back): ``usable_versions`` returns None for it, and nothing is kept.
@@ -29,10 +31,10 @@ from sqlalchemy import text
 
 from portal.extensions import db
 
+# SQLite's versions; PostgreSQL's are sequences named after it.
 TABLE = "iisg_data_version"
 FUNCTION = "iisg_raise_data_version"
-# Transaction-local settings: the rows are locked, and this table's version raised.
-_SETTINGS = "iisg_data_version"
+WRITERS = "iisg_writers_under_way"
 
 # Tables whose writes raise no version, so that no result reading them is kept: the
 # bookkeeping every sign-in and API call touches, and the trail's own tables, on which
@@ -52,62 +54,62 @@ UNCOUNTED_TABLES = frozenset(
 
 
 def counted_tables(tables) -> tuple[str, ...]:
-    """Return which of ``tables`` raise the data version, in a stable order."""
+    """Return which of ``tables`` raise a data version, in a stable order."""
     return tuple(sorted(set(tables) - UNCOUNTED_TABLES))
 
 
-def _trigger_name(table: str) -> str:
-    return f"iisg_data_version_{table}"
+def _name(table: str) -> str:
+    """Return the name of ``table``'s trigger (and, on PostgreSQL, of its sequence)."""
+    return f"{TABLE}_{table}"
 
 
 def install_statements(dialect: str, tables) -> list[str]:
     """Return the SQL that creates the versions and the triggers raising them on ``tables``."""
     counted = counted_tables(tables)
-    statements = [
-        f"CREATE TABLE IF NOT EXISTS {TABLE} ("
-        " table_name VARCHAR(63) PRIMARY KEY, version BIGINT NOT NULL)",
-        *(
-            f"INSERT INTO {TABLE} (table_name, version) SELECT '{table}', 0"
-            f" WHERE NOT EXISTS (SELECT 1 FROM {TABLE} WHERE table_name = '{table}')"
-            for table in counted
-        ),
-    ]
     if dialect == "postgresql":
-        statements.append(
+        statements = [
             f"""CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 BEGIN
-    IF coalesce(current_setting('{_SETTINGS}.' || TG_TABLE_NAME, true), '') = 'yes' THEN
-        RETURN NULL;
-    END IF;
-    IF coalesce(current_setting('{_SETTINGS}.locked', true), '') <> 'yes' THEN
-        PERFORM 1 FROM {TABLE} ORDER BY table_name FOR UPDATE;
-        PERFORM set_config('{_SETTINGS}.locked', 'yes', true);
-    END IF;
-    UPDATE {TABLE} SET version = version + 1 WHERE table_name = TG_TABLE_NAME;
-    PERFORM set_config('{_SETTINGS}.' || TG_TABLE_NAME, 'yes', true);
+    PERFORM nextval(format('public.%I', '{TABLE}_' || TG_TABLE_NAME));
     RETURN NULL;
-END $$"""
-        )
-        statements += [f"REVOKE ALL ON FUNCTION {FUNCTION}() FROM PUBLIC"]
+END $$""",
+            f"REVOKE ALL ON FUNCTION {FUNCTION}() FROM PUBLIC",
+            # Whether another transaction of this database holds a transaction id, i.e.
+            # may be writing. The activity is read afresh: within a transaction
+            # PostgreSQL would otherwise give the one it read first.
+            f"""CREATE OR REPLACE FUNCTION {WRITERS}() RETURNS boolean
+    LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog AS $$
+BEGIN
+    PERFORM pg_stat_clear_snapshot();
+    RETURN EXISTS (SELECT FROM pg_stat_activity
+                   WHERE datname = current_database() AND backend_xid IS NOT NULL
+                     AND pid <> pg_backend_pid());
+END $$""",
+        ]
         for table in counted:
-            name = _trigger_name(table)
+            name = _name(table)
             statements += [
+                f"CREATE SEQUENCE IF NOT EXISTS {name}",
                 f"DROP TRIGGER IF EXISTS {name} ON {table}",
-                f"CREATE CONSTRAINT TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE ON {table}"
-                f" DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {FUNCTION}()",
-                f"DROP TRIGGER IF EXISTS {name}_truncate ON {table}",
-                f"CREATE TRIGGER {name}_truncate AFTER TRUNCATE ON {table}"
-                f" FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()",
+                f"CREATE TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE"
+                f" ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()",
                 # As the trail's capture: session_replication_role = replica (restores,
-                # bulk loads) does not mute them.
+                # bulk loads) does not mute it.
                 f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {name}",
-                f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {name}_truncate",
             ]
         return statements
+    statements = [
+        f"CREATE TABLE IF NOT EXISTS {TABLE} ("
+        " table_name VARCHAR(63) PRIMARY KEY, version BIGINT NOT NULL)",
+    ]
     for table in counted:
+        statements.append(
+            f"INSERT INTO {TABLE} (table_name, version) SELECT '{table}', 0"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {TABLE} WHERE table_name = '{table}')"
+        )
         for operation in ("insert", "update", "delete"):
-            name = f"{_trigger_name(table)}_{operation}"
+            name = f"{_name(table)}_{operation}"
             statements += [
                 f"DROP TRIGGER IF EXISTS {name}",
                 f"CREATE TRIGGER {name} AFTER {operation.upper()} ON {table} FOR EACH ROW"
@@ -117,24 +119,15 @@ END $$"""
     return statements
 
 
-def grant_statements(app_role: str) -> list[str]:
-    """Return the SQL letting the application role read the version, and nothing more."""
-    return [
-        f"DO $$ BEGIN IF to_regclass('public.{TABLE}') IS NOT NULL THEN"
-        f' REVOKE ALL ON {TABLE} FROM "{app_role}";'
-        f' GRANT SELECT ON {TABLE} TO "{app_role}"; END IF; END $$'
-    ]
-
-
 def uninstall_statements(dialect: str, tables) -> list[str]:
-    """Return the SQL removing the triggers, the function and the version."""
+    """Return the SQL removing the triggers, the function and the versions."""
     statements = []
     for table in counted_tables(tables):
-        name = _trigger_name(table)
+        name = _name(table)
         if dialect == "postgresql":
             statements += [
                 f"DROP TRIGGER IF EXISTS {name} ON {table}",
-                f"DROP TRIGGER IF EXISTS {name}_truncate ON {table}",
+                f"DROP SEQUENCE IF EXISTS {name}",
             ]
         else:
             statements += [
@@ -143,30 +136,68 @@ def uninstall_statements(dialect: str, tables) -> list[str]:
             ]
     if dialect == "postgresql":
         statements.append(f"DROP FUNCTION IF EXISTS {FUNCTION}()")
-    statements.append(f"DROP TABLE IF EXISTS {TABLE}")
+        statements.append(f"DROP FUNCTION IF EXISTS {WRITERS}()")
+    else:
+        statements.append(f"DROP TABLE IF EXISTS {TABLE}")
     return statements
 
 
-# --- Reading it -------------------------------------------------------------------------
+# --- Reading them -----------------------------------------------------------------------
 
 
-def usable_versions() -> dict[str, int] | None:
-    """Return each counted table's version as this transaction sees it, or None if it wrote.
+def _sequence_values(counted) -> str:
+    return ", ".join(
+        f"(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {_name(table)})"
+        for table in counted
+    )
 
-    A transaction that has changed anything sees its own changes, which are not part of
-    any version (and may be rolled back): PostgreSQL gives a transaction an id at its
-    first write, and SQLite's driver opens a transaction only to write.
+
+def read_versions(tables) -> dict[str, int]:
+    """Return the current version of each of ``tables`` (the counted ones)."""
+    connection = db.session.connection()
+    counted = counted_tables(tables)
+    if connection.dialect.name == "postgresql":
+        values = connection.execute(text(f"SELECT {_sequence_values(counted)}")).one()
+        return dict(zip(counted, values, strict=True))
+    rows = connection.execute(text(f"SELECT table_name, version FROM {TABLE}")).all()
+    return {table: version for table, version in rows if table in counted}
+
+
+def usable_versions(tables) -> dict[str, int] | None:
+    """Return the versions of ``tables`` if results may be kept under them, else None.
+
+    None when this transaction has changed anything (it sees its own changes, which no
+    version describes and which may be rolled back), and on PostgreSQL when, just after
+    the versions were read, some transaction was still writing (its changes may be in
+    the versions but are not yet visible).
     """
     connection = db.session.connection()
+    counted = counted_tables(tables)
     if connection.dialect.name == "postgresql":
-        rows = connection.execute(
-            text(
-                f"SELECT table_name, version, pg_current_xact_id_if_assigned() IS NULL FROM {TABLE}"
-            )
-        ).all()
-        if not all(untouched for _, _, untouched in rows):
+        untouched, *values = connection.execute(
+            text("SELECT pg_current_xact_id_if_assigned() IS NULL, " + _sequence_values(counted))
+        ).one()
+        if not untouched or writers_under_way():
             return None
-        return {table: version for table, version, _ in rows}
+        return dict(zip(counted, values, strict=True))
     if connection.connection.dbapi_connection.in_transaction:
         return None
-    return dict(connection.execute(text(f"SELECT table_name, version FROM {TABLE}")).all())
+    return read_versions(tables)
+
+
+def writers_under_way() -> bool:
+    """Return whether, now, another transaction may be writing (PostgreSQL).
+
+    Asked after the versions (or the trail's largest key) were read: when nothing is
+    under way then, every change they count is committed, and visible to what is
+    computed next.
+    """
+    return db.session.connection().execute(text(f"SELECT {WRITERS}()")).scalar_one()
+
+
+def grant_statements(app_role: str, tables) -> list[str]:
+    """Return the SQL letting the application role read the versions (PostgreSQL)."""
+    return [
+        f'GRANT SELECT ON SEQUENCE {_name(table)} TO "{app_role}"'
+        for table in counted_tables(tables)
+    ]

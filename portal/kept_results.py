@@ -134,7 +134,7 @@ def _kept(kind: str, statement: Select, compute: Callable):
         return compute()
     # Changes not yet sent would count in the result but not in the check below.
     db.session.flush()
-    versions = data_version.usable_versions()
+    versions = data_version.usable_versions(tables)
     if versions is None:
         return compute()
     # The versions of the tables the statement reads: a change elsewhere keeps it.
@@ -172,27 +172,29 @@ def appended_total(statement: Select, key) -> int:
     The trail's entries are never changed or removed, and each new one takes a larger key
     (``key``, its column): a total over them holds while the largest key the reader
     may see is the same. That holds only if no entry with a smaller key can still
-    appear, so on PostgreSQL a total is kept only when no transaction was writing as it
-    was read (one writing then may yet commit an entry with a smaller key). SQLite
-    writes one transaction at a time.
+    appear, so on PostgreSQL a total is kept only when no transaction was writing just
+    after the largest key was read (one writing then may yet commit an entry with a
+    smaller key). SQLite writes one transaction at a time.
     """
     counting = select(func.count()).select_from(statement.order_by(None).subquery())
     statement_key = _statement_key(statement)
     if statement_key is None:
         return db.session.scalar(counting)
     db.session.flush()
-    largest = select(func.max(key)).scalar_subquery()
-    if db.session.connection().dialect.name == "postgresql":
-        # Asked in one statement, so both describe one moment: any entry appearing
-        # after it has a larger key than ``largest``, as no writer was then under way.
-        settled = literal_column(
-            "pg_current_xact_id_if_assigned() IS NULL"
-            " AND NOT EXISTS (SELECT FROM pg_snapshot_xip(pg_current_snapshot()))"
-        )
-        settled_now, largest = db.session.execute(select(settled, largest)).one()
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        untouched, largest = db.session.execute(
+            select(
+                literal_column("pg_current_xact_id_if_assigned() IS NULL"),
+                select(func.max(key)).scalar_subquery(),
+            )
+        ).one()
+        # Asked after the largest key was read: with no writer under way then, every
+        # entry up to it is committed, and any entry appearing later has a larger key.
+        settled_now = untouched and not data_version.writers_under_way()
     else:
-        settled_now = not db.session.connection().connection.dbapi_connection.in_transaction
-        largest = db.session.scalar(select(largest))
+        settled_now = not connection.connection.dbapi_connection.in_transaction
+        largest = db.session.scalar(select(func.max(key)))
     if not settled_now:
         return db.session.scalar(counting)
     full_key = (current_principal(), application_scoping_on(), statement_key)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import make_url
 
 from audit import triggers as audit_triggers
-from portal import data_version, db_identity, record_types
+from portal import db_identity, record_types
 from portal.record_types import IDENTITY_ONCE, LOOKUP_BY_KEY, SIGNED_IDENTITY, RecordType
 from portal.visibility import to_sql
 
@@ -273,8 +273,6 @@ def install_statements(app_role: str | None, generation: int | None = None) -> l
             ),
             # Nor the key identity signatures are checked with.
             db_identity.revoke_statement(app_role),
-            # Nor the data version, which only the triggers raise.
-            *data_version.grant_statements(app_role),
         ]
     return statements
 

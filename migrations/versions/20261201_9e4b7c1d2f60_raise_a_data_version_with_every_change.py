@@ -2,10 +2,10 @@
 
 A list's total and the analysis' ranked needs cost a pass over every row a reader may
 read; the portal now keeps them for as long as the data they came from is unchanged
-(portal.kept_results). What says so is ``iisg_data_version``, a number per record table
-that triggers raise (portal.data_version): on PostgreSQL once per transaction and table,
-at its commit, through a function owned by the schema owner, so the application role
-reads the numbers but cannot set them; on SQLite with every changed row.
+(portal.kept_results). What says so is a version per record table that a trigger
+raises with every statement changing the table (portal.data_version): on PostgreSQL a
+sequence per table, which the application role may read but not set; on SQLite a row
+per table in ``iisg_data_version``.
 
 Revision ID: 9e4b7c1d2f60
 Revises: 0c5d8e2f7a31
@@ -34,7 +34,7 @@ def upgrade():
         op.execute(statement)
     if bind.dialect.name == "postgresql":
         app_role = rls.migration_app_role(bind, current_app.config["SQLALCHEMY_DATABASE_URI"])
-        for statement in data_version.grant_statements(app_role) if app_role else []:
+        for statement in data_version.grant_statements(app_role, _TABLES) if app_role else []:
             op.execute(statement)
 
 

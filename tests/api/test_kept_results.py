@@ -186,8 +186,8 @@ def test_a_writer_starting_as_the_trail_is_counted_leaves_no_short_total(
     slow = engine.connect()
     armed = {"slow": None}
 
-    def right_after_the_check(_connection, _cursor, statement, *_arguments):
-        if armed["slow"] is None and "pg_snapshot_xip" in statement:
+    def right_after_the_largest_key_is_read(_connection, _cursor, statement, *_arguments):
+        if armed["slow"] is None and "max(audit_entries.id)" in statement:
             # A slow writer takes the smaller id, a quick one the larger and commits.
             armed["slow"] = slow.begin()
             identify(slow, key, mode="system")
@@ -202,11 +202,11 @@ def test_a_writer_starting_as_the_trail_is_counted_leaves_no_short_total(
                     {"id": serbian},
                 )
 
-    event.listen(db.engine, "after_cursor_execute", right_after_the_check)
+    event.listen(db.engine, "after_cursor_execute", right_after_the_largest_key_is_read)
     try:
         while_writing = total(auditor, "audit/entries")
     finally:
-        event.remove(db.engine, "after_cursor_execute", right_after_the_check)
+        event.remove(db.engine, "after_cursor_execute", right_after_the_largest_key_is_read)
     armed["slow"].commit()
     slow.close()
     engine.dispose()
