@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.authz import (
@@ -125,22 +125,22 @@ def list_responses(query: Mapping) -> Page:
                 )
             )
         )
+    # Asked of each response as the list is read newest first (EXISTS), so a page needs
+    # only its own rows' pillars, not the list of every response of the pillar.
     if query.get("pillar"):
         pillar = _pillars([query["pillar"]], "pillar")[0]
         statement = statement.where(
-            Response.id.in_(
-                select(response_pillars.c.response_id).where(
-                    response_pillars.c.pillar_id == pillar.id
-                )
+            exists().where(
+                response_pillars.c.response_id == Response.id,
+                response_pillars.c.pillar_id == pillar.id,
             )
         )
     if query.get("beneficiary"):
         economy = _economies([query["beneficiary"]], "beneficiary")[0]
         statement = statement.where(
-            Response.id.in_(
-                select(response_beneficiaries.c.response_id).where(
-                    response_beneficiaries.c.economy_id == economy.id
-                )
+            exists().where(
+                response_beneficiaries.c.response_id == Response.id,
+                response_beneficiaries.c.economy_id == economy.id,
             )
         )
     for role in ("donor", "implementer"):
