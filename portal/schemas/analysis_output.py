@@ -9,7 +9,7 @@ from __future__ import annotations
 from marshmallow import fields
 
 from portal.schemas.cycles_output import CycleReferenceOutputSchema
-from portal.schemas.output import Grouped, Money, OutputSchema, Reference
+from portal.schemas.output import Grouped, Money, OutputSchema
 from portal.schemas.reference_output import (
     CodedReferenceOutputSchema,
     EconomyOutputSchema,
@@ -31,7 +31,7 @@ class CoverageFiguresOutputSchema(OutputSchema):
 class CoverageCellOutputSchema(OutputSchema):
     """One cell of a matrix: its column (a pillar or a need category) and its figures."""
 
-    column = Reference(CodedReferenceOutputSchema)
+    column = fields.Nested(CodedReferenceOutputSchema)
     needs = fields.Integer(attribute="figures.needs")
     covered = fields.Integer(attribute="figures.covered")
     partial = fields.Integer(attribute="figures.partial")
@@ -42,7 +42,7 @@ class CoverageCellOutputSchema(OutputSchema):
 class CoverageRowOutputSchema(OutputSchema):
     """A partner economy's row: a cell for every column, empty ones included, and its total."""
 
-    economy = Reference(EconomyOutputSchema)
+    economy = fields.Nested(EconomyOutputSchema)
     cells = fields.List(fields.Nested(CoverageCellOutputSchema))
     total = fields.Nested(CoverageFiguresOutputSchema)
 
@@ -61,7 +61,7 @@ class CoverageMatrixOutputSchema(OutputSchema):
 class CoverageOutputSchema(OutputSchema):
     """The coverage of one cycle's needs, by pillar and by need category."""
 
-    cycle = Reference(CycleReferenceOutputSchema)
+    cycle = fields.Nested(CycleReferenceOutputSchema)
     by_pillar = fields.Nested(CoverageMatrixOutputSchema)
     by_category = fields.Nested(CoverageMatrixOutputSchema)
 
@@ -74,20 +74,20 @@ class AnalysedNeedOutputSchema(OutputSchema):
     title = fields.String()
     status = fields.String()
     priority = fields.String()
-    cycle = Reference(CycleReferenceOutputSchema)
-    owner = Reference(TenantReferenceOutputSchema, attribute="tenant")
-    economy = Reference(
+    cycle = fields.Nested(CycleReferenceOutputSchema)
+    owner = fields.Nested(TenantReferenceOutputSchema, attribute="tenant")
+    economy = fields.Nested(
         EconomyOutputSchema, attribute="tenant.economy", dump_default=None, allow_none=True
     )
-    pillar = Reference(CodedReferenceOutputSchema)
-    category = Reference(CodedReferenceOutputSchema)
+    pillar = fields.Nested(CodedReferenceOutputSchema)
+    category = fields.Nested(CodedReferenceOutputSchema)
 
 
 class SynergyOutputSchema(OutputSchema):
     """A need addressed by responses of two or more organisations, and those organisations."""
 
     need = fields.Nested(AnalysedNeedOutputSchema)
-    tenants = fields.List(Reference(TenantReferenceOutputSchema))
+    tenants = fields.List(fields.Nested(TenantReferenceOutputSchema))
 
 
 class PillarFundingOutputSchema(OutputSchema):
@@ -114,6 +114,6 @@ class EconomyFundingOutputSchema(OutputSchema):
 class FundingOutputSchema(OutputSchema):
     """The funding of one cycle's needs, by pillar and by partner economy."""
 
-    cycle = Reference(CycleReferenceOutputSchema)
+    cycle = fields.Nested(CycleReferenceOutputSchema)
     by_pillar = fields.List(fields.Nested(PillarFundingOutputSchema))
     by_partner = fields.List(fields.Nested(EconomyFundingOutputSchema))

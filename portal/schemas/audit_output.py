@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Tenant
 from portal.schemas.audit import OPERATIONS
-from portal.schemas.output import Grouped, OutputSchema, Reference, Timestamp
+from portal.schemas.output import Grouped, OutputSchema, Timestamp
 from portal.schemas.reference_output import TenantReferenceOutputSchema
 
 # An entry's row images and changed columns, as the OpenAPI document describes them.
@@ -145,7 +145,7 @@ class VerifiedChainOutputSchema(OutputSchema):
 
     chain = fields.Integer(attribute="report.chain")
     # Whose chain it is; null for the platform's.
-    tenant = Reference(TenantReferenceOutputSchema, allow_none=True)
+    tenant = fields.Nested(TenantReferenceOutputSchema, allow_none=True)
     status = fields.String(
         attribute="report.status",
         metadata={"type": "string", "enum": ["intact", "unsigned", "broken"]},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields
 
 from portal.schemas.cycles_output import CycleReferenceOutputSchema
-from portal.schemas.output import OutputSchema, Reference, Timestamp
+from portal.schemas.output import OutputSchema, Timestamp
 from portal.schemas.reference_output import (
     AcquisChapterOutputSchema,
     CodedReferenceOutputSchema,
@@ -21,8 +21,8 @@ class NeedSummaryOutputSchema(OutputSchema):
     code = fields.String()
     title = fields.String()
     status = fields.String()
-    pillar = Reference(CodedReferenceOutputSchema)
-    economy = Reference(
+    pillar = fields.Nested(CodedReferenceOutputSchema)
+    economy = fields.Nested(
         EconomyOutputSchema, attribute="tenant.economy", dump_default=None, allow_none=True
     )
 
@@ -33,14 +33,14 @@ class NeedOutputSchema(OutputSchema):
     id = fields.Integer()
     code = fields.String()
     version = fields.Integer()
-    cycle = Reference(CycleReferenceOutputSchema)
-    owner = Reference(TenantReferenceOutputSchema, attribute="tenant")
-    economy = Reference(
+    cycle = fields.Nested(CycleReferenceOutputSchema)
+    owner = fields.Nested(TenantReferenceOutputSchema, attribute="tenant")
+    economy = fields.Nested(
         EconomyOutputSchema, attribute="tenant.economy", dump_default=None, allow_none=True
     )
-    pillar = Reference(CodedReferenceOutputSchema)
-    category = Reference(CodedReferenceOutputSchema)
-    perspective = Reference(CodedReferenceOutputSchema)
+    pillar = fields.Nested(CodedReferenceOutputSchema)
+    category = fields.Nested(CodedReferenceOutputSchema)
+    perspective = fields.Nested(CodedReferenceOutputSchema)
     acquis_chapters = fields.List(fields.Nested(AcquisChapterOutputSchema))
     title = fields.String()
     description = fields.String()

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from marshmallow import Schema, fields, missing
-from sqlalchemy import inspect as inspect_record
 
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 CENTS = Decimal("0.01")
-
-
-# The references shown so far in the answer being dumped (see ``Reference``).
-_shown: ContextVar[dict | None] = ContextVar("shown_references", default=None)
 
 
 class OutputSchema(Schema):
@@ -24,16 +18,6 @@ class OutputSchema(Schema):
         # A shape for showing records must never take one in: load() refuses every field
         # as unknown, and an API description marks them all read-only.
         field_obj.dump_only = True
-
-    def dump(self, obj, *, many=None):
-        """Return ``obj`` shaped; each shared reference in it is shaped once (``Reference``)."""
-        if _shown.get() is not None:
-            return super().dump(obj, many=many)
-        token = _shown.set({})
-        try:
-            return super().dump(obj, many=many)
-        finally:
-            _shown.reset(token)
 
 
 def as_utc(value: datetime | str) -> datetime:
@@ -98,21 +82,3 @@ class Grouped(fields.Nested):
 
     def get_value(self, obj, attr, accessor=None, default=missing):
         return obj
-
-
-class Reference(fields.Nested):
-    """A record many others name (an organisation, a pillar, an economy, a cycle).
-
-    A page of 100 responses names a handful of organisations and pillars hundreds of
-    times: each is shaped once per answer and its shape given again, as a copy.
-    """
-
-    def _serialize(self, nested_obj, attr, obj, **kwargs):
-        shown = _shown.get()
-        state = inspect_record(nested_obj, raiseerr=False) if nested_obj is not None else None
-        if shown is None or state is None or state.identity_key is None:
-            return super()._serialize(nested_obj, attr, obj, **kwargs)
-        key = (id(self.schema), state.identity_key)
-        if key not in shown:
-            shown[key] = super()._serialize(nested_obj, attr, obj, **kwargs)
-        return dict(shown[key])

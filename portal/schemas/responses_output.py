@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from portal.schemas.output import Money, OutputSchema, Reference, Timestamp
+from portal.schemas.output import Money, OutputSchema, Timestamp
 from portal.schemas.reference_output import (
     CodedReferenceOutputSchema,
     EconomyOutputSchema,
@@ -18,7 +18,7 @@ class ResponseSummaryOutputSchema(OutputSchema):
 
     id = fields.Integer()
     title = fields.String()
-    owner = Reference(TenantReferenceOutputSchema, attribute="tenant")
+    owner = fields.Nested(TenantReferenceOutputSchema, attribute="tenant")
 
 
 class ResponseOutputSchema(OutputSchema):
@@ -26,15 +26,15 @@ class ResponseOutputSchema(OutputSchema):
 
     id = fields.Integer()
     version = fields.Integer()
-    owner = Reference(TenantReferenceOutputSchema, attribute="tenant")
+    owner = fields.Nested(TenantReferenceOutputSchema, attribute="tenant")
     title = fields.String()
     description = fields.String()
-    pillars = fields.List(Reference(CodedReferenceOutputSchema))
+    pillars = fields.List(fields.Nested(CodedReferenceOutputSchema))
     support_type = fields.String()
     instrument = fields.String()
     donors = fields.List(fields.Nested(PartyOutputSchema))
     implementers = fields.List(fields.Nested(PartyOutputSchema))
-    beneficiaries = fields.List(Reference(EconomyOutputSchema))
+    beneficiaries = fields.List(fields.Nested(EconomyOutputSchema))
     starts_on = fields.Date(allow_none=True)
     ends_on = fields.Date(allow_none=True)
     budget = Money("budget_amount", "budget_currency")

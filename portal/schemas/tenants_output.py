@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from portal.schemas.output import OutputSchema, Reference, Timestamp
+from portal.schemas.output import OutputSchema, Timestamp
 from portal.schemas.reference_output import EconomyOutputSchema
 
 
@@ -15,6 +15,6 @@ class TenantOutputSchema(OutputSchema):
     code = fields.String()
     name = fields.String()
     kind = fields.String()
-    economy = Reference(EconomyOutputSchema, allow_none=True)
+    economy = fields.Nested(EconomyOutputSchema, allow_none=True)
     active = fields.Boolean()
     created_at = Timestamp()

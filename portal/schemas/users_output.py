@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from portal.schemas.output import OutputSchema, Reference
+from portal.schemas.output import OutputSchema
 from portal.schemas.reference_output import TenantReferenceOutputSchema
 
 
@@ -14,7 +14,7 @@ class UserOutputSchema(OutputSchema):
     id = fields.Integer()
     email = fields.String()
     name = fields.String()
-    tenant = Reference(TenantReferenceOutputSchema)
+    tenant = fields.Nested(TenantReferenceOutputSchema)
     roles = fields.Function(lambda user: sorted(user.roles))
 
 
