@@ -141,7 +141,12 @@ def _kept(kind: str, statement: Select, compute: Callable):
     version = tuple(versions.get(table) for table in sorted(tables))
     if None in version:  # a table without its version row: nothing says when it changes
         return compute()
-    full_key = (current_principal(), application_scoping_on(), key)
+    return _reused(kind, key, version, compute)
+
+
+def _reused(kind: str, statement_key, version: tuple, compute: Callable):
+    """Return the result kept for the current reader at ``version``, or compute and keep it."""
+    full_key = (current_principal(), application_scoping_on(), statement_key)
     store = _store(kind)
     found = store.get(full_key, version)
     if found is not None:
@@ -151,10 +156,14 @@ def _kept(kind: str, statement: Select, compute: Callable):
     return result
 
 
+def _counting(statement: Select) -> Callable[[], int]:
+    counting = select(func.count()).select_from(statement.order_by(None).subquery())
+    return lambda: db.session.scalar(counting)
+
+
 def total(statement: Select) -> int:
     """Return how many rows ``statement`` gives the current reader, kept while valid."""
-    counting = select(func.count()).select_from(statement.order_by(None).subquery())
-    return _kept("total", statement, lambda: db.session.scalar(counting))
+    return _kept("total", statement, _counting(statement))
 
 
 def ranking(statement: Select, kind: str = "ranking") -> tuple[tuple, ...]:
@@ -176,10 +185,10 @@ def appended_total(statement: Select, key) -> int:
     after the largest key was read (one writing then may yet commit an entry with a
     smaller key). SQLite writes one transaction at a time.
     """
-    counting = select(func.count()).select_from(statement.order_by(None).subquery())
+    counting = _counting(statement)
     statement_key = _statement_key(statement)
     if statement_key is None:
-        return db.session.scalar(counting)
+        return counting()
     db.session.flush()
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
@@ -196,15 +205,8 @@ def appended_total(statement: Select, key) -> int:
         settled_now = not connection.connection.dbapi_connection.in_transaction
         largest = db.session.scalar(select(func.max(key)))
     if not settled_now:
-        return db.session.scalar(counting)
-    full_key = (current_principal(), application_scoping_on(), statement_key)
-    store = _store("appended")
-    found = store.get(full_key, (largest,))
-    if found is not None:
-        return found[1]
-    total = db.session.scalar(counting)
-    store.put(full_key, (largest,), total)
-    return total
+        return counting()
+    return _reused("appended", statement_key, (largest,), counting)
 
 
 def forget_everything() -> None:
