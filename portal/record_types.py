@@ -51,7 +51,9 @@ LINK_COPIES = 4  # b6e1f0a4c7d2: a support link is judged by the copies of its e
 SIGNED_IDENTITY = 5  # 5c1e9b7d2a40: the database checks the portal's signature on who acts
 REPLAY_CACHE = 6  # 2bffea4c17b6: the API keeps its answers for retried requests
 LOOKUP_BY_KEY = 7  # 0c5d8e2f7a31: a policy looks up the one row a row refers to
-LATEST = LOOKUP_BY_KEY
+# e214821739f7: a response's beneficiaries are looked up by the response's key
+BENEFITS_BY_KEY = 8
+LATEST = BENEFITS_BY_KEY
 
 # Statuses of a need that tenants other than its owner may read.
 SHARED_NEED_STATUSES = ("validated", "adopted")
@@ -152,7 +154,9 @@ class RecordType:
     # A table only the system reads (the sealer, the verifier), and why.
     system_only: str = ""
     # A table other policies consult read without subqueries of its own until
-    # SIGNED_IDENTITY, when its identity lookups also became once per statement.
+    # SIGNED_IDENTITY, when its identity lookups also became once per statement. Since
+    # BENEFITS_BY_KEY its writers' check asks the function iisg_owns_row, so that it
+    # consults no table whose policy consults it back.
     read_without_subqueries: bool = False
     since: int = ROW_SECURITY
     earlier: tuple[Earlier, ...] = ()

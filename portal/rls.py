@@ -20,7 +20,13 @@ from sqlalchemy.engine import make_url
 
 from audit import triggers as audit_triggers
 from portal import db_identity, record_types
-from portal.record_types import IDENTITY_ONCE, LOOKUP_BY_KEY, SIGNED_IDENTITY, RecordType
+from portal.record_types import (
+    BENEFITS_BY_KEY,
+    IDENTITY_ONCE,
+    LOOKUP_BY_KEY,
+    SIGNED_IDENTITY,
+    RecordType,
+)
 from portal.visibility import to_sql
 
 
@@ -46,9 +52,12 @@ def policies(generation: int | None = None) -> tuple[TablePolicy, ...]:
 def _policy(record_type: RecordType, generation: int | None = None) -> TablePolicy:
     generation = record_types.REGISTRY.latest if generation is None else generation
     signed = generation >= SIGNED_IDENTITY
+    by_key = generation >= BENEFITS_BY_KEY
     options = {
         "benefits_by_function": signed,
         "table": record_type.table if generation >= LOOKUP_BY_KEY else None,
+        "benefits_by_key": by_key,
+        "owner_by_function": by_key and record_type.read_without_subqueries,
     }
     return TablePolicy(
         record_type.table,
@@ -149,9 +158,30 @@ END $$;
 )
 
 
+# Since BENEFITS_BY_KEY: whether the row of ``tablename`` with id ``key`` belongs to the
+# acting tenant, asked when a row of a table other policies consult is written. A
+# function, so that the policy naming it names no table: the query runs walled, as the
+# caller, and only for the rows written.
+_KEYED_FUNCTIONS = """
+CREATE OR REPLACE FUNCTION iisg_owns_row(tablename text, key integer) RETURNS boolean
+    LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    found boolean;
+BEGIN
+    -- The table named in public, as in iisg_rows_benefiting.
+    EXECUTE format('SELECT EXISTS (SELECT FROM public.%I WHERE id = $1 AND tenant_id = $2)',
+                   tablename)
+        INTO found USING key, iisg_tenant();
+    RETURN found;
+END $$;
+"""
+
+
 def functions(generation: int) -> str:
     """Return the SQL of the identity lookups the policies of ``generation`` call."""
-    return _SIGNED_FUNCTIONS if generation >= SIGNED_IDENTITY else _TRUSTED_FUNCTIONS
+    if generation < SIGNED_IDENTITY:
+        return _TRUSTED_FUNCTIONS
+    return _SIGNED_FUNCTIONS + (_KEYED_FUNCTIONS if generation >= BENEFITS_BY_KEY else "")
 
 
 _SETTING_CALL = re.compile(
@@ -306,6 +336,7 @@ def uninstall_statements(generation: int | None = None) -> list[str]:
         statements.append(f"ALTER TABLE {policy.table} NO FORCE ROW LEVEL SECURITY")
         statements.append(f"ALTER TABLE {policy.table} DISABLE ROW LEVEL SECURITY")
     for function in (
+        "iisg_owns_row(text, integer)",
         "iisg_has_role(text)",
         "iisg_in_secretariat()",
         "iisg_economy()",

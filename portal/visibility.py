@@ -215,7 +215,14 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def to_sql(rule: Rule, *, benefits_by_function: bool = False, table: str | None = None) -> str:
+def to_sql(
+    rule: Rule,
+    *,
+    benefits_by_function: bool = False,
+    table: str | None = None,
+    benefits_by_key: bool = False,
+    owner_by_function: bool = False,
+) -> str:
     """Return ``rule`` as the condition of a row-level security policy.
 
     ``benefits_by_function`` (since the signed identity): ``OwnEconomyBenefits`` asks
@@ -228,8 +235,20 @@ def to_sql(rule: Rule, *, benefits_by_function: bool = False, table: str | None 
     and ``OwnRow`` look up the one row referred to (a correlated EXISTS, which
     PostgreSQL may still hash when many rows are tested) instead of listing every
     readable row of the other table for each statement.
+
+    ``benefits_by_key`` (since beneficiaries by key, with ``table``): ``OwnEconomyBenefits``
+    looks up the row's own pairing (a correlated EXISTS, which PostgreSQL hashes when a
+    statement tests many rows and looks up by key when it tests a page's), where the
+    function built the set of every row benefiting, once in each statement that asked.
+    The table consulted must then not consult back: ``owner_by_function`` makes its
+    ``OwnRow`` a call of ``iisg_owns_row`` (``portal.rls``), walled when it runs.
     """
-    options = {"benefits_by_function": benefits_by_function, "table": table}
+    options = {
+        "benefits_by_function": benefits_by_function,
+        "table": table,
+        "benefits_by_key": benefits_by_key,
+        "owner_by_function": owner_by_function,
+    }
     match rule:
         case Everyone():
             return "true"
@@ -258,6 +277,8 @@ def to_sql(rule: Rule, *, benefits_by_function: bool = False, table: str | None 
             return f"EXISTS (SELECT FROM {other} AS referred WHERE referred.id = {table}.{name})"
         case ReadableRow(name, other):
             return f"{name} IN (SELECT id FROM {other})"
+        case OwnRow(name, other) if owner_by_function:
+            return f"iisg_owns_row({_quote(other)}, {name})"
         case OwnRow(name, other) if table:
             return (
                 f"EXISTS (SELECT FROM {other} AS referred WHERE referred.id = {table}.{name}"
@@ -265,6 +286,12 @@ def to_sql(rule: Rule, *, benefits_by_function: bool = False, table: str | None 
             )
         case OwnRow(name, other):
             return f"{name} IN (SELECT id FROM {other} WHERE tenant_id = iisg_tenant())"
+        case OwnEconomyBenefits(name, other, key, economy_column) if benefits_by_key and table:
+            return (
+                f"EXISTS (SELECT FROM {other} AS beneficiary"
+                f" WHERE beneficiary.{key} = {table}.{name}"
+                f" AND beneficiary.{economy_column} = iisg_economy())"
+            )
         case OwnEconomyBenefits(name, other, key, economy_column) if benefits_by_function:
             arguments = ", ".join(_quote(value) for value in (other, key, economy_column))
             return f"{name} IN (SELECT iisg_rows_benefiting({arguments}))"

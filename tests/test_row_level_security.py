@@ -137,6 +137,121 @@ def test_a_childs_policy_looks_up_its_one_parent_since_lookups_by_key():
     assert "referred.tenant_id = iisg_tenant()" in now.write
 
 
+def test_a_response_asks_for_its_own_beneficiary_pairing_since_benefits_by_key():
+    responses = record_types.REGISTRY["responses"]
+    beneficiaries = record_types.REGISTRY["response_beneficiaries"]
+
+    before = rls._policy(responses, record_types.LOOKUP_BY_KEY)
+    now = rls._policy(responses, record_types.BENEFITS_BY_KEY)
+
+    # Before: the set of every response benefiting the economy, built per statement.
+    assert "iisg_rows_benefiting" in before.read
+    assert "iisg_rows_benefiting" not in now.read
+    assert (
+        "EXISTS (SELECT FROM response_beneficiaries AS beneficiary"
+        " WHERE beneficiary.response_id = responses.id"
+        " AND beneficiary.economy_id = iisg_economy())"
+    ) in now.read
+    # The table the responses consult does not consult them back through a policy.
+    assert rls._policy(beneficiaries, record_types.LOOKUP_BY_KEY).write.startswith("EXISTS")
+    assert rls._policy(beneficiaries, record_types.BENEFITS_BY_KEY).write == (
+        "iisg_owns_row('responses', response_id)"
+    )
+
+
+@pytest.fixture
+def restricted_response(db):
+    """A member's published response restricted to Albania, with Albania and Serbia's editors."""
+    member = factories.member_tenant()
+    albania = factories.partner_tenant()
+    serbia = factories.partner_tenant(code="RS-MOI", economy="RS")
+    response = factories.response(
+        member,
+        record_status="published",
+        visibility="restricted",
+        beneficiaries=[factories.economy("AL")],
+    )
+    db.session.add(response)
+    people = {
+        "member": factories.user(member, email="ec@example.org", roles=("editor",)),
+        "albania": factories.user(albania, email="al@example.org", roles=("editor",)),
+        "serbia": factories.user(serbia, email="rs@example.org", roles=("editor",)),
+    }
+    db.session.commit()
+    return response, people
+
+
+def _as(connection, app, person, db) -> None:
+    from portal.models import Tenant
+
+    tenant = db.session.get(Tenant, person.tenant_id)
+    settings = {
+        "mode": "principal",
+        "tenant_id": str(person.tenant_id),
+        "user_id": str(person.id),
+        "tenant_kind": tenant.kind,
+    }
+    if tenant.economy_id:
+        settings["economy_id"] = str(tenant.economy_id)
+    identify(connection, db_identity.key_of(app.config), **settings)
+
+
+@postgresql_only
+def test_a_restricted_response_and_its_pillars_reach_the_partner_it_benefits_only(
+    restricted_response, database_url, db, app
+):
+    response, people = restricted_response
+    engine = raw_engine(database_url)
+    seen = {}
+    for name in ("albania", "serbia"):
+        with engine.connect() as connection:
+            _as(connection, app, people[name], db)
+            seen[name] = [
+                connection.execute(
+                    text(f"SELECT count(*) FROM {table} WHERE {key} = :id"), {"id": response.id}
+                ).scalar()
+                for table, key in (("responses", "id"), ("response_pillars", "response_id"))
+            ]
+    engine.dispose()
+
+    assert seen == {"albania": [1, 1], "serbia": [0, 0]}
+
+
+@postgresql_only
+def test_only_a_responses_owner_writes_its_beneficiaries(
+    restricted_response, database_url, db, app
+):
+    response, people = restricted_response
+    serbia = db.session.scalar(text("SELECT id FROM partner_economies WHERE code = 'RS'"))
+    insert = text("INSERT INTO response_beneficiaries (response_id, economy_id) VALUES (:r, :e)")
+    engine = raw_engine(database_url)
+    # A partner that reads the response may not add itself among its beneficiaries...
+    with engine.connect() as connection:
+        _as(connection, app, people["albania"], db)
+        with pytest.raises(ProgrammingError, match="row-level security"):
+            connection.execute(insert, {"r": response.id, "e": serbia})
+    # ...nor take a beneficiary off it (the row is readable, the delete changes nothing).
+    with engine.connect() as connection:
+        _as(connection, app, people["albania"], db)
+        removed = connection.execute(
+            text("DELETE FROM response_beneficiaries WHERE response_id = :r"), {"r": response.id}
+        ).rowcount
+    # Its owner may: the check does not recurse into the responses' own policy.
+    with engine.connect() as connection:
+        _as(connection, app, people["member"], db)
+        connection.execute(insert, {"r": response.id, "e": serbia})
+        connection.commit()
+    with engine.connect() as connection:
+        _as(connection, app, people["serbia"], db)
+        now_seen = connection.execute(
+            text("SELECT count(*) FROM responses WHERE id = :id"), {"id": response.id}
+        ).scalar()
+    engine.dispose()
+
+    assert removed == 0
+    assert now_seen == 1
+
+
 @postgresql_only
 def test_the_installed_policies_are_the_latest_generations(db):
     installed = dict(
@@ -147,6 +262,8 @@ def test_the_installed_policies_are_the_latest_generations(db):
 
     assert "EXISTS" in installed["response_pillars"]
     assert "referred.id = response_pillars.response_id" in installed["response_pillars"]
+    assert "beneficiary.response_id = responses.id" in installed["responses"]
+    assert "iisg_rows_benefiting" not in installed["responses"]
 
 
 @postgresql_only

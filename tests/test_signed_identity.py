@@ -266,9 +266,10 @@ def test_claiming_the_system_without_a_signature_adds_no_signing_key(world, as_a
 
 
 def test_a_temporary_table_cannot_stand_in_for_the_beneficiaries(world, as_app_role, key):
-    # The responses' policy asks iisg_rows_benefiting(), which reads the beneficiaries
-    # by name: a temporary table of that name, first in the session's search path, must
-    # not decide which restricted responses a partner reads.
+    # The responses' policy asks for the beneficiaries (once through iisg_rows_benefiting,
+    # which reads them by name; now in the policy itself): a temporary table of that
+    # name, first in the session's search path, must not decide which restricted
+    # responses a partner reads.
     member = factories.member_tenant()
     restricted = factories.response(member, record_status="published", visibility="restricted")
     database.session.add(restricted)
