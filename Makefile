@@ -23,8 +23,12 @@ run: $(VENV)/.installed
 	$(BIN)/iisg db upgrade
 	$(BIN)/iisg demo load --if-empty
 	@$(BIN)/iisg demo accounts
-	@echo "Serving the IISG Database on http://127.0.0.1:$(PORT) (Ctrl+C stops it)"
-	$(BIN)/iisg run --host 127.0.0.1 --port $(PORT)
+	@echo "Serving the IISG Database on http://127.0.0.1:$(PORT), with its worker (Ctrl+C stops both)"
+	@# The worker (jobs and the schedule) runs beside the web server and stops with it.
+	$(BIN)/iisg worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	IISG_BASE_URL="$${IISG_BASE_URL:-http://127.0.0.1:$(PORT)}" \
+	  $(BIN)/iisg run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

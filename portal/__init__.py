@@ -79,7 +79,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     # identity tells each transaction who acts; auditing registers SQLite's audit
     # functions; tenancy scopes every query; need_codes gives every new need its code.
-    from portal import auditing, cli, identity, need_codes, tenancy  # noqa: F401
+    from portal import auditing, cli, identity, jobs, need_codes, tenancy  # noqa: F401
     from portal.account.routes import blueprint as account_blueprint
     from portal.admin.routes import blueprint as admin_blueprint
     from portal.analysis.routes import blueprint as analysis_blueprint
@@ -124,6 +124,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # The forms of versioned records carry how the record read (macros.html, version_fields).
     app.add_template_global(opened_token)
     cli.register(app)
+    jobs.init_app(app)
 
     if app.config["CHECK_DATABASE_ON_START"]:
         check_database(app)

@@ -224,6 +224,13 @@ def can_read_audit_trail(principal: Principal | None) -> bool:
     return _system(principal) or principal.has("auditor")
 
 
+def can_see_trail_health(principal: Principal | None) -> bool:
+    """Return whether the principal is told what the daily verification of the trail found."""
+    return _system(principal) or (
+        principal.in_secretariat and (principal.has("auditor") or principal.has("admin"))
+    )
+
+
 def can_export_audit_trail(principal: Principal | None) -> bool:
     """Return whether the principal may download entries of the audit trail."""
     return can_read_audit_trail(principal)

@@ -498,8 +498,25 @@ def audit_public_key(out_path):
     click.echo(f"Wrote public key {identifier} to {out_path}.")
 
 
+@click.command("worker")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 16),
+    default=2,
+    show_default=True,
+    help="Jobs run at the same time (threads).",
+)
+def worker(workers):
+    """Run the background jobs and the schedule (sealing, checkpoints, daily verify) until
+    stopped with Ctrl+C or SIGTERM."""
+    from portal import jobs
+
+    jobs.run_worker(current_app._get_current_object(), workers)
+
+
 def register(app: Flask) -> None:
     """Attach the command groups that work on a configured app."""
+    app.cli.add_command(worker)
     app.cli.add_command(demo)
     app.cli.add_command(users)
     app.cli.add_command(tokens)

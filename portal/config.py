@@ -46,6 +46,9 @@ KNOWN_SETTINGS = {
     "IISG_AUDIT_CHECKPOINT_EVERY_ENTRIES": "checkpoint a chain after this many new entries (1)",
     "IISG_AUDIT_CHECKPOINT_EVERY_MINUTES": "or once its oldest unsigned entry is this old (60)",
     "IISG_AUDIT_WITNESS_FILE": "file each audit checkpoint is appended to, outside the database",
+    "IISG_AUDIT_SEAL_EVERY_MINUTES": "the worker seals and signs the trail this often, 1-60 (5)",
+    "IISG_AUDIT_VERIFY_AT": "time of day (HH:MM, UTC) the worker verifies the trail (03:00)",
+    "IISG_QUEUE_FILE": "SQLite file of the job queue without Redis (instance/queue.sqlite3)",
     "IISG_MAX_FORM_BYTES": "largest body of a form or API request, in bytes (2097152: 2 MiB)",
     "IISG_SQLITE_BUSY_TIMEOUT_SECONDS": "how long SQLite waits for another writer's lock (5)",
     "IISG_TEST_POSTGRES_URL": "administrative PostgreSQL connection used by the test suite",
@@ -125,6 +128,27 @@ def _positive_whole_number(
     if not value.isdigit() or not value.isascii() or int(value) < least:
         raise _fail(setting, f"{value!r} is not a whole number of at least {least}")
     return int(value)
+
+
+def _time_of_day(
+    environ: Mapping[str, str], setting: str, default: tuple[int, int]
+) -> tuple[int, int]:
+    value = environ.get(setting, "").strip()
+    if not value:
+        return default
+    hour, colon, minute = value.partition(":")
+    if (
+        colon
+        and hour.isascii()
+        and hour.isdigit()
+        and minute.isascii()
+        and minute.isdigit()
+        and len(minute) == 2
+        and int(hour) < 24
+        and int(minute) < 60
+    ):
+        return int(hour), int(minute)
+    raise _fail(setting, f"{value!r} is not a time of day as HH:MM (UTC), e.g. 03:00")
 
 
 def _rate_limit(environ: Mapping[str, str], setting: str, default: str) -> str:
@@ -242,6 +266,14 @@ class Config:
         # change: entries no checkpoint covers yet could be deleted without trace.
         "AUDIT_CHECKPOINT_EVERY_ENTRIES": 1,
         "AUDIT_CHECKPOINT_EVERY_MINUTES": 60,
+        # The worker's schedule (portal.jobs): seal and sign every few minutes, verify
+        # once a day at (hour, minute) UTC, at night in Europe.
+        "AUDIT_SEAL_EVERY_MINUTES": 5,
+        "AUDIT_VERIFY_AT": (3, 0),
+        # The job queue without Redis: a SQLite file (None: instance/queue.sqlite3). Tests
+        # run each job as it is submitted instead.
+        "QUEUE_FILE": None,
+        "QUEUE_IMMEDIATE": False,
         # Where checkpoints are also written as they are signed (None: the log stream only).
         "AUDIT_WITNESS_FILE": None,
         # Secret keys used before the current one: the MACs of the audit entries written
@@ -333,6 +365,15 @@ class Config:
             for name in ("AUDIT_CHECKPOINT_EVERY_ENTRIES", "AUDIT_CHECKPOINT_EVERY_MINUTES")
         }
         witness_file = _witness_file(environ.get("IISG_AUDIT_WITNESS_FILE", "").strip())
+        seal_every = _positive_whole_number(
+            environ, "IISG_AUDIT_SEAL_EVERY_MINUTES", cls.defaults["AUDIT_SEAL_EVERY_MINUTES"]
+        )
+        if seal_every > 60:
+            raise _fail("IISG_AUDIT_SEAL_EVERY_MINUTES", f"{seal_every} is more than 60")
+        verify_at = _time_of_day(environ, "IISG_AUDIT_VERIFY_AT", cls.defaults["AUDIT_VERIFY_AT"])
+        queue_file = environ.get("IISG_QUEUE_FILE", "").strip() or None
+        if queue_file and not Path(queue_file).is_absolute():
+            raise _fail("IISG_QUEUE_FILE", f"{queue_file!r} is not an absolute path")
         # A smaller cap would refuse the portal's own longest forms.
         max_form_bytes = _positive_whole_number(
             environ, "IISG_MAX_FORM_BYTES", cls.defaults["MAX_CONTENT_LENGTH"], least=64 * 1024
@@ -372,6 +413,9 @@ class Config:
             "API_RATE_LIMIT": api_rate_limit,
             "AUDIT_STRICT": strict == "1",
             "AUDIT_WITNESS_FILE": witness_file,
+            "AUDIT_SEAL_EVERY_MINUTES": seal_every,
+            "AUDIT_VERIFY_AT": verify_at,
+            "QUEUE_FILE": queue_file,
             "MAX_CONTENT_LENGTH": max_form_bytes,
             "SQLITE_BUSY_TIMEOUT_SECONDS": busy_timeout,
         }
@@ -406,6 +450,7 @@ class TestConfig(Config):
             "ARGON2_PARALLELISM": 1,
             "RATELIMIT_STORAGE_URI": "memory://",
             "AUTHORISATION_CHECK_STRICT": True,
+            "QUEUE_IMMEDIATE": True,
         }
         settings.update(overrides)
         settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(

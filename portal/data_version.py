@@ -49,6 +49,7 @@ UNCOUNTED_TABLES = frozenset(
         "audit_chain_links",
         "audit_checkpoints",
         "audit_signing_keys",
+        "audit_verifications",
     }
 )
 

@@ -53,7 +53,9 @@ REPLAY_CACHE = 6  # 2bffea4c17b6: the API keeps its answers for retried requests
 LOOKUP_BY_KEY = 7  # 0c5d8e2f7a31: a policy looks up the one row a row refers to
 # e214821739f7: a response's beneficiaries are looked up by the response's key
 BENEFITS_BY_KEY = 8
-LATEST = BENEFITS_BY_KEY
+# 7326f1f23748: the worker's daily verification of the trail, kept for the dashboard
+SCHEDULED_VERIFICATION = 9
+LATEST = SCHEDULED_VERIFICATION
 
 # Statuses of a need that tenants other than its owner may read.
 SHARED_NEED_STATUSES = ("validated", "adopted")
@@ -357,6 +359,19 @@ RECORD_TYPES: tuple[RecordType, ...] = (
             " recorded on the records it changed, and its answer is a copy of them"
         ),
         since=REPLAY_CACHE,
+    ),
+    # What the worker's daily verification found: the Secretariat's auditors and
+    # administrators read it (their dashboard names a failure); only the system writes.
+    RecordType(
+        "audit_verifications",
+        models.AuditVerification,
+        read=InSecretariat() & (HasRole("auditor") | HasRole("admin")),
+        write=Nobody(),
+        audit=NotCaptured(
+            "the verifier's findings about the trail itself, written by the system; a"
+            " finding is checked again by running the verification, not by its history"
+        ),
+        since=SCHEDULED_VERIFICATION,
     ),
     # The trail: auditors read their tenant's entries and chain (the Secretariat's
     # auditors every one); only the capture triggers and the sealer write.

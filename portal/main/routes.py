@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app, jsonify, render_template
 
 from portal.database import database_problem, schema_problem
-from portal.services import overview
+from portal.services import overview, verifications
 
 blueprint = Blueprint("main", __name__)
 
@@ -12,7 +12,10 @@ blueprint = Blueprint("main", __name__)
 def dashboard():
     """Show the dashboard: what needs the user's attention, then the figures per pillar."""
     return render_template(
-        "main/dashboard.html", attention=overview.attention(), summary=overview.pillar_summary()
+        "main/dashboard.html",
+        attention=overview.attention(),
+        summary=overview.pillar_summary(),
+        verification=verifications.latest(),
     )
 
 

@@ -22,11 +22,13 @@ from portal.models.session import ApiToken, Invitation, RecoveryCode, UserSessio
 from portal.models.support_link import SupportLink
 from portal.models.tenant import Tenant
 from portal.models.user import User, UserRole
+from portal.models.verification import AuditVerification
 
 __all__ = [
     "AcquisChapter",
     "ApiToken",
     "AuditEntry",
+    "AuditVerification",
     "Base",
     "ChainLink",
     "Checkpoint",

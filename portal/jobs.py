@@ -1,0 +1,203 @@
+"""Background work: the task queue, the jobs it runs and the schedule (README, "Background work").
+
+The queue is huey's: a SQLite file under ``instance/`` by default, Redis when
+``IISG_REDIS_URL`` is set, so that workers on several machines share one queue. ``iisg
+worker`` consumes it and runs the schedule; the web processes only put jobs on it.
+
+A job is a plain function declared with ``@job``. Each run gets an application context
+of its own and an actor: the system, or the user who asked (``submit(..., actor=user)``),
+so that what a job writes is recorded in the trail as that actor's. Jobs must be safe to
+run twice: a worker killed mid-job leaves the job to be run again.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+from flask import Flask, current_app
+from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
+from huey.api import Huey
+
+from portal import audit_trail, identity
+from portal.extensions import db
+from portal.models import User
+
+log = structlog.get_logger("portal.jobs")
+
+QUEUE_NAME = "iisg"
+
+
+@dataclass(frozen=True)
+class Job:
+    """A function the worker runs, and how often it is tried again after failing."""
+
+    name: str
+    function: Callable
+    retries: int = 0
+    retry_delay: int = 0
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """A job the worker runs by itself, when ``when(config)`` says (a crontab)."""
+
+    job: Job
+    when: Callable[[dict], Callable]
+
+
+JOBS: dict[str, Job] = {}
+SCHEDULE: list[Scheduled] = []
+
+
+def job(*, retries: int = 0, retry_delay: int = 0):
+    """Declare a function a job of the queue, named after it."""
+
+    def declare(function: Callable) -> Callable:
+        declared = Job(function.__name__, function, retries, retry_delay)
+        JOBS[declared.name] = declared
+        return function
+
+    return declare
+
+
+def scheduled(when: Callable[[dict], Callable]):
+    """Declare a job the worker runs on its own, ``when(config)`` returning a crontab."""
+
+    def declare(function: Callable) -> Callable:
+        job()(function)
+        SCHEDULE.append(Scheduled(JOBS[function.__name__], when))
+        return function
+
+    return declare
+
+
+# --- The jobs -----------------------------------------------------------------------
+
+
+def _every_few_minutes(config: dict):
+    return crontab(minute=f"*/{config['AUDIT_SEAL_EVERY_MINUTES']}")
+
+
+def _daily(config: dict):
+    hour, minute = config["AUDIT_VERIFY_AT"]
+    return crontab(minute=str(minute), hour=str(hour))
+
+
+@scheduled(_every_few_minutes)
+def seal_and_checkpoint() -> int:
+    """Seal every entry that can be sealed and sign every chain that grew; return how many."""
+    # Sealing and signing what is already sealed and signed does nothing: safe to rerun.
+    made = audit_trail.make_checkpoints()
+    if made:
+        log.info("audit_checkpoints_signed", checkpoints=len(made))
+    return len(made)
+
+
+@scheduled(_daily)
+def verify_trail() -> bool:
+    """Verify every chain and the capture, and keep what was found; return whether it passed."""
+    # Imported here: the services import this module's neighbours, not the other way.
+    from portal.services import verifications
+
+    return verifications.verify_and_record("schedule").passed
+
+
+# --- The queue ----------------------------------------------------------------------
+
+
+def make_queue(config: dict, instance_path: str) -> Huey:
+    """Return the queue the configuration names: immediate (tests), Redis, or SQLite."""
+    if config.get("QUEUE_IMMEDIATE"):
+        # Runs each job as it is submitted, in the caller's thread: for tests.
+        return MemoryHuey(QUEUE_NAME, immediate=True)
+    if config.get("REDIS_URL"):
+        return RedisHuey(QUEUE_NAME, url=config["REDIS_URL"])
+    path = config.get("QUEUE_FILE") or str(Path(instance_path) / "queue.sqlite3")
+    return SqliteHuey(QUEUE_NAME, filename=path)
+
+
+def init_app(app: Flask) -> None:
+    """Give ``app`` its queue, with every job and the schedule registered on it."""
+    queue = make_queue(app.config, app.instance_path)
+    tasks = {}
+    for declared in JOBS.values():
+        tasks[declared.name] = queue.task(
+            name=declared.name, retries=declared.retries, retry_delay=declared.retry_delay
+        )(_in_context(app, declared))
+    for item in SCHEDULE:
+        queue.periodic_task(item.when(app.config), name=f"scheduled_{item.job.name}")(
+            _in_context(app, item.job)
+        )
+    app.extensions["iisg_queue"] = queue
+    app.extensions["iisg_jobs"] = tasks
+
+
+def _in_context(app: Flask, declared: Job) -> Callable:
+    def run(*arguments, actor_id: int | None = None, **keywords):
+        # A context of its own: who acts, and the application's, end with the job, even
+        # when it runs in the thread that submitted it (an immediate queue).
+        return contextvars.copy_context().run(_run, *arguments, actor_id=actor_id, **keywords)
+
+    def _run(*arguments, actor_id: int | None, **keywords):
+        with app.app_context():
+            try:
+                _act(declared.name, actor_id)
+                return declared.function(*arguments, **keywords)
+            except Exception:
+                db.session.rollback()
+                log.exception("job_failed", job=declared.name)
+                raise
+            finally:
+                identity.forget()
+
+    run.__name__ = declared.name
+    run.__doc__ = declared.function.__doc__
+    return run
+
+
+def _act(name: str, actor_id: int | None) -> None:
+    """Make the job's actor the one its changes are recorded as: the system, or a user."""
+    identity.act_as_system(f"worker: {name}")
+    if actor_id is None:
+        return
+    user = db.session.get(User, actor_id)
+    if user is None or not user.active:
+        # The user was removed (or disabled) after asking: nobody to act for.
+        raise LookupError(f"job {name}: user {actor_id} is no longer active")
+    identity.act_as(user, label=f"{user.email} (job {name})")
+
+
+def queue() -> Huey:
+    """Return the current application's queue."""
+    return current_app.extensions["iisg_queue"]
+
+
+def submit(name: str, *arguments, actor: User | None = None):
+    """Put job ``name`` on the queue, to run as ``actor`` (None: the system); return its result.
+
+    The result's ``id`` names the run; ``get()`` waits for its value.
+    """
+    task = current_app.extensions["iisg_jobs"][name]
+    return task(*arguments, actor_id=actor.id if actor is not None else None)
+
+
+def run_worker(app: Flask, workers: int) -> None:
+    """Consume the queue and run the schedule until the process is stopped (SIGINT/SIGTERM)."""
+    # huey reports through the standard logging module; its lines join the portal's.
+    logging.getLogger("huey").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    consumer = app.extensions["iisg_queue"].create_consumer(
+        workers=workers, worker_type="thread", periodic=True, check_worker_health=True
+    )
+    log.info(
+        "worker_started",
+        workers=workers,
+        queue=type(app.extensions["iisg_queue"]).__name__,
+        seal_every_minutes=app.config["AUDIT_SEAL_EVERY_MINUTES"],
+        verify_at="{:02d}:{:02d} UTC".format(*app.config["AUDIT_VERIFY_AT"]),
+    )
+    consumer.run()
