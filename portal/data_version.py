@@ -196,6 +196,31 @@ def writers_under_way() -> bool:
     return db.session.connection().execute(text(f"SELECT {WRITERS}()")).scalar_one()
 
 
+def narrow_statement(app_role: str) -> str:
+    """Return the SQL taking from the application role what blanket grants gave it here.
+
+    Granting every sequence and function of the schema (``portal.rls``) also lets the
+    role advance the versions and run the trigger function: it needs only to read them.
+    """
+    role = "'" + app_role.replace("'", "''") + "'"
+    return f"""DO $$
+DECLARE
+    sequence_name text;
+BEGIN
+    FOR sequence_name IN
+        SELECT c.relname FROM pg_catalog.pg_class AS c
+        JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind = 'S' AND c.relname LIKE '{TABLE}\\_%'
+    LOOP
+        EXECUTE format('REVOKE USAGE, UPDATE ON SEQUENCE public.%I FROM %I',
+                       sequence_name, {role});
+    END LOOP;
+    IF to_regprocedure('public.{FUNCTION}()') IS NOT NULL THEN
+        EXECUTE format('REVOKE ALL ON FUNCTION public.{FUNCTION}() FROM PUBLIC, %I', {role});
+    END IF;
+END $$"""
+
+
 def grant_statements(app_role: str, tables) -> list[str]:
     """Return the SQL letting the application role read the versions (PostgreSQL)."""
     return [

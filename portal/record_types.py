@@ -55,7 +55,10 @@ LOOKUP_BY_KEY = 7  # 0c5d8e2f7a31: a policy looks up the one row a row refers to
 BENEFITS_BY_KEY = 8
 # 7326f1f23748: the worker's daily verification of the trail, kept for the dashboard
 SCHEDULED_VERIFICATION = 9
-LATEST = SCHEDULED_VERIFICATION
+# 1405803d179f: a row is updated only by who may write it as it stands; the app role
+# creates nothing in the schema and only reads the data versions
+UPDATE_OWN_ROWS = 10
+LATEST = UPDATE_OWN_ROWS
 
 # Statuses of a need that tenants other than its owner may read.
 SHARED_NEED_STATUSES = ("validated", "adopted")

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from sqlalchemy.engine import make_url
 
 from audit import triggers as audit_triggers
-from portal import db_identity, record_types
+from portal import data_version, db_identity, record_types
 from portal.record_types import (
     BENEFITS_BY_KEY,
     IDENTITY_ONCE,
     LOOKUP_BY_KEY,
     SIGNED_IDENTITY,
+    UPDATE_OWN_ROWS,
     RecordType,
 )
 from portal.visibility import to_sql
@@ -145,7 +146,7 @@ END $$;"""
     + """
 CREATE OR REPLACE FUNCTION iisg_rows_benefiting(tablename text, keycolumn text,
                                                 economycolumn text) RETURNS SETOF integer
-    LANGUAGE plpgsql STABLE AS $$
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
     -- A function, not a subquery of the policy: its query is walled when it runs.
     -- The table named in public: a caller's search_path (a temporary table of the same
@@ -164,11 +165,13 @@ END $$;
 # caller, and only for the rows written.
 _KEYED_FUNCTIONS = """
 CREATE OR REPLACE FUNCTION iisg_owns_row(tablename text, key integer) RETURNS boolean
-    LANGUAGE plpgsql STABLE AS $$
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     found boolean;
 BEGIN
-    -- The table named in public, as in iisg_rows_benefiting.
+    -- The table named in public, as in iisg_rows_benefiting; and the built-in operators
+    -- and functions first, whatever the caller's search_path puts before them (an
+    -- operator "=" of its own in a schema it may create in).
     EXECUTE format('SELECT EXISTS (SELECT FROM public.%I WHERE id = $1 AND tenant_id = $2)',
                    tablename)
         INTO found USING key, iisg_tenant();
@@ -200,13 +203,19 @@ def once_per_statement(condition: str) -> str:
     return _SETTING_CALL.sub(lambda match: f"(SELECT {match.group(0)})", condition)
 
 
-def _policy_statements(policy: TablePolicy, *, force: bool, wrap=once_per_statement) -> list[str]:
+def _policy_statements(
+    policy: TablePolicy, *, force: bool, wrap=once_per_statement, update_own_rows: bool = False
+) -> list[str]:
     table = policy.table
     # Fail closed: a connection that has not said who is acting gets nothing, not
     # even what every tenant may read.
     read_wrap = str if policy.read_without_subqueries else wrap
     read = read_wrap(f"iisg_is_system() OR (iisg_tenant() IS NOT NULL AND ({policy.read}))")
     write = wrap(f"iisg_is_system() OR (iisg_tenant() IS NOT NULL AND ({policy.write}))")
+    # Since UPDATE_OWN_ROWS a row is changed only by who may write it as it is, not only
+    # as it becomes: otherwise a row everyone reads (a response's beneficiary) could be
+    # moved by anyone onto a record of their own, taking it from its owner.
+    updated = f"({read}) AND ({write})" if update_own_rows else read
     return [
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
         # FORCE: the policies bind the table's owner too, so an installation that
@@ -218,7 +227,7 @@ def _policy_statements(policy: TablePolicy, *, force: bool, wrap=once_per_statem
         f"DROP POLICY IF EXISTS iisg_delete ON {table}",
         f"CREATE POLICY iisg_read ON {table} FOR SELECT USING ({read})",
         f"CREATE POLICY iisg_insert ON {table} FOR INSERT WITH CHECK ({write})",
-        f"CREATE POLICY iisg_update ON {table} FOR UPDATE USING ({read}) WITH CHECK ({write})",
+        f"CREATE POLICY iisg_update ON {table} FOR UPDATE USING ({updated}) WITH CHECK ({write})",
         f"CREATE POLICY iisg_delete ON {table} FOR DELETE USING ({write})",
     ]
 
@@ -285,7 +294,9 @@ def install_statements(app_role: str | None, generation: int | None = None) -> l
     statements = [functions(generation)]
     wrap = once_per_statement if generation >= IDENTITY_ONCE else str
     for policy in policies(generation):
-        statements += _policy_statements(policy, force=True, wrap=wrap)
+        statements += _policy_statements(
+            policy, force=True, wrap=wrap, update_own_rows=generation >= UPDATE_OWN_ROWS
+        )
     statements += shared_install_statements(generation)
     if app_role:
         role = f'"{app_role}"'
@@ -304,6 +315,14 @@ def install_statements(app_role: str | None, generation: int | None = None) -> l
             # Nor the key identity signatures are checked with.
             db_identity.revoke_statement(app_role),
         ]
+        if generation >= UPDATE_OWN_ROWS:
+            # Nor the data versions to advance: they are read only.
+            statements.append(data_version.narrow_statement(app_role))
+    if generation >= UPDATE_OWN_ROWS:
+        # A role that may create objects in public could put an operator or function of
+        # its own before the built-in ones in what the portal's functions run (PostgreSQL
+        # 14 and older let everyone; 15 only the database's owner).
+        statements.append("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
     return statements
 
 

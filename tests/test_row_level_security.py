@@ -2,6 +2,7 @@
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.pool import NullPool
 
@@ -79,12 +80,16 @@ def test_a_principal_cannot_write_another_tenants_rows(albania_and_serbia, datab
         changed = connection.execute(
             text("UPDATE needs SET title = 'hijacked' WHERE status = 'draft'")
         ).rowcount
-        with pytest.raises(ProgrammingError, match="row-level security"):
-            connection.execute(text("UPDATE needs SET priority = 'low' WHERE status = 'validated'"))
+        # A validated need it reads but may not write: as it stands, the row is not one
+        # it may update, so nothing is (the check of the row as it would become is never
+        # reached).
+        validated = connection.execute(
+            text("UPDATE needs SET priority = 'low' WHERE status = 'validated'")
+        ).rowcount
     engine.dispose()
 
     assert visible == 2
-    assert changed == 0
+    assert (changed, validated) == (0, 0)
 
 
 @postgresql_only
@@ -283,3 +288,126 @@ def test_options_given_in_the_url_are_kept_beside_jit_off(app):
 
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
     assert options == "-c statement_timeout=5000 -c jit=off"
+
+
+@pytest.fixture
+def two_members_responses(restricted_response, db):
+    """Restricted response of one member (with a pillar and a beneficiary), and another
+    member with an editor and a response of its own."""
+    response, people = restricted_response
+    other = factories.member_tenant(code="DE-BMI")
+    own = factories.response(other, pillars=("WBBSi",))
+    db.session.add(own)
+    people["other member"] = factories.user(other, email="de@example.org", roles=("editor",))
+    db.session.commit()
+    return response, own, people
+
+
+@postgresql_only
+@pytest.mark.parametrize("table", ["response_beneficiaries", "response_pillars"])
+def test_a_tenant_cannot_move_another_tenants_rows_onto_its_own_record(
+    two_members_responses, database_url, db, app, table
+):
+    theirs, own, people = two_members_responses
+    engine = raw_engine(database_url)
+    with engine.connect() as connection:
+        _as(connection, app, people["albania"], db)
+        moved_by_reader = connection.execute(
+            text(f"UPDATE {table} SET response_id = :own WHERE response_id = :theirs"),
+            {"own": own.id, "theirs": theirs.id},
+        ).rowcount
+    with engine.connect() as connection:
+        _as(connection, app, people["other member"], db)
+        moved_by_member = connection.execute(
+            text(f"UPDATE {table} SET response_id = :own WHERE response_id = :theirs"),
+            {"own": own.id, "theirs": theirs.id},
+        ).rowcount
+        # Its own rows it still changes.
+        changed_own = connection.execute(
+            text(f"UPDATE {table} SET response_id = response_id WHERE response_id = :own"),
+            {"own": own.id},
+        ).rowcount
+    engine.dispose()
+
+    assert (moved_by_reader, moved_by_member) == (0, 0)
+    assert changed_own == (1 if table == "response_pillars" else 0)
+
+
+@postgresql_only
+def test_the_app_role_reads_the_data_versions_and_creates_nothing_in_the_schema(
+    db, database_url, database_owner_url
+):
+    app_role = make_url(database_url).username
+    privileges = db.session.execute(
+        text(
+            "SELECT has_sequence_privilege(:role, 'iisg_data_version_needs', 'SELECT'),"
+            " has_sequence_privilege(:role, 'iisg_data_version_needs', 'USAGE'),"
+            " has_function_privilege(:role, 'iisg_raise_data_version()', 'EXECUTE'),"
+            " has_schema_privilege(:role, 'public', 'CREATE')"
+        ),
+        {"role": app_role},
+    ).one()
+
+    assert tuple(privileges) == (True, False, False, False)
+
+
+@postgresql_only
+def test_installing_the_walls_takes_back_creating_in_the_schema_from_everyone(
+    db, database_url, database_owner_url
+):
+    # PostgreSQL 14 and older let every role create in public, as this grant does.
+    app_role = make_url(database_url).username
+    engine = raw_engine(database_owner_url)
+    with engine.begin() as connection:
+        connection.execute(text("GRANT CREATE ON SCHEMA public TO PUBLIC"))
+        opened = connection.execute(
+            text("SELECT has_schema_privilege(:role, 'public', 'CREATE')"), {"role": app_role}
+        ).scalar()
+        for statement in rls.install_statements(app_role):
+            connection.execute(text(statement))
+        closed = connection.execute(
+            text("SELECT has_schema_privilege(:role, 'public', 'CREATE')"), {"role": app_role}
+        ).scalar()
+    engine.dispose()
+
+    assert (opened, closed) == (True, False)
+
+
+@postgresql_only
+def test_an_operator_of_the_callers_own_does_not_decide_who_owns_a_response(
+    two_members_responses, database_url, database_owner_url, db, app
+):
+    # A role that could create in a schema before pg_catalog in its search_path (given
+    # here on purpose) must not make the beneficiaries' writers' check answer yes.
+    theirs, _own, people = two_members_responses
+    app_role = make_url(database_url).username
+    serbia = db.session.scalar(text("SELECT id FROM partner_economies WHERE code = 'RS'"))
+    owner = raw_engine(database_owner_url)
+    with owner.begin() as connection:
+        connection.execute(text(f'GRANT CREATE ON SCHEMA public TO "{app_role}"'))
+    owner.dispose()
+    engine = raw_engine(database_url)
+    with engine.connect() as connection:
+        connection.execute(
+            text(
+                "CREATE FUNCTION public.always(integer, integer) RETURNS boolean"
+                " LANGUAGE sql AS 'SELECT true'"
+            )
+        )
+        connection.execute(
+            text(
+                "CREATE OPERATOR public.= (leftarg = integer, rightarg = integer,"
+                " function = public.always)"
+            )
+        )
+        connection.commit()
+        _as(connection, app, people["other member"], db)
+        connection.execute(text("SET LOCAL search_path = public, pg_catalog"))
+        with pytest.raises(ProgrammingError, match="row-level security"):
+            connection.execute(
+                text(
+                    "INSERT INTO response_beneficiaries (response_id, economy_id) VALUES (:r, :e)"
+                ),
+                {"r": theirs.id, "e": serbia},
+            )
+    engine.dispose()
