@@ -506,12 +506,17 @@ def audit_public_key(out_path):
     show_default=True,
     help="Jobs run at the same time (threads).",
 )
-def worker(workers):
+@click.option(
+    "--no-schedule",
+    is_flag=True,
+    help="Run submitted jobs only: with several workers on one queue, one runs the schedule.",
+)
+def worker(workers, no_schedule):
     """Run the background jobs and the schedule (sealing, checkpoints, daily verify) until
     stopped with Ctrl+C or SIGTERM."""
     from portal import jobs
 
-    jobs.run_worker(current_app._get_current_object(), workers)
+    jobs.run_worker(current_app._get_current_object(), workers, schedule=not no_schedule)
 
 
 def register(app: Flask) -> None:

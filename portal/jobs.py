@@ -186,16 +186,18 @@ def submit(name: str, *arguments, actor: User | None = None):
     return task(*arguments, actor_id=actor.id if actor is not None else None)
 
 
-def run_worker(app: Flask, workers: int) -> None:
-    """Consume the queue and run the schedule until the process is stopped (SIGINT/SIGTERM)."""
+def run_worker(app: Flask, workers: int, schedule: bool = True) -> None:
+    """Consume the queue, and run the schedule unless told not to, until the process is
+    stopped (SIGINT/SIGTERM)."""
     # huey reports through the standard logging module; its lines join the portal's.
     logging.getLogger("huey").setLevel(app.config.get("LOG_LEVEL", "INFO"))
     consumer = app.extensions["iisg_queue"].create_consumer(
-        workers=workers, worker_type="thread", periodic=True, check_worker_health=True
+        workers=workers, worker_type="thread", periodic=schedule, check_worker_health=True
     )
     log.info(
         "worker_started",
         workers=workers,
+        schedule=schedule,
         queue=type(app.extensions["iisg_queue"]).__name__,
         seal_every_minutes=app.config["AUDIT_SEAL_EVERY_MINUTES"],
         verify_at="{:02d}:{:02d} UTC".format(*app.config["AUDIT_VERIFY_AT"]),

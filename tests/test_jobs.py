@@ -212,15 +212,16 @@ import sys
 from portal import jobs
 from tests.conftest import build_app
 
-url, owner_url, queue_file = sys.argv[1:4]
+url, owner_url, queue_file, schedule = sys.argv[1:5]
 app = build_app(url, QUEUE_IMMEDIATE=False, QUEUE_FILE=queue_file, MIGRATION_DATABASE_URI=owner_url)
-jobs.run_worker(app, 1)
+jobs.run_worker(app, 1, schedule=schedule == "schedule")
 """
 PROJECT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.parametrize("schedule", ["schedule", "no schedule"])
 def test_a_worker_process_runs_what_the_portal_puts_on_the_queue(
-    make_app, database_url, database_owner_url, tmp_path
+    make_app, database_url, database_owner_url, tmp_path, schedule
 ):
     queue_file = str(tmp_path / "queue.sqlite3")
     portal = make_app(QUEUE_IMMEDIATE=False, QUEUE_FILE=queue_file)
@@ -228,7 +229,7 @@ def test_a_worker_process_runs_what_the_portal_puts_on_the_queue(
         tenant_with_history(updates=2)
         db.session.remove()
     worker = subprocess.Popen(
-        [sys.executable, "-c", WORKER, database_url, database_owner_url, queue_file],
+        [sys.executable, "-c", WORKER, database_url, database_owner_url, queue_file, schedule],
         cwd=PROJECT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -242,7 +243,8 @@ def test_a_worker_process_runs_what_the_portal_puts_on_the_queue(
         output, _ = worker.communicate(timeout=30)
 
     assert signed >= 1, output
-    assert "worker_started" in output
+    assert '"event": "worker_started"' in output
+    assert f'"schedule": {str(schedule == "schedule").lower()}' in output
     with portal.app_context():
         assert db.session.scalar(select(func.count()).select_from(checkpoints)) >= 1
 
@@ -329,3 +331,15 @@ def test_a_job_asked_for_by_a_user_since_disabled_does_nothing(make_app, monkeyp
 
         db.session.expire_all()
         assert db.session.get(Need, need_id).title == "Border surveillance 0"
+
+
+@pytest.mark.parametrize("schedule", [True, False])
+def test_a_worker_told_not_to_runs_no_schedule(app, monkeypatch, schedule):
+    from huey.consumer import Consumer
+
+    started = []
+    monkeypatch.setattr(Consumer, "run", lambda consumer: started.append(consumer.periodic))
+
+    jobs.run_worker(app, 1, schedule=schedule)
+
+    assert started == [schedule]
