@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,9 @@ KNOWN_SETTINGS = {
     "IISG_AUDIT_WITNESS_FILE": "file each audit checkpoint is appended to, outside the database",
     "IISG_AUDIT_SEAL_EVERY_MINUTES": "the worker seals and signs the trail this often, 1-60 (5)",
     "IISG_AUDIT_VERIFY_AT": "time of day (HH:MM, UTC) the worker verifies the trail (03:00)",
+    "IISG_DIGEST_AT": "time of day (HH:MM, UTC) the worker mails the daily digests (06:00)",
+    "IISG_RESPONSE_ROUND_ON": "date (MM-DD) of the annual response mapping round (03-01)",
+    "IISG_RESPONSE_ROUND_REMINDER_DAYS": "days before the round member editors are reminded (14)",
     "IISG_QUEUE_FILE": "SQLite file of the job queue without Redis (instance/queue.sqlite3)",
     "IISG_MAX_FORM_BYTES": "largest body of a form or API request, in bytes (2097152: 2 MiB)",
     "IISG_SQLITE_BUSY_TIMEOUT_SECONDS": "how long SQLite waits for another writer's lock (5)",
@@ -149,6 +153,23 @@ def _time_of_day(
     ):
         return int(hour), int(minute)
     raise _fail(setting, f"{value!r} is not a time of day as HH:MM (UTC), e.g. 03:00")
+
+
+def _day_of_year(
+    environ: Mapping[str, str], setting: str, default: tuple[int, int]
+) -> tuple[int, int]:
+    value = environ.get(setting, "").strip()
+    if not value:
+        return default
+    month, dash, day = value.partition("-")
+    try:
+        if not (dash and len(month) == 2 and len(day) == 2 and month.isdigit() and day.isdigit()):
+            raise ValueError(value)
+        # A leap year, so 02-29 is a day; the round falls on 02-28 in other years.
+        date(2024, int(month), int(day))
+    except ValueError:
+        raise _fail(setting, f"{value!r} is not a day of the year as MM-DD, e.g. 03-01") from None
+    return int(month), int(day)
 
 
 def _rate_limit(environ: Mapping[str, str], setting: str, default: str) -> str:
@@ -270,6 +291,11 @@ class Config:
         # once a day at (hour, minute) UTC, at night in Europe.
         "AUDIT_SEAL_EVERY_MINUTES": 5,
         "AUDIT_VERIFY_AT": (3, 0),
+        # The daily digests, at (hour, minute) UTC; the annual response mapping round on
+        # (month, day), of which member editors are reminded some days before.
+        "DIGEST_AT": (6, 0),
+        "RESPONSE_ROUND_ON": (3, 1),
+        "RESPONSE_ROUND_REMINDER_DAYS": 14,
         # The job queue without Redis: a SQLite file (None: instance/queue.sqlite3). Tests
         # run each job as it is submitted instead.
         "QUEUE_FILE": None,
@@ -371,6 +397,17 @@ class Config:
         if seal_every > 60:
             raise _fail("IISG_AUDIT_SEAL_EVERY_MINUTES", f"{seal_every} is more than 60")
         verify_at = _time_of_day(environ, "IISG_AUDIT_VERIFY_AT", cls.defaults["AUDIT_VERIFY_AT"])
+        digest_at = _time_of_day(environ, "IISG_DIGEST_AT", cls.defaults["DIGEST_AT"])
+        round_on = _day_of_year(
+            environ, "IISG_RESPONSE_ROUND_ON", cls.defaults["RESPONSE_ROUND_ON"]
+        )
+        reminder_days = _positive_whole_number(
+            environ,
+            "IISG_RESPONSE_ROUND_REMINDER_DAYS",
+            cls.defaults["RESPONSE_ROUND_REMINDER_DAYS"],
+        )
+        if reminder_days > 90:
+            raise _fail("IISG_RESPONSE_ROUND_REMINDER_DAYS", f"{reminder_days} is more than 90")
         queue_file = environ.get("IISG_QUEUE_FILE", "").strip() or None
         if queue_file and not Path(queue_file).is_absolute():
             raise _fail("IISG_QUEUE_FILE", f"{queue_file!r} is not an absolute path")
@@ -416,6 +453,9 @@ class Config:
             "AUDIT_SEAL_EVERY_MINUTES": seal_every,
             "AUDIT_VERIFY_AT": verify_at,
             "QUEUE_FILE": queue_file,
+            "DIGEST_AT": digest_at,
+            "RESPONSE_ROUND_ON": round_on,
+            "RESPONSE_ROUND_REMINDER_DAYS": reminder_days,
             "MAX_CONTENT_LENGTH": max_form_bytes,
             "SQLITE_BUSY_TIMEOUT_SECONDS": busy_timeout,
         }

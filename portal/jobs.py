@@ -16,6 +16,7 @@ import contextvars
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import structlog
@@ -26,6 +27,7 @@ from huey.api import Huey
 from portal import audit_trail, identity
 from portal.extensions import db
 from portal.models import User
+from portal.models.base import utc_now
 
 log = structlog.get_logger("portal.jobs")
 
@@ -86,6 +88,31 @@ def _every_few_minutes(config: dict):
 def _daily(config: dict):
     hour, minute = config["AUDIT_VERIFY_AT"]
     return crontab(minute=str(minute), hour=str(hour))
+
+
+def _every_morning(config: dict):
+    hour, minute = config["DIGEST_AT"]
+    return crontab(minute=str(minute), hour=str(hour))
+
+
+@scheduled(_every_morning)
+def send_digests() -> int:
+    """Mail each person the digest of what waits for them; return how many were sent."""
+    from portal.services import digests
+
+    today = utc_now().date()
+    store = queue()
+    # Who was sent today's digest, kept on the queue's own store: a run repeated the
+    # same day (a worker killed part-way) mails nobody twice. Yesterday's list goes.
+    key = f"digests-sent:{today.isoformat()}"
+    store.delete(f"digests-sent:{(today - timedelta(days=1)).isoformat()}")
+    sent = set(store.get(key, peek=True) or ())
+
+    def mark(user_id: int) -> None:
+        sent.add(user_id)
+        store.put(key, sorted(sent))
+
+    return digests.send_all(today, sent.__contains__, mark)
 
 
 @scheduled(_every_few_minutes)
@@ -201,5 +228,6 @@ def run_worker(app: Flask, workers: int, schedule: bool = True) -> None:
         queue=type(app.extensions["iisg_queue"]).__name__,
         seal_every_minutes=app.config["AUDIT_SEAL_EVERY_MINUTES"],
         verify_at="{:02d}:{:02d} UTC".format(*app.config["AUDIT_VERIFY_AT"]),
+        digests_at="{:02d}:{:02d} UTC".format(*app.config["DIGEST_AT"]),
     )
     consumer.run()

@@ -11,10 +11,16 @@ from portal.auth.routes import enrolment_page, throttled
 from portal.exceptions import DomainError
 from portal.models.session import TOKEN_SCOPES
 from portal.schemas import parse
-from portal.schemas.auth import CodeSchema, PasswordChangeSchema, ReauthenticationSchema
+from portal.schemas.auth import (
+    CodeSchema,
+    DigestPreferenceSchema,
+    PasswordChangeSchema,
+    ReauthenticationSchema,
+)
 from portal.schemas.forms import load_form
 from portal.schemas.tokens import ApiTokenCreateSchema
 from portal.services import accounts, api_tokens, authentication, sessions
+from portal.services import digests as digest_service
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
 
@@ -161,3 +167,20 @@ def revoke_token(token_id: int):
     api_tokens.revoke(g.user_session.user, token_id)
     flash("The token has been revoked.", "success")
     return redirect(url_for("account.tokens"))
+
+
+@blueprint.post("/digests")
+def digests():
+    """Switch the daily digest mail on or off."""
+    try:
+        data = load_form(DigestPreferenceSchema(), request.form)
+    except DomainError as error:
+        page = render_template(
+            "account/overview.html",
+            user=accounts.own_account(g.user_session),
+            digest_error=error.fields.get("digests", error.message),
+        )
+        return page, error.status
+    digest_service.set_digests(g.user_session.user, data["digests"])
+    flash("The daily digest is on." if data["digests"] else "The daily digest is off.", "success")
+    return redirect(url_for("account.overview"))

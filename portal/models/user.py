@@ -12,6 +12,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -41,6 +42,8 @@ class User(UserMixin, Base):
     totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Whether the worker mails a daily digest of what waits for the user (portal.jobs).
+    digests: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
     failure_window_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lockout_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))

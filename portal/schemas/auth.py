@@ -75,3 +75,17 @@ class PasswordChangeSchema(NewPasswordSchema):
 class ReauthenticationSchema(InputSchema):
     password = _secret_field()
     code = _code_field()
+
+
+class DigestPreferenceSchema(InputSchema):
+    """Whether the daily digest is mailed: the account page's switch."""
+
+    digests = fields.Boolean(
+        required=True,
+        truthy={"on"},
+        falsy={"off"},
+        error_messages={
+            "required": "Say whether to send the daily digest.",
+            "invalid": "Choose on or off.",
+        },
+    )
