@@ -299,6 +299,8 @@ class Config:
         # The job queue without Redis: a SQLite file (None: instance/queue.sqlite3). Tests
         # run each job as it is submitted instead.
         "QUEUE_FILE": None,
+        # A tracked job with no sign of life (progress) for this long is run again.
+        "JOB_LEASE_SECONDS": 5 * 60,
         "QUEUE_IMMEDIATE": False,
         # Where checkpoints are also written as they are signed (None: the log stream only).
         "AUDIT_WITNESS_FILE": None,

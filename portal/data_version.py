@@ -50,6 +50,7 @@ UNCOUNTED_TABLES = frozenset(
         "audit_checkpoints",
         "audit_signing_keys",
         "audit_verifications",
+        "jobs",
     }
 )
 

@@ -23,9 +23,12 @@ import structlog
 from flask import Flask, current_app
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
+from sqlalchemy import or_, select
 
 from portal import audit_trail, identity
+from portal.exceptions import DomainError
 from portal.extensions import db
+from portal.models import Job as JobRecord
 from portal.models import User
 from portal.models.base import utc_now
 
@@ -36,12 +39,18 @@ QUEUE_NAME = "iisg"
 
 @dataclass(frozen=True)
 class Job:
-    """A function the worker runs, and how often it is tried again after failing."""
+    """A function the worker runs, and how often it is tried again after failing.
+
+    A *tracked* job is one a person starts and follows on its page (``start``): it is
+    recorded in ``jobs``, given ``progress(done, total)`` to report with, and run again
+    when its worker stops part-way; it returns what the person is told.
+    """
 
     name: str
     function: Callable
     retries: int = 0
     retry_delay: int = 0
+    tracked: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,11 +65,11 @@ JOBS: dict[str, Job] = {}
 SCHEDULE: list[Scheduled] = []
 
 
-def job(*, retries: int = 0, retry_delay: int = 0):
-    """Declare a function a job of the queue, named after it."""
+def job(*, retries: int = 0, retry_delay: int = 0, tracked: bool = False):
+    """Declare a function a job of the queue, named after it (``tracked``: see ``Job``)."""
 
     def declare(function: Callable) -> Callable:
-        declared = Job(function.__name__, function, retries, retry_delay)
+        declared = Job(function.__name__, function, retries, retry_delay, tracked)
         JOBS[declared.name] = declared
         return function
 
@@ -134,6 +143,163 @@ def verify_trail() -> bool:
     return verifications.verify_and_record("schedule").passed
 
 
+def _every_minute(config: dict):
+    return crontab(minute="*")
+
+
+@scheduled(_every_minute)
+def sweep_jobs() -> int:
+    """Put back on the queue the tracked jobs no worker is running; return how many.
+
+    A job still queued a minute after it was started (its message to the queue was lost,
+    or the queue was unreachable), or running with no sign of life for longer than its
+    lease (its worker was killed): run again, up to ``MOST_ATTEMPTS`` times in all.
+    """
+    now = utc_now()
+    lease = timedelta(seconds=current_app.config["JOB_LEASE_SECONDS"])
+    waiting = db.session.scalars(
+        select(JobRecord).where(
+            or_(
+                (JobRecord.status == "queued")
+                & (JobRecord.created_at < now - timedelta(minutes=1)),
+                (JobRecord.status == "running") & (JobRecord.lease_until < now),
+            )
+        )
+    ).all()
+    again = 0
+    for record in waiting:
+        if record.status == "running" and _alive(record.id, now, lease):
+            continue
+        if record.attempts >= MOST_ATTEMPTS:
+            record.status, record.finished_at = "failed", now
+            record.message = (
+                f"The worker stopped {record.attempts} times while running this job;"
+                " it was not tried again. Start it anew, or ask an administrator."
+            )
+            log.error("job_abandoned", job_id=record.id, job=record.name)
+            continue
+        db.session.commit()
+        _enqueue(record.id)
+        again += 1
+    db.session.commit()
+    return again
+
+
+# --- Tracked jobs -------------------------------------------------------------------
+
+RUN_TRACKED = "run_tracked_job"
+# How often a tracked job is tried in all when its worker stops part-way.
+MOST_ATTEMPTS = 3
+
+
+def start(name: str, *arguments, actor: User) -> JobRecord:
+    """Record tracked job ``name`` for ``actor`` (the one acting) and put it on the queue.
+
+    The arguments must be JSON values. When the queue cannot be reached the job stays
+    queued, and the worker's sweep puts it on the queue later.
+    """
+    declared = JOBS[name]
+    if not declared.tracked:
+        raise ValueError(f"{name} is not a tracked job")
+    record = JobRecord(name=name, arguments=list(arguments), actor_id=actor.id, status="queued")
+    db.session.add(record)
+    db.session.commit()
+    _enqueue(record.id)
+    return record
+
+
+def _enqueue(job_id: int) -> None:
+    try:
+        current_app.extensions["iisg_jobs"][RUN_TRACKED](job_id)
+    except Exception as error:  # the queue's own errors: Redis down, a locked file
+        log.warning("job_not_queued", job_id=job_id, error=str(error).splitlines()[0])
+
+
+def progress_of(job_id: int) -> tuple[int, int | None] | None:
+    """Return (done, total) a running job last reported, if any."""
+    reported = queue().get(f"job-progress:{job_id}", peek=True)
+    return tuple(reported[:2]) if reported else None
+
+
+def _alive(job_id: int, now, lease: timedelta) -> bool:
+    # A running job reports progress; each report is a sign of life.
+    reported = queue().get(f"job-progress:{job_id}", peek=True)
+    return bool(reported) and now.timestamp() - reported[2] < lease.total_seconds()
+
+
+def _tracked_runner(app: Flask) -> Callable:
+    def run(job_id: int):
+        return contextvars.copy_context().run(_run_tracked, app, job_id)
+
+    run.__name__ = RUN_TRACKED
+    return run
+
+
+def _run_tracked(app: Flask, job_id: int) -> None:
+    with app.app_context():
+        try:
+            identity.act_as_system(f"worker: job {job_id}")
+            record = _claim(job_id)
+            if record is None:
+                return
+            declared = JOBS.get(record.name)
+            store = queue()
+
+            def progress(done: int, total: int | None = None) -> None:
+                store.put(f"job-progress:{job_id}", [done, total, utc_now().timestamp()])
+
+            progress(0)
+            try:
+                if declared is None:
+                    raise LookupError(f"no job is named {record.name}")
+                actor = db.session.get(User, record.actor_id)
+                if actor is None or not actor.active:
+                    raise LookupError("the person who started it can no longer sign in")
+                identity.act_as(actor, label=f"{actor.email} (job {record.name})")
+                told = declared.function(*record.arguments, progress=progress)
+                outcome = ("succeeded", str(told or "Done."))
+            except DomainError as error:
+                db.session.rollback()
+                outcome = ("failed", error.message)
+            except Exception:
+                db.session.rollback()
+                log.exception("job_failed", job_id=job_id, job=record.name)
+                outcome = (
+                    "failed",
+                    "The job stopped on an unexpected error. Nothing it was doing was kept;"
+                    " the administrators have the details in the log.",
+                )
+            identity.act_as_system(f"worker: job {job_id}")
+            record = db.session.get(JobRecord, job_id)
+            record.status, record.message = outcome
+            record.finished_at = utc_now()
+            reported = progress_of(job_id)
+            if reported:
+                record.done, record.total = reported
+            db.session.commit()
+            store.delete(f"job-progress:{job_id}")
+        finally:
+            identity.forget()
+
+
+def _claim(job_id: int) -> JobRecord | None:
+    """Mark the job running for this worker, unless another runs it or it has ended."""
+    now = utc_now()
+    lease = timedelta(seconds=current_app.config["JOB_LEASE_SECONDS"])
+    record = db.session.get(JobRecord, job_id, with_for_update=True)
+    if record is None or record.finished:
+        db.session.rollback()
+        return None
+    if record.status == "running" and (record.lease_until > now or _alive(job_id, now, lease)):
+        db.session.rollback()
+        return None
+    record.status, record.attempts = "running", record.attempts + 1
+    record.started_at = record.started_at or now
+    record.lease_until = now + lease
+    db.session.commit()
+    return record
+
+
 # --- The queue ----------------------------------------------------------------------
 
 
@@ -152,7 +318,10 @@ def init_app(app: Flask) -> None:
     """Give ``app`` its queue, with every job and the schedule registered on it."""
     queue = make_queue(app.config, app.instance_path)
     tasks = {}
+    tasks[RUN_TRACKED] = queue.task(name=RUN_TRACKED)(_tracked_runner(app))
     for declared in JOBS.values():
+        if declared.tracked:
+            continue
         tasks[declared.name] = queue.task(
             name=declared.name, retries=declared.retries, retry_delay=declared.retry_delay
         )(_in_context(app, declared))

@@ -58,7 +58,9 @@ SCHEDULED_VERIFICATION = 9
 # 1405803d179f: a row is updated only by who may write it as it stands; the app role
 # creates nothing in the schema and only reads the data versions
 UPDATE_OWN_ROWS = 10
-LATEST = UPDATE_OWN_ROWS
+# 84e623ab9624: jobs people start and follow, run again when their worker stops
+TRACKED_JOBS = 11
+LATEST = TRACKED_JOBS
 
 # Statuses of a need that tenants other than its owner may read.
 SHARED_NEED_STATUSES = ("validated", "adopted")
@@ -362,6 +364,19 @@ RECORD_TYPES: tuple[RecordType, ...] = (
             " recorded on the records it changed, and its answer is a copy of them"
         ),
         since=REPLAY_CACHE,
+    ),
+    # Background work a person started: that person follows it, the Secretariat's
+    # administrators see every one; the worker (the system) runs and updates them.
+    RecordType(
+        "jobs",
+        models.Job,
+        read=ActingUser("actor_id") | (InSecretariat() & HasRole("admin")),
+        write=ActingUser("actor_id"),
+        audit=NotCaptured(
+            "bookkeeping of background work: what a job changes is recorded on the records"
+            " it changes, as the person who started it"
+        ),
+        since=TRACKED_JOBS,
     ),
     # What the worker's daily verification found: the Secretariat's auditors and
     # administrators read it (their dashboard names a failure); only the system writes.

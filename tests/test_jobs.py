@@ -42,11 +42,21 @@ def test_the_queue_is_a_sqlite_file_unless_redis_is_configured(tmp_path):
 
 
 def test_every_job_and_the_schedule_are_registered_on_the_apps_queue(app):
-    # At 03:00 both scheduled jobs are due (every five minutes, and daily at 03:00).
+    # Due at 03:00: every five minutes, every minute and daily at 03:00 (not the digests).
     periodic = {task.name for task in app.extensions["iisg_queue"].read_periodic(_at(3, 0))}
 
-    assert set(app.extensions["iisg_jobs"]) >= {"seal_and_checkpoint", "verify_trail"}
-    assert periodic == {"scheduled_seal_and_checkpoint", "scheduled_verify_trail"}
+    assert set(app.extensions["iisg_jobs"]) >= {
+        "seal_and_checkpoint",
+        "verify_trail",
+        "send_digests",
+        "sweep_jobs",
+        "run_tracked_job",
+    }
+    assert periodic == {
+        "scheduled_seal_and_checkpoint",
+        "scheduled_verify_trail",
+        "scheduled_sweep_jobs",
+    }
 
 
 def _fires(app, name: str, moment: datetime) -> bool:

@@ -21,6 +21,7 @@ from portal.identity import Principal, act_as_principal
 from portal.models import (
     AcquisChapter,
     ApiToken,
+    Job,
     Need,
     Pillar,
     Response,
@@ -56,6 +57,8 @@ OBJECTS_BY_ARGUMENT = {
     # The draft response and a link to a draft need: nobody else may see either.
     "response_id": lambda other: other["response"].id,
     "link_id": lambda other: other["link"].id,
+    # Background work a Serbian user started: theirs alone (and the Secretariat admins').
+    "job_id": lambda other: other["job"].id,
 }
 # Routes outside the matrix, with the reason.
 OUTSIDE = {
@@ -137,6 +140,14 @@ def world(db, app):
     other_token, other_secret = api_tokens.create(
         other_user, {"name": "nightly", "days": 5, "scope": "write"}
     )
+    other_job = Job(
+        name="import_needs",
+        actor_id=other_user.id,
+        status="succeeded",
+        message="Serbian secret job result",
+    )
+    db.session.add(other_job)
+    db.session.commit()
     other = {
         "tenant": serbia,
         "pillar": factories.reference(Pillar, "WBBSi"),
@@ -149,7 +160,9 @@ def world(db, app):
         "draft_need": serbian_needs["draft"],
         "response": serbian_responses["draft"],
         "link": serbian_links[("proposed", "draft")],
+        "job": other_job,
         "user_marker": other_user.email,
+        "job_marker": other_job.message,
         "markers": [other_token.prefix, "Serbian secret response"],
     }
     return {"principals": principals, "other": other}
@@ -199,7 +212,7 @@ def legitimately_visible(principal: Principal, rule) -> bool:
     # A Secretariat admin manages every user and organisation: not a leak.
     return principal.has("admin") and any(
         argument in rule.arguments
-        for argument in ("user_id", "tenant_id", "pillar_id", "chapter_id", "cycle_id")
+        for argument in ("user_id", "tenant_id", "pillar_id", "chapter_id", "cycle_id", "job_id")
     )
 
 
@@ -220,7 +233,7 @@ def markers(principal: Principal, other, rule) -> list[str]:
     if principal.has("admin"):
         # The Secretariat admin lists every user by design (§4).
         return [*other["markers"], *hidden]
-    return [other["user_marker"], *other["markers"], *hidden]
+    return [other["user_marker"], other["job_marker"], *other["markers"], *hidden]
 
 
 def expected_status(principal: Principal, rule) -> int:

@@ -2,8 +2,9 @@
 
 from flask import Blueprint, current_app, jsonify, render_template
 
+from portal import jobs
 from portal.database import database_problem, schema_problem
-from portal.services import overview, verifications
+from portal.services import job_status, overview, verifications
 
 blueprint = Blueprint("main", __name__)
 
@@ -16,6 +17,17 @@ def dashboard():
         attention=overview.attention(),
         summary=overview.pillar_summary(),
         verification=verifications.latest(),
+    )
+
+
+@blueprint.get("/jobs/<int:job_id>")
+def job(job_id: int):
+    """Show a background job's state, progress and result; the page refreshes until it ends."""
+    found = job_status.job(job_id)
+    reported = jobs.progress_of(found.id) if found.status == "running" else None
+    done, total = reported or (found.done, found.total)
+    return render_template(
+        "main/job.html", job=found, label=job_status.label(found), done=done, total=total
     )
 
 

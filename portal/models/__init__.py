@@ -4,6 +4,7 @@ from portal.models.audit import AuditEntry, ChainLink, Checkpoint
 from portal.models.base import Base
 from portal.models.cycle import Cycle
 from portal.models.idempotency import IdempotencyKey
+from portal.models.job import Job
 from portal.models.need import Need, need_acquis_chapters
 from portal.models.reference import (
     AcquisChapter,
@@ -35,6 +36,7 @@ __all__ = [
     "Cycle",
     "IdempotencyKey",
     "Invitation",
+    "Job",
     "Need",
     "NeedCategory",
     "PartnerEconomy",
