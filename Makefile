@@ -25,10 +25,10 @@ run: $(VENV)/.installed
 	@$(BIN)/iisg demo accounts
 	@echo "Serving the IISG Database on http://127.0.0.1:$(PORT), with its worker (Ctrl+C stops both)"
 	@# The worker (jobs and the schedule) runs beside the web server and stops with it.
+	export IISG_BASE_URL="$${IISG_BASE_URL:-http://127.0.0.1:$(PORT)}"; \
 	$(BIN)/iisg worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	IISG_BASE_URL="$${IISG_BASE_URL:-http://127.0.0.1:$(PORT)}" \
-	  $(BIN)/iisg run --host 127.0.0.1 --port $(PORT)
+	$(BIN)/iisg run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -36,7 +36,7 @@ KNOWN_SETTINGS = {
     " to verify the audit entries (SQLite) they authenticated",
     "IISG_ENCRYPTION_KEY": "32 bytes, URL-safe base64: encrypts TOTP secrets",
     "IISG_AUDIT_SIGNING_KEY": "32-byte Ed25519 seed, URL-safe base64: signs audit checkpoints",
-    "IISG_REDIS_URL": "optional Redis for shared rate limits",
+    "IISG_REDIS_URL": "optional Redis for shared rate limits and the job queue",
     "IISG_API_RATE_LIMIT": "API calls one token may make, e.g. 300 per minute (the default)",
     "IISG_LOG_LEVEL": "DEBUG, INFO (default), WARNING or ERROR",
     "IISG_BASE_URL": "address users reach the portal at, for links in invitations",
@@ -47,7 +47,8 @@ KNOWN_SETTINGS = {
     "IISG_AUDIT_CHECKPOINT_EVERY_ENTRIES": "checkpoint a chain after this many new entries (1)",
     "IISG_AUDIT_CHECKPOINT_EVERY_MINUTES": "or once its oldest unsigned entry is this old (60)",
     "IISG_AUDIT_WITNESS_FILE": "file each audit checkpoint is appended to, outside the database",
-    "IISG_AUDIT_SEAL_EVERY_MINUTES": "the worker seals and signs the trail this often, 1-60 (5)",
+    "IISG_AUDIT_SEAL_EVERY_MINUTES": "the worker seals and signs the trail every N minutes,"
+    " N dividing 60 (5)",
     "IISG_AUDIT_VERIFY_AT": "time of day (HH:MM, UTC) the worker verifies the trail (03:00)",
     "IISG_DIGEST_AT": "time of day (HH:MM, UTC) the worker mails the daily digests (06:00)",
     "IISG_RESPONSE_ROUND_ON": "date (MM-DD) of the annual response mapping round (03-01)",
@@ -163,7 +164,8 @@ def _day_of_year(
         return default
     month, dash, day = value.partition("-")
     try:
-        if not (dash and len(month) == 2 and len(day) == 2 and month.isdigit() and day.isdigit()):
+        digits = (month + day).isascii() and month.isdigit() and day.isdigit()
+        if not (dash and len(month) == 2 and len(day) == 2 and digits):
             raise ValueError(value)
         # A leap year, so 02-29 is a day; the round falls on 02-28 in other years.
         date(2024, int(month), int(day))
@@ -396,8 +398,14 @@ class Config:
         seal_every = _positive_whole_number(
             environ, "IISG_AUDIT_SEAL_EVERY_MINUTES", cls.defaults["AUDIT_SEAL_EVERY_MINUTES"]
         )
-        if seal_every > 60:
-            raise _fail("IISG_AUDIT_SEAL_EVERY_MINUTES", f"{seal_every} is more than 60")
+        if 60 % seal_every:
+            # A crontab's "every N minutes" restarts at each hour: only divisors of 60
+            # give an even interval.
+            raise _fail(
+                "IISG_AUDIT_SEAL_EVERY_MINUTES",
+                f"{seal_every} does not divide an hour: use 1, 2, 3, 4, 5, 6, 10, 12, 15,"
+                " 20, 30 or 60",
+            )
         verify_at = _time_of_day(environ, "IISG_AUDIT_VERIFY_AT", cls.defaults["AUDIT_VERIFY_AT"])
         digest_at = _time_of_day(environ, "IISG_DIGEST_AT", cls.defaults["DIGEST_AT"])
         round_on = _day_of_year(

@@ -99,6 +99,10 @@ def _daily(config: dict):
     return crontab(minute=str(minute), hour=str(hour))
 
 
+# How long a person's claim on a day's digest is kept (huey's SQLite store keeps it too).
+DIGEST_CLAIM = 2 * 24 * 60 * 60
+
+
 def _every_morning(config: dict):
     hour, minute = config["DIGEST_AT"]
     return crontab(minute=str(minute), hour=str(hour))
@@ -111,17 +115,12 @@ def send_digests() -> int:
 
     today = utc_now().date()
     store = queue()
-    # Who was sent today's digest, kept on the queue's own store: a run repeated the
-    # same day (a worker killed part-way) mails nobody twice. Yesterday's list goes.
-    key = f"digests-sent:{today.isoformat()}"
-    store.delete(f"digests-sent:{(today - timedelta(days=1)).isoformat()}")
-    sent = set(store.get(key, peek=True) or ())
 
-    def mark(user_id: int) -> None:
-        sent.add(user_id)
-        store.put(key, sorted(sent))
+    def claim(user_id: int) -> bool:
+        # Kept on the queue's own store, shared by every worker, for two days.
+        return store.put_if_empty(f"digest:{today.isoformat()}:{user_id}", "1", DIGEST_CLAIM)
 
-    return digests.send_all(today, sent.__contains__, mark)
+    return digests.send_all(today, claim)
 
 
 @scheduled(_every_few_minutes)
@@ -253,7 +252,7 @@ def _run_tracked(app: Flask, job_id: int) -> None:
                 if declared is None:
                     raise LookupError(f"no job is named {record.name}")
                 actor = db.session.get(User, record.actor_id)
-                if actor is None or not actor.active:
+                if actor is None or not actor.active or not actor.tenant.active:
                     raise LookupError("the person who started it can no longer sign in")
                 identity.act_as(actor, label=f"{actor.email} (job {record.name})")
                 told = declared.function(*record.arguments, progress=progress)
@@ -362,7 +361,7 @@ def _act(name: str, actor_id: int | None) -> None:
     if actor_id is None:
         return
     user = db.session.get(User, actor_id)
-    if user is None or not user.active:
+    if user is None or not user.active or not user.tenant.active:
         # The user was removed (or disabled) after asking: nobody to act for.
         raise LookupError(f"job {name}: user {actor_id} is no longer active")
     identity.act_as(user, label=f"{user.email} (job {name})")
@@ -388,7 +387,13 @@ def run_worker(app: Flask, workers: int, schedule: bool = True) -> None:
     # huey reports through the standard logging module; its lines join the portal's.
     logging.getLogger("huey").setLevel(app.config.get("LOG_LEVEL", "INFO"))
     consumer = app.extensions["iisg_queue"].create_consumer(
-        workers=workers, worker_type="thread", periodic=schedule, check_worker_health=True
+        workers=workers,
+        worker_type="thread",
+        periodic=schedule,
+        check_worker_health=True,
+        # SIGTERM (docker compose stop, the end of make run) lets running jobs finish;
+        # SIGINT (Ctrl+C) stops at once, and the jobs cut short run again.
+        graceful_signal="TERM",
     )
     log.info(
         "worker_started",

@@ -243,3 +243,66 @@ def test_digest_settings_are_read_from_the_environment(tmp_path):
     assert settings["DIGEST_AT"] == (7, 30)
     assert settings["RESPONSE_ROUND_ON"] == (2, 29)
     assert settings["RESPONSE_ROUND_REMINDER_DAYS"] == 30
+
+
+def test_only_people_who_can_sign_in_get_a_digest(make_app, mailbox):
+    app = make_app(SMTP_URL=mailbox.url)
+    with app.app_context():
+        people = _world()
+        secretariat = people["secretariat editor"].tenant
+        invited = factories.user(secretariat, email="invited@iisg.example", roles=("editor",))
+        invited.password_hash = None
+        disabled = factories.user(secretariat, email="gone@iisg.example", roles=("editor",))
+        disabled.active = False
+        people["partner editor"].tenant.active = False
+        db.session.commit()
+
+        jobs.submit("send_digests").get()
+
+    assert mailbox.to("sec@iisg.example")
+    for nobody in ("invited@iisg.example", "gone@iisg.example", "ed@al.example"):
+        assert mailbox.to(nobody) == [], nobody
+
+
+def test_an_address_the_server_refuses_does_not_keep_the_others_digests(
+    make_app, mailbox, capsys, monkeypatch
+):
+    from portal import mail
+
+    real_send = mail.send
+
+    def refusing(recipient, subject, body):
+        if recipient == "sec@iisg.example":
+            raise ConnectionRefusedError("no route to the mailbox")
+        return real_send(recipient, subject, body)
+
+    monkeypatch.setattr(mail, "send", refusing)
+    app = make_app(SMTP_URL=mailbox.url)
+    with app.app_context():
+        _world()
+        sent = jobs.submit("send_digests").get()
+
+    assert sent == 2
+    assert mailbox.to("ed@al.example") and mailbox.to("adm@al.example")
+    assert '"event": "digest_not_sent"' in capsys.readouterr().err
+
+
+def test_two_runs_at_once_mail_nobody_twice(make_app, mailbox):
+    # Two workers' schedules: each asks for every person, the first claim wins.
+    app = make_app(SMTP_URL=mailbox.url)
+    with app.app_context():
+        _world()
+        today = utc_now().date()
+        store = jobs.queue()
+        claimed = []
+
+        def claim(user_id):
+            first = store.put_if_empty(f"digest:{today.isoformat()}:{user_id}", "1")
+            claimed.append(first)
+            return first
+
+        first = digests.send_all(today, claim)
+        second = digests.send_all(today, claim)
+
+    assert (first, second) == (3, 0)
+    assert len(mailbox.messages) == 3

@@ -92,7 +92,8 @@ def _at(hour: int, minute: int) -> datetime:
     ("name", "value", "reason"),
     [
         ("IISG_AUDIT_SEAL_EVERY_MINUTES", "0", "not a whole number of at least 1"),
-        ("IISG_AUDIT_SEAL_EVERY_MINUTES", "61", "more than 60"),
+        ("IISG_AUDIT_SEAL_EVERY_MINUTES", "61", "does not divide an hour"),
+        ("IISG_AUDIT_SEAL_EVERY_MINUTES", "7", "does not divide an hour"),
         ("IISG_AUDIT_VERIFY_AT", "3am", "not a time of day as HH:MM"),
         ("IISG_AUDIT_VERIFY_AT", "24:00", "not a time of day as HH:MM"),
         ("IISG_AUDIT_VERIFY_AT", "03:7", "not a time of day as HH:MM"),
@@ -353,3 +354,40 @@ def test_a_worker_told_not_to_runs_no_schedule(app, monkeypatch, schedule):
     jobs.run_worker(app, 1, schedule=schedule)
 
     assert started == [schedule]
+
+
+def test_the_daily_verification_seals_and_signs_first_and_fails_what_stays_unsigned(
+    app, db, monkeypatch
+):
+    # Written around the portal's requests, never sealed: the verification seals and
+    # signs it first, and passes.
+    chain_id, _need = tenant_with_history(updates=2)
+    db.session.remove()
+
+    assert jobs.submit("verify_trail").get() is True
+    assert _signed_positions(chain_id) == 4
+
+    # With the sealer and signer broken, what is written stays unsigned: a failure.
+    tenant_with_history(code="RS-MOI", economy="RS", updates=1)
+    db.session.remove()
+    from portal import audit_trail
+
+    monkeypatch.setattr(audit_trail, "make_checkpoints", lambda *arguments: [])
+    passed = jobs.submit("verify_trail").get()
+
+    run = db.session.scalar(select(AuditVerification).order_by(AuditVerification.id.desc()))
+    assert passed is False and run.passed is False
+    assert "entries still not sealed" in run.findings
+
+
+def test_a_job_for_a_user_of_a_deactivated_organisation_does_nothing(make_app, monkeypatch):
+    monkeypatch.setitem(jobs.JOBS, "_rename_need", jobs.Job("_rename_need", _rename_need))
+    portal = make_app()
+    with portal.app_context():
+        need_id, editor = _owner_editor()
+        editor.tenant.active = False
+        db.session.commit()
+
+        result = jobs.submit("_rename_need", need_id, "Renamed by a job", actor=editor)
+        with pytest.raises(TaskException, match="no longer active"):
+            result.get()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import smtplib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -11,11 +12,11 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal import mail
-from portal.authz import can_manage_own_account, require
+from portal.authz import WORKING_CYCLE_STATUSES, can_manage_own_account, require
 from portal.exceptions import Forbidden
 from portal.extensions import db
 from portal.identity import act_as, act_as_system, current_principal
-from portal.models import Invitation, Need, Response, SupportLink, User
+from portal.models import Cycle, Invitation, Need, Response, SupportLink, Tenant, User
 from portal.models.base import utc_now
 
 log = structlog.get_logger("portal.digests")
@@ -95,7 +96,10 @@ def waiting(user: User, today: date, response_round: date | None) -> Digest:
         asked += [
             (
                 "Needs submitted, waiting for your validation",
-                select(Need).where(Need.status == "submitted"),
+                # Those it may still validate: in a cycle being worked on.
+                select(Need)
+                .join(Cycle, Cycle.id == Need.cycle_id)
+                .where(Need.status == "submitted", Cycle.status.in_(WORKING_CYCLE_STATUSES)),
                 _need,
                 (Need.updated_at, Need.id),
             ),
@@ -132,6 +136,7 @@ def waiting(user: User, today: date, response_round: date | None) -> Digest:
                 .join(User, User.id == Invitation.user_id)
                 .where(
                     User.tenant_id == own,
+                    User.active.is_(True),
                     Invitation.used_at.is_(None),
                     Invitation.expires_at > now,
                     Invitation.expires_at <= now + EXPIRING_WITHIN,
@@ -181,34 +186,51 @@ def _round_in(year: int, month_and_day: tuple[int, int]) -> date:
     return date(year, month, day)
 
 
-def send_all(today: date, already_sent, mark_sent) -> int:
+def send_all(today: date, claim) -> int:
     """Mail each person with digests on the digest of what waits for them; return how many.
 
-    ``already_sent(user_id)`` and ``mark_sent(user_id)`` keep a run that is repeated the
-    same day (a worker killed part-way) from mailing anyone twice. Runs as the system,
-    acting as each person in turn.
+    ``claim(user_id)`` returns True only the first time it is asked about a person on a
+    day, whichever run asks. Runs as the system, acting as each person in turn.
     """
     if current_principal() is not None:
         raise Forbidden("Digests are sent by the system.")
     response_round = response_round_reminder(today, current_app.config)
+    # People who can sign in: active, in an active organisation, with a password (an
+    # invitation not yet taken up has confirmed no address and reads nothing).
     people = db.session.scalars(
-        select(User).where(User.active.is_(True), User.digests.is_(True)).order_by(User.id)
+        select(User)
+        .join(Tenant, Tenant.id == User.tenant_id)
+        .where(
+            User.active.is_(True),
+            User.digests.is_(True),
+            User.password_hash.is_not(None),
+            Tenant.active.is_(True),
+        )
+        .order_by(User.id)
     ).all()
     sent = 0
     for person_id in [person.id for person in people]:
-        if already_sent(person_id):
-            continue
         act_as_system("worker: send_digests")
         person = db.session.get(User, person_id)
         act_as(person, label=f"{person.email} (job send_digests)")
         digest = waiting(person, today, response_round)
+        text, email = digest.text(), person.email
+        # Only read: no transaction stays open while mail is sent.
+        db.session.rollback()
         act_as_system("worker: send_digests")
-        if not digest.sections:
+        # Claimed before sending, so that two runs (two workers' schedules, a rerun the
+        # same day) never mail anyone twice; a run killed between the two loses that
+        # person's digest for the day.
+        if not digest.sections or not claim(person_id):
             continue
         subject = f"IISG Database: what waits for you on {today.isoformat()}"
-        if not mail.send(person.email, subject, digest.text()):
-            # Without SMTP, as invitations are: the digest goes to the log.
-            log.info("digest", recipient=person.email, subject=subject, body=digest.text())
-        mark_sent(person_id)
+        try:
+            if not mail.send(email, subject, text):
+                # Without SMTP, as invitations are: the digest goes to the log.
+                log.info("digest", recipient=email, subject=subject, body=text)
+        except (OSError, smtplib.SMTPException) as error:
+            # One refused address must not keep the digest from everyone after it.
+            log.error("digest_not_sent", recipient=email, error=str(error).splitlines()[0])
+            continue
         sent += 1
     return sent
