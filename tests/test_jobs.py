@@ -223,24 +223,50 @@ import sys
 from portal import jobs
 from tests.conftest import build_app
 
-url, owner_url, queue_file, schedule = sys.argv[1:5]
-app = build_app(url, QUEUE_IMMEDIATE=False, QUEUE_FILE=queue_file, MIGRATION_DATABASE_URI=owner_url)
+url, owner_url, queue_file, redis_url, schedule = sys.argv[1:6]
+app = build_app(
+    url,
+    QUEUE_IMMEDIATE=False,
+    QUEUE_FILE=queue_file,
+    REDIS_URL=redis_url or None,
+    MIGRATION_DATABASE_URI=owner_url,
+)
 jobs.run_worker(app, 1, schedule=schedule == "schedule")
 """
 PROJECT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("schedule", ["schedule", "no schedule"])
+@pytest.mark.parametrize(
+    ("queue_kind", "schedule"),
+    [("sqlite", "schedule"), ("sqlite", "no schedule"), ("redis", "schedule")],
+)
 def test_a_worker_process_runs_what_the_portal_puts_on_the_queue(
-    make_app, database_url, database_owner_url, tmp_path, schedule
+    make_app, database_url, database_owner_url, tmp_path, queue_kind, schedule
 ):
     queue_file = str(tmp_path / "queue.sqlite3")
-    portal = make_app(QUEUE_IMMEDIATE=False, QUEUE_FILE=queue_file)
+    redis_url = ""
+    if queue_kind == "redis":
+        from tests.auth.test_rate_limits import REDIS_URL, redis_or_skip
+
+        redis_or_skip()
+        redis_url = REDIS_URL
+    portal = make_app(QUEUE_IMMEDIATE=False, QUEUE_FILE=queue_file, REDIS_URL=redis_url or None)
+    if redis_url:
+        portal.extensions["iisg_queue"].flush()
     with portal.app_context():
         tenant_with_history(updates=2)
         db.session.remove()
     worker = subprocess.Popen(
-        [sys.executable, "-c", WORKER, database_url, database_owner_url, queue_file, schedule],
+        [
+            sys.executable,
+            "-c",
+            WORKER,
+            database_url,
+            database_owner_url,
+            queue_file,
+            redis_url,
+            schedule,
+        ],
         cwd=PROJECT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -250,11 +276,15 @@ def test_a_worker_process_runs_what_the_portal_puts_on_the_queue(
         with portal.app_context():
             signed = jobs.submit("seal_and_checkpoint").get(blocking=True, timeout=60)
     finally:
-        worker.send_signal(signal.SIGINT)
+        worker.send_signal(signal.SIGTERM)
         output, _ = worker.communicate(timeout=30)
+        if redis_url:
+            portal.extensions["iisg_queue"].flush()
 
     assert signed >= 1, output
+    assert worker.returncode == 0, output
     assert '"event": "worker_started"' in output
+    assert f'"queue": "{"RedisHuey" if redis_url else "SqliteHuey"}"' in output
     assert f'"schedule": {str(schedule == "schedule").lower()}' in output
     with portal.app_context():
         assert db.session.scalar(select(func.count()).select_from(checkpoints)) >= 1
