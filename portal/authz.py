@@ -231,6 +231,11 @@ def can_see_trail_health(principal: Principal | None) -> bool:
     )
 
 
+def can_manage_webhooks(principal: Principal | None) -> bool:
+    """Return whether the principal registers and removes its organisation's webhooks."""
+    return principal is not None and principal.has("tenant_admin")
+
+
 def can_export_audit_trail(principal: Principal | None) -> bool:
     """Return whether the principal may download entries of the audit trail."""
     return can_read_audit_trail(principal)

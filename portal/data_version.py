@@ -51,6 +51,9 @@ UNCOUNTED_TABLES = frozenset(
         "audit_signing_keys",
         "audit_verifications",
         "jobs",
+        "webhooks",
+        "webhook_deliveries",
+        "webhook_cursors",
     }
 )
 

@@ -23,6 +23,7 @@ import structlog
 from flask import Flask, current_app
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
+from huey.exceptions import TaskLockedException
 from sqlalchemy import or_, select
 
 from portal import audit_trail, identity
@@ -182,6 +183,24 @@ def sweep_jobs() -> int:
         again += 1
     db.session.commit()
     return again
+
+
+@scheduled(_every_minute)
+def send_webhooks() -> int:
+    """Turn the trail's new entries into webhook deliveries and send what is due."""
+    from portal.services import webhooks
+
+    # One run at a time: a run still sending (slow receivers) is not joined by the next.
+    try:
+        with queue().lock_task("send_webhooks", ttl=WEBHOOK_RUN_LOCK):
+            webhooks.dispatch()
+            return webhooks.deliver()
+    except TaskLockedException:
+        return 0
+
+
+# How long a webhook run's lock holds at most (a worker killed in a run leaves it).
+WEBHOOK_RUN_LOCK = 10 * 60
 
 
 # --- Tracked jobs -------------------------------------------------------------------

@@ -60,7 +60,11 @@ SCHEDULED_VERIFICATION = 9
 UPDATE_OWN_ROWS = 10
 # 84e623ab9624: jobs people start and follow, run again when their worker stops
 TRACKED_JOBS = 11
-LATEST = TRACKED_JOBS
+# ee96fc3c0420: webhooks, their deliveries, and how far the trail was turned into events
+WEBHOOKS = 12
+LATEST = WEBHOOKS
+# Who manages an organisation's webhooks: its tenant administrators.
+WEBHOOK_MANAGERS = HasRole("tenant_admin") & OwnTenant()
 
 # Statuses of a need that tenants other than its owner may read.
 SHARED_NEED_STATUSES = ("validated", "adopted")
@@ -377,6 +381,43 @@ RECORD_TYPES: tuple[RecordType, ...] = (
             " it changes, as the person who started it"
         ),
         since=TRACKED_JOBS,
+    ),
+    # An organisation's webhooks: its tenant administrators register and remove them; the
+    # worker (the system) switches off one that keeps failing. Recorded in the
+    # organisation's chain, without the secret.
+    RecordType(
+        "webhooks",
+        models.Webhook,
+        read=WEBHOOK_MANAGERS,
+        write=WEBHOOK_MANAGERS,
+        audit=Capture(
+            OwnColumn(),
+            redacted=("secret_encrypted",),
+            bookkeeping=("failures",),
+            why="failures in a row move with every delivery given up on; switching a"
+            " webhook off after them is recorded",
+        ),
+        since=WEBHOOKS,
+    ),
+    RecordType(
+        "webhook_deliveries",
+        models.WebhookDelivery,
+        read=ReadableRow("webhook_id", "webhooks"),
+        write=Nobody(),
+        audit=NotCaptured(
+            "the log of what was sent where, written by the worker: the events it sends"
+            " are themselves entries of the trail"
+        ),
+        since=WEBHOOKS,
+    ),
+    RecordType(
+        "webhook_cursors",
+        models.WebhookCursor,
+        read=Nobody(),
+        write=Nobody(),
+        system_only="the worker's place in each chain of the trail, read and moved by it alone",
+        audit=NotCaptured("the worker's bookkeeping of how far it read the trail"),
+        since=WEBHOOKS,
     ),
     # What the worker's daily verification found: the Secretariat's auditors and
     # administrators read it (their dashboard names a failure); only the system writes.

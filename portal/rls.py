@@ -284,6 +284,16 @@ def migration_app_role(bind, app_url: str) -> str | None:
     return app_user if app_user and app_user != owner else None
 
 
+def migration_install_statements(bind, app_url: str, generation: int) -> list[str]:
+    """Return what a migration runs to install the walls of ``generation`` (PostgreSQL).
+
+    Nothing on SQLite, which has no row-level security.
+    """
+    if bind.dialect.name != "postgresql":
+        return []
+    return install_statements(migration_app_role(bind, app_url), generation)
+
+
 def install_statements(app_role: str | None, generation: int | None = None) -> list[str]:
     """Return the SQL that installs the functions, policies and the app role's grants.
 

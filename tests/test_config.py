@@ -168,3 +168,51 @@ def test_sqlite_waits_five_seconds_for_a_busy_database_unless_configured(tmp_pat
     assert configured["SQLITE_BUSY_TIMEOUT_SECONDS"] == 30
     with pytest.raises(StartupError, match="IISG_SQLITE_BUSY_TIMEOUT_SECONDS: '0' is not"):
         Config.from_environment({"IISG_SQLITE_BUSY_TIMEOUT_SECONDS": "0"}, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("IISG_AUDIT_SEAL_EVERY_MINUTES", "0", "not a whole number of at least 1"),
+        ("IISG_AUDIT_SEAL_EVERY_MINUTES", "61", "does not divide an hour"),
+        ("IISG_AUDIT_SEAL_EVERY_MINUTES", "7", "does not divide an hour"),
+        ("IISG_AUDIT_VERIFY_AT", "3am", "not a time of day as HH:MM"),
+        ("IISG_AUDIT_VERIFY_AT", "24:00", "not a time of day as HH:MM"),
+        ("IISG_AUDIT_VERIFY_AT", "03:7", "not a time of day as HH:MM"),
+        ("IISG_DIGEST_AT", "6", "not a time of day as HH:MM"),
+        ("IISG_QUEUE_FILE", "queue.sqlite3", "not an absolute path"),
+        ("IISG_RESPONSE_ROUND_ON", "02-30", "not a day of the year as MM-DD"),
+        ("IISG_RESPONSE_ROUND_ON", "3-1", "not a day of the year as MM-DD"),
+        ("IISG_RESPONSE_ROUND_ON", "\u0660\u0663-\u0660\u0661", "not a day of the year as MM-DD"),
+        ("IISG_RESPONSE_ROUND_REMINDER_DAYS", "0", "not a whole number of at least 1"),
+        ("IISG_RESPONSE_ROUND_REMINDER_DAYS", "91", "more than 90"),
+    ],
+)
+def test_a_background_work_setting_out_of_range_stops_the_start_naming_it(
+    tmp_path, name, value, reason
+):
+    with pytest.raises(StartupError) as refused:
+        Config.from_environment({name: value}, tmp_path)
+
+    assert name in str(refused.value) and reason in str(refused.value)
+
+
+def test_background_work_settings_are_read_from_the_environment(tmp_path):
+    settings = Config.from_environment(
+        {
+            "IISG_AUDIT_SEAL_EVERY_MINUTES": "10",
+            "IISG_AUDIT_VERIFY_AT": "22:30",
+            "IISG_QUEUE_FILE": str(tmp_path / "queue.db"),
+            "IISG_DIGEST_AT": "07:30",
+            "IISG_RESPONSE_ROUND_ON": "02-29",
+            "IISG_RESPONSE_ROUND_REMINDER_DAYS": "30",
+        },
+        tmp_path,
+    )
+
+    assert settings["AUDIT_SEAL_EVERY_MINUTES"] == 10
+    assert settings["AUDIT_VERIFY_AT"] == (22, 30)
+    assert settings["QUEUE_FILE"] == str(tmp_path / "queue.db")
+    assert settings["DIGEST_AT"] == (7, 30)
+    assert settings["RESPONSE_ROUND_ON"] == (2, 29)
+    assert settings["RESPONSE_ROUND_REMINDER_DAYS"] == 30

@@ -12,7 +12,6 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from portal import jobs
-from portal.config import Config, StartupError
 from portal.extensions import db
 from portal.models import Invitation, User
 from portal.models.base import utc_now
@@ -211,38 +210,6 @@ def test_a_bad_digest_choice_is_refused_naming_the_field_and_changes_nothing(app
     assert answer.status_code == 422
     assert 'id="digests-error"' in answer.get_data(as_text=True)
     assert db.session.scalar(select(User.digests).where(User.id == person.id)) is True
-
-
-@pytest.mark.parametrize(
-    ("name", "value", "reason"),
-    [
-        ("IISG_DIGEST_AT", "6", "not a time of day as HH:MM"),
-        ("IISG_RESPONSE_ROUND_ON", "02-30", "not a day of the year as MM-DD"),
-        ("IISG_RESPONSE_ROUND_ON", "3-1", "not a day of the year as MM-DD"),
-        ("IISG_RESPONSE_ROUND_REMINDER_DAYS", "0", "not a whole number of at least 1"),
-        ("IISG_RESPONSE_ROUND_REMINDER_DAYS", "91", "more than 90"),
-    ],
-)
-def test_a_digest_setting_out_of_range_stops_the_start_naming_it(tmp_path, name, value, reason):
-    with pytest.raises(StartupError) as refused:
-        Config.from_environment({name: value}, tmp_path)
-
-    assert name in str(refused.value) and reason in str(refused.value)
-
-
-def test_digest_settings_are_read_from_the_environment(tmp_path):
-    settings = Config.from_environment(
-        {
-            "IISG_DIGEST_AT": "07:30",
-            "IISG_RESPONSE_ROUND_ON": "02-29",
-            "IISG_RESPONSE_ROUND_REMINDER_DAYS": "30",
-        },
-        tmp_path,
-    )
-
-    assert settings["DIGEST_AT"] == (7, 30)
-    assert settings["RESPONSE_ROUND_ON"] == (2, 29)
-    assert settings["RESPONSE_ROUND_REMINDER_DAYS"] == 30
 
 
 def test_only_people_who_can_sign_in_get_a_digest(make_app, mailbox):

@@ -16,7 +16,6 @@ from sqlalchemy import func, select, update
 
 from audit import tables
 from portal import jobs
-from portal.config import Config, StartupError
 from portal.extensions import db
 from portal.models import AuditVerification
 from tests import factories
@@ -50,12 +49,14 @@ def test_every_job_and_the_schedule_are_registered_on_the_apps_queue(app):
         "verify_trail",
         "send_digests",
         "sweep_jobs",
+        "send_webhooks",
         "run_tracked_job",
     }
     assert periodic == {
         "scheduled_seal_and_checkpoint",
         "scheduled_verify_trail",
         "scheduled_sweep_jobs",
+        "scheduled_send_webhooks",
     }
 
 
@@ -86,40 +87,6 @@ def test_the_schedule_follows_the_configuration(make_app):
 
 def _at(hour: int, minute: int) -> datetime:
     return datetime(2026, 12, 1, hour, minute)
-
-
-@pytest.mark.parametrize(
-    ("name", "value", "reason"),
-    [
-        ("IISG_AUDIT_SEAL_EVERY_MINUTES", "0", "not a whole number of at least 1"),
-        ("IISG_AUDIT_SEAL_EVERY_MINUTES", "61", "does not divide an hour"),
-        ("IISG_AUDIT_SEAL_EVERY_MINUTES", "7", "does not divide an hour"),
-        ("IISG_AUDIT_VERIFY_AT", "3am", "not a time of day as HH:MM"),
-        ("IISG_AUDIT_VERIFY_AT", "24:00", "not a time of day as HH:MM"),
-        ("IISG_AUDIT_VERIFY_AT", "03:7", "not a time of day as HH:MM"),
-        ("IISG_QUEUE_FILE", "queue.sqlite3", "not an absolute path"),
-    ],
-)
-def test_a_schedule_setting_out_of_range_stops_the_start_naming_it(tmp_path, name, value, reason):
-    with pytest.raises(StartupError) as refused:
-        Config.from_environment({name: value}, tmp_path)
-
-    assert name in str(refused.value) and reason in str(refused.value)
-
-
-def test_schedule_settings_are_read_from_the_environment(tmp_path):
-    settings = Config.from_environment(
-        {
-            "IISG_AUDIT_SEAL_EVERY_MINUTES": "10",
-            "IISG_AUDIT_VERIFY_AT": "22:30",
-            "IISG_QUEUE_FILE": str(tmp_path / "queue.db"),
-        },
-        tmp_path,
-    )
-
-    assert settings["AUDIT_SEAL_EVERY_MINUTES"] == 10
-    assert settings["AUDIT_VERIFY_AT"] == (22, 30)
-    assert settings["QUEUE_FILE"] == str(tmp_path / "queue.db")
 
 
 def _signed_positions(chain_id: int) -> int:

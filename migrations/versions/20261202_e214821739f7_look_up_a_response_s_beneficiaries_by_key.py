@@ -26,11 +26,8 @@ depends_on = None
 
 
 def _install(generation: int) -> None:
-    bind = op.get_bind()
-    if bind.dialect.name != "postgresql":
-        return
-    app_role = rls.migration_app_role(bind, current_app.config["SQLALCHEMY_DATABASE_URI"])
-    for statement in rls.install_statements(app_role, generation):
+    app_url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    for statement in rls.migration_install_statements(op.get_bind(), app_url, generation):
         op.execute(statement)
 
 

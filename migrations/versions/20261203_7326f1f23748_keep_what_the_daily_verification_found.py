@@ -37,11 +37,10 @@ def upgrade():
         sa.Column("trigger", sa.String(length=40), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_verifications")),
     )
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        app_role = rls.migration_app_role(bind, current_app.config["SQLALCHEMY_DATABASE_URI"])
-        for statement in rls.install_statements(app_role, record_types.SCHEDULED_VERIFICATION):
-            op.execute(statement)
+    app_url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    generation = record_types.SCHEDULED_VERIFICATION
+    for statement in rls.migration_install_statements(op.get_bind(), app_url, generation):
+        op.execute(statement)
 
 
 def downgrade():

@@ -50,11 +50,10 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
     )
     op.create_index(op.f("ix_jobs_actor_id"), "jobs", ["actor_id"])
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        app_role = rls.migration_app_role(bind, current_app.config["SQLALCHEMY_DATABASE_URI"])
-        for statement in rls.install_statements(app_role, record_types.TRACKED_JOBS):
-            op.execute(statement)
+    app_url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    generation = record_types.TRACKED_JOBS
+    for statement in rls.migration_install_statements(op.get_bind(), app_url, generation):
+        op.execute(statement)
 
 
 def downgrade():

@@ -24,6 +24,7 @@ from portal.models.support_link import SupportLink
 from portal.models.tenant import Tenant
 from portal.models.user import User, UserRole
 from portal.models.verification import AuditVerification
+from portal.models.webhook import Webhook, WebhookCursor, WebhookDelivery
 
 __all__ = [
     "AcquisChapter",
@@ -50,6 +51,9 @@ __all__ = [
     "User",
     "UserRole",
     "UserSession",
+    "Webhook",
+    "WebhookCursor",
+    "WebhookDelivery",
     "need_acquis_chapters",
     "response_beneficiaries",
     "response_pillars",

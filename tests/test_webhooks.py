@@ -1,0 +1,300 @@
+"""Webhooks: events from the trail, only to who may read them, signed, retried, switched off."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import select
+
+from portal import identity, jobs, webhook_sending
+from portal.exceptions import ValidationFailed
+from portal.extensions import db
+from portal.models import Need, Webhook, WebhookDelivery
+from portal.models.base import utc_now
+from portal.schemas import parse
+from portal.schemas.webhooks import WebhookSchema
+from portal.services import webhooks
+from tests import factories
+
+
+class Receiver:
+    """A local HTTP server standing in for an organisation's system."""
+
+    def __init__(self):
+        self.received = []
+        self.status = 200
+        self.delay = 0.0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((self.path, dict(self.headers), body))
+                time.sleep(receiver.delay)
+                self.send_response(receiver.status)
+                if receiver.status in (301, 302):
+                    self.send_header("Location", "http://127.0.0.1:9/elsewhere")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *arguments):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/iisg-events"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def events(self) -> list[str]:
+        return [json.loads(body)["event"] for _path, _headers, body in self.received]
+
+
+@pytest.fixture
+def receiver():
+    made = Receiver()
+    yield made
+    made.server.shutdown()
+    made.server.server_close()
+
+
+@pytest.fixture
+def as_person(db):
+    yield identity.act_as
+    identity.forget()
+    identity.act_as_principal(None)
+
+
+@pytest.fixture
+def world(db):
+    cycle = factories.cycle()
+    db.session.add(cycle)
+    albania = factories.partner_tenant()
+    commission = factories.member_tenant()
+    people = {
+        "albania admin": factories.user(albania, email="adm@al.example", roles=("tenant_admin",)),
+        "albania editor": factories.user(albania, email="ed@al.example", roles=("editor",)),
+        "commission admin": factories.user(
+            commission, email="adm@ec.example", roles=("tenant_admin",)
+        ),
+    }
+    db.session.commit()
+    # The worker has read the trail so far: what follows is news.
+    _send()
+    return cycle, people
+
+
+def _send() -> int:
+    jobs.submit("seal_and_checkpoint").get()
+    return jobs.submit("send_webhooks").get()
+
+
+def _register(person, url, events, as_person) -> tuple[Webhook, str]:
+    as_person(person)
+    hook, secret = webhooks.register(parse(WebhookSchema(), {"url": url, "events": events}))
+    identity.act_as_principal(None)
+    return hook, secret
+
+
+def _draft_and_submit(world, as_person) -> int:
+    cycle, people = world
+    as_person(people["albania editor"])
+    need = factories.need(cycle, people["albania editor"].tenant, title="Border cameras")
+    db.session.add(need)
+    db.session.commit()
+    need.status = "submitted"
+    db.session.commit()
+    identity.act_as_principal(None)
+    return need.id
+
+
+def test_an_organisation_is_told_of_its_changes_signed_and_others_not_of_its_drafts(
+    app, world, receiver, as_person
+):
+    _cycle, people = world
+    own, secret = _register(people["albania admin"], receiver.url, ["need.*"], as_person)
+    _register(people["commission admin"], receiver.url + "/member", ["*"], as_person)
+
+    need_id = _draft_and_submit(world, as_person)
+    arrived = _send()
+
+    assert receiver.events() == ["need.created", "need.submitted"], [
+        (path, json.loads(body)) for path, _headers, body in receiver.received
+    ]
+    assert arrived == 2
+    assert {path for path, _headers, _body in receiver.received} == {"/iisg-events"}
+    path, headers, body = receiver.received[1]
+    timestamp, digest = (part.split("=", 1)[1] for part in headers["X-IISG-Signature"].split(","))
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    assert hmac.compare_digest(digest, expected.hexdigest())
+    assert abs(int(timestamp) - time.time()) < 60
+    payload = json.loads(body)
+    assert payload["record"] == {
+        "type": "need",
+        "id": need_id,
+        "url": f"{app.config['BASE_URL']}/api/v1/needs/{need_id}",
+    }
+    assert headers["X-IISG-Event"] == "need.submitted"
+    delivered = db.session.scalars(
+        select(WebhookDelivery).where(WebhookDelivery.webhook_id == own.id)
+    ).all()
+    assert {(item.status, item.response_code) for item in delivered} == {("delivered", 200)}
+
+
+def test_a_change_rolled_back_sends_nothing(app, world, receiver, as_person):
+    cycle, people = world
+    _register(people["albania admin"], receiver.url, ["*"], as_person)
+    as_person(people["albania editor"])
+    db.session.add(factories.need(cycle, people["albania editor"].tenant, title="Never kept"))
+    db.session.flush()
+    db.session.rollback()
+    identity.act_as_principal(None)
+
+    assert _send() == 0
+    assert receiver.received == []
+
+
+def test_a_failing_receiver_is_tried_again_later_and_a_delivery_arrives_once(
+    app, world, receiver, as_person
+):
+    _cycle, people = world
+    _register(people["albania admin"], receiver.url, ["need.submitted"], as_person)
+    _draft_and_submit(world, as_person)
+    receiver.status = 503
+
+    first = _send()
+    delivery = db.session.scalar(select(WebhookDelivery))
+    waits = delivery.next_attempt_at - delivery.last_attempt_at
+    again_too_soon = _send()
+    delivery.next_attempt_at = utc_now() - timedelta(seconds=1)
+    db.session.commit()
+    receiver.status = 200
+    then = _send()
+    later = _send()
+
+    db.session.expire_all()
+    delivery = db.session.scalar(select(WebhookDelivery))
+    assert (first, again_too_soon, then, later) == (0, 0, 1, 0)
+    assert timedelta(seconds=29) < waits <= timedelta(seconds=31)
+    assert (delivery.status, delivery.attempts, delivery.response_code) == ("delivered", 2, 200)
+    assert receiver.events() == ["need.submitted"] * 2
+
+
+@pytest.mark.parametrize(
+    ("status", "delay", "error"), [(302, 0.0, "Found"), (200, 2.0, "no answer within")]
+)
+def test_a_redirect_is_not_followed_and_a_slow_receiver_is_cut_off(
+    app, world, receiver, as_person, monkeypatch, status, delay, error
+):
+    monkeypatch.setattr(webhook_sending, "TIMEOUT_SECONDS", 0.5)
+    _cycle, people = world
+    _register(people["albania admin"], receiver.url, ["need.submitted"], as_person)
+    _draft_and_submit(world, as_person)
+    receiver.status, receiver.delay = status, delay
+
+    arrived = _send()
+
+    delivery = db.session.scalar(select(WebhookDelivery))
+    assert arrived == 0
+    assert delivery.status == "pending" and error in delivery.error
+    assert len(receiver.received) == 1
+
+
+def test_a_webhook_that_keeps_failing_is_switched_off_and_its_administrators_told(
+    make_app, receiver, capsys
+):
+    app = make_app(WEBHOOK_GIVE_UP_AFTER=timedelta(0))
+    with app.app_context():
+        cycle = factories.cycle()
+        db.session.add(cycle)
+        albania = factories.partner_tenant()
+        admin = factories.user(albania, email="adm@al.example", roles=("tenant_admin",))
+        editor = factories.user(albania, email="ed@al.example", roles=("editor",))
+        db.session.commit()
+        _send()
+        identity.act_as(admin)
+        hook, _secret = webhooks.register({"url": receiver.url, "events": ["need.*"]})
+        identity.act_as(editor)
+        for number in range(webhooks.DISABLE_AFTER + 1):
+            db.session.add(factories.need(cycle, albania, title=f"Need {number}"))
+            db.session.commit()
+        identity.act_as_principal(None)
+        receiver.status = 500
+
+        _send()
+        _send()
+
+        db.session.expire_all()
+        hook = db.session.get(Webhook, hook.id)
+        statuses = db.session.scalars(select(WebhookDelivery.status)).all()
+    assert hook.active is False and "given up on" in hook.disabled_reason
+    assert statuses.count("failed") == webhooks.DISABLE_AFTER
+    assert statuses.count("pending") == 1  # not sent: the webhook is off
+    logged = capsys.readouterr().err
+    assert '"event": "webhook_disabled"' in logged and "adm@al.example" in logged
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://example.org/hook", "must be an https:// address"),
+        ("ftp://example.org/hook", "must be an https:// address"),
+        ("https://user:pw@example.org/hook", "user name or password"),
+        ("https://example.org:99999/hook", "port"),
+        ("", "at most 2000 characters"),
+    ],
+)
+def test_an_address_a_webhook_may_not_have_is_refused_naming_the_field(app, db, url, reason):
+    with pytest.raises(ValidationFailed) as refused:
+        parse(WebhookSchema(), {"url": url, "events": ["need.*"]})
+
+    assert reason in refused.value.fields["url"]
+
+
+def test_an_unknown_event_is_refused_naming_it(app, db):
+    with pytest.raises(ValidationFailed) as refused:
+        parse(WebhookSchema(), {"url": "https://example.org/hook", "events": ["need.eaten"]})
+
+    assert "need.eaten is not an event" in str(refused.value.fields["events"])
+
+
+def test_in_production_only_public_addresses_are_called(app):
+    answer = webhook_sending.post("https://127.0.0.1:9/hook", b"{}", {}, production=True)
+    plain = webhook_sending.post("http://127.0.0.1:9/hook", b"{}", {}, production=True)
+
+    assert answer.status is None and "not a public address" in answer.error
+    assert plain.status is None and "must be an https:// address" in plain.error
+
+
+def test_only_tenant_administrators_register_webhooks(app, world, as_person):
+    _cycle, people = world
+    as_person(people["albania editor"])
+    from portal.exceptions import Forbidden
+
+    with pytest.raises(Forbidden):
+        webhooks.register({"url": "https://example.org/hook", "events": ["*"]})
+
+
+def test_a_secret_sealed_for_one_organisation_does_not_open_for_another():
+    key = bytes(32)
+    sealed = webhook_sending.seal_secret(key, 1, "whsec_abc")
+
+    assert webhook_sending.open_secret(key, 1, sealed) == "whsec_abc"
+    with pytest.raises(ValueError):
+        webhook_sending.open_secret(key, 2, sealed)
+
+
+def test_the_need_as_sent_is_one_the_receiver_may_read(app, world, receiver, as_person):
+    # The Albanian webhook hears of its own need; the record it names reads as a need.
+    _cycle, people = world
+    _register(people["albania admin"], receiver.url, ["need.created"], as_person)
+    need_id = _draft_and_submit(world, as_person)
+    _send()
+
+    assert json.loads(receiver.received[0][2])["record"]["id"] == need_id
+    assert db.session.get(Need, need_id).title == "Border cameras"
