@@ -16,7 +16,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from portal.authz import can_manage_tenants, can_open_administration, can_read_audit_trail
+from portal.authz import (
+    can_manage_tenants,
+    can_manage_webhooks,
+    can_open_administration,
+    can_read_audit_trail,
+)
 from portal.identity import Principal, act_as_principal
 from portal.models import (
     AcquisChapter,
@@ -29,6 +34,7 @@ from portal.models import (
     Tenant,
     User,
     UserSession,
+    Webhook,
 )
 from portal.services import api_tokens, sessions
 from portal.tenancy import SECRETARIAT_NEED_STATUSES, SHARED_NEED_STATUSES
@@ -59,6 +65,8 @@ OBJECTS_BY_ARGUMENT = {
     "link_id": lambda other: other["link"].id,
     # Background work a Serbian user started: theirs alone (and the Secretariat admins').
     "job_id": lambda other: other["job"].id,
+    # An organisation's webhook: its tenant administrators' alone.
+    "webhook_id": lambda other: other["webhook"].id,
 }
 # Routes outside the matrix, with the reason.
 OUTSIDE = {
@@ -147,6 +155,13 @@ def world(db, app):
         message="Serbian secret job result",
     )
     db.session.add(other_job)
+    other_webhook = Webhook(
+        tenant_id=serbia.id,
+        url="https://hidden-receiver.rs.example/iisg",
+        events=["need.*"],
+        secret_encrypted=b"\x00" * 40,
+    )
+    db.session.add(other_webhook)
     db.session.commit()
     other = {
         "tenant": serbia,
@@ -161,9 +176,10 @@ def world(db, app):
         "response": serbian_responses["draft"],
         "link": serbian_links[("proposed", "draft")],
         "job": other_job,
+        "webhook": other_webhook,
         "user_marker": other_user.email,
         "job_marker": other_job.message,
-        "markers": [other_token.prefix, "Serbian secret response"],
+        "markers": [other_token.prefix, "Serbian secret response", "hidden-receiver.rs.example"],
     }
     return {"principals": principals, "other": other}
 
@@ -176,6 +192,7 @@ def serbian_rows(db, other):
         db.session.get(User, other["user"].id),
         db.session.get(UserSession, other["session"].id),
         db.session.get(ApiToken, other["token"].id),
+        db.session.get(Webhook, other["webhook"].id),
         *db.session.scalars(select(Need).where(Need.tenant_id == other["tenant"].id)),
         *db.session.scalars(select(Response).where(Response.tenant_id == other["tenant"].id)),
         *db.session.scalars(select(SupportLink).order_by(SupportLink.id)),
@@ -242,6 +259,9 @@ def expected_status(principal: Principal, rule) -> int:
         return 403
     if rule.endpoint.startswith("admin."):
         if not can_open_administration(principal):
+            return 403
+        # Webhooks are their organisation's tenant administrators' business only.
+        if "webhook_id" in rule.arguments and not can_manage_webhooks(principal):
             return 403
         closed = {"tenant_id", "pillar_id", "chapter_id", "cycle_id"} & set(rule.arguments)
         if closed and not can_manage_tenants(principal):

@@ -9,6 +9,7 @@ import threading
 import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from portal.schemas import parse
 from portal.schemas.webhooks import WebhookSchema
 from portal.services import webhooks
 from tests import factories
+from tests.conftest import csrf_token
 
 
 class Receiver:
@@ -298,3 +300,86 @@ def test_the_need_as_sent_is_one_the_receiver_may_read(app, world, receiver, as_
 
     assert json.loads(receiver.received[0][2])["record"]["id"] == need_id
     assert db.session.get(Need, need_id).title == "Border cameras"
+
+
+def test_a_tenant_administrator_registers_follows_and_removes_a_webhook_on_the_pages(
+    app, world, login, receiver, as_person
+):
+    _cycle, people = world
+    client = login(people["albania admin"])
+    token = csrf_token(client, "/admin/webhooks")
+
+    created = client.post(
+        "/admin/webhooks",
+        data={"csrf_token": token, "url": receiver.url, "events": ["need.created", "need.*"]},
+    )
+    page = created.get_data(as_text=True)
+    hook = db.session.scalar(select(Webhook))
+    shown_secret = page.split('id="new-secret" class="fs-6 text-break">')[1].split("<")[0]
+    _draft_and_submit(world, as_person)
+    _send()
+    log = client.get(f"/admin/webhooks/{hook.id}").get_data(as_text=True)
+    removed = client.post(f"/admin/webhooks/{hook.id}/delete", data={"csrf_token": token})
+
+    assert created.status_code == 201
+    assert shown_secret.startswith("whsec_")
+    assert (
+        hook.events == ["need.*", "need.created"]
+        and hook.tenant_id == people["albania admin"].tenant_id
+    )
+    assert "need.submitted" in log and "delivered" in log
+    assert removed.status_code == 302
+    assert db.session.scalar(select(Webhook)) is None
+
+
+@pytest.mark.parametrize(
+    ("form", "field", "reason"),
+    [
+        ({"url": "http://example.org/x", "events": ["*"]}, "url", "https://"),
+        ({"url": "https://example.org/x"}, "events", "Choose at least one event."),
+        ({"url": "https://example.org/x", "events": ["need.eaten"]}, "events", "not an event"),
+    ],
+)
+def test_a_webhook_form_with_bad_input_names_the_field_and_registers_nothing(
+    app, world, login, form, field, reason
+):
+    _cycle, people = world
+    client = login(people["albania admin"])
+
+    answer = client.post(
+        "/admin/webhooks", data={"csrf_token": csrf_token(client, "/admin/webhooks"), **form}
+    )
+
+    assert answer.status_code == 422
+    assert f'id="{field}-error"' in answer.get_data(as_text=True)
+    assert reason in answer.get_data(as_text=True)
+    assert db.session.scalar(select(Webhook)) is None
+
+
+def test_webhooks_are_closed_to_who_is_not_a_tenant_administrator(app, world, login):
+    _cycle, people = world
+    client = login(people["albania editor"])
+
+    assert client.get("/admin/webhooks").status_code == 403
+
+
+def test_the_signature_check_in_the_documentation_accepts_a_delivery_and_refuses_forgeries(
+    app, world, receiver, as_person
+):
+    documented = (Path(__file__).resolve().parent.parent / "docs" / "webhooks.md").read_text()
+    code = documented.split("```python\n")[1].split("```")[0]
+    namespace = {}
+    exec(compile(code, "docs/webhooks.md", "exec"), namespace)  # noqa: S102 - our own docs
+    verified = namespace["verified"]
+    _cycle, people = world
+    _hook, secret = _register(people["albania admin"], receiver.url, ["need.created"], as_person)
+    _draft_and_submit(world, as_person)
+    _send()
+    _path, headers, body = receiver.received[0]
+    header = headers["X-IISG-Signature"]
+
+    assert verified(secret, header, body)
+    assert not verified(secret, header, body.replace(b"need", b"nede"))
+    assert not verified("whsec_other", header, body)
+    assert not verified(secret, header, body, tolerance=-1)
+    assert not verified(secret, "garbage", body)

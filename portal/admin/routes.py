@@ -9,6 +9,7 @@ from portal.authz import (
     can_manage_cycles,
     can_manage_reference_data,
     can_manage_tenants,
+    can_manage_webhooks,
     can_open_administration,
     require,
 )
@@ -23,10 +24,12 @@ from portal.schemas.forms import load_form
 from portal.schemas.reference import AcquisChapterSchema, PillarSchema
 from portal.schemas.tenants import ListQuerySchema, TenantCreateSchema, TenantRenameSchema
 from portal.schemas.users import RolesSchema, UserCreateSchema
+from portal.schemas.webhooks import EVENT_CHOICES, WebhookSchema
 from portal.services import cycles as cycle_service
 from portal.services import reference as reference_service
 from portal.services import tenants as tenant_service
 from portal.services import users as user_service
+from portal.services import webhooks as webhook_service
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -46,7 +49,11 @@ def index():
     """Show what the administrator may manage."""
     principal = current_principal()
     require(can_open_administration, principal)
-    return render_template("admin/index.html", can_manage_tenants=can_manage_tenants(principal))
+    return render_template(
+        "admin/index.html",
+        can_manage_tenants=can_manage_tenants(principal),
+        can_manage_webhooks=can_manage_webhooks(principal),
+    )
 
 
 @blueprint.get("/tenants")
@@ -319,3 +326,47 @@ def move_cycle(cycle_id):
         return cycles(error=error, failed=cycle.id, status=error.status)
     flash(f"Cycle {cycle.name} is now {cycle.status}.", "success")
     return redirect(url_for("admin.cycles"))
+
+
+@blueprint.get("/webhooks")
+def webhooks(error: DomainError | None = None, status: int = 200, new_secret: str | None = None):
+    """List the organisation's webhooks, with the form to register one."""
+    found = webhook_service.webhooks_of_organisation()
+    chosen = request.form.getlist("events") if error else []
+    page = render_template(
+        "admin/webhooks.html",
+        webhooks=found,
+        events=EVENT_CHOICES,
+        chosen=chosen,
+        error=error,
+        new_secret=new_secret,
+    )
+    return page, status
+
+
+@blueprint.post("/webhooks")
+def register_webhook():
+    """Register a webhook of the organisation and show its secret once."""
+    try:
+        data = load_form(WebhookSchema(), request.form)
+        _hook, secret = webhook_service.register(data)
+    except DomainError as error:
+        return webhooks(error=error, status=error.status)
+    return webhooks(new_secret=secret, status=201)
+
+
+@blueprint.get("/webhooks/<webhook_id>")
+def webhook(webhook_id):
+    """Show a webhook and the log of its deliveries."""
+    query = _list_query()
+    found = webhook_service.webhook(webhook_id)
+    page = webhook_service.deliveries(found.id, query["page"], query["per_page"])
+    return render_template("admin/webhook.html", webhook=found, page=page)
+
+
+@blueprint.post("/webhooks/<webhook_id>/delete")
+def remove_webhook(webhook_id):
+    """Remove a webhook of the organisation."""
+    webhook_service.remove(webhook_id)
+    flash("The webhook was removed; nothing more is sent to it.", "success")
+    return redirect(url_for("admin.webhooks"))

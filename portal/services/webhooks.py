@@ -21,13 +21,14 @@ from sqlalchemy import func, select
 from audit import tables
 from portal import mail, webhook_sending
 from portal.authz import can_manage_webhooks, require
-from portal.exceptions import Forbidden, NotFound
+from portal.exceptions import Forbidden
 from portal.extensions import db
 from portal.identity import Principal, act_as_principal, current_principal
 from portal.models import User, Webhook, WebhookCursor, WebhookDelivery
 from portal.models.base import utc_now
 from portal.pagination import Page, paginate
 from portal.schemas.output import as_utc
+from portal.tenancy import get_visible
 from portal.webhook_events import MODELS, Event, event_of
 
 log = structlog.get_logger("portal.webhooks")
@@ -261,23 +262,20 @@ def webhooks_of_organisation() -> list[Webhook]:
     return db.session.scalars(select(Webhook).order_by(Webhook.id.desc())).all()
 
 
-def webhook(webhook_id: int) -> Webhook:
+def webhook(webhook_id) -> Webhook:
     """Return one webhook of the principal's organisation."""
     require(can_manage_webhooks, current_principal())
-    found = db.session.scalar(select(Webhook).where(Webhook.id == webhook_id))
-    if found is None:
-        raise NotFound("There is no such webhook.")
-    return found
+    return get_visible(Webhook, webhook_id)
 
 
-def remove(webhook_id: int) -> None:
+def remove(webhook_id) -> None:
     """Remove a webhook of the principal's organisation, with its deliveries."""
     found = webhook(webhook_id)
     db.session.delete(found)
     db.session.commit()
 
 
-def deliveries(webhook_id: int, page: int = 1, per_page: int = 25) -> Page:
+def deliveries(webhook_id, page: int = 1, per_page: int = 25) -> Page:
     """Return a page of a webhook's deliveries, the newest first."""
     found = webhook(webhook_id)
     statement = (
