@@ -255,6 +255,8 @@ def markers(principal: Principal, other, rule) -> list[str]:
 
 def expected_status(principal: Principal, rule) -> int:
     """Return the documented answer for a route naming another tenant's object."""
+    if section(rule) == "webhooks" and not can_manage_webhooks(principal):
+        return 403
     if section(rule) == "audit" and not can_read_audit_trail(principal):
         return 403
     if rule.endpoint.startswith("admin."):

@@ -43,6 +43,7 @@ def upgrade():
         sa.Column("disabled_reason", sa.Text(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"], ["tenants.id"], name=op.f("fk_webhooks_tenant_id_tenants")
         ),

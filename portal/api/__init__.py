@@ -152,13 +152,25 @@ def register_api(app: Flask) -> PortalApi:
         reference,
         responses,
         tenants,
+        webhooks,
     )
 
     for name, value in SETTINGS.items():
         app.config.setdefault(name, value)
     api = PortalApi(app)
     app.register_blueprint(docs.blueprint)
-    modules = (me, needs, responses, links, cycles, tenants, reference, analysis, audit)
+    modules = (
+        me,
+        needs,
+        responses,
+        links,
+        cycles,
+        tenants,
+        reference,
+        analysis,
+        audit,
+        webhooks,
+    )
     for module in modules:
         csrf.exempt(module.blueprint)
         api.register_blueprint(module.blueprint, url_prefix=f"{PREFIX}{module.PATH}")

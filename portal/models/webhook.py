@@ -42,8 +42,12 @@ class Webhook(Base):
     disabled_reason: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # Moves with every change (the worker's too): the API's ETag.
+    version: Mapped[int] = mapped_column(Integer)
 
     tenant: Mapped[Tenant] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<Webhook {self.id} {self.url}>"

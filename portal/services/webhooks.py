@@ -256,6 +256,17 @@ def register(data: dict) -> tuple[Webhook, str]:
     return hook, secret
 
 
+def require_manager() -> None:
+    """Refuse who may not manage webhooks before anything else is asked of them."""
+    require(can_manage_webhooks, current_principal())
+
+
+def page_of_webhooks(page: int = 1, per_page: int = 25) -> Page:
+    """Return a page of the principal's organisation's webhooks, newest first."""
+    require(can_manage_webhooks, current_principal())
+    return paginate(select(Webhook).order_by(Webhook.id.desc()), page, per_page)
+
+
 def webhooks_of_organisation() -> list[Webhook]:
     """Return the webhooks of the principal's organisation, newest first."""
     require(can_manage_webhooks, current_principal())

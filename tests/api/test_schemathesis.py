@@ -55,6 +55,8 @@ def _world(db):
         factories.user(commission, email="editor@ec.example", roles=("editor",)),
         factories.user(secretariat, email="editor@sec.example", roles=("editor",)),
         factories.user(secretariat, email="auditor@sec.example", roles=("auditor",)),
+        # Webhooks are their organisation's tenant administrators'.
+        factories.user(albania, email="admin@al.example", roles=("tenant_admin",)),
     ]
     db.session.commit()
     return people
