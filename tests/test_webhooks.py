@@ -383,3 +383,14 @@ def test_the_signature_check_in_the_documentation_accepts_a_delivery_and_refuses
     assert not verified("whsec_other", header, body)
     assert not verified(secret, header, body, tolerance=-1)
     assert not verified(secret, "garbage", body)
+
+
+def test_a_deactivated_organisation_is_told_nothing(app, world, receiver, as_person):
+    _cycle, people = world
+    _register(people["albania admin"], receiver.url, ["*"], as_person)
+    people["albania admin"].tenant.active = False
+    db.session.commit()
+    _draft_and_submit(world, as_person)
+
+    assert _send() == 0
+    assert receiver.received == []

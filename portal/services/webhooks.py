@@ -24,7 +24,7 @@ from portal.authz import can_manage_webhooks, require
 from portal.exceptions import Forbidden
 from portal.extensions import db
 from portal.identity import Principal, act_as_principal, current_principal
-from portal.models import User, Webhook, WebhookCursor, WebhookDelivery
+from portal.models import Tenant, User, Webhook, WebhookCursor, WebhookDelivery
 from portal.models.base import utc_now
 from portal.pagination import Page, paginate
 from portal.schemas.output import as_utc
@@ -82,7 +82,12 @@ def dispatch(batch: int = 500) -> int:
         )
     ).all()
     heads = {chain_id: head for chain_id, head, _first in chains}
-    hooks = db.session.scalars(select(Webhook).where(Webhook.active.is_(True))).all()
+    # Those of organisations still active: a deactivated one is told nothing.
+    hooks = db.session.scalars(
+        select(Webhook)
+        .join(Tenant, Tenant.id == Webhook.tenant_id)
+        .where(Webhook.active.is_(True), Tenant.active.is_(True))
+    ).all()
     earliest = min((hook.created_at for hook in hooks), default=None)
     cursors = {cursor.chain_id: cursor for cursor in db.session.scalars(select(WebhookCursor))}
     for chain_id, head, first_sealed in chains:
