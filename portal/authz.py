@@ -224,6 +224,12 @@ def can_read_audit_trail(principal: Principal | None) -> bool:
     return _system(principal) or principal.has("auditor")
 
 
+def can_run_background_work(principal: Principal | None) -> bool:
+    """Return whether the principal runs the worker's own work (digests, webhooks): the
+    system alone, which then acts as each person or organisation in turn."""
+    return _system(principal)
+
+
 def can_see_trail_health(principal: Principal | None) -> bool:
     """Return whether the principal is told what the daily verification of the trail found."""
     return _system(principal) or (

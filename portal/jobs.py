@@ -24,6 +24,7 @@ from flask import Flask, current_app
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 from huey.exceptions import TaskLockedException
+from huey.storage import SqliteStorage
 from sqlalchemy import or_, select
 
 from portal import audit_trail, identity
@@ -321,6 +322,25 @@ def _claim(job_id: int) -> JobRecord | None:
 # --- The queue ----------------------------------------------------------------------
 
 
+class _SqliteQueue(SqliteStorage):
+    """huey's SQLite storage, opened (its folder and tables made) when first used.
+
+    Not when the app is made: every command and every web process makes one, and most
+    never touch the queue; a start-up problem (the database, a setting) must be told in
+    one line, not hidden behind a queue file that cannot be opened.
+    """
+
+    def __init__(self, *arguments, **keywords):
+        super().__init__(*arguments, create_tables=False, **keywords)
+
+    def _create_connection(self):
+        Path(self.filename).parent.mkdir(parents=True, exist_ok=True)
+        connection = super()._create_connection()
+        for statement in self.ddl:
+            connection.execute(statement)
+        return connection
+
+
 def make_queue(config: dict, instance_path: str) -> Huey:
     """Return the queue the configuration names: immediate (tests), Redis, or SQLite."""
     if config.get("QUEUE_IMMEDIATE"):
@@ -329,7 +349,7 @@ def make_queue(config: dict, instance_path: str) -> Huey:
     if config.get("REDIS_URL"):
         return RedisHuey(QUEUE_NAME, url=config["REDIS_URL"])
     path = config.get("QUEUE_FILE") or str(Path(instance_path) / "queue.sqlite3")
-    return SqliteHuey(QUEUE_NAME, filename=path)
+    return SqliteHuey(QUEUE_NAME, filename=path, storage_class=_SqliteQueue)
 
 
 def init_app(app: Flask) -> None:

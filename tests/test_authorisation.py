@@ -23,7 +23,7 @@ from portal.authz import (
     require,
 )
 from portal.identity import current_principal
-from portal.models import AcquisChapter, Pillar
+from portal.models import AcquisChapter, Job, Pillar, Webhook
 from portal.models.user import ROLES
 from portal.services import api_tokens, sessions
 from tests import factories
@@ -106,6 +106,13 @@ def world(db, app):
     }
     target = factories.user(albania, email="target@al.example")
     db.session.commit()
+    # Background work of the walkers' own, and a webhook of Albania's.
+    job = Job(name="import_needs", actor_id=walkers["albania-editor"].id, status="succeeded")
+    hook = Webhook(
+        tenant_id=albania.id, url="https://al.example/hook", events=["*"], secret_encrypted=b"0"
+    )
+    db.session.add_all([job, hook])
+    db.session.commit()
     everyone = walkers["secretariat-every-role"]
     # A session and a token of its own to end, so the walker keeps the ones it uses.
     spare_token, _secret = api_tokens.create(
@@ -134,6 +141,8 @@ def world(db, app):
         "need_id": need.id,
         "response_id": response.id,
         "link_id": link.id,
+        "job_id": job.id,
+        "webhook_id": hook.id,
     }
     return {
         "walkers": walkers,

@@ -35,6 +35,8 @@ def test_the_queue_is_a_sqlite_file_unless_redis_is_configured(tmp_path):
 
     assert isinstance(default, SqliteHuey)
     assert default.storage.filename == str(tmp_path / "queue.sqlite3")
+    # Nothing is opened until the queue is used: a command that never queues makes no file.
+    assert not (tmp_path / "queue.sqlite3").exists()
     assert named.storage.filename == str(tmp_path / "q.db")
     assert isinstance(shared, RedisHuey)
     assert isinstance(immediate, MemoryHuey) and immediate.immediate
@@ -388,3 +390,15 @@ def test_a_job_for_a_user_of_a_deactivated_organisation_does_nothing(make_app, m
         result = jobs.submit("_rename_need", need_id, "Renamed by a job", actor=editor)
         with pytest.raises(TaskException, match="no longer active"):
             result.get()
+
+
+def test_the_sqlite_queue_makes_its_folder_and_tables_when_first_used(tmp_path):
+    queue = jobs.make_queue(
+        {"QUEUE_IMMEDIATE": False, "REDIS_URL": None, "QUEUE_FILE": None},
+        str(tmp_path / "not-yet"),
+    )
+
+    queue.put("probe", "value")
+
+    assert (tmp_path / "not-yet" / "queue.sqlite3").exists()
+    assert queue.get("probe", peek=True) == "value"

@@ -23,12 +23,10 @@ def dashboard():
 @blueprint.get("/jobs/<int:job_id>")
 def job(job_id: int):
     """Show a background job's state, progress and result; the page refreshes until it ends."""
-    found = job_status.job(job_id)
+    found, label = job_status.job(job_id)
     reported = jobs.progress_of(found.id) if found.status == "running" else None
     done, total = reported or (found.done, found.total)
-    return render_template(
-        "main/job.html", job=found, label=job_status.label(found), done=done, total=total
-    )
+    return render_template("main/job.html", job=found, label=label, done=done, total=total)
 
 
 @blueprint.get("/healthz")

@@ -12,8 +12,12 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal import mail
-from portal.authz import WORKING_CYCLE_STATUSES, can_manage_own_account, require
-from portal.exceptions import Forbidden
+from portal.authz import (
+    WORKING_CYCLE_STATUSES,
+    can_manage_own_account,
+    can_run_background_work,
+    require,
+)
 from portal.extensions import db
 from portal.identity import act_as, act_as_system, current_principal
 from portal.models import Cycle, Invitation, Need, Response, SupportLink, Tenant, User
@@ -87,8 +91,8 @@ def waiting(user: User, today: date, response_round: date | None) -> Digest:
     months.
     """
     principal = current_principal()
-    if principal is None or principal.user_id != user.id:
-        raise Forbidden("A digest is made as its reader.")
+    # Made as its reader: what they may see, nobody else's view.
+    require(can_manage_own_account, principal, user)
     own = principal.tenant_id
     editor = principal.has("editor")
     asked = []
@@ -192,8 +196,7 @@ def send_all(today: date, claim) -> int:
     ``claim(user_id)`` returns True only the first time it is asked about a person on a
     day, whichever run asks. Runs as the system, acting as each person in turn.
     """
-    if current_principal() is not None:
-        raise Forbidden("Digests are sent by the system.")
+    require(can_run_background_work, current_principal())
     response_round = response_round_reminder(today, current_app.config)
     # People who can sign in: active, in an active organisation, with a password (an
     # invitation not yet taken up has confirmed no address and reads nothing).

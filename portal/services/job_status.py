@@ -14,15 +14,11 @@ from portal.models import Job
 LABELS: dict[str, str] = {}
 
 
-def job(job_id: int) -> Job:
-    """Return a job its reader may see (its starter, the Secretariat's administrators)."""
+def job(job_id: int) -> tuple[Job, str]:
+    """Return a job its reader may see (its starter, the Secretariat's administrators),
+    and how it is named to people."""
     require(can_read_records, current_principal())
     found = db.session.scalar(select(Job).where(Job.id == job_id))
     if found is None:
         raise NotFound("There is no such job.")
-    return found
-
-
-def label(found: Job) -> str:
-    """Return how the job is named to people."""
-    return LABELS.get(found.name, found.name.replace("_", " ").capitalize())
+    return found, LABELS.get(found.name, found.name.replace("_", " ").capitalize())

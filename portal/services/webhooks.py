@@ -20,8 +20,7 @@ from sqlalchemy import func, select
 
 from audit import tables
 from portal import mail, webhook_sending
-from portal.authz import can_manage_webhooks, require
-from portal.exceptions import Forbidden
+from portal.authz import can_manage_webhooks, can_run_background_work, require
 from portal.extensions import db
 from portal.identity import Principal, act_as_principal, current_principal
 from portal.models import Tenant, User, Webhook, WebhookCursor, WebhookDelivery
@@ -73,8 +72,7 @@ def dispatch(batch: int = 500) -> int:
     Runs as the system. A chain met for the first time starts at its head: nothing of the
     past is sent, and each webhook gets only what happened after it was registered.
     """
-    if current_principal() is not None:
-        raise Forbidden("Webhook events are dispatched by the system.")
+    require(can_run_background_work, current_principal())
     links, entries = tables.chain_links, tables.entries
     chains = db.session.execute(
         select(links.c.chain_id, func.max(links.c.position), func.min(links.c.sealed_at)).group_by(
@@ -145,8 +143,7 @@ def _record(hook: Webhook, event: Event) -> int:
 
 def deliver(limit: int = 50) -> int:
     """Send the deliveries that are due, once each; return how many arrived."""
-    if current_principal() is not None:
-        raise Forbidden("Webhooks are delivered by the system.")
+    require(can_run_background_work, current_principal())
     due = db.session.scalars(
         select(WebhookDelivery)
         .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)

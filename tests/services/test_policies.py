@@ -41,6 +41,9 @@ EXEMPT = {
     "portal.services.users.accept_invitation": "the invitation link is the authority",
     "portal.services.users.find_user": "a lookup for the services that then ask a policy",
     "portal.services.api_tokens.authenticate": "the bearer token is the authority",
+    "portal.services.digests.response_round_reminder": "a date from the settings; reads no data",
+    "portal.services.verifications.latest": "asks the policy itself: the dashboard, shown to"
+    " everyone, names the trail's health only to who may see it (None to others)",
 }
 # The session mechanism is used by sign-in itself, before there is a principal.
 EXEMPT_MODULES = {"portal.services.sessions"}
