@@ -23,7 +23,6 @@ import structlog
 from flask import Flask, current_app
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
-from huey.exceptions import TaskLockedException
 from huey.storage import SqliteStorage
 from sqlalchemy import or_, select
 
@@ -192,12 +191,30 @@ def send_webhooks() -> int:
     from portal.services import webhooks
 
     # One run at a time: a run still sending (slow receivers) is not joined by the next.
-    try:
-        with queue().lock_task("send_webhooks", ttl=WEBHOOK_RUN_LOCK):
-            webhooks.dispatch()
-            return webhooks.deliver()
-    except TaskLockedException:
+    if not _claim_run("send_webhooks", WEBHOOK_RUN_LOCK):
         return 0
+    try:
+        webhooks.dispatch()
+        return webhooks.deliver()
+    finally:
+        queue().delete("run-lock:send_webhooks")
+
+
+def _claim_run(name: str, seconds: int) -> bool:
+    """Return whether this run may go ahead: no other run holds the lock, or it lapsed.
+
+    huey's own locks expire only on Redis 7.4 and newer; this one holds its end time, so
+    a run killed while holding it does not stop every later run.
+    """
+    store, key = queue(), f"run-lock:{name}"
+    until = utc_now().timestamp() + seconds
+    if store.put_if_empty(key, until):
+        return True
+    held_until = store.get(key, peek=True)
+    if held_until is not None and held_until > utc_now().timestamp():
+        return False
+    store.delete(key)
+    return store.put_if_empty(key, until)
 
 
 # How long a webhook run's lock holds at most (a worker killed in a run leaves it).

@@ -18,7 +18,8 @@ from portal.models import Cycle, Need, Response, SupportLink
 _KINDS = {
     "needs": ("need", "status", ("submitted", "returned", "validated", "withdrawn", "adopted")),
     "responses": ("response", "record_status", ("published", "unpublished")),
-    "support_links": ("link", "status", ("confirmed", "disputed", "validated", "withdrawn")),
+    # A link withdrawn is deleted: link.deleted.
+    "support_links": ("link", "status", ("confirmed", "disputed", "validated")),
     "cycles": ("cycle", "status", ("open", "consolidation", "adopted", "archived")),
 }
 _CREATED = {"need": "created", "response": "created", "link": "proposed", "cycle": "created"}
@@ -31,6 +32,8 @@ EVENT_NAMES = tuple(
             f"{noun}.{verb}"
             for noun, _column, verbs in _KINDS.values()
             for verb in (*verbs, _CREATED[noun], "updated", "deleted")
+            # Cycles are never deleted.
+            if (noun, verb) != ("cycle", "deleted")
         }
     )
 )

@@ -4,7 +4,8 @@ An address is called only over HTTPS (plain HTTP to the machine itself outside
 production, for trials) and, in production, only at public addresses: the name is
 resolved, every address checked, and the connection made to the address checked, so a
 name that resolves elsewhere a moment later (DNS rebinding) reaches nothing private.
-Redirects are not followed; a slow receiver is cut off after ``TIMEOUT_SECONDS``.
+Redirects are not followed; a receiver that has not answered in full within
+``TIMEOUT_SECONDS`` is cut off.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import ipaddress
 import os
 import socket
 import ssl
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -84,9 +86,18 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 
 
 def check_url(url: str, *, production: bool) -> None:
-    """Refuse an address no webhook may have (its form only; nothing is resolved)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    """Refuse an address no webhook may have (its form; names are resolved when sending)."""
+    if not url.isascii() or any(character in url for character in " \t\r\n"):
+        raise AddressRefused(
+            "must be written in ASCII without spaces (international names in punycode,"
+            " other characters %-escaped)"
+        )
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:
+        raise AddressRefused("is not a valid address") from None
+    if parts.scheme not in ("https", "http") or not hostname:
         raise AddressRefused("must be an https:// address")
     if parts.username or parts.password:
         raise AddressRefused("must not carry a user name or password")
@@ -98,6 +109,28 @@ def check_url(url: str, *, production: bool) -> None:
         parts.port  # noqa: B018 - a malformed port raises here
     except ValueError:
         raise AddressRefused("has a port that is not a number from 0 to 65535") from None
+    try:
+        literal = ipaddress.ip_address(hostname)
+    except ValueError:
+        return
+    if production and not _public(literal):
+        raise AddressRefused("is not a public address")
+
+
+def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Return whether ``ip`` is public, looking through IPv6 forms that carry an IPv4 one."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        carried = ip.ipv4_mapped or ip.sixtofour
+        if carried is None and ip in _NAT64:
+            carried = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if carried is None and int(ip) >> 32 == 0:  # IPv4-compatible (::a.b.c.d)
+            carried = ipaddress.IPv4Address(int(ip))
+        if carried is not None:
+            return carried.is_global
+    return ip.is_global
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
 def _names_this_machine(host: str) -> bool:
@@ -115,13 +148,13 @@ def resolve(url: str, *, production: bool) -> str:
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
-        raise AddressRefused(f"its name does not resolve ({error})") from None
+    except (socket.gaierror, UnicodeError):
+        raise AddressRefused("its name does not resolve") from None
     addresses = [info[4][0] for info in found]
     for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if production and not ip.is_global:
-            raise AddressRefused(f"resolves to {address}, which is not a public address")
+        if production and not _public(ipaddress.ip_address(address.split("%")[0])):
+            # Which address is not said: the answer must not map the internal network.
+            raise AddressRefused("resolves to an address that is not public")
     return addresses[0]
 
 
@@ -153,15 +186,30 @@ def post(url: str, body: bytes, headers: dict[str, str], *, production: bool) ->
     pinned = _Pinned(address)
     connection.connect = lambda: pinned.connect(connection)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # Each read waits TIMEOUT_SECONDS at most; the whole exchange too: a receiver that
+    # answers a byte at a time is cut off by closing its connection under it.
+    was_cut = threading.Event()
+    cut_off = threading.Timer(TIMEOUT_SECONDS, _cut, (connection, was_cut))
+    cut_off.start()
     try:
         connection.request("POST", path, body=body, headers=headers)
         answer = connection.getresponse()
         answer.read(LONGEST_ANSWER)
         # A redirect is an answer like any other that is not a success: not followed.
         return Answer(answer.status, "" if 200 <= answer.status < 300 else answer.reason)
-    except TimeoutError:
-        return Answer(None, f"no answer within {TIMEOUT_SECONDS} s")
-    except (OSError, http.client.HTTPException) as error:
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        if was_cut.is_set() or isinstance(error, TimeoutError):
+            return Answer(None, f"no complete answer within {TIMEOUT_SECONDS} s")
         return Answer(None, f"{type(error).__name__}: {error}"[:500])
     finally:
+        cut_off.cancel()
         connection.close()
+
+
+def _cut(connection: http.client.HTTPConnection, was_cut: threading.Event) -> None:
+    was_cut.set()
+    if connection.sock is not None:
+        try:
+            connection.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass

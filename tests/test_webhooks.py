@@ -33,6 +33,7 @@ class Receiver:
         self.received = []
         self.status = 200
         self.delay = 0.0
+        self.trickle = False
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -40,9 +41,17 @@ class Receiver:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.received.append((self.path, dict(self.headers), body))
                 time.sleep(receiver.delay)
+                if receiver.trickle:
+                    # A status line a byte at a time: each read is quick, the whole is not.
+                    for byte in b"HTTP/1.1 200 OK\r\n":
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(0.2)
+                    return
                 self.send_response(receiver.status)
                 if receiver.status in (301, 302):
-                    self.send_header("Location", "http://127.0.0.1:9/elsewhere")
+                    # Back to this very receiver: a followed redirect would be seen here.
+                    self.send_header("Location", receiver.url + "/moved")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -188,7 +197,8 @@ def test_a_failing_receiver_is_tried_again_later_and_a_delivery_arrives_once(
 
 
 @pytest.mark.parametrize(
-    ("status", "delay", "error"), [(302, 0.0, "Found"), (200, 2.0, "no answer within")]
+    ("status", "delay", "error"),
+    [(302, 0.0, "Found"), (200, 2.0, "no complete answer within")],
 )
 def test_a_redirect_is_not_followed_and_a_slow_receiver_is_cut_off(
     app, world, receiver, as_person, monkeypatch, status, delay, error
@@ -394,3 +404,160 @@ def test_a_deactivated_organisation_is_told_nothing(app, world, receiver, as_per
 
     assert _send() == 0
     assert receiver.received == []
+
+
+def test_a_receiver_answering_a_byte_at_a_time_is_cut_off(
+    app, world, receiver, as_person, monkeypatch
+):
+    monkeypatch.setattr(webhook_sending, "TIMEOUT_SECONDS", 1)
+    _cycle, people = world
+    _register(people["albania admin"], receiver.url, ["need.submitted"], as_person)
+    _draft_and_submit(world, as_person)
+    receiver.trickle = True
+    started = time.monotonic()
+
+    arrived = _send()
+
+    delivery = db.session.scalar(select(WebhookDelivery))
+    assert arrived == 0 and time.monotonic() - started < 3
+    assert "no complete answer within 1 s" in delivery.error
+
+
+def test_a_need_drafted_and_validated_between_two_runs_tells_others_only_of_its_validation(
+    app, world, receiver, as_person
+):
+    cycle, people = world
+    _register(people["commission admin"], receiver.url, ["*"], as_person)
+    as_person(people["albania editor"])
+    need = factories.need(cycle, people["albania editor"].tenant, title="Border cameras")
+    db.session.add(need)
+    db.session.commit()
+    for status in ("submitted", "returned", "submitted", "validated"):
+        need.status = status
+        db.session.commit()
+    identity.act_as_principal(None)
+
+    _send()
+
+    assert receiver.events() == ["need.validated"]
+
+
+def test_one_delivery_that_cannot_be_sent_does_not_stop_the_others(app, world, receiver, as_person):
+    _cycle, people = world
+    broken, _secret = _register(people["albania admin"], receiver.url + "/broken", ["*"], as_person)
+    _register(people["albania admin"], receiver.url, ["*"], as_person)
+    broken.secret_encrypted = b"not a sealed secret at all"
+    db.session.commit()
+    _draft_and_submit(world, as_person)
+
+    arrived = _send()
+
+    failed = db.session.scalars(
+        select(WebhookDelivery).where(WebhookDelivery.webhook_id == broken.id)
+    ).all()
+    assert arrived == 2
+    assert {path for path, _headers, _body in receiver.received} == {"/iisg-events"}
+    assert {item.error for item in failed} == {"could not be sent: ValueError"}
+
+
+def test_a_deactivated_organisations_queued_deliveries_are_not_sent(
+    app, world, receiver, as_person
+):
+    _cycle, people = world
+    _register(people["albania admin"], receiver.url, ["need.submitted"], as_person)
+    _draft_and_submit(world, as_person)
+    jobs.submit("seal_and_checkpoint").get()
+    from portal.services import webhooks as service
+
+    service.dispatch()
+    db.session.commit()
+    people["albania admin"].tenant.active = False
+    db.session.commit()
+
+    assert service.deliver() == 0
+    assert receiver.received == []
+
+
+def test_a_withdrawn_link_is_told_to_the_owners_of_its_need_and_response(
+    app, world, receiver, as_person
+):
+    cycle, people = world
+    commission = people["commission admin"].tenant
+    need = factories.need(cycle, people["albania editor"].tenant, status="validated")
+    response = factories.response(commission, record_status="published", visibility="members")
+    db.session.add_all([need, response])
+    db.session.flush()
+    link = factories.support_link(response, need)
+    db.session.add(link)
+    db.session.commit()
+    _send()
+    _register(people["albania admin"], receiver.url + "/al", ["link.deleted"], as_person)
+    _register(people["commission admin"], receiver.url + "/ec", ["link.deleted"], as_person)
+    db.session.delete(db.session.get(type(link), link.id))
+    db.session.commit()
+
+    _send()
+
+    assert sorted(path for path, _headers, _body in receiver.received) == [
+        "/iisg-events/al",
+        "/iisg-events/ec",
+    ]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://10.0.0.1/hook", "https://[::ffff:127.0.0.1]/hook", "https://[64:ff9b::a00:1]/x"],
+)
+def test_in_production_a_private_address_is_refused_when_registered(make_app, url):
+    app = make_app(ENV_NAME="production")
+    with app.app_context(), pytest.raises(ValidationFailed) as refused:
+        parse(WebhookSchema(), {"url": url, "events": ["*"]})
+
+    assert "is not a public address" in refused.value.fields["url"]
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("https://receiver.example/é", "ASCII"),
+        ("https://[::1/hook", "not a valid address"),
+        ("https://[zz]/hook", "not a valid address"),
+        ("https://receiver.example/a b", "ASCII"),
+    ],
+)
+def test_a_malformed_address_is_refused_not_a_server_error(app, db, url, reason):
+    with pytest.raises(ValidationFailed) as refused:
+        parse(WebhookSchema(), {"url": url, "events": ["*"]})
+
+    assert reason in refused.value.fields["url"]
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("8.8.8.8", True),
+        ("10.0.0.1", False),
+        ("::ffff:10.0.0.1", False),
+        ("64:ff9b::a00:1", False),
+        ("2002:a00:1::", False),
+        ("::127.0.0.1", False),
+        ("2001:4860:4860::8888", True),
+    ],
+)
+def test_ipv6_forms_carrying_a_private_ipv4_address_are_not_public(address, public):
+    import ipaddress
+
+    assert webhook_sending._public(ipaddress.ip_address(address)) is public
+
+
+def test_the_sending_run_holds_a_lock_that_lapses_on_a_sqlite_queue(make_app, tmp_path):
+    app = make_app(QUEUE_IMMEDIATE=False, QUEUE_FILE=str(tmp_path / "queue.sqlite3"))
+    with app.app_context():
+        assert jobs._claim_run("probe", 60) is True
+        held = jobs._claim_run("probe", 60)
+        jobs.queue().put("run-lock:probe", utc_now().timestamp() - 1)  # a run long dead
+        lapsed = jobs._claim_run("probe", 60)
+
+        assert jobs.send_webhooks() == 0  # runs (nothing to send) on the SQLite queue
+
+    assert (held, lapsed) == (False, True)

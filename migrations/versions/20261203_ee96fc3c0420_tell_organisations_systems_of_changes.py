@@ -88,7 +88,7 @@ def upgrade():
     op.create_table(
         "webhook_cursors",
         sa.Column("chain_id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("position", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("chain_id", name=op.f("pk_webhook_cursors")),
     )
     bind = op.get_bind()

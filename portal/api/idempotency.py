@@ -26,6 +26,7 @@ answer was kept: retries get 409 until the key expires) is described in
 from __future__ import annotations
 
 import hashlib
+import json
 
 import structlog
 from flask import Response, current_app, g, request
@@ -102,6 +103,31 @@ def claim_key() -> Response | None:
     return None
 
 
+_WITHHELD = "idempotency_withheld"
+WITHHELD_TEXT = "(shown only in the first answer)"
+
+
+def withhold_from_replays(*names: str) -> None:
+    """Keep these fields of this POST's answer out of what retries are given again.
+
+    For what is shown once (a webhook's signing secret): the kept answer is stored in
+    the database as it is, and must not hold it.
+    """
+    setattr(g, _WITHHELD, names)
+
+
+def _kept_body(response: Response) -> str:
+    body = response.get_data(as_text=True)
+    withheld = g.pop(_WITHHELD, ())
+    if not withheld:
+        return body
+    answer = json.loads(body)
+    for name in withheld:
+        if name in answer:
+            answer[name] = WITHHELD_TEXT
+    return json.dumps(answer)
+
+
 def settle_key(response: Response) -> Response:
     """After a POST's view: keep a success for the retries, release the key otherwise."""
     claim = g.pop(_CLAIM, None)
@@ -114,7 +140,7 @@ def settle_key(response: Response) -> Response:
                 for name in REPLAYED_HEADERS
                 if name in response.headers
             }
-            claim.keep(Answer(response.status_code, response.get_data(as_text=True), headers))
+            claim.keep(Answer(response.status_code, _kept_body(response), headers))
         else:
             claim.release()
     except SQLAlchemyError:

@@ -13,6 +13,7 @@ from portal.api.core import (
     read_body,
     tagged,
 )
+from portal.api.idempotency import withhold_from_replays
 from portal.schemas.forms import ListQuerySchema
 from portal.schemas.webhooks import WebhookSchema
 from portal.schemas.webhooks_output import (
@@ -49,6 +50,8 @@ def register_webhook():
     """Register a webhook; the answer carries its signing secret, shown this once."""
     webhook_service.require_manager()
     hook, secret = webhook_service.register(read_body(WebhookSchema()))
+    # A retry with the same Idempotency-Key gets the webhook, not the secret again.
+    withhold_from_replays("secret")
     body = WebhookCreatedOutputSchema().dump(hook) | {"secret": secret}
     return body, 201, {"ETag": f'"{hook.version}"'}
 

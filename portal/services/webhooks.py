@@ -23,11 +23,32 @@ from portal import mail, webhook_sending
 from portal.authz import can_manage_webhooks, can_run_background_work, require
 from portal.extensions import db
 from portal.identity import Principal, act_as_principal, current_principal
-from portal.models import Tenant, User, Webhook, WebhookCursor, WebhookDelivery
+from portal.models import (
+    Base,
+    Need,
+    Response,
+    Tenant,
+    User,
+    Webhook,
+    WebhookCursor,
+    WebhookDelivery,
+)
 from portal.models.base import utc_now
 from portal.pagination import Page, paginate
+from portal.record_types import REGISTRY
 from portal.schemas.output import as_utc
 from portal.tenancy import get_visible
+from portal.visibility import (
+    AllOf,
+    AnyOf,
+    Everyone,
+    HasRole,
+    InSecretariat,
+    OwnEconomyBenefits,
+    OwnTenant,
+    ValueIn,
+    ValueIsNot,
+)
 from portal.webhook_events import MODELS, Event, event_of
 
 log = structlog.get_logger("portal.webhooks")
@@ -50,20 +71,75 @@ def _viewer_of(webhook: Webhook) -> Principal:
 
 
 def _may_read(webhook: Webhook, event: Event) -> bool:
-    """Return whether the webhook's organisation may read the record the event is about."""
+    """Return whether the webhook's organisation may read the record the event is about:
+    as it stood after the change (a need it may read now was perhaps a draft then), and
+    as it stands now."""
+    viewer = _viewer_of(webhook)
     if event.name.endswith(".deleted"):
-        # Only drafts are deleted, and only their owners saw them.
-        owners = {event.old.get(name) for name in ("tenant_id", "need_tenant_id")}
-        owners.add(event.old.get("response_tenant_id"))
-        return webhook.tenant_id in owners
+        return webhook.tenant_id in _owners_of_deleted(event)
+    if event.table in _READ_AS_IT_STOOD and not _readable_as_it_stood(viewer, event):
+        return False
     model = MODELS[event.table]
     # What the system changed so far is written as the system, not as the viewer.
     db.session.flush()
-    act_as_principal(_viewer_of(webhook))
+    act_as_principal(viewer)
     try:
         return db.session.scalar(select(model.id).where(model.id == event.key)) is not None
     finally:
         act_as_principal(None)
+
+
+# Records whose readers follow from their own row (needs, responses): judged on the row
+# the trail kept. A link's readers follow from its ends, which its row does not keep.
+_READ_AS_IT_STOOD = ("needs", "responses")
+
+
+def _readable_as_it_stood(viewer: Principal, event: Event) -> bool:
+    return _allows(REGISTRY[event.table].read, viewer, event.new, event.key)
+
+
+def _allows(rule, viewer: Principal, row: dict, key: int) -> bool:
+    """Return whether ``rule`` lets ``viewer`` read ``row`` (a row image of the trail)."""
+    match rule:
+        case Everyone():
+            return True
+        case AllOf(rules):
+            return all(_allows(part, viewer, row, key) for part in rules)
+        case AnyOf(rules):
+            return any(_allows(part, viewer, row, key) for part in rules)
+        case OwnTenant(name):
+            return row.get(name) == viewer.tenant_id
+        case InSecretariat():
+            return viewer.in_secretariat
+        case HasRole(role):
+            return viewer.has(role)
+        case ValueIn(name, values):
+            return row.get(name) in values
+        case ValueIsNot(name, value):
+            return row.get(name) != value
+        case OwnEconomyBenefits(_name, other, column, economy_column):
+            # The pairings as they are now: the trail keeps them as rows of their own.
+            table = Base.metadata.tables[other]
+            return viewer.economy_id is not None and (
+                db.session.scalar(
+                    select(func.count())
+                    .select_from(table)
+                    .where(table.c[column] == key, table.c[economy_column] == viewer.economy_id)
+                )
+                > 0
+            )
+    # Anything else (a rule this judgement does not know): not readable.
+    return False
+
+
+def _owners_of_deleted(event: Event) -> set[int]:
+    """Return the organisations that saw a deleted record: drafts are seen by their owners."""
+    if event.table != "support_links":
+        return {event.old.get("tenant_id")} - {None}
+    # A link withdrawn before validation: the owners of its need and its response.
+    need = db.session.get(Need, event.old.get("need_id"))
+    response = db.session.get(Response, event.old.get("response_id"))
+    return {record.tenant_id for record in (need, response) if record is not None}
 
 
 def dispatch(batch: int = 500) -> int:
@@ -147,24 +223,38 @@ def deliver(limit: int = 50) -> int:
     due = db.session.scalars(
         select(WebhookDelivery)
         .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+        .join(Tenant, Tenant.id == Webhook.tenant_id)
         .where(
             WebhookDelivery.status == "pending",
             WebhookDelivery.next_attempt_at <= utc_now(),
             Webhook.active.is_(True),
+            Tenant.active.is_(True),
         )
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
         .limit(limit)
     ).all()
     arrived = 0
-    for delivery in due:
+    for delivery_id in [delivery.id for delivery in due]:
+        delivery = db.session.get(WebhookDelivery, delivery_id)
         # Switched off by a failure earlier in this run: the rest wait for it to return.
-        if delivery.webhook.active:
-            arrived += _attempt(delivery)
-            db.session.commit()
+        if not delivery.webhook.active:
+            continue
+        try:
+            answer = _send(delivery)
+        except Exception as error:  # one delivery's trouble must not stop the others
+            db.session.rollback()
+            log.exception("webhook_delivery_error", delivery_id=delivery_id)
+            delivery = db.session.get(WebhookDelivery, delivery_id)
+            answer = webhook_sending.Answer(None, f"could not be sent: {type(error).__name__}")
+        switched_off = _note(delivery, answer)
+        db.session.commit()
+        arrived += answer.delivered
+        if switched_off:
+            _tell_administrators(delivery.webhook)
     return arrived
 
 
-def _attempt(delivery: WebhookDelivery) -> int:
+def _send(delivery: WebhookDelivery) -> webhook_sending.Answer:
     hook = delivery.webhook
     config = current_app.config
     secret = webhook_sending.open_secret(
@@ -178,9 +268,14 @@ def _attempt(delivery: WebhookDelivery) -> int:
         "X-IISG-Delivery": str(delivery.id),
         webhook_sending.SIGNATURE_HEADER: webhook_sending.signature(secret, int(time.time()), body),
     }
-    answer = webhook_sending.post(
+    return webhook_sending.post(
         hook.url, body, headers, production=config.get("ENV_NAME") == "production"
     )
+
+
+def _note(delivery: WebhookDelivery, answer: webhook_sending.Answer) -> bool:
+    """Record an attempt; return whether it switched the webhook off."""
+    hook = delivery.webhook
     now = utc_now()
     delivery.attempts += 1
     delivery.first_attempt_at = delivery.first_attempt_at or now
@@ -190,7 +285,7 @@ def _attempt(delivery: WebhookDelivery) -> int:
     if answer.delivered:
         delivery.status, delivery.delivered_at = "delivered", now
         hook.failures = 0
-        return 1
+        return False
     log.warning(
         "webhook_delivery_failed",
         webhook_id=hook.id,
@@ -199,21 +294,22 @@ def _attempt(delivery: WebhookDelivery) -> int:
         status=answer.status,
         error=answer.error,
     )
-    if now - delivery.first_attempt_at < config.get("WEBHOOK_GIVE_UP_AFTER", GIVE_UP_AFTER):
+    give_up_after = current_app.config.get("WEBHOOK_GIVE_UP_AFTER", GIVE_UP_AFTER)
+    if now - delivery.first_attempt_at < give_up_after:
         wait = min(FIRST_WAIT * 2 ** (delivery.attempts - 1), LONGEST_WAIT)
         delivery.next_attempt_at = now + wait
-        return 0
+        return False
     delivery.status = "failed"
     hook.failures += 1
-    if hook.failures >= DISABLE_AFTER:
-        hook.active = False
-        hook.disabled_reason = (
-            f"Switched off on {now:%Y-%m-%d %H:%M} UTC after {hook.failures} deliveries in a"
-            f" row were given up on; the last: {answer.error or answer.status}."
-        )
-        log.error("webhook_disabled", webhook_id=hook.id, tenant_id=hook.tenant_id)
-        _tell_administrators(hook)
-    return 0
+    if hook.failures < DISABLE_AFTER:
+        return False
+    hook.active = False
+    hook.disabled_reason = (
+        f"Switched off on {now:%Y-%m-%d %H:%M} UTC after {hook.failures} deliveries in a"
+        f" row were given up on; the last: {answer.error or answer.status}."
+    )
+    log.error("webhook_disabled", webhook_id=hook.id, tenant_id=hook.tenant_id)
+    return True
 
 
 def _tell_administrators(hook: Webhook) -> None:

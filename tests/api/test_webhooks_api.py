@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.models import Webhook
 from tests import factories
@@ -80,3 +80,24 @@ def test_a_read_token_registers_nothing(api, admin, db):
 
     assert answer.status_code == 403
     assert answer.get_json()["error"]["code"] == "insufficient_scope"
+
+
+def test_a_retried_registration_gets_the_webhook_but_never_the_secret_again(api, admin, db):
+    from portal.api.idempotency import WITHHELD_TEXT
+    from portal.models import IdempotencyKey
+
+    client = api(admin)
+    body = {"url": "https://receiver.example/iisg", "events": ["*"]}
+    headers = {"Idempotency-Key": "register-once"}
+
+    first = client.post("webhooks", json=body, headers=headers)
+    retry = client.post("webhooks", json=body, headers=headers)
+
+    secret = first.get_json()["secret"]
+    kept = db.session.scalar(select(IdempotencyKey.body))
+    assert secret.startswith("whsec_")
+    assert retry.headers.get("Idempotent-Replayed") == "true"
+    assert retry.get_json()["id"] == first.get_json()["id"]
+    assert retry.get_json()["secret"] == WITHHELD_TEXT
+    assert secret not in kept
+    assert db.session.scalar(select(func.count()).select_from(Webhook)) == 1
