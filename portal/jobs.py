@@ -288,10 +288,7 @@ def _run_tracked(app: Flask, job_id: int) -> None:
             try:
                 if declared is None:
                     raise LookupError(f"no job is named {record.name}")
-                actor = db.session.get(User, record.actor_id)
-                if actor is None or not actor.active or not actor.tenant.active:
-                    raise LookupError("the person who started it can no longer sign in")
-                identity.act_as(actor, label=f"{actor.email} (job {record.name})")
+                _act(record.name, record.actor_id)
                 told = declared.function(*record.arguments, progress=progress)
                 outcome = ("succeeded", str(told or "Done."))
             except DomainError as error:

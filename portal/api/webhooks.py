@@ -7,6 +7,7 @@ from portal.api.core import (
     COMMON_ERRORS,
     Blueprint,
     NoQuery,
+    etag_of,
     listed,
     matched_version,
     page_schema,
@@ -53,7 +54,7 @@ def register_webhook():
     # A retry with the same Idempotency-Key gets the webhook, not the secret again.
     withhold_from_replays("secret")
     body = WebhookCreatedOutputSchema().dump(hook) | {"secret": secret}
-    return body, 201, {"ETag": f'"{hook.version}"'}
+    return body, 201, {"ETag": etag_of(hook)}
 
 
 @blueprint.route("/<int:webhook_id>")
