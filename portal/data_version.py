@@ -51,6 +51,7 @@ UNCOUNTED_TABLES = frozenset(
         "audit_signing_keys",
         "audit_verifications",
         "jobs",
+        "imports",
         "webhooks",
         "webhook_deliveries",
         "webhook_cursors",

@@ -62,7 +62,9 @@ UPDATE_OWN_ROWS = 10
 TRACKED_JOBS = 11
 # ee96fc3c0420: webhooks, their deliveries, and how far the trail was turned into events
 WEBHOOKS = 12
-LATEST = WEBHOOKS
+# 3a9f27c1d5e8: files uploaded to import, with their dry runs
+IMPORTS = 13
+LATEST = IMPORTS
 # Who manages an organisation's webhooks: its tenant administrators.
 WEBHOOK_MANAGERS = HasRole("tenant_admin") & OwnTenant()
 
@@ -381,6 +383,19 @@ RECORD_TYPES: tuple[RecordType, ...] = (
             " it changes, as the person who started it"
         ),
         since=TRACKED_JOBS,
+    ),
+    # Files uploaded to import: their uploader reads and applies them, the Secretariat's
+    # administrators read every one.
+    RecordType(
+        "imports",
+        models.DataImport,
+        read=ActingUser("actor_id") | (InSecretariat() & HasRole("admin")),
+        write=ActingUser("actor_id"),
+        audit=NotCaptured(
+            "an uploaded file and its dry run: what applying it changes is recorded on the"
+            " records it changes, under one request id with the file's SHA-256 as reason"
+        ),
+        since=IMPORTS,
     ),
     # An organisation's webhooks: its tenant administrators register and remove them; the
     # worker (the system) switches off one that keeps failing. Recorded in the

@@ -3,6 +3,7 @@
 from portal.models.audit import AuditEntry, ChainLink, Checkpoint
 from portal.models.base import Base
 from portal.models.cycle import Cycle
+from portal.models.data_import import DataImport
 from portal.models.idempotency import IdempotencyKey
 from portal.models.job import Job
 from portal.models.need import Need, need_acquis_chapters
@@ -35,6 +36,7 @@ __all__ = [
     "ChainLink",
     "Checkpoint",
     "Cycle",
+    "DataImport",
     "IdempotencyKey",
     "Invitation",
     "Job",
