@@ -278,6 +278,22 @@ def can_propose_link(principal: Principal | None, response) -> bool:
     return _system(principal) or _editor_of(principal, response.tenant_id)
 
 
+def can_import_records(principal: Principal | None, kind: str) -> bool:
+    """Return whether the principal may upload a file of ``kind`` records to check and apply.
+
+    Needs: a partner's editors; responses and links: editors of any organisation. Each
+    row is then asked of the policy its form asks (create, edit, propose).
+    """
+    if principal is None or not principal.has("editor"):
+        return False
+    return kind != "needs" or principal.tenant_kind == "partner"
+
+
+def can_apply_import(principal: Principal | None, upload) -> bool:
+    """Return whether the principal may check, apply or read the report of an upload."""
+    return principal is not None and upload.actor_id == principal.user_id
+
+
 def can_answer_link(principal: Principal | None, link) -> bool:
     """Return whether the principal speaks for the link's need: its owner partner's editors."""
     return _system(principal) or _editor_of(principal, link.need.tenant_id)

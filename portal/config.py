@@ -55,6 +55,8 @@ KNOWN_SETTINGS = {
     "IISG_RESPONSE_ROUND_REMINDER_DAYS": "days before the round member editors are reminded (14)",
     "IISG_QUEUE_FILE": "SQLite file of the job queue without Redis (instance/queue.sqlite3)",
     "IISG_MAX_FORM_BYTES": "largest body of a form or API request, in bytes (2097152: 2 MiB)",
+    "IISG_IMPORT_MAX_BYTES": "largest file an import accepts, in bytes (20971520: 20 MiB)",
+    "IISG_IMPORT_AT_ONCE_ROWS": "imports of more rows are checked and applied by the worker (500)",
     "IISG_SQLITE_BUSY_TIMEOUT_SECONDS": "how long SQLite waits for another writer's lock (5)",
     "IISG_TEST_POSTGRES_URL": "administrative PostgreSQL connection used by the test suite",
     "IISG_TEST_REDIS_URL": "Redis database the test suite may empty (default db 15)",
@@ -314,6 +316,10 @@ class Config:
         # upload that needs more must raise ``request.max_content_length`` for its own
         # route, with a limit of its own, rather than this one for every route.
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # The one upload with a limit of its own: a file to import (portal.services.imports).
+        "IMPORT_MAX_BYTES": 20 * 1024 * 1024,
+        # Files of more rows are checked and applied by the worker, with a progress page.
+        "IMPORT_AT_ONCE_ROWS": 500,
         # Within a multipart body: the largest text field, and how many fields in all.
         "MAX_FORM_MEMORY_SIZE": 500_000,
         "MAX_FORM_PARTS": 1_000,
@@ -425,6 +431,12 @@ class Config:
         max_form_bytes = _positive_whole_number(
             environ, "IISG_MAX_FORM_BYTES", cls.defaults["MAX_CONTENT_LENGTH"], least=64 * 1024
         )
+        import_bytes = _positive_whole_number(
+            environ, "IISG_IMPORT_MAX_BYTES", cls.defaults["IMPORT_MAX_BYTES"], least=64 * 1024
+        )
+        at_once_rows = _positive_whole_number(
+            environ, "IISG_IMPORT_AT_ONCE_ROWS", cls.defaults["IMPORT_AT_ONCE_ROWS"]
+        )
         busy_timeout = _positive_whole_number(
             environ, "IISG_SQLITE_BUSY_TIMEOUT_SECONDS", cls.defaults["SQLITE_BUSY_TIMEOUT_SECONDS"]
         )
@@ -467,6 +479,8 @@ class Config:
             "RESPONSE_ROUND_ON": round_on,
             "RESPONSE_ROUND_REMINDER_DAYS": reminder_days,
             "MAX_CONTENT_LENGTH": max_form_bytes,
+            "IMPORT_MAX_BYTES": import_bytes,
+            "IMPORT_AT_ONCE_ROWS": at_once_rows,
             "SQLITE_BUSY_TIMEOUT_SECONDS": busy_timeout,
         }
 

@@ -31,6 +31,19 @@ def _configure_sqlite_connection(dbapi_connection, _connection_record):
         cursor.close()
 
 
+def begin_writing(session) -> None:
+    """Open the session's transaction for writing now, so that savepoints nest inside it.
+
+    SQLite's driver begins a transaction only at the first write: a SAVEPOINT before it
+    would itself be the outermost transaction, and releasing it would commit. On SQLite
+    the write lock is taken at once (BEGIN IMMEDIATE), so a long bulk write never fails
+    half-way for a lock another writer took after it started reading.
+    """
+    raw = session.connection().connection.dbapi_connection
+    if isinstance(raw, sqlite3.Connection) and not raw.in_transaction:
+        raw.execute("BEGIN IMMEDIATE")
+
+
 def database_busy(error: BaseException) -> bool:
     """Return whether ``error`` is SQLite giving up on a lock another connection holds."""
     original = getattr(error, "orig", error)

@@ -8,16 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from flask import Response
 
-# A cell starting with one of these is read as a formula by spreadsheet programs; a
-# title such as "=HYPERLINK(...)" typed into a need must stay text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> object:
-    """Return ``value`` so that a spreadsheet shows it as text, never runs it as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+from portal.spreadsheets import neutralise
 
 
 def csv_download(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> Response:

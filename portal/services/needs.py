@@ -165,8 +165,12 @@ def _by_code(model, code: str | None, field: str, label: str, problems: dict):
     return found
 
 
-def _references(data: dict) -> dict:
-    """Turn the codes and numbers of the form into reference rows, or name the bad ones."""
+def need_values(data: dict) -> dict:
+    """Turn the codes and numbers of a need's form (NeedSchema) into the values to store.
+
+    Refuses, naming each field, the codes that name nothing.
+    """
+    require(can_read_records, current_principal())
     problems: dict[str, str] = {}
     values = {
         "pillar": _by_code(Pillar, data["pillar"], "pillar", "pillar", problems),
@@ -380,7 +384,7 @@ def create_need(data: dict) -> Need:
     require(can_create_need, principal, cycle, message=RULES["create"])
     [need] = _save_new(
         lambda: [
-            Need(cycle=cycle, tenant_id=principal.tenant_id, status="draft", **_references(data))
+            Need(cycle=cycle, tenant_id=principal.tenant_id, status="draft", **need_values(data))
         ]
     )
     return need
@@ -389,7 +393,7 @@ def create_need(data: dict) -> Need:
 def update_need(need: Need, data: dict) -> Need:
     """Change a draft or returned need unless it changed since (data: NeedEditSchema)."""
     require(can_edit_need, current_principal(), need, message=_refusal(need, "edit"))
-    return save_change(need, data, **_references(data))
+    return save_change(need, data, **need_values(data))
 
 
 def delete_need(need: Need, data: dict) -> None:

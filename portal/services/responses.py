@@ -289,6 +289,15 @@ def _apply(response: Response, data: Mapping) -> None:
     response.updated_at = utc_now()
 
 
+def fill_response(response: Response, data: Mapping) -> None:
+    """Set what ``data`` (ResponseSchema) says on a response the principal may change.
+
+    Refuses, naming the field, the codes that name nothing; commits nothing.
+    """
+    require(can_edit_response, current_principal(), response)
+    _apply(response, data)
+
+
 def create_response(data: Mapping) -> Response:
     """Record a draft response owned by the principal's organisation (data: ResponseSchema)."""
     principal = current_principal()

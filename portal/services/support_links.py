@@ -168,8 +168,12 @@ def _refused(field: str, reason: str) -> ValidationFailed:
     return ValidationFailed("The link was not proposed.", {field: reason})
 
 
-def propose_link(response: Response, data: Mapping) -> SupportLink:
-    """Propose that ``response`` addresses a need the principal can see (LinkProposalSchema)."""
+def new_link(response: Response, data: Mapping) -> SupportLink:
+    """Return a proposed link from ``response`` to a need the principal can see, unsaved.
+
+    Everything a proposal is refused for is checked here (LinkProposalSchema's data),
+    so a bulk import proposes exactly as the page does.
+    """
     principal = current_principal()
     require(can_propose_link, principal, response)
     try:
@@ -203,7 +207,7 @@ def propose_link(response: Response, data: Mapping) -> SupportLink:
     )
     if duplicate is not None:
         raise _refused("need_id", "This response is already linked to that need.")
-    link = SupportLink(
+    return SupportLink(
         response=response,
         need=need,
         coverage=data["coverage"],
@@ -211,6 +215,11 @@ def propose_link(response: Response, data: Mapping) -> SupportLink:
         status="proposed",
         proposed_by_id=principal.user_id if principal else None,
     )
+
+
+def propose_link(response: Response, data: Mapping) -> SupportLink:
+    """Propose that ``response`` addresses a need the principal can see (LinkProposalSchema)."""
+    link = new_link(response, data)
     db.session.add(link)
     try:
         commit(link)
