@@ -26,13 +26,14 @@ __all__ = ["PROJECT_ROOT", "StartupError", "create_app"]
 
 def _navigation() -> dict:
     """Tell the layout which sections to offer; templates never decide access themselves."""
-    from portal.authz import can_open_administration, can_read_audit_trail
+    from portal.authz import can_import_records, can_open_administration, can_read_audit_trail
     from portal.identity import current_principal
 
     principal = current_principal()
     return {
         "show_administration": principal is not None and can_open_administration(principal),
         "show_audit_trail": principal is not None and can_read_audit_trail(principal),
+        "show_imports": any(can_import_records(principal, kind) for kind in ("needs", "links")),
     }
 
 
@@ -87,6 +88,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from portal.audit_views.routes import blueprint as audit_blueprint
     from portal.auth import register_sign_in
     from portal.auth.routes import blueprint as auth_blueprint
+    from portal.imports.routes import blueprint as imports_blueprint
     from portal.main.routes import blueprint as main_blueprint
     from portal.needs.routes import blueprint as needs_blueprint
     from portal.responses.routes import blueprint as responses_blueprint
@@ -115,6 +117,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         analysis_blueprint,
         needs_blueprint,
         responses_blueprint,
+        imports_blueprint,
     ):
         app.register_blueprint(blueprint)
     register_api(app)

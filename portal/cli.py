@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from portal.config import StartupError, generate_production_keys
 from portal.database import database_busy
-from portal.exceptions import DomainError
+from portal.exceptions import DomainError, ValidationFailed
 
 
 def _create_app() -> Flask:
@@ -519,9 +519,79 @@ def worker(workers, no_schedule):
     jobs.run_worker(current_app._get_current_object(), workers, schedule=not no_schedule)
 
 
+@click.command("import")
+@click.argument("kind", type=click.Choice(["needs", "responses", "links"]))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--as", "email", required=True, help="The user importing: their rights apply.")
+@click.option("--apply", "apply_", is_flag=True, help="Write it, when the dry run finds no error.")
+@click.option(
+    "--encoding",
+    type=click.Choice(["utf-8", "windows-1250"]),
+    help="A CSV file's text encoding (detected when not given).",
+)
+@click.option("--pillar", help="An IATI file's pillar for activities whose sectors name none.")
+def import_file(kind, path, email, apply_, encoding, pillar):
+    """Dry-run a spreadsheet or IATI file as a user, and with --apply write it.
+
+    Every row's outcome is printed; exit status 1 when any row is in error (nothing
+    is written then).
+    """
+    import os
+
+    from portal.identity import act_as, forget
+    from portal.services import imports
+    from portal.services.users import find_user
+
+    try:
+        user = find_user(email)
+        act_as(user, label=f"{user.email} (iisg import)")
+        with open(path, "rb") as handle:
+            content = handle.read(imports.largest_file() + 1)
+        record = imports.upload(kind, os.path.basename(path), content, encoding, pillar)
+        total = imports.row_count(record)
+        with click.progressbar(length=total, label="Checking", file=sys.stderr) as bar:
+            record = imports.check(record.id, lambda done, _total: bar.update(done - bar.pos))
+        _print_outcome(record.outcome)
+        if record.outcome["counts"]["error"]:
+            raise click.exceptions.Exit(1)
+        if not apply_:
+            click.echo(f"Dry run only (import {record.id}): run again with --apply to write it.")
+            return
+        with click.progressbar(length=total, label="Applying", file=sys.stderr) as bar:
+            try:
+                applied = imports.apply(record.id, lambda done, _: bar.update(done - bar.pos))
+            except ValidationFailed:
+                # Rows that changed since the dry run: the repeated dry run says which.
+                _print_outcome(imports.get_import(record.id).outcome)
+                raise
+        click.echo(imports.summary(applied) + f" Request id {applied.request_id}.")
+    except DomainError as error:
+        raise _refusal(error) from None
+    finally:
+        forget()
+
+
+def _print_outcome(outcome: dict) -> None:
+    for row in outcome["rows"]:
+        for problem in row["problems"]:
+            value = f" ({problem['value']!r})" if problem["value"] else ""
+            click.echo(
+                f"row {row['row']}: error in {problem['column']}{value}: {problem['reason']}"
+            )
+        for warning in row["warnings"]:
+            click.echo(f"row {row['row']}: warning: {warning}")
+    counts = outcome["counts"]
+    click.echo(
+        f"{len(outcome['rows'])} rows: {counts['create']} to create, {counts['update']} to"
+        f" update, {counts['unchanged']} unchanged, {counts['warning']} with warnings,"
+        f" {counts['error']} in error."
+    )
+
+
 def register(app: Flask) -> None:
     """Attach the command groups that work on a configured app."""
     app.cli.add_command(worker)
+    app.cli.add_command(import_file)
     app.cli.add_command(demo)
     app.cli.add_command(users)
     app.cli.add_command(tokens)

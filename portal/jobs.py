@@ -200,6 +200,28 @@ def send_webhooks() -> int:
         queue().delete("run-lock:send_webhooks")
 
 
+@job(tracked=True)
+def check_import(import_id: int, progress) -> str:
+    """Dry-run an uploaded file too large to check while its uploader waits."""
+    from portal.services import imports
+
+    record = imports.check(import_id, progress)
+    counts = record.outcome["counts"]
+    return (
+        f"Checked {len(record.outcome['rows'])} rows of {record.filename}:"
+        f" {counts['create']} to create, {counts['update']} to update,"
+        f" {counts['unchanged']} unchanged, {counts['error']} in error."
+    )
+
+
+@job(tracked=True)
+def apply_import(import_id: int, progress) -> str:
+    """Apply an uploaded file too large to apply while its uploader waits."""
+    from portal.services import imports
+
+    return imports.summary(imports.apply(import_id, progress))
+
+
 def _claim_run(name: str, seconds: int) -> bool:
     """Return whether this run may go ahead: no other run holds the lock, or it lapsed.
 

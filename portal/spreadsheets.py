@@ -266,7 +266,7 @@ def write_xlsx(sheets: Sequence[Sheet]) -> tempfile.SpooledTemporaryFile:
         for reference, formula in sheet.choices:
             validation = DataValidation(type="list", formula1=formula, allow_blank=True)
             validation.add(reference)
-            written.add_data_validation(validation)
+            written.data_validations.append(validation)
         written.freeze_panes = "A2"
         header = []
         for title in sheet.header:

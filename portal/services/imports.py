@@ -49,6 +49,7 @@ from portal.identity import current_principal
 from portal.limits import quoted
 from portal.models import (
     DataImport,
+    Job,
     Need,
     NeedCategory,
     PartnerEconomy,
@@ -71,7 +72,7 @@ from portal.services import needs as need_service
 from portal.services import responses as response_service
 from portal.services import support_links as link_service
 from portal.services.cycles import current_open_cycle
-from portal.spreadsheets import Table, UnreadableFile, detect_format, read_table
+from portal.spreadsheets import Sheet, Table, UnreadableFile, detect_format, read_table
 from portal.tenancy import get_visible
 from portal.versions import describe
 
@@ -896,17 +897,12 @@ def apply(import_id, progress=None) -> DataImport:
     The dry run is repeated against the data as it is now; a record changed since the
     dry run, or any row in error, refuses the whole file (the new outcome is kept).
     """
-    principal = current_principal()
-    record = get_import(import_id)
-    require(can_apply_import, principal, record)
-    if record.status == "applied":
-        raise Conflict("This import was applied already; upload the file again to re-check it.")
+    # Two clicks on "Apply" must not apply it twice: the second waits for the first's
+    # lock on the upload (SQLite: for the database's), then finds it applied.
+    db.session.rollback()
+    begin_writing(db.session)
+    record = require_applicable(import_id, lock=True)
     previous = record.outcome or {}
-    if record.status != "checked" or previous.get("counts", {}).get("error"):
-        raise Conflict(
-            "This file has rows in error: correct them (the error report lists each), then"
-            " upload it again. Nothing was written."
-        )
     request_id = audit_context.current().request_id or f"import-{record.id}-{secrets.token_hex(6)}"
     reason = f"Import of {record.filename} (SHA-256 {record.sha256})"
     with audit_context.acting(request_id=request_id, reason=reason):
@@ -932,6 +928,74 @@ def apply(import_id, progress=None) -> DataImport:
     return record
 
 
+def require_applicable(import_id, lock: bool = False) -> DataImport:
+    """Return an upload the principal may apply now, or refuse saying why."""
+    principal = current_principal()
+    require(can_read_records, principal)
+    statement = select(DataImport).where(DataImport.id == import_id)
+    if lock:
+        statement = statement.with_for_update()
+    record = db.session.scalar(statement.execution_options(populate_existing=True))
+    if record is None:
+        raise NotFound("There is no such import.")
+    require(can_apply_import, principal, record)
+    if record.status == "applied":
+        raise Conflict("This import was applied already; upload the file again to re-check it.")
+    if record.status != "checked":
+        raise Conflict("The dry run of this file is not finished yet; wait for it.")
+    if (record.outcome or {}).get("counts", {}).get("error"):
+        raise Conflict(
+            "This file has rows in error: correct them (the error report lists each), then"
+            " upload it again. Nothing was written."
+        )
+    return record
+
+
+def follow(import_id, job_id: int) -> None:
+    """Note the job checking or applying an upload, for its page to show the progress."""
+    record = get_import(import_id)
+    require(can_apply_import, current_principal(), record)
+    record.job_id = job_id
+    db.session.commit()
+
+
+def running_job(record: DataImport):
+    """Return the job working on an upload while it is unfinished, else None."""
+    require(can_read_records, current_principal())
+    if record.job_id is None:
+        return None
+    job = db.session.get(Job, record.job_id)
+    return job
+
+
+def outcome_rows(record: DataImport, show: str, page: int, per_page: int) -> tuple[list, int]:
+    """Return one page of a dry run's rows of one outcome (or all), and how many there are."""
+    require(can_read_records, current_principal())
+    rows = (record.outcome or {}).get("rows", [])
+    if show == "warning":
+        rows = [row for row in rows if row["warnings"]]
+    elif show != "all":
+        rows = [row for row in rows if row["outcome"] == show]
+    start = (page - 1) * per_page
+    return rows[start : start + per_page], len(rows)
+
+
+def summary(record: DataImport) -> str:
+    """Return what applying an upload did, in one sentence."""
+    require(can_read_records, current_principal())
+    counts = (record.outcome or {}).get("counts", {})
+    return (
+        f"Imported {record.filename}: {counts.get('create', 0)} created,"
+        f" {counts.get('update', 0)} updated, {counts.get('unchanged', 0)} unchanged."
+    )
+
+
+def pillar_codes() -> list[str]:
+    """Return the pillars' codes, for the IATI files' default pillar."""
+    require(can_read_records, current_principal())
+    return list(db.session.scalars(select(Pillar.code).order_by(Pillar.position, Pillar.code)))
+
+
 def rows_report(record: DataImport) -> Iterator[list]:
     """Yield the file's rows with each one's outcome and problems, for the error report."""
     require(can_apply_import, current_principal(), record)
@@ -950,28 +1014,137 @@ def rows_report(record: DataImport) -> Iterator[list]:
         ]
 
 
-def template_rows(kind: str) -> dict:
-    """Return what a template of ``kind`` holds: its columns and the reference lists."""
-    require(can_read_records, current_principal())
+EXAMPLES = {
+    "needs": (
+        {
+            "title": "Forensic laboratory for explosives",
+            "description": "The police has no accredited laboratory to examine explosives"
+            " used in attacks; samples are sent abroad and results take months.",
+            "acquis_chapters": "24",
+            "source_reference": "National Strategy against Terrorism 2025-2030, measure 3.2",
+        },
+    ),
+    "responses": (
+        {
+            "external_reference": "XM-DAC-41114-PROJECT-00123",
+            "title": "Integrated border management training",
+            "description": "Training of border police officers in risk analysis.",
+            "donors": "",
+            "implementers": "",
+            "beneficiaries": "AL;ME",
+            "instrument": "IPA III",
+            "starts_on": "2026-01-01",
+            "ends_on": "2027-12-31",
+            "budget_amount": "1500000.00",
+            "budget_currency": "EUR",
+        },
+    ),
+    "links": (
+        {
+            "need_code": "2026-AL-WBCTi-001",
+            "response_reference": "XM-DAC-41114-PROJECT-00123",
+            "note": "Trains the laboratory's staff.",
+        },
+    ),
+}
 
+
+@dataclass
+class TemplateContents:
+    """A template: its header and example rows (CSV), and its sheets (XLSX)."""
+
+    header: list[str]
+    examples: list[list[str]]
+    sheets: list[Sheet]
+
+
+def _reference_lists() -> dict[str, list[str]]:
     def codes(model):
-        return [
-            row.code
-            for row in db.session.scalars(select(model).order_by(model.position, model.code))
-        ]
+        ordered = select(model.code).order_by(model.position, model.code)
+        return list(db.session.scalars(ordered))
 
     return {
-        "kind": KINDS[kind],
-        "lists": {
-            "pillars": codes(Pillar),
-            "categories": codes(NeedCategory),
-            "perspectives": codes(Perspective),
-            "economies": codes(PartnerEconomy),
-            "priorities": list(PRIORITIES),
-            "support_types": list(response_service.SUPPORT_TYPE_LABELS),
-            "currencies": sorted(CURRENCIES),
-            "implementation_statuses": list(IMPLEMENTATION_STATUSES),
-            "visibilities": list(VISIBILITIES),
-            "coverages": list(COVERAGES),
-        },
+        "pillars": codes(Pillar),
+        "categories": codes(NeedCategory),
+        "perspectives": codes(Perspective),
+        "economies": codes(PartnerEconomy),
+        "priorities": list(PRIORITIES),
+        "support_types": list(response_service.SUPPORT_TYPE_LABELS),
+        "currencies": sorted(CURRENCIES),
+        "implementation_statuses": list(IMPLEMENTATION_STATUSES),
+        "visibilities": list(VISIBILITIES),
+        "coverages": list(COVERAGES),
     }
+
+
+def template_contents(kind: str) -> TemplateContents:
+    """Return the template of ``kind``: its columns, example rows, "Read me" and lists."""
+    from openpyxl.utils import get_column_letter
+
+    require(can_read_records, current_principal())
+    declared = KINDS[kind]
+    lists = _reference_lists()
+    header = list(declared.names)
+    examples = []
+    for example in EXAMPLES[kind]:
+        row = []
+        for column in declared.columns:
+            value = example.get(column.name, column.example)
+            offered = lists[column.choices] if column.choices else None
+            if offered is not None and value not in offered:
+                # The reference data of this installation, not the example's own.
+                value = offered[0] if column.required and offered else ""
+            row.append(value)
+        examples.append(row)
+    names = list(lists)
+    longest = max(len(values) for values in lists.values())
+    list_rows = [
+        [lists[name][index] if index < len(lists[name]) else "" for name in names]
+        for index in range(longest)
+    ]
+    choices = []
+    for position, column in enumerate(declared.columns):
+        if column.choices:
+            letter = get_column_letter(position + 1)
+            source = get_column_letter(names.index(column.choices) + 1)
+            length = len(lists[column.choices]) + 1
+            choices.append((f"{letter}2:{letter}10000", f"Lists!${source}$2:${source}${length}"))
+    readme = [
+        [
+            column.name,
+            "yes" if column.required else "",
+            column.meaning,
+            ", ".join(lists[column.choices]) if column.choices else "",
+        ]
+        for column in declared.columns
+    ]
+    readme += [
+        [],
+        [
+            "How to",
+            "",
+            "Fill one row per record on the first sheet; keep the header row as it"
+            " is. The example rows show the format: replace them with yours. Dates are"
+            " YYYY-MM-DD; amounts use a point for decimals. Upload the file on the Import page:"
+            " a dry run shows what each row would do before anything is written.",
+            "",
+        ],
+        [
+            "Read past",
+            "",
+            "These columns of an export may stay in the file; they are not"
+            " imported: " + ", ".join(declared.informational) + ".",
+            "",
+        ],
+    ]
+    sheets = [
+        Sheet(kind, header, examples, widths=[24] * len(header), choices=choices),
+        Sheet(
+            "Read me",
+            ["Column", "Required", "Meaning", "Allowed values"],
+            readme,
+            widths=[22, 10, 90, 60],
+        ),
+        Sheet("Lists", names, list_rows, hidden=True),
+    ]
+    return TemplateContents(header, examples, sheets)

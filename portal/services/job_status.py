@@ -11,7 +11,10 @@ from portal.identity import current_principal
 from portal.models import Job
 
 # How each tracked job is named on its page; a job without a label shows its name.
-LABELS: dict[str, str] = {}
+LABELS: dict[str, str] = {
+    "check_import": "Checking an import",
+    "apply_import": "Applying an import",
+}
 
 
 def job(job_id: int) -> tuple[Job, str]:

@@ -157,3 +157,32 @@ def test_a_member_cannot_import_needs(acting_as, cast):
     with pytest.raises(Forbidden):
         imports.upload("needs", "needs.csv", csv(",WBCTi,legislative,prevention,A,B,,,high"))
     assert database.session.scalar(select(func.count()).select_from(DataImport)) == 0
+
+
+def test_the_command_line_dry_runs_then_applies_and_says_what_it_did(runner, cast, tmp_path):
+    path = tmp_path / "needs.csv"
+    path.write_bytes(csv(",WBCTi,legislative,prevention,From the shell,Why,,,low"))
+    email = cast.people["albania-editor"].email
+
+    dry = runner.invoke(args=["import", "needs", str(path), "--as", email])
+    assert dry.exit_code == 0, dry.output
+    assert "1 to create" in dry.output
+    assert count_needs() == 0
+
+    applied = runner.invoke(args=["import", "needs", str(path), "--as", email, "--apply"])
+    assert applied.exit_code == 0, applied.output
+    assert "Imported needs.csv: 1 created" in applied.output
+    assert count_needs() == 1
+
+
+def test_the_command_line_names_each_error_and_exits_1(runner, cast, tmp_path):
+    path = tmp_path / "needs.csv"
+    path.write_bytes(csv(",WBCTi,legislative,prevention,Bad,Why,,,urgent"))
+
+    answer = runner.invoke(
+        args=["import", "needs", str(path), "--as", cast.people["albania-editor"].email, "--apply"]
+    )
+
+    assert answer.exit_code == 1
+    assert "row 2: error in priority ('urgent'): Priority is high, medium or low." in answer.output
+    assert count_needs() == 0

@@ -1,0 +1,1 @@
+"""Imports: templates, uploads, dry runs and applying them."""
