@@ -18,7 +18,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from portal.exceptions import ValidationFailed
@@ -56,6 +56,13 @@ def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def restore(text: str) -> str:
+    """Return a cell's text as it was before ``neutralise``: an export read back is unchanged."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
 
 
 def detect_format(content: bytes, filename: str) -> str:
@@ -128,6 +135,7 @@ def _read_csv(content: bytes, encoding: str | None) -> Table:
     if not numbered:
         raise UnreadableFile("it holds no rows.")
     (_, header), *rows = numbered
+    rows = [(number, [restore(cell) for cell in record]) for number, record in rows]
     return Table("csv", [cell.strip() for cell in header], rows, used)
 
 
@@ -156,7 +164,8 @@ def _cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.date().isoformat() if not value.time() else value.isoformat()
+        # A date cell reads as midnight: written as the date people typed.
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, bool):
@@ -192,7 +201,7 @@ def _read_xlsx(content: bytes) -> Table:
                         f"cell {get_column_letter(position)}{number} holds a formula; formulas"
                         " are never run here: paste its value instead."
                     )
-                values.append(_cell_text(cell.value).strip())
+                values.append(restore(_cell_text(cell.value).strip()))
             if any(values):
                 numbered.append((number, values))
     finally:

@@ -8,15 +8,21 @@ and a refused workflow step shows the record's page with the reason.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
 
-from flask import flash, redirect, render_template, request
+from flask import Response, current_app, flash, redirect, render_template, request
 from marshmallow import Schema
 
 from portal.errors import wants_json
 from portal.exceptions import Conflict, DomainError, ValidationFailed
+from portal.identity import act_as_principal, current_principal
 from portal.limits import LONGEST_FILTER, refill
 from portal.schemas.forms import load_form
+from portal.schemas.imports import ExportFormatSchema
+from portal.spreadsheets import Sheet, csv_lines, file_chunks, write_xlsx
 from portal.versions import carried
 
 # Refusals a page can help with (shown on it, input kept); NotFound and Forbidden go to
@@ -83,3 +89,72 @@ def act(action, record, schema: Schema, done: str, refused: Callable, then: str)
         return refused(error)
     flash(done, "success")
     return redirect(then)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _json_value(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
+
+
+def _json_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
+    yield "["
+    separator = "\n"
+    for row in rows:
+        record = {name: _json_value(value) for name, value in zip(header, row, strict=True)}
+        yield separator + json.dumps(record, ensure_ascii=False)
+        separator = ",\n"
+    yield "\n]\n"
+
+
+def without_format(args):
+    """Return a list's query string without the export's ``format``, for the list's schema."""
+    kept = args.copy()
+    kept.pop("format", None)
+    return kept
+
+
+def download(export, query_args: Mapping) -> Response:
+    """Answer an export in the format asked (``format=csv|xlsx|json``), streamed.
+
+    CSV and JSON are written row by row as the records are read; XLSX is written to a
+    temporary file first (a workbook is a zip), then streamed from it.
+    """
+    chosen = load_form(ExportFormatSchema(), {"format": query_args.get("format", "")})["format"]
+    filename = f"iisg-{export.name}.{chosen}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if chosen == "xlsx":
+        output = write_xlsx([Sheet(export.name, export.header, export.rows())])
+        return Response(file_chunks(output), mimetype=XLSX, headers=headers)
+    rows = _read_later(export.rows)
+    if chosen == "json":
+        lines = _json_lines(export.header, rows)
+        return Response(lines, mimetype="application/json", headers=headers)
+    lines = csv_lines(export.header, rows)
+    return Response(lines, content_type="text/csv; charset=utf-8", headers=headers)
+
+
+def _read_later(rows: Callable[[], Iterator]) -> Iterator:
+    """Yield ``rows()`` as the server sends them, after the request itself has ended.
+
+    By then the request's app context, and with it its database session, are gone: the
+    rows are read in an app context and session of their own, scoped to the same
+    principal (who was checked when the request asked for them).
+    """
+    app = current_app._get_current_object()
+    principal = current_principal()
+
+    def generate():
+        with app.app_context():
+            act_as_principal(principal)
+            try:
+                yield from rows()
+            finally:
+                act_as_principal(None)
+
+    return generate()

@@ -17,9 +17,9 @@ from portal.schemas.needs import (
     NeedSchema,
 )
 from portal.schemas.versions import VersionedSchema
+from portal.services import exports, support_links
 from portal.services import needs as need_service
-from portal.services import support_links
-from portal.views import CORRECTABLE, act, form_page, list_page
+from portal.views import CORRECTABLE, act, download, form_page, list_page, without_format
 
 blueprint = Blueprint("needs", __name__, url_prefix="/needs")
 
@@ -82,6 +82,13 @@ def index():
         options=_filter_options(choices),
         can_create=need_service.may_create_need(),
     )
+
+
+@blueprint.get("/export")
+def export():
+    """Download the needs the list shows (its filters), every one, as CSV, XLSX or JSON."""
+    query = load_form(NeedListQuerySchema(), without_format(request.args))
+    return download(exports.needs(query), request.args)
 
 
 @blueprint.get("/new")

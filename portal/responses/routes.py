@@ -13,9 +13,10 @@ from portal.schemas.forms import load_form
 from portal.schemas.responses import ResponseEditSchema, ResponseListQuerySchema, ResponseSchema
 from portal.schemas.support_links import LinkDisputeSchema, LinkProposalSchema, NeedSearchSchema
 from portal.schemas.versions import VersionedSchema
+from portal.services import exports
 from portal.services import responses as response_service
 from portal.services import support_links as link_service
-from portal.views import CORRECTABLE, act, form_page, list_page
+from portal.views import CORRECTABLE, act, download, form_page, list_page, without_format
 
 blueprint = Blueprint("responses", __name__, url_prefix="/responses")
 
@@ -71,6 +72,19 @@ def index():
         choices=response_service.filter_choices(),
         can_create=can_create_response(current_principal()),
     )
+
+
+@blueprint.get("/export")
+def export():
+    """Download the responses the list shows (its filters), every one, as CSV, XLSX or JSON."""
+    query = load_form(ResponseListQuerySchema(), without_format(request.args))
+    return download(exports.responses(query), request.args)
+
+
+@blueprint.get("/links/export")
+def export_links():
+    """Download every support link the user may see, as CSV, XLSX or JSON."""
+    return download(exports.links(), request.args)
 
 
 @blueprint.get("/new")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -78,6 +78,8 @@ SORT_COLUMNS = {
     "updated_at": Need.updated_at,
 }
 SORTABLE = tuple(SORT_COLUMNS)
+# How many records an export reads from the database at a time.
+EXPORT_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,19 @@ def filter_choices() -> FilterChoices:
 def list_needs(query: dict, choices: FilterChoices) -> Page:
     """Return one page of the needs the principal may see, filtered as asked."""
     require(can_read_records, current_principal())
+    return paginate(_filtered(query, choices), query["page"], query["per_page"])
+
+
+def export_needs(query: dict, choices: FilterChoices) -> Select:
+    """Return the query of every need the principal may see, filtered as the list is.
+
+    The filters are checked now; the query is read later, a batch at a time.
+    """
+    require(can_read_records, current_principal())
+    return _filtered(query, choices).execution_options(yield_per=EXPORT_BATCH)
+
+
+def _filtered(query: dict, choices: FilterChoices):
     problems: dict[str, str] = {}
 
     def pick(choice, attribute, field, label):
@@ -268,8 +283,7 @@ def list_needs(query: dict, choices: FilterChoices) -> Page:
                 func.lower(Need.description).like(pattern, escape="\\"),
             )
         )
-    statement = statement.where(*conditions).order_by(*ordering(SORT_COLUMNS, query, Need.id))
-    return paginate(statement, query["page"], query["per_page"])
+    return statement.where(*conditions).order_by(*ordering(SORT_COLUMNS, query, Need.id))
 
 
 def get_need(need_id) -> Need:

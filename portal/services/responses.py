@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.authz import (
@@ -56,6 +56,8 @@ SORT_COLUMNS = {
 }
 SORTABLE = tuple(SORT_COLUMNS)
 DEFAULT_SORT = "-updated_at"
+# How many records an export reads from the database at a time.
+EXPORT_BATCH = 500
 
 
 @describes(Response, "response")
@@ -109,6 +111,19 @@ def _party_filter(role: str, text: str):
 def list_responses(query: Mapping) -> Page:
     """Return a page of the responses the principal can see, filtered by ``query``."""
     require(can_read_records, current_principal())
+    return paginate(_filtered(query), query.get("page", 1), query.get("per_page", 25))
+
+
+def export_responses(query: Mapping) -> Select:
+    """Return the query of every response the principal can see, filtered as the list is.
+
+    The filters are checked now; the query is read later, a batch at a time.
+    """
+    require(can_read_records, current_principal())
+    return _filtered(query).execution_options(yield_per=EXPORT_BATCH)
+
+
+def _filtered(query: Mapping):
     statement = select(Response)
     if query.get("q"):
         pattern = contains(query["q"])
@@ -164,8 +179,7 @@ def list_responses(query: Mapping) -> Page:
     if query.get("starts_to"):
         statement = statement.where(Response.starts_on <= query["starts_to"])
     sort = {"sort": query.get("sort") or DEFAULT_SORT}
-    statement = _with_details(statement.order_by(*ordering(SORT_COLUMNS, sort, Response.id)))
-    return paginate(statement, query.get("page", 1), query.get("per_page", 25))
+    return _with_details(statement.order_by(*ordering(SORT_COLUMNS, sort, Response.id)))
 
 
 def filter_choices() -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import partial
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -89,6 +89,20 @@ def links_for_need(need_id) -> list[SupportLink]:
         .order_by(SupportLink.created_at, SupportLink.id)
     )
     return list(db.session.scalars(statement).unique())
+
+
+def export_links() -> Select:
+    """Return the query of every link the principal can see with its ends, read in batches."""
+    require(can_read_records, current_principal())
+    return (
+        select(SupportLink)
+        .options(
+            joinedload(SupportLink.need).joinedload(Need.tenant).joinedload(Tenant.economy),
+            joinedload(SupportLink.response).joinedload(Response.tenant),
+        )
+        .order_by(SupportLink.id)
+        .execution_options(yield_per=500)
+    )
 
 
 def get_link(link_id) -> SupportLink:
