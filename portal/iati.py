@@ -38,10 +38,10 @@ FUNDING, IMPLEMENTING = "1", "4"
 # DAC 5-digit purpose codes (vocabulary 1) and the IISG pillar they belong to.
 DAC_PILLARS = {
     "15210": None,  # Security system management and reform: spans the pillars
-    "15130": "WBSOCi",  # Legal and judicial development
-    "15113": "WBSOCi",  # Anti-corruption organisations and institutions
-    "16063": "WBSOCi",  # Narcotics control
-    "15240": "WBSOCi",  # Reintegration and small arms and light weapons control
+    "15130": "WBCSCi",  # Legal and judicial development
+    "15113": "WBCSCi",  # Anti-corruption organisations and institutions
+    "16063": "WBCSCi",  # Narcotics control
+    "15240": "WBCSCi",  # Reintegration and small arms and light weapons control
     "15136": "WBBSi",  # Immigration
     "15190": "WBBSi",  # Facilitation of orderly, safe, regular migration
     "33120": "WBBSi",  # Trade facilitation (customs and border crossings)

@@ -304,11 +304,13 @@ def _apply(response: Response, data: Mapping) -> None:
 
 
 def fill_response(response: Response, data: Mapping) -> None:
-    """Set what ``data`` (ResponseSchema) says on a response the principal may change.
+    """Set what ``data`` (ResponseSchema) says on a response, saving nothing.
 
-    Refuses, naming the field, the codes that name nothing; commits nothing.
+    Refuses, naming the field, the codes that name nothing. Its caller compares the
+    response before and after, and asks ``can_edit_response`` before saving a change
+    (a bulk import: a row equal to a record one may only read is simply unchanged).
     """
-    require(can_edit_response, current_principal(), response)
+    require(can_read_records, current_principal())
     _apply(response, data)
 
 

@@ -130,3 +130,13 @@ def test_an_unknown_format_is_refused_by_name(login, cast):
 
     assert answer.status_code == 422
     assert "Choose csv, xlsx or json." in answer.get_data(as_text=True)
+
+
+def test_the_list_links_to_its_export_with_its_filters(login, cast):
+    client = login(cast.people["albania-editor"])
+
+    page = client.get("/needs?priority=low").get_data(as_text=True)
+
+    assert "/needs/export?format=xlsx&amp;priority=low" in page or (
+        "/needs/export?priority=low&amp;format=xlsx" in page
+    )
