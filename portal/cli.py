@@ -546,7 +546,7 @@ def import_file(kind, path, email, apply_, encoding, pillar):
         user = find_user(email)
         act_as(user, label=f"{user.email} (iisg import)")
         with open(path, "rb") as handle:
-            content = handle.read(imports.largest_file() + 1)
+            content = handle.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
         record = imports.upload(kind, os.path.basename(path), content, encoding, pillar)
         total = imports.row_count(record)
         with click.progressbar(length=total, label="Checking", file=sys.stderr) as bar:

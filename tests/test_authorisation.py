@@ -23,7 +23,7 @@ from portal.authz import (
     require,
 )
 from portal.identity import current_principal
-from portal.models import AcquisChapter, Job, Pillar, Webhook
+from portal.models import AcquisChapter, DataImport, Job, Pillar, Webhook
 from portal.models.user import ROLES
 from portal.services import api_tokens, sessions
 from tests import factories
@@ -111,9 +111,20 @@ def world(db, app):
     hook = Webhook(
         tenant_id=albania.id, url="https://al.example/hook", events=["*"], secret_encrypted=b"0"
     )
-    db.session.add_all([job, hook])
-    db.session.commit()
     everyone = walkers["secretariat-every-role"]
+    upload = DataImport(
+        kind="responses",
+        actor_id=everyone.id,
+        filename="responses.csv",
+        file_format="csv",
+        sha256="0" * 64,
+        size=10,
+        content=b"external_reference,title,pillars,support_type\nR-1,T,WBCTi,training\n",
+        status="checked",
+        outcome={"rows": [], "counts": {"error": 0}},
+    )
+    db.session.add_all([job, hook, upload])
+    db.session.commit()
     # A session and a token of its own to end, so the walker keeps the ones it uses.
     spare_token, _secret = api_tokens.create(
         everyone, {"name": "spare", "days": 5, "scope": "write"}
@@ -143,6 +154,9 @@ def world(db, app):
         "link_id": link.id,
         "job_id": job.id,
         "webhook_id": hook.id,
+        "import_id": upload.id,
+        "kind": "needs",
+        "extension": "csv",
     }
     return {
         "walkers": walkers,

@@ -26,6 +26,7 @@ from portal.identity import Principal, act_as_principal
 from portal.models import (
     AcquisChapter,
     ApiToken,
+    DataImport,
     Job,
     Need,
     Pillar,
@@ -67,6 +68,11 @@ OBJECTS_BY_ARGUMENT = {
     "job_id": lambda other: other["job"].id,
     # An organisation's webhook: its tenant administrators' alone.
     "webhook_id": lambda other: other["webhook"].id,
+    # A file a Serbian editor uploaded to import: theirs alone (and the Secretariat admins').
+    "import_id": lambda other: other["import"].id,
+    # Which template to download: belongs to no tenant.
+    "kind": lambda other: "needs",
+    "extension": lambda other: "csv",
 }
 # Routes outside the matrix, with the reason.
 OUTSIDE = {
@@ -162,6 +168,18 @@ def world(db, app):
         secret_encrypted=b"\x00" * 40,
     )
     db.session.add(other_webhook)
+    other_import = DataImport(
+        kind="needs",
+        actor_id=other_user.id,
+        filename="serbian-secret-upload.csv",
+        file_format="csv",
+        sha256="0" * 64,
+        size=10,
+        content=b"code,title\n",
+        status="checked",
+        outcome={"rows": [], "counts": {}},
+    )
+    db.session.add(other_import)
     db.session.commit()
     other = {
         "tenant": serbia,
@@ -177,8 +195,10 @@ def world(db, app):
         "link": serbian_links[("proposed", "draft")],
         "job": other_job,
         "webhook": other_webhook,
+        "import": other_import,
         "user_marker": other_user.email,
         "job_marker": other_job.message,
+        "import_marker": other_import.filename,
         "markers": [other_token.prefix, "Serbian secret response", "hidden-receiver.rs.example"],
     }
     return {"principals": principals, "other": other}
@@ -229,7 +249,15 @@ def legitimately_visible(principal: Principal, rule) -> bool:
     # A Secretariat admin manages every user and organisation: not a leak.
     return principal.has("admin") and any(
         argument in rule.arguments
-        for argument in ("user_id", "tenant_id", "pillar_id", "chapter_id", "cycle_id", "job_id")
+        for argument in (
+            "user_id",
+            "tenant_id",
+            "pillar_id",
+            "chapter_id",
+            "cycle_id",
+            "job_id",
+            "import_id",
+        )
     )
 
 
@@ -250,7 +278,13 @@ def markers(principal: Principal, other, rule) -> list[str]:
     if principal.has("admin"):
         # The Secretariat admin lists every user by design (§4).
         return [*other["markers"], *hidden]
-    return [other["user_marker"], other["job_marker"], *other["markers"], *hidden]
+    return [
+        other["user_marker"],
+        other["job_marker"],
+        other["import_marker"],
+        *other["markers"],
+        *hidden,
+    ]
 
 
 def expected_status(principal: Principal, rule) -> int:

@@ -146,6 +146,7 @@ def register_api(app: Flask) -> PortalApi:
         audit,
         cycles,
         docs,
+        imports,
         links,
         me,
         needs,
@@ -170,6 +171,7 @@ def register_api(app: Flask) -> PortalApi:
         analysis,
         audit,
         webhooks,
+        imports,
     )
     for module in modules:
         csrf.exempt(module.blueprint)

@@ -40,7 +40,7 @@ def _page(error: DomainError | None = None, status: int = 200):
             pillars=import_service.pillar_codes(),
             error=error,
             chosen=request.form if error else {},
-            largest_mb=import_service.largest_file() // 1_048_576,
+            largest_mb=current_app.config["IMPORT_MAX_BYTES"] // 1_048_576,
         ),
         status,
     )
@@ -56,7 +56,7 @@ def index():
 def upload():
     """Keep an uploaded file and dry-run it: at once when small, on the worker when large."""
     # The one route that takes a file: its own cap, above the forms' (docs/imports.md).
-    request.max_content_length = import_service.largest_file() + ENVELOPE_BYTES
+    request.max_content_length = current_app.config["IMPORT_MAX_BYTES"] + ENVELOPE_BYTES
     try:
         data = load_form(ImportUploadSchema(), request.form)
         sent = request.files.get("file")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from portal.models.data_import import IMPORT_KINDS
-from portal.schemas.forms import REQUIRED, FormSchema, page_number, printable
+from portal.schemas.forms import REQUIRED, FormSchema, page_number, page_size, printable
 
 ENCODINGS = ("utf-8", "windows-1250")
 EXPORT_FORMATS = ("csv", "xlsx", "json")
@@ -33,13 +33,29 @@ class ImportUploadSchema(FormSchema):
 
 
 class ImportRowsQuerySchema(FormSchema):
-    """Which rows of a dry run the page shows."""
+    """Which rows of a dry run a page shows."""
 
     show = fields.String(
         load_default="all",
         validate=validate.OneOf(OUTCOMES, error="Show one of: " + ", ".join(OUTCOMES) + "."),
     )
     page = page_number()
+
+
+class ImportRowsApiQuerySchema(ImportRowsQuerySchema):
+    """Which rows of a dry run the API lists, and how many per page."""
+
+    per_page = page_size(100)
+
+
+class ImportFileSchema(FormSchema):
+    """The file of an import, sent as multipart/form-data."""
+
+    file = fields.Raw(
+        required=True,
+        metadata={"type": "string", "format": "binary"},
+        error_messages={"required": "Send the file as the form field 'file'."},
+    )
 
 
 class ExportFormatSchema(FormSchema):

@@ -122,7 +122,7 @@ def needs(query: Mapping) -> Export:
     return Export("needs", NEED_COLUMNS, rows)
 
 
-def response_reference(response) -> str:
+def _reference(response) -> str:
     """Return how an import names a response: its external reference, else #id."""
     return response.external_reference or f"#{response.id}"
 
@@ -170,7 +170,7 @@ def links() -> Export:
             partner, _name = _partner(link.need)
             yield [
                 link.need.code,
-                response_reference(link.response),
+                _reference(link.response),
                 link.coverage,
                 link.note or "",
                 link.status,

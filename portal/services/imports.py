@@ -258,7 +258,9 @@ def _columns(kind: Kind, header: list[str]) -> list[str | None]:
     return [name if name in known else None for name in names]
 
 
-def read_rows(kind: str, content: bytes, filename: str, encoding=None, default_pillar=None) -> Rows:
+def _read_rows(
+    kind: str, content: bytes, filename: str, encoding=None, default_pillar=None
+) -> Rows:
     """Return an upload's rows as columns of ``kind``, or refuse a file that cannot be read."""
     declared = KINDS[kind]
     if detect_format(content, filename) == "xml":
@@ -765,7 +767,7 @@ class _Plan:
 # --- Uploading, checking, applying -------------------------------------------------------
 
 
-def largest_file() -> int:
+def _largest_file() -> int:
     """Return the most bytes an import file may hold."""
     return current_app.config["IMPORT_MAX_BYTES"]
 
@@ -784,17 +786,17 @@ def upload(
         raise ValidationFailed(
             "Choose what the file holds.", {"kind": "Choose needs, responses or links."}
         )
-    if len(content) > largest_file():
+    if len(content) > _largest_file():
         raise UnreadableFile(
             f"it holds {len(content) / 1_048_576:.1f} MB; at most"
-            f" {largest_file() / 1_048_576:.0f} MB can be imported at once. Split it."
+            f" {_largest_file() / 1_048_576:.0f} MB can be imported at once. Split it."
         )
     if default_pillar and default_pillar.upper() not in _Lookups().pillars:
         raise ValidationFailed(
             "Some fields need attention.",
             {"pillar": f"There is no pillar {quoted(default_pillar)}."},
         )
-    rows = read_rows(kind, content, filename, encoding, default_pillar)
+    rows = _read_rows(kind, content, filename, encoding, default_pillar)
     record = DataImport(
         kind=kind,
         actor_id=principal.user_id,
@@ -831,7 +833,7 @@ def row_count(record: DataImport) -> int:
 
 
 def _rows_of(record: DataImport) -> Rows:
-    return read_rows(
+    return _read_rows(
         record.kind, record.content, record.filename, record.encoding, record.default_pillar
     )
 

@@ -3,6 +3,7 @@
 import io
 import zipfile
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
@@ -15,39 +16,22 @@ from portal.services import imports
 from tests import factories
 from tests.needs.cast import albanian_need, build_cast
 
-HEADER = "external_reference;title;pillars;beneficiaries;support_type;starts_on;budget_amount;budget_currency"
+HEADER = ";".join(
+    (
+        "external_reference",
+        "title",
+        "pillars",
+        "beneficiaries",
+        "support_type",
+        "starts_on",
+        "budget_amount",
+        "budget_currency",
+    )
+)
 
-IATI = b"""<?xml version="1.0" encoding="UTF-8"?>
-<iati-activities version="2.03" generated-datetime="2026-10-01T00:00:00Z">
- <iati-activity default-currency="EUR" xml:lang="en">
-  <iati-identifier>XM-DAC-41114-PROJECT-00123</iati-identifier>
-  <reporting-org ref="XM-DAC-41114" type="40"><narrative>UNDP</narrative></reporting-org>
-  <title><narrative xml:lang="sq">Trajnim</narrative><narrative xml:lang="en">Judicial training</narrative></title>
-  <description type="1"><narrative>Training judges in organised crime cases.</narrative></description>
-  <participating-org role="1" ref="XI-IATI-EC_NEAR"><narrative>European Commission</narrative></participating-org>
-  <participating-org role="4" ref="XM-DAC-41114"><narrative>UNDP Albania</narrative></participating-org>
-  <activity-status code="2"/>
-  <activity-date type="1" iso-date="2026-01-01"/>
-  <activity-date type="3" iso-date="2027-12-31"/>
-  <recipient-country code="AL" percentage="60"/>
-  <recipient-country code="XK" percentage="40"/>
-  <sector vocabulary="1" code="15130"/>
-  <budget type="1"><period-start iso-date="2026-01-01"/><period-end iso-date="2026-12-31"/><value value-date="2026-01-01">500000</value></budget>
-  <budget type="1"><period-start iso-date="2027-01-01"/><period-end iso-date="2027-12-31"/><value value-date="2027-01-01">250000.50</value></budget>
- </iati-activity>
- <iati-activity>
-  <iati-identifier>XM-DAC-41114-PROJECT-00124</iati-identifier>
-  <title><narrative>Without a sector</narrative></title>
-  <recipient-country code="RS"/>
-  <budget><value value-date="2026-01-01">1000</value></budget>
- </iati-activity>
- <iati-activity>
-  <iati-identifier>XM-DAC-41114-PROJECT-00125</iati-identifier>
-  <recipient-country code="ME"/>
-  <sector vocabulary="1" code="15136"/>
- </iati-activity>
-</iati-activities>
-"""
+# Three activities as a member publishes them: one complete, one without a sector or a
+# currency, one without a title.
+IATI = (Path(__file__).parent / "fixtures" / "activities.xml").read_bytes()
 
 
 @pytest.fixture
