@@ -15,7 +15,7 @@ from portal.config import Config, StartupError, TestConfig
 from portal.database import check_database, prepare_database
 from portal.errors import register_error_handlers
 from portal.extensions import bootstrap, csrf, db, limiter, migrate
-from portal.limits import register_limits
+from portal.limits import allow_uploads, register_limits
 from portal.logging import configure_logging, instrument
 from portal.models.reference import KOSOVO_FOOTNOTE
 
@@ -76,6 +76,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     bootstrap.init_app(app)
+    # A file to import may be larger than a form: its limit is raised before the CSRF
+    # check reads the form.
+    app.before_request(allow_uploads)
     csrf.init_app(app)
 
     # identity tells each transaction who acts; auditing registers SQLite's audit

@@ -98,6 +98,14 @@ def _handle_too_large(_error: RequestEntityTooLarge):
     # Raised before the body is read (Content-Length over the cap) or as soon as reading
     # passes it; either way nothing of the request was acted on.
     limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.max_content_length != limit:
+        # A route with a limit of its own: a file to import.
+        return error_response(
+            413,
+            "request_too_large",
+            f"The file is too large: at most {readable_size(request.max_content_length)} can be"
+            " sent at once. Split it into smaller files.",
+        )
     return error_response(
         413,
         "request_too_large",

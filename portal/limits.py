@@ -101,6 +101,21 @@ def refill(schema: Schema, data: Mapping[str, Any], longest: int | None = None) 
     return values
 
 
+# The routes that take a file to import: a limit of their own (IISG_IMPORT_MAX_BYTES), and
+# room for the multipart envelope around the file.
+UPLOAD_ENDPOINTS = frozenset({"imports.upload", "api_imports.upload"})
+ENVELOPE_BYTES = 64 * 1024
+
+
+def allow_uploads() -> None:
+    """Raise the body limit of the routes that take a file, before anything reads a body.
+
+    Registered before the CSRF check, which reads the form of every page's POST.
+    """
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = current_app.config["IMPORT_MAX_BYTES"] + ENVELOPE_BYTES
+
+
 def refuse_long_addresses() -> None:
     """Refuse, with 414, a request whose path and query string are longer than served."""
     # The path as the server passes it (one character per byte), the query string still

@@ -130,6 +130,11 @@ def _read_csv(content: bytes, encoding: str | None) -> Table:
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
     except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise UnreadableFile(
+                f"a cell holds more than {csv.field_size_limit():,} characters, far more than"
+                " any field takes (a quote left open?)."
+            ) from None
         raise UnreadableFile(f"it is not a well-formed CSV file ({error}).") from None
     numbered = [(number, record) for number, record in enumerate(records, start=1) if any(record)]
     if not numbered:

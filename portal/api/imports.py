@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request, url_for
+from flask import current_app, url_for
 from flask_login import current_user
 
 from portal import jobs
@@ -23,8 +23,6 @@ blueprint = Blueprint(
     description="Spreadsheets and IATI files checked by a dry run, then applied all at once.",
 )
 RowPageSchema = page_schema(ImportRowSchema, "ImportRowPage")
-# The multipart envelope around the file.
-ENVELOPE_BYTES = 64 * 1024
 
 
 def _located(record, status: int):
@@ -48,7 +46,6 @@ def upload(form, files):
     Small files answer 201 with the dry run's counts; larger ones 202, checked by the
     worker: read the import until its status is ``checked``.
     """
-    request.max_content_length = current_app.config["IMPORT_MAX_BYTES"] + ENVELOPE_BYTES
     sent = files["file"]
     if not getattr(sent, "filename", None):
         raise ValidationFailed("Send the file as the form field 'file'.", {"file": "No file."})

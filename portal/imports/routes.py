@@ -26,8 +26,6 @@ from portal.views import CORRECTABLE
 
 blueprint = Blueprint("imports", __name__, url_prefix="/imports")
 ROWS_PER_PAGE = 100
-# The multipart envelope around the file: the form's few fields and boundaries.
-ENVELOPE_BYTES = 64 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -55,8 +53,6 @@ def index():
 @blueprint.post("")
 def upload():
     """Keep an uploaded file and dry-run it: at once when small, on the worker when large."""
-    # The one route that takes a file: its own cap, above the forms' (docs/imports.md).
-    request.max_content_length = current_app.config["IMPORT_MAX_BYTES"] + ENVELOPE_BYTES
     try:
         data = load_form(ImportUploadSchema(), request.form)
         sent = request.files.get("file")
