@@ -50,7 +50,9 @@ def test_a_partner_editor_uploads_checks_and_applies_a_file(login, cast):
     assert uploaded.status_code == 303
     page = client.get(uploaded.location)
     assert page.status_code == 200
-    assert "1</span> to create" in page.get_data(as_text=True)
+    text = page.get_data(as_text=True)
+    assert "1</span> to create" in text and "0</span> to update" in text
+    assert "Apply: create 1, update 0" in text
     assert count_needs() == 0
 
     token = csrf_token(client, uploaded.location)
