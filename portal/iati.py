@@ -49,6 +49,8 @@ DAC_PILLARS = {
     "15230": "WBCTi",  # Participation in international peacekeeping operations
 }
 # The codes' first three digits (vocabulary 2, DAC 3-digit) are not specific enough.
+# More than any budget holds: the portal keeps thirteen digits before the point.
+LARGEST_AMOUNT = Decimal("1e13")
 
 
 @dataclass
@@ -61,12 +63,15 @@ class Activity:
 
 
 def _narrative(element, language: str) -> str:
+    """Return the English narrative, else the activity's own language's, else the first."""
     if element is None:
         return ""
     narratives = element.findall("narrative")
-    for narrative in narratives:
-        if (narrative.get(XML_LANG) or language) == "en":
-            return (narrative.text or "").strip()
+    # A narrative without xml:lang is in the activity's language.
+    for wanted in ("en", language):
+        for narrative in narratives:
+            if (narrative.get(XML_LANG) or language) == wanted:
+                return (narrative.text or "").strip()
     return (narratives[0].text or "").strip() if narratives else ""
 
 
@@ -83,7 +88,8 @@ def _dates(activity) -> tuple[str, str]:
 
 
 def _budget(activity, default_currency: str, warnings: list[str]) -> tuple[str, str]:
-    totals: dict[str, Decimal] = defaultdict(Decimal)
+    """Return the activity's budget and currency: its periods summed, revised over original."""
+    periods: dict[tuple[str, str], tuple[str, Decimal, str]] = {}
     for budget in activity.findall("budget"):
         value = budget.find("value")
         if value is None or not (value.text or "").strip():
@@ -96,10 +102,24 @@ def _budget(activity, default_currency: str, warnings: list[str]) -> tuple[str, 
             )
             return "", ""
         try:
-            totals[currency] += Decimal(value.text.strip())
+            amount = Decimal(value.text.strip())
         except InvalidOperation:
-            warnings.append(f"A budget value is not a number ({value.text.strip()[:40]}).")
+            amount = Decimal("NaN")
+        if not amount.is_finite() or abs(amount) >= LARGEST_AMOUNT:
+            warnings.append(f"A budget value is not an amount ({value.text.strip()[:40]}).")
             return "", ""
+        start, end = budget.find("period-start"), budget.find("period-end")
+        period = (
+            start.get("iso-date", "") if start is not None else "",
+            end.get("iso-date", "") if end is not None else "",
+        )
+        kind = budget.get("type", "1")
+        # A revised budget (type 2) replaces the original (type 1) of the same period.
+        if period not in periods or kind == "2" or periods[period][0] != "2":
+            periods[period] = (kind, amount, currency)
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for _kind, amount, currency in periods.values():
+        totals[currency] += amount
     if not totals:
         return "", ""
     if len(totals) > 1:

@@ -384,12 +384,12 @@ RECORD_TYPES: tuple[RecordType, ...] = (
         ),
         since=TRACKED_JOBS,
     ),
-    # Files uploaded to import: their uploader reads and applies them, the Secretariat's
-    # administrators read every one.
+    # Files uploaded to import: their uploader's alone. A dry run shows drafts as they
+    # stand, which nobody else may read, so not even the Secretariat's administrators.
     RecordType(
         "imports",
         models.DataImport,
-        read=ActingUser("actor_id") | (InSecretariat() & HasRole("admin")),
+        read=ActingUser("actor_id"),
         write=ActingUser("actor_id"),
         audit=NotCaptured(
             "an uploaded file and its dry run: what applying it changes is recorded on the"

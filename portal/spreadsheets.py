@@ -26,6 +26,10 @@ from portal.exceptions import ValidationFailed
 # A cell starting with one of these is read as a formula by spreadsheet programs; a
 # title such as "=HYPERLINK(...)" typed into a need must stay text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The most rows a file may hold: ten times the largest import measured (docs/benchmarks.md).
+MOST_ROWS = 100_000
+# The most columns a row may have: every template has fewer than twenty.
+MOST_COLUMNS = 100
 # The most a workbook may unpack to, and the most any of its members may be compressed.
 LARGEST_UNPACKED = 200 * 1024 * 1024
 LARGEST_RATIO = 200
@@ -52,15 +56,19 @@ class Table:
 
 
 def neutralise(value: object) -> object:
-    """Return ``value`` so that a spreadsheet shows it as text, never runs it as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """Return ``value`` so that a spreadsheet shows it as text, never runs it as a formula.
+
+    Text that already starts with the mark before a formula start gets another one, so
+    that ``restore`` gives back exactly what was written.
+    """
+    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
 
 def restore(text: str) -> str:
     """Return a cell's text as it was before ``neutralise``: an export read back is unchanged."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS):
         return text[1:]
     return text
 
@@ -127,15 +135,22 @@ def _read_csv(content: bytes, encoding: str | None) -> Table:
     text, used = _decode(content, encoding)
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records = []
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+        for record in reader:
+            records.append(record)
+            if len(records) > MOST_ROWS + 1:
+                raise UnreadableFile(f"it holds more than {MOST_ROWS:,} rows; split it.")
     except csv.Error as error:
         if "field larger than field limit" in str(error):
             raise UnreadableFile(
                 f"a cell holds more than {csv.field_size_limit():,} characters, far more than"
                 " any field takes (a quote left open?)."
             ) from None
-        raise UnreadableFile(f"it is not a well-formed CSV file ({error}).") from None
+        raise UnreadableFile(
+            f"line {reader.line_num} is not well-formed CSV ({error}); check its quotes."
+        ) from None
     numbered = [(number, record) for number, record in enumerate(records, start=1) if any(record)]
     if not numbered:
         raise UnreadableFile("it holds no rows.")
@@ -183,7 +198,6 @@ def _cell_text(value) -> str:
 def _read_xlsx(content: bytes) -> Table:
     # openpyxl is imported only here: reading a workbook is rare, starting the portal not.
     from openpyxl import load_workbook
-    from openpyxl.utils import get_column_letter
 
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
@@ -196,25 +210,58 @@ def _read_xlsx(content: bytes) -> Table:
     except Exception:  # openpyxl's own errors on a damaged workbook have no common base
         raise UnreadableFile("the workbook is damaged or not an XLSX file.") from None
     try:
-        sheet = workbook.worksheets[0]
-        numbered = []
-        for number, cells in enumerate(sheet.iter_rows(), start=1):
-            values = []
-            for position, cell in enumerate(cells, start=1):
-                if getattr(cell, "data_type", None) == "f":
-                    raise UnreadableFile(
-                        f"cell {get_column_letter(position)}{number} holds a formula; formulas"
-                        " are never run here: paste its value instead."
-                    )
-                values.append(restore(_cell_text(cell.value).strip()))
-            if any(values):
-                numbered.append((number, values))
+        if not workbook.worksheets:
+            raise UnreadableFile("the workbook has no sheet.")
+        return _first_sheet(workbook.worksheets[0])
+    except UnreadableFile:
+        raise
+    except Exception:  # a damaged sheet: a cell that is not what its type says, bad XML
+        raise UnreadableFile("its first sheet is damaged; save it again as .xlsx.") from None
     finally:
         workbook.close()
-    if not numbered:
+
+
+def _first_sheet(sheet) -> Table:
+    """Return the header and rows of a read-only sheet, as wide as its header."""
+    # What the file says its size is may be wrong, either way: read what is there.
+    sheet.reset_dimensions()
+    header = None
+    for number, cells in enumerate(sheet.iter_rows(max_col=MOST_COLUMNS), start=1):
+        if number > MOST_ROWS:
+            break
+        values = _row_values(cells, number)
+        if any(values):
+            while not values[-1]:
+                values.pop()
+            header = (number, values)
+            break
+    if header is None:
         raise UnreadableFile("its first sheet holds no rows.")
-    (_, header), *rows = numbered
-    return Table("xlsx", header, rows)
+    start, names = header
+    # Read as wide as the header, and one more column, to see a cell without a column.
+    numbered = []
+    rows = sheet.iter_rows(min_row=start + 1, max_col=len(names) + 1)
+    for number, cells in enumerate(rows, start=start + 1):
+        if number > MOST_ROWS + start:
+            raise UnreadableFile(f"it holds more than {MOST_ROWS:,} rows; split it.")
+        values = _row_values(cells, number)
+        if any(values):
+            numbered.append((number, values))
+    return Table("xlsx", names, numbered)
+
+
+def _row_values(cells, number: int) -> list[str]:
+    from openpyxl.utils import get_column_letter
+
+    values = []
+    for position, cell in enumerate(cells, start=1):
+        if getattr(cell, "data_type", None) == "f":
+            raise UnreadableFile(
+                f"cell {get_column_letter(position)}{number} holds a formula; formulas"
+                " are never run here: paste its value instead."
+            )
+        values.append(restore(_cell_text(getattr(cell, "value", None)).strip()))
+    return values
 
 
 # --- Writing ----------------------------------------------------------------------------

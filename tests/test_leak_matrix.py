@@ -68,7 +68,7 @@ OBJECTS_BY_ARGUMENT = {
     "job_id": lambda other: other["job"].id,
     # An organisation's webhook: its tenant administrators' alone.
     "webhook_id": lambda other: other["webhook"].id,
-    # A file a Serbian editor uploaded to import: theirs alone (and the Secretariat admins').
+    # A file a Serbian editor uploaded to import: theirs alone, whoever asks.
     "import_id": lambda other: other["import"].id,
     # Which template to download: belongs to no tenant.
     "kind": lambda other: "needs",
@@ -256,7 +256,6 @@ def legitimately_visible(principal: Principal, rule) -> bool:
             "chapter_id",
             "cycle_id",
             "job_id",
-            "import_id",
         )
     )
 
@@ -276,8 +275,8 @@ def markers(principal: Principal, other, rule) -> list[str]:
     if not principal.in_secretariat:
         hidden.append("Serbian restricted")
     if principal.has("admin"):
-        # The Secretariat admin lists every user by design (§4).
-        return [*other["markers"], *hidden]
+        # The Secretariat admin lists every user by design (§4), but not their imports.
+        return [other["import_marker"], *other["markers"], *hidden]
     return [
         other["user_marker"],
         other["job_marker"],

@@ -4,7 +4,8 @@ An upload is kept as sent, so the worker can check a large one and applying it r
 the dry run against the data as it is then. The table is walled (generation IMPORTS of
 the registry): its uploader reads and writes it, the Secretariat's administrators read
 every one; the trail does not capture it (what an import changes is recorded on the
-records it changes).
+records it changes). An import finds the records its rows name by need code and by
+response reference: both are indexed.
 
 Revision ID: 3a9f27c1d5e8
 Revises: ee96fc3c0420
@@ -55,6 +56,8 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_imports")),
     )
     op.create_index(op.f("ix_imports_actor_id"), "imports", ["actor_id"])
+    op.create_index("ix_needs_code", "needs", ["code"])
+    op.create_index("ix_responses_external_reference", "responses", ["external_reference"])
     app_url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     generation = record_types.IMPORTS
     for statement in rls.migration_install_statements(op.get_bind(), app_url, generation):
@@ -62,5 +65,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index("ix_responses_external_reference", table_name="responses")
+    op.drop_index("ix_needs_code", table_name="needs")
     op.drop_index(op.f("ix_imports_actor_id"), table_name="imports")
     op.drop_table("imports")

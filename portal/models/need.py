@@ -41,6 +41,8 @@ class Need(Base):
         CheckConstraint("previous_need_id <> id", name="not_own_predecessor"),
         # People cite a need by its code (portal.need_codes); each names one need of its cycle.
         UniqueConstraint("cycle_id", "code"),
+        # An import finds the need a row names by its code alone.
+        Index("ix_needs_code", "code"),
         # The list pages filter one cycle by status and owner; the analysis groups a
         # cycle by pillar and category (on PostgreSQL from this index alone).
         Index(

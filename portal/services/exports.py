@@ -122,9 +122,13 @@ def needs(query: Mapping) -> Export:
     return Export("needs", NEED_COLUMNS, rows)
 
 
-def _reference(response) -> str:
-    """Return how an import names a response: its external reference, else #id."""
-    return response.external_reference or f"#{response.id}"
+def _reference(response, tenant_id) -> str:
+    """Return how an import names a response without doubt: its external reference when
+    it is the reader's own organisation's, else ``#id`` (another member's response may
+    carry the same reference)."""
+    if response.external_reference and response.tenant_id == tenant_id:
+        return response.external_reference
+    return f"#{response.id}"
 
 
 def responses(query: Mapping) -> Export:
@@ -162,15 +166,17 @@ def responses(query: Mapping) -> Export:
 
 def links() -> Export:
     """Return the export of every support link the principal may see."""
-    require(can_read_records, current_principal())
+    principal = current_principal()
+    require(can_read_records, principal)
     statement = link_service.export_links()
+    tenant_id = principal.tenant_id if principal else None
 
     def rows():
         for link in db.session.scalars(statement):
             partner, _name = _partner(link.need)
             yield [
                 link.need.code,
-                _reference(link.response),
+                _reference(link.response, tenant_id),
                 link.coverage,
                 link.note or "",
                 link.status,

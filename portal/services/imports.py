@@ -35,6 +35,7 @@ from portal import iati
 from portal.authz import (
     can_apply_import,
     can_create_need,
+    can_create_response,
     can_edit_need,
     can_edit_response,
     can_import_records,
@@ -64,6 +65,7 @@ from portal.models.data_import import IMPORT_KINDS
 from portal.models.need import PRIORITIES
 from portal.models.response import IMPLEMENTATION_STATUSES, VISIBILITIES
 from portal.models.support_link import COVERAGES
+from portal.need_codes import assign_codes, is_code_clash
 from portal.schemas import parse
 from portal.schemas.needs import NeedSchema
 from portal.schemas.responses import CURRENCIES, ResponseSchema
@@ -76,8 +78,12 @@ from portal.spreadsheets import Sheet, Table, UnreadableFile, detect_format, rea
 from portal.tenancy import get_visible
 from portal.versions import describe
 
+# A new need's code taken by a draft the importer cannot see: tried this many times.
+CODE_ATTEMPTS = 20
 # Lists inside one cell: "WBCTi; WBBSi", "AL, RS".
 SEPARATORS = re.compile(r"\s*[;,\n]\s*")
+# A row's cells beyond the header's columns, noted to refuse the row.
+STRAY = "__beyond_the_header__"
 # Columns an export or an error report adds, which an import reads past.
 REPORT_COLUMNS = ("outcome", "problems")
 
@@ -279,6 +285,10 @@ def _read_rows(
             for position, name in enumerate(names)
             if name is not None
         }
+        if any(cell.strip() for cell in cells[len(names) :]):
+            values[STRAY] = cells[len(names)].strip() or next(
+                cell for cell in cells[len(names) :] if cell.strip()
+            )
         rows.append((number, values, []))
     if not rows:
         raise UnreadableFile("it holds a header but no rows.")
@@ -348,6 +358,18 @@ def _loaded(schema, data: dict, to_column: Callable[[str], str]) -> dict:
         ) from None
 
 
+def _keep_line_breaks(data: dict, record, names: tuple[str, ...]) -> None:
+    """Keep a stored text's line breaks where the file differs from it only in them.
+
+    The forms store what browsers send (CRLF); a workbook gives LF back.
+    """
+    for name in names:
+        stored, given = getattr(record, name) or "", data.get(name)
+        if isinstance(given, str) and given != stored:
+            if given.strip().replace("\r\n", "\n") == stored.strip().replace("\r\n", "\n"):
+                data[name] = stored
+
+
 class _Lookups:
     """The reference data rows name, read once per import."""
 
@@ -366,9 +388,14 @@ class _Lookups:
         }
 
     def parties(self, text: str) -> tuple[list[str], str]:
-        """Split a cell of organisations into known organisations' codes and other names."""
+        """Split a cell of organisations into known organisations' codes and other names.
+
+        Only ``;`` and line breaks separate them: a name may hold a comma.
+        """
         codes, names = [], []
-        for item in _list(text.replace("\n", ";")):
+        for item in (part.strip() for part in re.split(r"[;\n]", text)):
+            if not item:
+                continue
             code = self.tenants.get(item.upper()) or self.tenants.get(item.casefold())
             (codes if code else names).append(code or item)
         return codes, "\n".join(names)
@@ -419,11 +446,25 @@ class _Plan:
             )
         if key:
             self.keys[key] = number
+        if STRAY in values:
+            return outcome.problem(
+                "(beyond the header)",
+                values[STRAY],
+                "This row has more cells than the header has columns: a separator inside"
+                " an unquoted value? Quote it, or remove the cell.",
+            )
         try:
             getattr(self, f"_{self.kind}")(values, outcome)
         except RowRefused as refused:
             for column, reason in refused.problems:
                 outcome.problem(column, values.get(column, ""), reason)
+        except DomainError as error:
+            # A refusal the forms' own checks raise (a link the need's partner could not
+            # see, a need that cannot be linked): this row's, not the file's.
+            problems = error.fields or {KINDS[self.kind].key: error.message}
+            for name, reason in problems.items():
+                column = self._column(name)
+                outcome.problem(column, values.get(column, ""), str(reason))
         return outcome
 
     def _key(self, values: dict) -> str:
@@ -460,49 +501,70 @@ class _Plan:
         outcome,
         fill: Callable[[], None],
     ) -> None:
-        """Fill ``record`` in a savepoint; keep it if it changes and may, else undo it."""
-        savepoint = db.session.begin_nested()
-        try:
-            with db.session.no_autoflush:
-                fill()
-            after = describe(record)
-            if before is not None and after == before:
+        """Fill ``record`` in a savepoint; keep it if it changes and may, else undo it.
+
+        A new need whose code turns out taken (by a draft of another organisation of its
+        economy, which this one cannot see) is tried again with the following numbers.
+        """
+        for attempt in range(CODE_ATTEMPTS):
+            savepoint = db.session.begin_nested()
+            try:
+                with db.session.no_autoflush:
+                    fill()
+                after = describe(record)
+                if before is not None and after == before:
+                    savepoint.rollback()
+                    outcome.outcome = "unchanged"
+                    return
+                if not allowed:
+                    savepoint.rollback()
+                    raise RowRefused([(KINDS[self.kind].key, refusal)])
+                if before is None:
+                    if attempt and isinstance(record, Need):
+                        record.code = None
+                        assign_codes(db.session, [record], skip=attempt)
+                    db.session.add(record)
+                db.session.flush()
+                savepoint.commit()
+                break
+            except DomainError as error:
                 savepoint.rollback()
-                outcome.outcome = "unchanged"
-                return
-            if not allowed:
+                problems = error.fields or {KINDS[self.kind].key: error.message}
+                raise RowRefused(
+                    [(self._column(name), str(reason)) for name, reason in problems.items()]
+                ) from None
+            except StaleDataError:
                 savepoint.rollback()
-                raise RowRefused([(KINDS[self.kind].key, refusal)])
-            if before is None:
-                db.session.add(record)
-            db.session.flush()
-            savepoint.commit()
-        except DomainError as error:
-            savepoint.rollback()
-            problems = error.fields or {KINDS[self.kind].key: error.message}
-            raise RowRefused(
-                [(self._column(name), str(reason)) for name, reason in problems.items()]
-            ) from None
-        except StaleDataError:
-            savepoint.rollback()
+                raise RowRefused(
+                    [
+                        (
+                            KINDS[self.kind].key,
+                            "Someone else saved this record a moment ago; check again.",
+                        )
+                    ]
+                ) from None
+            except IntegrityError as error:
+                savepoint.rollback()
+                if before is None and isinstance(record, Need) and is_code_clash(error):
+                    continue
+                raise RowRefused(
+                    [
+                        (
+                            KINDS[self.kind].key,
+                            "The database refused the row: "
+                            + str(error.orig).splitlines()[0][:200],
+                        )
+                    ]
+                ) from None
+        else:
             raise RowRefused(
                 [
                     (
                         KINDS[self.kind].key,
-                        "Someone else saved this record a moment ago; check again.",
+                        "Others were saving needs with the same codes; check the file again.",
                     )
                 ]
-            ) from None
-        except IntegrityError as error:
-            savepoint.rollback()
-            raise RowRefused(
-                [
-                    (
-                        KINDS[self.kind].key,
-                        "The database refused the row: " + str(error.orig).splitlines()[0][:200],
-                    )
-                ]
-            ) from None
+            )
         if before is None:
             outcome.outcome = "create"
             outcome.changes = [[label, "", value] for label, value in after.items() if value]
@@ -560,6 +622,7 @@ class _Plan:
                 )
             outcome.version = need.version
             self._recheck(outcome, need)
+            _keep_line_breaks(data, need, ("title", "description", "source_reference"))
             refusal = (
                 f"This need belongs to {need.tenant.name}; you can change only your own."
                 if need.tenant_id != getattr(self.principal, "tenant_id", None)
@@ -635,6 +698,7 @@ class _Plan:
         if response is not None:
             outcome.version = response.version
             self._recheck(outcome, response)
+            _keep_line_breaks(data, response, ("title", "description", "instrument"))
             refusal = (
                 f"This response belongs to {response.tenant.name}; you can change only your own."
             )
@@ -652,6 +716,10 @@ class _Plan:
             )
             return
         self._recheck(outcome, None)
+        if not can_create_response(self.principal):
+            raise RowRefused(
+                [("external_reference", "Editors record their organisation's responses.")]
+            )
         response = Response(tenant_id=self.principal.tenant_id, record_status="draft")
         response.tenant = db.session.get(Tenant, self.principal.tenant_id)
 
@@ -661,6 +729,21 @@ class _Plan:
         self._save(response, None, True, "", outcome, fill_new)
 
     def _find_response(self, values: dict) -> Response | None:
+        # The portal's number, as exports give it, names one response without doubt;
+        # an external reference may be carried by another member's response too.
+        if values.get("id"):
+            try:
+                return get_visible(Response, values["id"])
+            except NotFound:
+                raise RowRefused(
+                    [
+                        (
+                            "id",
+                            "There is no response with this number that you can"
+                            " see; leave it empty to create one.",
+                        )
+                    ]
+                ) from None
         reference = values.get("external_reference", "")
         if reference:
             found = list(
@@ -679,19 +762,6 @@ class _Plan:
                     ]
                 )
             return (mine or found or [None])[0]
-        if values.get("id"):
-            try:
-                return get_visible(Response, values["id"])
-            except NotFound:
-                raise RowRefused(
-                    [
-                        (
-                            "id",
-                            "There is no response with this number that you can"
-                            " see; leave it empty to create one.",
-                        )
-                    ]
-                ) from None
         return None
 
     # --- Links
@@ -737,6 +807,7 @@ class _Plan:
         if link is not None:
             outcome.version = link.version
             self._recheck(outcome, link)
+            _keep_line_breaks(data, link, ("note",))
             editable = can_propose_link(self.principal, link.response) and link.status == "proposed"
             refusal = (
                 f"This link is {link.status}; only a proposed link is changed by import."
@@ -808,6 +879,8 @@ def upload(
         size=len(content),
         content=content,
         status="checking",
+        # Known now: the page decides by it whether the worker checks the file.
+        outcome={"rows": [], "counts": {}, "total": len(rows.rows)},
     )
     db.session.add(record)
     db.session.commit()
@@ -829,7 +902,8 @@ def _safe_name(filename: str) -> str:
 def row_count(record: DataImport) -> int:
     """Return how many rows an upload holds (so the caller can choose the worker)."""
     require(can_apply_import, current_principal(), record)
-    return len(_rows_of(record).rows)
+    total = (record.outcome or {}).get("total")
+    return total if total is not None else len(_rows_of(record).rows)
 
 
 def _rows_of(record: DataImport) -> Rows:
@@ -873,7 +947,7 @@ def _run(record: DataImport, previous: dict | None, progress) -> dict:
         counts[outcome["outcome"]] += 1
         if outcome["warnings"]:
             counts["warning"] += 1
-    return {"rows": outcomes, "counts": counts}
+    return {"rows": outcomes, "counts": counts, "total": total}
 
 
 def check(import_id, progress=None) -> DataImport:
@@ -881,6 +955,8 @@ def check(import_id, progress=None) -> DataImport:
     principal = current_principal()
     record = get_import(import_id)
     require(can_apply_import, principal, record)
+    # Rights are asked again at every step: a person no longer an editor imports nothing.
+    require(can_import_records, principal, record.kind, message=_refusal(record.kind))
     if record.status == "applied":
         raise Conflict("This import was applied already.")
     try:
@@ -941,6 +1017,7 @@ def require_applicable(import_id, lock: bool = False) -> DataImport:
     if record is None:
         raise NotFound("There is no such import.")
     require(can_apply_import, principal, record)
+    require(can_import_records, principal, record.kind, message=_refusal(record.kind))
     if record.status == "applied":
         raise Conflict("This import was applied already; upload the file again to re-check it.")
     if record.status != "checked":

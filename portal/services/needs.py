@@ -43,6 +43,7 @@ from portal.models import (
     Tenant,
     need_acquis_chapters,
 )
+from portal.models.base import utc_now
 from portal.need_codes import assign_codes, is_code_clash
 from portal.pagination import Page, contains, ordering, paginate
 from portal.services.cycles import current_open_cycle
@@ -195,6 +196,8 @@ def need_values(data: dict) -> dict:
     values["description"] = data["description"].strip()
     values["source_reference"] = data["source_reference"].strip()
     values["priority"] = data["priority"]
+    # Touch the row itself, so that a change of its chapters alone moves the version too.
+    values["updated_at"] = utc_now()
     return values
 
 
