@@ -246,6 +246,9 @@ def legitimately_visible(principal: Principal, rule) -> bool:
     # (the pages only administer them).
     if is_api(rule) and {"cycle_id", "list_name"} & set(rule.arguments):
         return True
+    # An import template: the columns and this installation's reference lists.
+    if set(rule.arguments) == {"kind", "extension"}:
+        return True
     # A Secretariat admin manages every user and organisation: not a leak.
     return principal.has("admin") and any(
         argument in rule.arguments

@@ -358,6 +358,11 @@ def _loaded(schema, data: dict, to_column: Callable[[str], str]) -> dict:
         ) from None
 
 
+def _chunks(items: list, size: int = 500):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def _keep_line_breaks(data: dict, record, names: tuple[str, ...]) -> None:
     """Keep a stored text's line breaks where the file differs from it only in them.
 
@@ -416,8 +421,12 @@ SUPPORT_TYPE_VALUES = {
 class _Plan:
     """Takes an import's rows through the forms' steps inside the open transaction."""
 
-    def __init__(self, kind: str, previous: dict | None):
+    def __init__(self, kind: str, previous: dict | None, careful: bool = False):
         self.kind = kind
+        # Careful: each row written on its own in a savepoint, so that a refusal of the
+        # database names its row. Otherwise the rows are only filled in, and written
+        # together at the end (``_run``), far faster; a refusal then means a careful run.
+        self.careful = careful
         self.principal = current_principal()
         self.lookups = _Lookups()
         self.cycle = current_open_cycle() if kind == "needs" else None
@@ -432,6 +441,43 @@ class _Plan:
             else None
         )
         self.keys: dict[str, int] = {}
+        # The forms' input schemas, built once (a schema is costly to build, not to use).
+        self.schemas = {
+            "needs": NeedSchema(),
+            "responses": ResponseSchema(),
+            "links": LinkProposalSchema(),
+        }
+        # The reference lists read once for every row (pillars, economies, organisations).
+        self.known: dict = {}
+        # The records the file's rows name, read in batches before the rows are taken.
+        self.needs_by_code: dict[str, Need] = {}
+        self.responses_by_reference: dict[str, list[Response]] = {}
+
+    def prefetch(self, rows: list) -> None:
+        """Read the records the rows name by key, a batch at a time, before taking them."""
+        values = [row for _number, row, _warnings in rows]
+        if self.kind == "needs":
+            codes = {row.get("code", "") for row in values} - {""}
+        elif self.kind == "links":
+            codes = {row.get("need_code", "") for row in values} - {""}
+        else:
+            codes = set()
+        references = {
+            row.get("external_reference" if self.kind == "responses" else "response_reference", "")
+            for row in values
+        } - {""}
+        for chunk in _chunks(sorted(codes)):
+            for need in db.session.scalars(
+                select(Need).where(Need.code.in_(chunk)).order_by(Need.id)
+            ):
+                self.needs_by_code[need.code] = need
+        for chunk in _chunks(sorted(references)):
+            for response in db.session.scalars(
+                select(Response).where(Response.external_reference.in_(chunk)).order_by(Response.id)
+            ):
+                self.responses_by_reference.setdefault(response.external_reference, []).append(
+                    response
+                )
 
     # Each kind: find the record a row names, then fill it in (new or existing).
 
@@ -506,6 +552,9 @@ class _Plan:
         A new need whose code turns out taken (by a draft of another organisation of its
         economy, which this one cannot see) is tried again with the following numbers.
         """
+        if not self.careful:
+            self._fill(record, before, allowed, refusal, outcome, fill)
+            return
         for attempt in range(CODE_ATTEMPTS):
             savepoint = db.session.begin_nested()
             try:
@@ -565,6 +614,40 @@ class _Plan:
                     )
                 ]
             )
+        self._changed(outcome, before, after)
+
+    def _fill(self, record, before, allowed, refusal, outcome, fill) -> None:
+        """Fill ``record`` in memory only; undo it when unchanged or not the principal's."""
+        try:
+            fill()
+        except DomainError as error:
+            self._undo(record, before)
+            problems = error.fields or {KINDS[self.kind].key: error.message}
+            raise RowRefused(
+                [(self._column(name), str(reason)) for name, reason in problems.items()]
+            ) from None
+        after = describe(record)
+        if before is not None and after == before:
+            self._undo(record, before)
+            outcome.outcome = "unchanged"
+            return
+        if not allowed:
+            self._undo(record, before)
+            raise RowRefused([(KINDS[self.kind].key, refusal)])
+        if before is None:
+            db.session.add(record)
+        self._changed(outcome, before, after)
+
+    def _undo(self, record, before) -> None:
+        """Forget what filling an existing record changed in memory, its new parts too."""
+        if before is None:
+            return
+        for pending in list(db.session.new):
+            if any(getattr(pending, name, None) is record for name in ("response", "need")):
+                db.session.expunge(pending)
+        db.session.refresh(record)
+
+    def _changed(self, outcome, before, after) -> None:
         if before is None:
             outcome.outcome = "create"
             outcome.changes = [[label, "", value] for label, value in after.items() if value]
@@ -592,7 +675,7 @@ class _Plan:
         for item in _list(values.get("acquis_chapters", "")):
             chapters.append(item)
         data = _loaded(
-            NeedSchema(),
+            self.schemas["needs"],
             {
                 "pillar": values.get("pillar", ""),
                 "category": values.get("category", ""),
@@ -607,9 +690,7 @@ class _Plan:
         )
         code = values.get("code", "")
         if code:
-            need = db.session.scalars(
-                select(Need).where(Need.code == code).order_by(Need.id.desc())
-            ).first()
+            need = self.needs_by_code.get(code)
             if need is None:
                 raise RowRefused(
                     [
@@ -656,7 +737,7 @@ class _Plan:
         implementers, implementer_names = self.lookups.parties(values.get("implementers", ""))
         support = values.get("support_type", "")
         data = _loaded(
-            ResponseSchema(),
+            self.schemas["responses"],
             {
                 "title": values.get("title", ""),
                 "description": values.get("description", ""),
@@ -704,7 +785,7 @@ class _Plan:
             )
 
             def fill():
-                response_service.fill_response(response, data)
+                response_service.fill_response(response, data, self.known)
 
             self._save(
                 response,
@@ -724,7 +805,7 @@ class _Plan:
         response.tenant = db.session.get(Tenant, self.principal.tenant_id)
 
         def fill_new():
-            response_service.fill_response(response, data)
+            response_service.fill_response(response, data, self.known)
 
         self._save(response, None, True, "", outcome, fill_new)
 
@@ -746,11 +827,7 @@ class _Plan:
                 ) from None
         reference = values.get("external_reference", "")
         if reference:
-            found = list(
-                db.session.scalars(
-                    select(Response).where(Response.external_reference == reference).limit(3)
-                )
-            )
+            found = self.responses_by_reference.get(reference, [])
             mine = [item for item in found if item.tenant_id == self.principal.tenant_id]
             if len(mine) > 1 or (not mine and len(found) > 1):
                 raise RowRefused(
@@ -768,13 +845,7 @@ class _Plan:
 
     def _links(self, values: dict, outcome: RowOutcome) -> None:
         code, reference = values.get("need_code", ""), values.get("response_reference", "")
-        need = (
-            db.session.scalars(
-                select(Need).where(Need.code == code).order_by(Need.id.desc())
-            ).first()
-            if code
-            else None
-        )
+        need = self.needs_by_code.get(code) if code else None
         if need is None:
             raise RowRefused([("need_code", f"There is no need {quoted(code)} that you can see.")])
         if reference.startswith("#") and reference[1:].isdigit():
@@ -791,7 +862,7 @@ class _Plan:
                 ]
             )
         data = _loaded(
-            LinkProposalSchema(),
+            self.schemas["links"],
             {
                 "need_id": need.id,
                 "coverage": values.get("coverage", "").lower(),
@@ -933,15 +1004,46 @@ def list_imports(limit: int = 20) -> list[DataImport]:
 
 
 def _run(record: DataImport, previous: dict | None, progress) -> dict:
+    """Take every row of an upload through the forms' steps, written but not committed.
+
+    First every row is filled in and the whole file written at once; should the
+    database refuse that, everything is undone and the rows are taken again one by one,
+    each written in a savepoint, so that the refusal names its row.
+    """
     rows = _rows_of(record)
+    try:
+        return _outcome(_take(record, rows, previous, progress, careful=False), len(rows.rows))
+    except _RefusedTogether:
+        db.session.rollback()
+    return _outcome(_take(record, rows, previous, progress, careful=True), len(rows.rows))
+
+
+class _RefusedTogether(Exception):
+    """The database refused the rows written together; which one, a careful run says."""
+
+
+def _take(record: DataImport, rows: Rows, previous, progress, careful: bool) -> list:
     begin_writing(db.session)
-    plan = _Plan(record.kind, previous)
+    plan = _Plan(record.kind, previous, careful=careful)
+    plan.prefetch(rows.rows)
     outcomes = []
     total = len(rows.rows)
-    for position, (number, values, warnings) in enumerate(rows.rows, start=1):
-        outcomes.append(plan.row(number, values, warnings).as_dict())
-        if progress is not None and (position % 200 == 0 or position == total):
-            progress(position, total)
+    with db.session.no_autoflush:
+        for position, (number, values, warnings) in enumerate(rows.rows, start=1):
+            outcomes.append(plan.row(number, values, warnings).as_dict())
+            if progress is not None and (position % 200 == 0 or position == total):
+                progress(position, total)
+    if careful or any(outcome["outcome"] == "error" for outcome in outcomes):
+        # Rows in error are written by nobody: the file is refused as it stands.
+        return outcomes
+    try:
+        db.session.flush()
+    except (IntegrityError, StaleDataError) as error:
+        raise _RefusedTogether() from error
+    return outcomes
+
+
+def _outcome(outcomes: list, total: int) -> dict:
     counts = {kind: 0 for kind in ("create", "update", "unchanged", "error", "warning")}
     for outcome in outcomes:
         counts[outcome["outcome"]] += 1

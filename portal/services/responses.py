@@ -220,15 +220,21 @@ def get_response(response_id) -> Response:
     return get_visible(Response, response_id)
 
 
-def _by_codes(model, codes: list[str], field: str, label: str) -> list:
+def _by_codes(model, codes: list[str], field: str, label: str, known: dict | None = None) -> list:
     wanted = list(dict.fromkeys(code.strip().upper() for code in codes if code.strip()))
     if not wanted:
         return []
-    found = {
-        row.code.upper(): row
-        for row in db.session.scalars(select(model).where(model.code.in_(wanted)))
-    }
-    if len(found) < len(wanted):
+    if known is not None:
+        # A bulk import reads each list once, for all its rows.
+        if model not in known:
+            known[model] = {row.code.upper(): row for row in db.session.scalars(select(model))}
+        found = known[model]
+    else:
+        found = {
+            row.code.upper(): row
+            for row in db.session.scalars(select(model).where(model.code.in_(wanted)))
+        }
+    if len(found) < len(wanted) and known is None:
         # Codes are stored as administrators typed them (WBCTi); compare without case.
         for row in db.session.scalars(select(model)):
             found.setdefault(row.code.upper(), row)
@@ -239,18 +245,18 @@ def _by_codes(model, codes: list[str], field: str, label: str) -> list:
     return [found[code] for code in wanted]
 
 
-def _pillars(codes, field="pillars") -> list[Pillar]:
-    return _by_codes(Pillar, codes, field, "pillar")
+def _pillars(codes, field="pillars", known: dict | None = None) -> list[Pillar]:
+    return _by_codes(Pillar, codes, field, "pillar", known)
 
 
-def _economies(codes, field="beneficiaries") -> list[PartnerEconomy]:
-    return _by_codes(PartnerEconomy, codes, field, "economy")
+def _economies(codes, field="beneficiaries", known: dict | None = None) -> list[PartnerEconomy]:
+    return _by_codes(PartnerEconomy, codes, field, "economy", known)
 
 
-def _parties(data: dict, role: str) -> list[tuple[Tenant | None, str]]:
+def _parties(data: dict, role: str, known: dict | None = None) -> list[tuple[Tenant | None, str]]:
     """Return the (tenant, name) pairs of one role: organisations first, then named bodies."""
     field = f"{role}_tenants"
-    tenants = _by_codes(Tenant, data[field], field, "organisation")
+    tenants = _by_codes(Tenant, data[field], field, "organisation", known)
     pairs = [(tenant, tenant.name) for tenant in tenants]
     for line in data[f"{role}_names"].splitlines():
         name = " ".join(line.split())
@@ -269,10 +275,10 @@ def _parties(data: dict, role: str) -> list[tuple[Tenant | None, str]]:
     return unique
 
 
-def _apply(response: Response, data: Mapping) -> None:
-    pillars = _pillars(data["pillars"])
-    beneficiaries = _economies(data["beneficiaries"])
-    parties = {role: _parties(data, role) for role in ("donor", "implementer")}
+def _apply(response: Response, data: Mapping, known: dict | None = None) -> None:
+    pillars = _pillars(data["pillars"], known=known)
+    beneficiaries = _economies(data["beneficiaries"], known=known)
+    parties = {role: _parties(data, role, known) for role in ("donor", "implementer")}
     response.title = data["title"].strip()
     response.description = data["description"].strip()
     response.pillars = pillars
@@ -303,15 +309,16 @@ def _apply(response: Response, data: Mapping) -> None:
     response.updated_at = utc_now()
 
 
-def fill_response(response: Response, data: Mapping) -> None:
+def fill_response(response: Response, data: Mapping, known: dict | None = None) -> None:
     """Set what ``data`` (ResponseSchema) says on a response, saving nothing.
 
     Refuses, naming the field, the codes that name nothing. Its caller compares the
     response before and after, and asks ``can_edit_response`` before saving a change
     (a bulk import: a row equal to a record one may only read is simply unchanged).
+    ``known`` keeps the reference lists read, for the next rows of a bulk import.
     """
     require(can_read_records, current_principal())
-    _apply(response, data)
+    _apply(response, data, known)
 
 
 def create_response(data: Mapping) -> Response:
