@@ -281,8 +281,12 @@ def _apply(response: Response, data: Mapping, known: dict | None = None) -> None
     parties = {role: _parties(data, role, known) for role in ("donor", "implementer")}
     response.title = data["title"].strip()
     response.description = data["description"].strip()
-    response.pillars = pillars
-    response.beneficiaries = beneficiaries
+    # In the order the response reads them back (by the lists' positions), so that the
+    # same pillars or partners named in another order are no change.
+    response.pillars = sorted(pillars, key=lambda pillar: (pillar.position, pillar.code))
+    response.beneficiaries = sorted(
+        beneficiaries, key=lambda economy: (economy.position, economy.code)
+    )
     for name in (
         "support_type",
         "starts_on",

@@ -373,3 +373,21 @@ def test_text_starting_with_an_apostrophe_and_a_formula_sign_comes_back_as_writt
         assert outcomes(record) == ["unchanged"], (file_format, record.outcome["rows"])
     sheet = load_workbook(io.BytesIO(client.get("/needs/export?format=xlsx").data)).worksheets[0]
     assert sheet.cell(row=2, column=11).value == "''=not a formula"
+
+
+def test_the_same_pillars_and_partners_in_another_order_are_no_change(acting_as, cast):
+    response = factories.response(
+        cast.people["member-editor"].tenant, pillars=("WBCTi", "WBBSi"), external_reference="R"
+    )
+    response.beneficiaries = [factories.economy("AL"), factories.economy("RS")]
+    database.session.add(response)
+    database.session.commit()
+    acting_as(cast.people["member-editor"])
+
+    record = checked(
+        "responses",
+        b"external_reference,title,pillars,beneficiaries,support_type\n"
+        + f'R,{response.title},"WBBSi; WBCTi","RS; AL",training\n'.encode(),
+    )
+
+    assert outcomes(record) == ["unchanged"], record.outcome["rows"][0]["changes"]
