@@ -573,6 +573,8 @@ class _Plan:
                         record.code = None
                         assign_codes(db.session, [record], skip=attempt)
                     db.session.add(record)
+                else:
+                    record.updated_at = utc_now()
                 db.session.flush()
                 savepoint.commit()
                 break
@@ -628,7 +630,7 @@ class _Plan:
             ) from None
         after = describe(record)
         if before is not None and after == before:
-            self._undo(record, before)
+            # Every value set equals the stored one: nothing will be written for it.
             outcome.outcome = "unchanged"
             return
         if not allowed:
@@ -636,6 +638,9 @@ class _Plan:
             raise RowRefused([(KINDS[self.kind].key, refusal)])
         if before is None:
             db.session.add(record)
+        else:
+            # A change of collections alone (chapters, pillars) moves the version too.
+            record.updated_at = utc_now()
         self._changed(outcome, before, after)
 
     def _undo(self, record, before) -> None:
@@ -712,7 +717,8 @@ class _Plan:
 
             def fill():
                 for name, value in need_service.need_values(data).items():
-                    setattr(need, name, value)
+                    if name != "updated_at":
+                        setattr(need, name, value)
 
             self._save(
                 need, describe(need), can_edit_need(self.principal, need), refusal, outcome, fill
@@ -939,10 +945,15 @@ def upload(
             {"pillar": f"There is no pillar {quoted(default_pillar)}."},
         )
     rows = _read_rows(kind, content, filename, encoding, default_pillar)
+    name = _safe_name(filename)
+    _LAST_READ.clear()
+    _LAST_READ[
+        (hashlib.sha256(content).hexdigest(), kind, rows.encoding, default_pillar or None, name)
+    ] = rows
     record = DataImport(
         kind=kind,
         actor_id=principal.user_id,
-        filename=_safe_name(filename),
+        filename=name,
         file_format=rows.file_format,
         encoding=rows.encoding,
         default_pillar=default_pillar or None,
@@ -977,10 +988,21 @@ def row_count(record: DataImport) -> int:
     return total if total is not None else len(_rows_of(record).rows)
 
 
+# The last file read, kept in this process: an upload checked at once is read by the
+# upload, the dry run and applying it, and reading a workbook is most of the time.
+_LAST_READ: dict[tuple, Rows] = {}
+
+
 def _rows_of(record: DataImport) -> Rows:
-    return _read_rows(
-        record.kind, record.content, record.filename, record.encoding, record.default_pillar
-    )
+    key = (record.sha256, record.kind, record.encoding, record.default_pillar, record.filename)
+    rows = _LAST_READ.get(key)
+    if rows is None:
+        rows = _read_rows(
+            record.kind, record.content, record.filename, record.encoding, record.default_pillar
+        )
+        _LAST_READ.clear()
+        _LAST_READ[key] = rows
+    return rows
 
 
 def get_import(import_id) -> DataImport:

@@ -275,7 +275,9 @@ def _parties(data: dict, role: str, known: dict | None = None) -> list[tuple[Ten
     return unique
 
 
-def _apply(response: Response, data: Mapping, known: dict | None = None) -> None:
+def _apply(
+    response: Response, data: Mapping, known: dict | None = None, touch: bool = True
+) -> None:
     pillars = _pillars(data["pillars"], known=known)
     beneficiaries = _economies(data["beneficiaries"], known=known)
     parties = {role: _parties(data, role, known) for role in ("donor", "implementer")}
@@ -309,8 +311,10 @@ def _apply(response: Response, data: Mapping, known: dict | None = None) -> None
             party.name, party.tenant, party.position = name, tenant, position
             kept.append(party)
     response.parties = kept
-    # Touch the row itself so that a change of pillars or parties alone moves the version.
-    response.updated_at = utc_now()
+    if touch:
+        # Touch the row itself so that a change of pillars or parties alone moves the
+        # version.
+        response.updated_at = utc_now()
 
 
 def fill_response(response: Response, data: Mapping, known: dict | None = None) -> None:
@@ -319,10 +323,11 @@ def fill_response(response: Response, data: Mapping, known: dict | None = None) 
     Refuses, naming the field, the codes that name nothing. Its caller compares the
     response before and after, and asks ``can_edit_response`` before saving a change
     (a bulk import: a row equal to a record one may only read is simply unchanged).
-    ``known`` keeps the reference lists read, for the next rows of a bulk import.
+    ``known`` keeps the reference lists read, for the next rows of a bulk import. The
+    response is not touched: its caller moves ``updated_at`` once it knows it changed.
     """
     require(can_read_records, current_principal())
-    _apply(response, data, known)
+    _apply(response, data, known, touch=False)
 
 
 def create_response(data: Mapping) -> Response:
