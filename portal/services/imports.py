@@ -28,6 +28,7 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from audit import context as audit_context
@@ -358,6 +359,21 @@ def _loaded(schema, data: dict, to_column: Callable[[str], str]) -> dict:
         ) from None
 
 
+def _responses_with_details(condition):
+    """Return the responses matching ``condition`` with all a row compares, in one read."""
+    return (
+        select(Response)
+        .where(condition)
+        .order_by(Response.id)
+        .options(
+            joinedload(Response.tenant),
+            selectinload(Response.pillars),
+            selectinload(Response.beneficiaries),
+            selectinload(Response.parties),
+        )
+    )
+
+
 def _chunks(items: list, size: int = 500):
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -452,6 +468,7 @@ class _Plan:
         # The records the file's rows name, read in batches before the rows are taken.
         self.needs_by_code: dict[str, Need] = {}
         self.responses_by_reference: dict[str, list[Response]] = {}
+        self.responses_by_id: dict[int, Response] = {}
 
     def prefetch(self, rows: list) -> None:
         """Read the records the rows name by key, a batch at a time, before taking them."""
@@ -467,17 +484,34 @@ class _Plan:
             for row in values
         } - {""}
         for chunk in _chunks(sorted(codes)):
-            for need in db.session.scalars(
-                select(Need).where(Need.code.in_(chunk)).order_by(Need.id)
-            ):
+            statement = select(Need).where(Need.code.in_(chunk)).order_by(Need.id)
+            # Everything a row compares, read with its need rather than row by row.
+            statement = statement.options(
+                joinedload(Need.cycle),
+                joinedload(Need.tenant),
+                joinedload(Need.pillar),
+                joinedload(Need.category),
+                joinedload(Need.perspective),
+                selectinload(Need.acquis_chapters),
+            )
+            for need in db.session.scalars(statement):
                 self.needs_by_code[need.code] = need
         for chunk in _chunks(sorted(references)):
-            for response in db.session.scalars(
-                select(Response).where(Response.external_reference.in_(chunk)).order_by(Response.id)
-            ):
+            condition = Response.external_reference.in_(chunk)
+            for response in db.session.scalars(_responses_with_details(condition)):
                 self.responses_by_reference.setdefault(response.external_reference, []).append(
                     response
                 )
+        numbers = set()
+        for row in values:
+            given = row.get("id", "")
+            if self.kind == "links" and row.get("response_reference", "").startswith("#"):
+                given = row["response_reference"][1:]
+            if given.isdigit() and 0 < int(given) < 2**31:
+                numbers.add(int(given))
+        for chunk in _chunks(sorted(numbers)):
+            for response in db.session.scalars(_responses_with_details(Response.id.in_(chunk))):
+                self.responses_by_id[response.id] = response
 
     # Each kind: find the record a row names, then fill it in (new or existing).
 
@@ -819,8 +853,12 @@ class _Plan:
         # The portal's number, as exports give it, names one response without doubt;
         # an external reference may be carried by another member's response too.
         if values.get("id"):
+            given = values["id"]
+            found = self.responses_by_id.get(int(given)) if given.isdigit() else None
+            if found is not None:
+                return found
             try:
-                return get_visible(Response, values["id"])
+                return get_visible(Response, given)
             except NotFound:
                 raise RowRefused(
                     [
