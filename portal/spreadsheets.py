@@ -23,6 +23,8 @@ from decimal import Decimal
 
 from portal.exceptions import ValidationFailed
 
+# The media type of an XLSX workbook, for downloads.
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A cell starting with one of these is read as a formula by spreadsheet programs; a
 # title such as "=HYPERLINK(...)" typed into a need must stay text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -22,7 +22,7 @@ from portal.identity import act_as_principal, current_principal
 from portal.limits import LONGEST_FILTER, refill
 from portal.schemas.forms import load_form
 from portal.schemas.imports import ExportFormatSchema
-from portal.spreadsheets import Sheet, csv_lines, file_chunks, write_xlsx
+from portal.spreadsheets import XLSX_MEDIA_TYPE, Sheet, csv_lines, file_chunks, write_xlsx
 from portal.versions import carried
 
 # Refusals a page can help with (shown on it, input kept); NotFound and Forbidden go to
@@ -91,9 +91,6 @@ def act(action, record, schema: Schema, done: str, refused: Callable, then: str)
     return redirect(then)
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 def _json_value(value):
     if isinstance(value, date):
         return value.isoformat()
@@ -130,7 +127,7 @@ def download(export, query_args: Mapping) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if chosen == "xlsx":
         output = write_xlsx([Sheet(export.name, export.header, export.rows())])
-        return Response(file_chunks(output), mimetype=XLSX, headers=headers)
+        return Response(file_chunks(output), mimetype=XLSX_MEDIA_TYPE, headers=headers)
     rows = _read_later(export.rows)
     if chosen == "json":
         lines = _json_lines(export.header, rows)

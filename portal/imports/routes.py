@@ -21,12 +21,11 @@ from portal.models.data_import import IMPORT_KINDS
 from portal.schemas.forms import load_form
 from portal.schemas.imports import ImportRowsQuerySchema, ImportUploadSchema
 from portal.services import imports as import_service
-from portal.spreadsheets import Sheet, csv_lines, file_chunks, write_xlsx
+from portal.spreadsheets import XLSX_MEDIA_TYPE, Sheet, csv_lines, file_chunks, write_xlsx
 from portal.views import CORRECTABLE
 
 blueprint = Blueprint("imports", __name__, url_prefix="/imports")
 ROWS_PER_PAGE = 100
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _page(error: DomainError | None = None, status: int = 200):
@@ -125,7 +124,7 @@ def report(import_id: int):
     output = write_xlsx([Sheet(record.kind, header, rows)])
     return Response(
         file_chunks(output),
-        mimetype=XLSX,
+        mimetype=XLSX_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="import-{record.id}-report.xlsx"'},
     )
 
@@ -142,4 +141,4 @@ def template(kind: str, extension: str):
         lines = csv_lines(contents.header, contents.examples)
         return Response(lines, mimetype="text/csv", headers=disposition)
     output = write_xlsx(contents.sheets)
-    return Response(file_chunks(output), mimetype=XLSX, headers=disposition)
+    return Response(file_chunks(output), mimetype=XLSX_MEDIA_TYPE, headers=disposition)

@@ -404,9 +404,6 @@ class _Lookups:
             for name in (economy.code.upper(), economy.name.casefold()):
                 self.economies.setdefault(name, economy.code)
             self.economies.setdefault(economy.display_name.casefold(), economy.code)
-        self.pillars = {
-            pillar.code.upper(): pillar.code for pillar in db.session.scalars(select(Pillar))
-        }
 
     def parties(self, text: str) -> tuple[list[str], str]:
         """Split a cell of organisations into known organisations' codes and other names.
@@ -977,17 +974,17 @@ def upload(
             f"it holds {len(content) / 1_048_576:.1f} MB; at most"
             f" {_largest_file() / 1_048_576:.0f} MB can be imported at once. Split it."
         )
-    if default_pillar and default_pillar.upper() not in _Lookups().pillars:
+    if default_pillar and default_pillar.upper() not in {
+        code.upper() for code in db.session.scalars(select(Pillar.code))
+    }:
         raise ValidationFailed(
             "Some fields need attention.",
             {"pillar": f"There is no pillar {quoted(default_pillar)}."},
         )
     rows = _read_rows(kind, content, filename, encoding, default_pillar)
-    name = _safe_name(filename)
+    name, digest = _safe_name(filename), hashlib.sha256(content).hexdigest()
     _LAST_READ.clear()
-    _LAST_READ[
-        (hashlib.sha256(content).hexdigest(), kind, rows.encoding, default_pillar or None, name)
-    ] = rows
+    _LAST_READ[(digest, kind, rows.encoding, default_pillar or None, name)] = rows
     record = DataImport(
         kind=kind,
         actor_id=principal.user_id,
@@ -995,7 +992,7 @@ def upload(
         file_format=rows.file_format,
         encoding=rows.encoding,
         default_pillar=default_pillar or None,
-        sha256=hashlib.sha256(content).hexdigest(),
+        sha256=digest,
         size=len(content),
         content=content,
         status="checking",
