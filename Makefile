@@ -30,11 +30,14 @@ run: $(VENV)/.installed
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/iisg run --host 127.0.0.1 --port $(PORT)
 
+# One pytest process per core; TEST_WORKERS=0 runs the suite in this process alone.
+TEST_WORKERS ?= auto
+
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

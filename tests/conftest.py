@@ -358,6 +358,20 @@ def acting_as(db):
 LEAK_CASES: dict[str, int] = {}
 
 
+def pytest_sessionfinish(session):
+    """In a worker of a parallel run, hand the cases counted here to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["leak_cases"] = dict(LEAK_CASES)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """In the controller of a parallel run, add up the cases each worker counted."""
+    for variant, count in getattr(node, "workeroutput", {}).get("leak_cases", {}).items():
+        LEAK_CASES[variant] = LEAK_CASES.get(variant, 0) + count
+
+
 def pytest_terminal_summary(terminalreporter):
     if LEAK_CASES:
         parts = ", ".join(f"{variant}: {count}" for variant, count in sorted(LEAK_CASES.items()))

@@ -12,6 +12,10 @@ from portal.services import api_tokens
 from tests import factories
 from tests.auth.test_rate_limits import REDIS_URL, redis_or_skip
 
+# Tests that count in the shared Redis run in one process of a parallel run, one at a
+# time, since resetting the limiter empties the counters of every process.
+pytestmark = pytest.mark.xdist_group("redis")
+
 LIMIT = "3 per minute"
 
 

@@ -10,6 +10,9 @@ from tests import factories
 from tests.conftest import AuthActions
 
 REDIS_URL = os.environ.get("IISG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Tests that count in the shared Redis run in one process of a parallel run, one at a
+# time, since resetting the limiter empties the counters of every process.
+pytestmark = pytest.mark.xdist_group("redis")
 
 
 def failed_sign_in(app, number):
