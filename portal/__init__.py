@@ -94,6 +94,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from portal.imports.routes import blueprint as imports_blueprint
     from portal.main.routes import blueprint as main_blueprint
     from portal.needs.routes import blueprint as needs_blueprint
+    from portal.reports.routes import blueprint as reports_blueprint
     from portal.responses.routes import blueprint as responses_blueprint
     from portal.security.headers import register_security_headers
     from portal.versions import opened_token
@@ -121,6 +122,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         needs_blueprint,
         responses_blueprint,
         imports_blueprint,
+        reports_blueprint,
     ):
         app.register_blueprint(blueprint)
     register_api(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -588,6 +589,88 @@ def _print_outcome(outcome: dict) -> None:
     )
 
 
+report = click.Group("report", help="The reports the IISG publishes, as PDF or HTML files.")
+
+
+def _report_options(command):
+    command = click.option(
+        "--out",
+        "out_path",
+        required=True,
+        type=click.Path(dir_okay=False, writable=True),
+        help="The file to write: .pdf or .html.",
+    )(command)
+    command = click.option("--partner", help="Only this partner economy (its code, e.g. AL).")(
+        command
+    )
+    command = click.option("--pillar", help="Only this pillar (its code, e.g. WBCTi).")(command)
+    return click.option(
+        "--as",
+        "email",
+        help="Made as this user sees the records; without it, the complete report.",
+    )(command)
+
+
+def _write_report(out_path: str, email: str | None, html_of) -> None:
+    """Write the report ``html_of(mode)`` makes to ``out_path``, as PDF or HTML by its name."""
+    from portal.identity import act_as, forget
+    from portal.reports import documents
+    from portal.services.users import find_user
+
+    suffix = os.path.splitext(out_path)[1].lower()
+    if suffix not in (".pdf", ".html", ".htm"):
+        raise click.BadParameter("name a .pdf or an .html file.", param_hint="--out")
+    if suffix == ".pdf" and documents.pdf_missing():
+        raise click.ClickException(documents.pdf_missing())
+    try:
+        if email:
+            user = find_user(email)
+            act_as(user, label=f"{user.email} (iisg report)")
+        with current_app.test_request_context():
+            if suffix == ".pdf":
+                content = documents.pdf_bytes(html_of("pdf"))
+            else:
+                content = html_of("file").encode("utf-8")
+    except DomainError as error:
+        raise _refusal(error) from None
+    finally:
+        forget()
+    with open(out_path, "wb") as handle:
+        handle.write(content)
+    click.echo(f"Wrote {out_path} ({len(content):,} bytes).")
+
+
+@report.command("needs")
+@click.option("--cycle", "cycle_name", required=True, help="The cycle's name, e.g. 2026-2027.")
+@_report_options
+def report_needs(cycle_name, email, pillar, partner, out_path):
+    """Write the needs mapping report of a cycle."""
+    from portal.reports import documents
+    from portal.services import analysis, reports
+
+    def html_of(mode):
+        cycle = analysis.choose_cycle_named(cycle_name)
+        return documents.needs_html(cycle, reports.scope_of(partner, pillar), mode)
+
+    _write_report(out_path, email, html_of)
+
+
+@report.command("responses")
+@click.option("--year", required=True, type=int, help="The year, e.g. 2026.")
+@_report_options
+def report_responses(year, email, pillar, partner, out_path):
+    """Write the response mapping report of a year."""
+    from portal.reports import documents
+    from portal.services import reports
+
+    def html_of(mode):
+        return documents.responses_html(
+            reports.check_year(year), reports.scope_of(partner, pillar), mode
+        )
+
+    _write_report(out_path, email, html_of)
+
+
 def register(app: Flask) -> None:
     """Attach the command groups that work on a configured app."""
     app.cli.add_command(worker)
@@ -597,6 +680,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(tokens)
     app.cli.add_command(tenants)
     app.cli.add_command(audit)
+    app.cli.add_command(report)
 
 
 def main() -> None:

@@ -46,3 +46,10 @@ class ValidationFailed(DomainError):
 
     status = 422
     code = "validation_failed"
+
+
+class Unavailable(DomainError):
+    """Something this installation lacks or cannot reach now; the rest works on."""
+
+    status = 503
+    code = "unavailable"

@@ -157,6 +157,7 @@ def world(db, app):
         "import_id": upload.id,
         "kind": "needs",
         "extension": "csv",
+        "year": 2026,
     }
     return {
         "walkers": walkers,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from portal.analysis.charts import funding_charts
 from portal.analysis.export import csv_download
 from portal.authz import can_read_records, require
+from portal.charts import funding_charts
 from portal.exceptions import NotFound
 from portal.identity import current_principal
 from portal.schemas.analysis import (

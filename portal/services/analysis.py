@@ -334,6 +334,24 @@ def _cell_needs(
     return statement
 
 
+def needs_with_levels(
+    cycle: Cycle, economy_id: int | None = None, pillar_id: int | None = None
+) -> Select:
+    """Return a statement of (Need, level) for the analysed needs of a partner and pillar.
+
+    The level is ``FULL``, ``PARTIAL`` or ``None`` (a gap), as the matrices count it;
+    either narrowing may be left out. The reports list the needs from it.
+    """
+    require(can_read_records, current_principal())
+    return _cell_needs(cycle, economy_id, pillar_id, None, "all")
+
+
+def counted_links(cycle: Cycle) -> Select:
+    """Return a statement of the need ids of the cycle's counted links, to add columns to."""
+    require(can_read_records, current_principal())
+    return _counted_links(cycle)
+
+
 def _page_and_total(statement: Select, order: tuple, page: int, per_page: int) -> tuple:
     """Return one page of ``statement``'s rows, listed, and how many rows there are in all.
 

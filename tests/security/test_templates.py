@@ -28,6 +28,14 @@ REFUSED_BY_THE_POLICY = {
 JINJA_STATEMENT = re.compile(r"\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 
 
+# Markup the policy would refuse, where no policy of the portal's applies to it.
+ALLOWED = {
+    # A report written as a file stands alone, with its stylesheet in it (a page of the
+    # portal links the stylesheet instead); it is read from disk, where no policy holds.
+    ("reports/_document.html", "a <style> element"),
+}
+
+
 def markup_of(source: str) -> str:
     """Return the template's source with its Jinja statements and comments blanked out."""
     return JINJA_STATEMENT.sub(lambda match: "\n" * match.group().count("\n"), source)
@@ -43,9 +51,11 @@ def test_the_templates_are_found():
 def test_a_template_holds_nothing_the_content_security_policy_refuses(template):
     source = markup_of(template.read_text())
 
+    name = str(template.relative_to(PROJECT_ROOT / "templates"))
     found = [
         f"line {source.count(chr(10), 0, match.start()) + 1}: {what}"
         for what, pattern in REFUSED_BY_THE_POLICY.items()
+        if (name, what) not in ALLOWED
         for match in pattern.finditer(source)
     ]
 

@@ -1,0 +1,1 @@
+"""The reports the IISG publishes, as pages, HTML files and PDF documents."""

@@ -1,0 +1,21 @@
+"""Query-string parameters of the reports: which part of a report is asked for."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from portal.schemas import InputSchema
+
+
+def _code(name: str) -> fields.String:
+    return fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=20, error=f"A {name} code has 1 to 20 characters."),
+    )
+
+
+class ReportQuerySchema(InputSchema):
+    """A report of one partner economy or one pillar (by code), or of everything."""
+
+    partner = _code("partner")
+    pillar = _code("pillar")
