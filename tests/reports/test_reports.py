@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 from datetime import date
 
 import pytest
 from pypdf import PdfReader
 
 from portal.models.reference import KOSOVO_FOOTNOTE
+from portal.reports import documents
 from tests import factories
 from tests.worlds import analysis_world
 
@@ -198,3 +200,35 @@ def test_the_index_lists_cycles_and_years(world, login):
     assert f'href="/reports/cycles/{world["cycle"].id}/needs"' in page
     assert f'href="/reports/cycles/{world["earlier"].id}/needs.pdf"' in page
     assert f'href="/reports/responses/{date.today().year}"' in page
+
+
+@pytest.fixture
+def without_weasyprint(monkeypatch):
+    """Make WeasyPrint unimportable, as on a server without it or without Pango."""
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    documents.pdf_missing.cache_clear()
+    yield
+    documents.pdf_missing.cache_clear()
+
+
+def test_without_weasyprint_the_portal_says_so_in_one_line(world, login, without_weasyprint):
+    client = login(world["people"]["secretariat"])
+    index = client.get("/reports").get_data(as_text=True)
+    answer = client.get(f"/reports/cycles/{world['cycle'].id}/needs.pdf")
+
+    assert 'id="pdf-problem"' in index
+    assert "PDF reports need WeasyPrint and the system&#39;s Pango library" in index
+    # The HTML report still works; the PDF answers that it is unavailable, not a 500.
+    assert client.get(f"/reports/cycles/{world['cycle'].id}/needs").status_code == 200
+    assert answer.status_code == 503
+    assert "PDF reports need WeasyPrint" in answer.get_data(as_text=True)
+
+
+def test_without_weasyprint_the_command_line_says_so(world, runner, tmp_path, without_weasyprint):
+    out = tmp_path / "needs.pdf"
+    result = runner.invoke(args=["report", "needs", "--cycle", "2026-2027", "--out", str(out)])
+
+    assert result.exit_code == 1
+    assert "PDF reports need WeasyPrint" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not out.exists()
