@@ -94,6 +94,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from portal.imports.routes import blueprint as imports_blueprint
     from portal.main.routes import blueprint as main_blueprint
     from portal.needs.routes import blueprint as needs_blueprint
+    from portal.public.routes import blueprint as public_blueprint
     from portal.reports.routes import blueprint as reports_blueprint
     from portal.responses.routes import blueprint as responses_blueprint
     from portal.security.headers import register_security_headers
@@ -123,6 +124,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         responses_blueprint,
         imports_blueprint,
         reports_blueprint,
+        public_blueprint,
     ):
         app.register_blueprint(blueprint)
     register_api(app)

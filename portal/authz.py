@@ -54,6 +54,19 @@ def can_manage_cycles(principal: Principal | None) -> bool:
     return _system(principal) or _is_admin(principal)
 
 
+def can_publish_reports(principal: Principal | None) -> bool:
+    """Return whether the principal may publish a report's edition, or withdraw one."""
+    return _system(principal) or _is_admin(principal)
+
+
+def can_read_publications(principal: Principal | None) -> bool:
+    """Return whether the principal may read the published editions: anyone may.
+
+    They are published: the one part of the portal for those who are not signed in.
+    """
+    return True
+
+
 def can_list_users(principal: Principal | None, tenant: Tenant | None) -> bool:
     """Return whether the principal may list users (of ``tenant``, or of every tenant)."""
     if _system(principal) or _is_admin(principal):

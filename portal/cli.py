@@ -613,8 +613,8 @@ def _report_options(command):
 
 def _write_report(out_path: str, email: str | None, html_of) -> None:
     """Write the report ``html_of(mode)`` makes to ``out_path``, as PDF or HTML by its name."""
+    from portal import documents
     from portal.identity import act_as, forget
-    from portal.reports import documents
     from portal.services.users import find_user
 
     suffix = os.path.splitext(out_path)[1].lower()
@@ -645,12 +645,11 @@ def _write_report(out_path: str, email: str | None, html_of) -> None:
 @_report_options
 def report_needs(cycle_name, email, pillar, partner, out_path):
     """Write the needs mapping report of a cycle."""
-    from portal.reports import documents
     from portal.services import analysis, reports
 
     def html_of(mode):
         cycle = analysis.choose_cycle_named(cycle_name)
-        return documents.needs_html(cycle, reports.scope_of(partner, pillar), mode)
+        return reports.needs_html(cycle, reports.scope_of(partner, pillar), mode)
 
     _write_report(out_path, email, html_of)
 
@@ -660,15 +659,75 @@ def report_needs(cycle_name, email, pillar, partner, out_path):
 @_report_options
 def report_responses(year, email, pillar, partner, out_path):
     """Write the response mapping report of a year."""
-    from portal.reports import documents
     from portal.services import reports
 
     def html_of(mode):
-        return documents.responses_html(
+        return reports.responses_html(
             reports.check_year(year), reports.scope_of(partner, pillar), mode
         )
 
     _write_report(out_path, email, html_of)
+
+
+@report.command("verify")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--public-key",
+    "key_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The IISG's public key (PEM), as `iisg audit public-key` writes it.",
+)
+@click.option(
+    "--signature",
+    "signature_path",
+    type=click.Path(dir_okay=False),
+    help="The edition's signature file from the public page (default: PATH.sig).",
+)
+def report_verify(path, key_path, signature_path):
+    """Check that a downloaded report is the published edition, byte for byte.
+
+    Reads no database: the file, its signature file and the public key suffice.
+    Exit status 0 when intact, 1 when not.
+    """
+    import json
+
+    from audit import editions
+    from audit.offline import load_public_keys
+
+    signature_path = signature_path or f"{path}.sig"
+    try:
+        with open(signature_path, "rb") as handle:
+            signed = json.loads(handle.read(1_000_000))
+        signature, signer = signed["signature"], signed["key_id"]
+    except FileNotFoundError:
+        raise click.ClickException(
+            f"there is no signature file {signature_path}: download it from the public page"
+            " beside the report, or name it with --signature."
+        ) from None
+    except (ValueError, KeyError, TypeError):
+        raise click.ClickException(
+            f"{signature_path} is not a signature file of the public page."
+        ) from None
+    try:
+        with open(key_path, "rb") as handle:
+            keys = load_public_keys(handle.read())
+    except ValueError as error:
+        raise click.ClickException(f"{key_path}: {error}.") from None
+    with open(path, "rb") as handle:
+        content = handle.read()
+    try:
+        digest = editions.verify(content, str(signature), keys, str(signer))
+    except editions.EditionNotIntact as problem:
+        click.echo(f"{path}: NOT the published edition: {problem}.")
+        raise click.exceptions.Exit(1) from None
+    title = signed.get("title", "the edition")
+    click.echo(
+        f"{path}: intact. It is {title} as published on {signed.get('published_at', '?')},"
+        f" SHA-256 {digest}, signed by key {signer}."
+    )
+    if signed.get("status") == "withdrawn":
+        click.echo("Note: this edition was withdrawn after it was published.")
 
 
 def register(app: Flask) -> None:

@@ -52,6 +52,7 @@ UNCOUNTED_TABLES = frozenset(
         "audit_verifications",
         "jobs",
         "imports",
+        "publications",
         "webhooks",
         "webhook_deliveries",
         "webhook_cursors",

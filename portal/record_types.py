@@ -64,7 +64,9 @@ TRACKED_JOBS = 11
 WEBHOOKS = 12
 # 3a9f27c1d5e8: files uploaded to import, with their dry runs
 IMPORTS = 13
-LATEST = IMPORTS
+# 9d4b2e7f1c63: the published editions of the reports
+PUBLICATIONS = 14
+LATEST = PUBLICATIONS
 # Who manages an organisation's webhooks: its tenant administrators.
 WEBHOOK_MANAGERS = HasRole("tenant_admin") & OwnTenant()
 
@@ -396,6 +398,17 @@ RECORD_TYPES: tuple[RecordType, ...] = (
             " records it changes, under one request id with the file's SHA-256 as reason"
         ),
         since=IMPORTS,
+    ),
+    # Published editions of the reports: public, even to the signed out; published and
+    # withdrawn by the Secretariat's administrators. The trail records each act and the
+    # hashes of the frozen bytes, not the bytes.
+    RecordType(
+        "publications",
+        models.Publication,
+        read=Everyone(),
+        write=InSecretariat() & HasRole("admin"),
+        audit=Capture(PLATFORM, redacted=("pdf", "html")),
+        since=PUBLICATIONS,
     ),
     # An organisation's webhooks: its tenant administrators register and remove them; the
     # worker (the system) switches off one that keeps failing. Recorded in the

@@ -15,6 +15,7 @@ from portal.models import (
     PartnerEconomy,
     Perspective,
     Pillar,
+    Publication,
     Response,
     SupportLink,
     Tenant,
@@ -117,3 +118,24 @@ def user(tenant, email="ana@ministry.example", roles=("viewer",), enrolled=True,
         person.totp_secret_encrypted = totp.encrypt_secret(key, person.id, totp_secret_for(email))
         person.totp_enrolled_at = utc_now()
     return person
+
+
+def publication(title="Needs mapping report 2024-2025", **fields):
+    """Build a published edition with stand-in files (a real one is made by publishing)."""
+    html = fields.pop("html", f"<!doctype html><title>{title}</title><p>{title}</p>".encode())
+    pdf = fields.pop("pdf", b"%PDF-1.7 stand-in")
+    values = dict(
+        kind="needs",
+        subject=f"needs:{title[-9:]}",
+        title=title,
+        status="published",
+        pdf=pdf,
+        html=html,
+        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        html_sha256=hashlib.sha256(html).hexdigest(),
+        key_id="0" * 16,
+        pdf_signature="0" * 128,
+        html_signature="0" * 128,
+    )
+    values.update(fields)
+    return Publication(**values)

@@ -123,7 +123,8 @@ def world(db, app):
         status="checked",
         outcome={"rows": [], "counts": {"error": 0}},
     )
-    db.session.add_all([job, hook, upload])
+    edition = factories.publication()
+    db.session.add_all([job, hook, upload, edition])
     db.session.commit()
     # A session and a token of its own to end, so the walker keeps the ones it uses.
     spare_token, _secret = api_tokens.create(
@@ -158,6 +159,8 @@ def world(db, app):
         "kind": "needs",
         "extension": "csv",
         "year": 2026,
+        "edition_id": edition.id,
+        "file_format": "html",
     }
     return {
         "walkers": walkers,

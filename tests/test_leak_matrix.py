@@ -23,6 +23,7 @@ from portal.authz import (
     can_manage_tenants,
     can_manage_webhooks,
     can_open_administration,
+    can_publish_reports,
     can_read_audit_trail,
 )
 from portal.identity import Principal, act_as_principal
@@ -78,6 +79,9 @@ OBJECTS_BY_ARGUMENT = {
     "extension": lambda other: "csv",
     # The year of a response mapping report: belongs to no tenant.
     "year": lambda other: 2026,
+    # A published edition of a report: public, to everyone.
+    "edition_id": lambda other: other["edition"].id,
+    "file_format": lambda other: "html",
 }
 # Routes outside the matrix, with the reason.
 OUTSIDE = {
@@ -185,6 +189,8 @@ def world(db, app):
         outcome={"rows": [], "counts": {}},
     )
     db.session.add(other_import)
+    edition = factories.publication()
+    db.session.add(edition)
     db.session.commit()
     other = {
         "tenant": serbia,
@@ -201,6 +207,7 @@ def world(db, app):
         "job": other_job,
         "webhook": other_webhook,
         "import": other_import,
+        "edition": edition,
         "user_marker": other_user.email,
         "job_marker": other_job.message,
         "import_marker": other_import.filename,
@@ -297,8 +304,14 @@ def markers(principal: Principal, other, rule) -> list[str]:
 def expected_status(principal: Principal, rule) -> int:
     """Return the documented answer for a route naming another tenant's object."""
     # A report of a cycle or a year: every reader reads it, holding what they may see
-    # (its body is checked like every other).
+    # (its body is checked like every other). Publishing is for the Secretariat's
+    # administrators; a refused publication comes back to the list, saying why.
     if rule.endpoint.startswith("reports."):
+        if "POST" in rule.methods:
+            return 302 if can_publish_reports(principal) else 403
+        return 200
+    # The published editions: everyone's, the signed out's too.
+    if rule.endpoint.startswith("public."):
         return 200
     if section(rule) == "webhooks" and not can_manage_webhooks(principal):
         return 403
@@ -387,4 +400,34 @@ def test_no_route_leaks_another_tenants_data(
     LEAK_CASES[request.node.callspec.id] = cases
     assert problems == []
     assert serbian_rows(db, other) == before
+    assert cases > 100
+
+
+@pytest.mark.parametrize("database_template", ["sqlite", "postgresql"], indirect=True)
+def test_the_signed_out_reach_the_public_page_and_nothing_else(client, db, world):
+    """The anonymous principal: every route, requested without signing in."""
+    other, problems, cases = world["other"], [], 0
+    everything = [other["user_marker"], other["job_marker"], other["import_marker"]]
+    everything += [*other["markers"], "Serbian restricted", "Serbian", "hidden.person"]
+    for rule in routes(app=client.application):
+        values = {argument: OBJECTS_BY_ARGUMENT[argument](other) for argument in rule.arguments}
+        path = rule.build(values, append_unknown=False)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method)
+            cases += 1
+            body = text_of(response)
+            shown = [marker for marker in everything if marker in body]
+            if shown:
+                problems.append(f"{method} {path}: body shows {shown}")
+            public = rule.endpoint.startswith("public.") or rule.endpoint in (
+                "main.healthz",
+                "main.readyz",
+            )
+            if public and method == "GET":
+                if response.status_code != 200:
+                    problems.append(f"{method} {path}: {response.status_code}, expected 200")
+            elif response.status_code not in (302, 401, 400, 405):
+                problems.append(f"{method} {path}: {response.status_code} without signing in")
+    LEAK_CASES[f"signed-out-{db.engine.dialect.name}"] = cases
+    assert problems == []
     assert cases > 100

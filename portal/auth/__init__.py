@@ -14,8 +14,19 @@ from portal.limits import LONGEST_NEXT
 from portal.services import api_tokens, authentication, sessions
 
 SESSION_KEY = "sid"
-# Reachable without signing in: the sign-in pages themselves, health checks, assets.
-PUBLIC_ENDPOINTS = frozenset({"main.healthz", "main.readyz", "static", "bootstrap.static"})
+# Reachable without signing in: the sign-in pages themselves, health checks, assets, and
+# the published editions of the reports (the public page).
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "main.healthz",
+        "main.readyz",
+        "static",
+        "bootstrap.static",
+        "public.index",
+        "public.edition",
+        "public.signature",
+    }
+)
 
 
 @login_manager.request_loader

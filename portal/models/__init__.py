@@ -7,6 +7,7 @@ from portal.models.data_import import DataImport
 from portal.models.idempotency import IdempotencyKey
 from portal.models.job import Job
 from portal.models.need import Need, need_acquis_chapters
+from portal.models.publication import Publication
 from portal.models.reference import (
     AcquisChapter,
     NeedCategory,
@@ -45,6 +46,7 @@ __all__ = [
     "PartnerEconomy",
     "Perspective",
     "Pillar",
+    "Publication",
     "RecoveryCode",
     "Response",
     "ResponseParty",

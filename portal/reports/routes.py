@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from portal.reports import documents
+from portal import documents
+from portal.exceptions import Conflict, ValidationFailed
 from portal.schemas.forms import load_form
-from portal.schemas.reports import ReportQuerySchema
+from portal.schemas.reports import ReportQuerySchema, WithdrawEditionSchema
 from portal.services import cycles as cycle_service
-from portal.services import reports
+from portal.services import publications, reports
 
 blueprint = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -25,6 +26,9 @@ def index():
         economies=economies,
         pillars=pillars,
         pdf_problem=documents.pdf_missing(),
+        editions=publications.list_editions(),
+        may_publish=publications.may_publish(),
+        this_year=reports.this_year(),
     )
 
 
@@ -37,13 +41,13 @@ def _needs_html(cycle_id: int, mode: str) -> str:
     cycle = reports.get_cycle(cycle_id)
     query, scope = _scope()
     tools = [("PDF", url_for("reports.needs_pdf", cycle_id=cycle.id, **_kept(query)))]
-    return documents.needs_html(cycle, scope, mode, tools)
+    return reports.needs_html(cycle, scope, mode, tools)
 
 
 def _responses_html(year: int, mode: str) -> str:
     query, scope = _scope()
     tools = [("PDF", url_for("reports.responses_pdf", year=year, **_kept(query)))]
-    return documents.responses_html(year, scope, mode, tools)
+    return reports.responses_html(year, scope, mode, tools)
 
 
 def _kept(query: dict) -> dict:
@@ -83,3 +87,42 @@ def responses_pdf(year):
     """Download the response mapping report of a year as a PDF document."""
     html = _responses_html(reports.check_year(year), "pdf")
     return _pdf(html, f"iisg-response-mapping-{year}.pdf")
+
+
+def _published(action, *arguments):
+    """Publish (or withdraw) and go back to the list, saying what happened."""
+    try:
+        edition = action(*arguments)
+    except (Conflict, ValidationFailed) as refusal:
+        details = "; ".join(f"{field}: {reason}" for field, reason in refusal.fields.items())
+        flash(f"{refusal.message} {details}".strip(), "danger")
+        return redirect(url_for("reports.index"))
+    if edition.status == "withdrawn":
+        flash(f"The {edition.title} is withdrawn; it stays listed on the public page.", "success")
+    else:
+        flash(f"The {edition.title} is published on the public page, signed.", "success")
+    return redirect(url_for("reports.index") + "#editions")
+
+
+@blueprint.post("/cycles/<int:cycle_id>/publish")
+def publish_needs(cycle_id):
+    """Publish the needs mapping report of an adopted cycle."""
+    return _published(publications.publish_needs_report, cycle_id)
+
+
+@blueprint.post("/responses/<int:year>/publish")
+def publish_responses(year):
+    """Publish the response mapping report of a year."""
+    return _published(publications.publish_responses_report, year)
+
+
+@blueprint.post("/editions/<int:edition_id>/withdraw")
+def withdraw(edition_id):
+    """Withdraw a published edition, saying why."""
+
+    def withdraw_with_reason(edition_id):
+        # Asked before the form is read, so that a refused form answers someone who may.
+        publications.edition_to_withdraw(edition_id)
+        return publications.withdraw(edition_id, load_form(WithdrawEditionSchema(), request.form))
+
+    return _published(withdraw_with_reason, edition_id)

@@ -19,3 +19,15 @@ class ReportQuerySchema(InputSchema):
 
     partner = _code("partner")
     pillar = _code("pillar")
+
+
+class WithdrawEditionSchema(InputSchema):
+    """Why a published edition is withdrawn: said on the public page beside it."""
+
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(
+            min=10, max=2000, error="Say why in 10 to 2,000 characters: readers see it."
+        ),
+        error_messages={"required": "Say why the edition is withdrawn."},
+    )

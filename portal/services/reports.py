@@ -18,6 +18,8 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from portal.authz import can_read_records, require
+from portal.charts import funding_charts
+from portal.documents import render
 from portal.exceptions import ValidationFailed
 from portal.extensions import db
 from portal.identity import current_principal
@@ -32,6 +34,7 @@ from portal.models import (
 )
 from portal.models.base import utc_now
 from portal.services import analysis
+from portal.services.responses import SUPPORT_TYPE_LABELS
 from portal.tenancy import get_visible
 
 # Ids asked of the database at once (SQLite allows 32,766 parameters in a statement).
@@ -389,6 +392,12 @@ def _totals(responses: list[Response]) -> list[Total]:
     return [sums[currency] for currency in sorted(sums)]
 
 
+def this_year() -> int:
+    """Return the current year: the latest whose response report may be published."""
+    require(can_read_records, current_principal())
+    return date.today().year
+
+
 def check_year(year: int) -> int:
     """Return ``year`` if a report can be made of it; refuse a year out of range."""
     require(can_read_records, current_principal())
@@ -476,3 +485,28 @@ def _addressed_needs(response_ids: list[int]) -> dict[int, list[Need]]:
         for response_id, need in rows:
             needs[response_id].append(need)
     return dict(needs)
+
+
+# --- The reports as documents -----------------------------------------------------------
+
+
+def needs_html(cycle, scope, mode: str = "page", tools=(), edition: bool = False) -> str:
+    """Return the needs mapping report of ``cycle`` (narrowed to ``scope``) as HTML.
+
+    ``edition``: made to be published, so it names no reader.
+    """
+    require(can_read_records, current_principal())
+    report = needs_report(cycle, scope)
+    charts = {key: funding_charts(rows) for key, rows in report.funding.items()}
+    return render("reports/needs.html", report, mode, tools, edition, charts=charts, **_labels())
+
+
+def responses_html(year: int, scope, mode: str = "page", tools=(), edition: bool = False) -> str:
+    """Return the response mapping report of ``year`` (narrowed to ``scope``) as HTML."""
+    require(can_read_records, current_principal())
+    report = responses_report(year, scope)
+    return render("reports/responses.html", report, mode, tools, edition, **_labels())
+
+
+def _labels() -> dict:
+    return {"support_types": SUPPORT_TYPE_LABELS}

@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
+from portal import documents
 from portal.models.reference import KOSOVO_FOOTNOTE
-from portal.reports import documents
 from tests import factories
 from tests.worlds import analysis_world
 

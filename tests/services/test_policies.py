@@ -44,6 +44,14 @@ EXEMPT = {
     "portal.services.digests.response_round_reminder": "a date from the settings; reads no data",
     "portal.services.verifications.latest": "asks the policy itself: the dashboard, shown to"
     " everyone, names the trail's health only to who may see it (None to others)",
+    # The published editions of the reports are for everyone, the signed out too: these
+    # ask can_read_publications, which lets every principal through.
+    **{
+        f"portal.services.publications.{name}": "published for everyone to read"
+        for name in ("list_editions", "get_edition", "edition_file", "signature_document")
+    },
+    "portal.services.publications.file_name": "names a file of a published edition",
+    "portal.services.publications.may_publish": "asks the policy itself, to offer the buttons",
 }
 # The session mechanism is used by sign-in itself, before there is a principal.
 EXEMPT_MODULES = {"portal.services.sessions"}

@@ -16,13 +16,10 @@ from urllib.request import url2pathname
 from flask import current_app, render_template, url_for
 from markupsafe import Markup
 
-from portal.charts import funding_charts
 from portal.exceptions import Unavailable
 from portal.extensions import db
 from portal.identity import current_principal
 from portal.models import Tenant
-from portal.services import reports
-from portal.services.responses import SUPPORT_TYPE_LABELS
 
 STYLESHEET = "report.css"
 COVERAGE_LABELS = {"covered": "Covered", "partial": "Partially covered", "gap": "Gap"}
@@ -61,7 +58,9 @@ def _reader() -> tuple[str | None, bool]:
     return f"{tenant.name} ({roles})", principal.in_secretariat
 
 
-def render(template: str, report, mode: str = "page", tools=(), **context) -> str:
+def render(
+    template: str, report, mode: str = "page", tools=(), edition: bool = False, **context
+) -> str:
     """Return the report as HTML: ``page`` in the portal, ``file`` standing alone, ``pdf``.
 
     A page links the portal's stylesheet; a file carries the stylesheet in itself, so it
@@ -83,23 +82,10 @@ def render(template: str, report, mode: str = "page", tools=(), **context) -> st
         tools=tools if mode == "page" else (),
         reader=reader,
         complete=complete,
+        edition=edition,
         coverage_names=COVERAGE_LABELS,
-        support_types=SUPPORT_TYPE_LABELS,
         **context,
     )
-
-
-def needs_html(cycle, scope, mode: str = "page", tools=()) -> str:
-    """Return the needs mapping report of ``cycle`` (narrowed to ``scope``) as HTML."""
-    report = reports.needs_report(cycle, scope)
-    charts = {key: funding_charts(rows) for key, rows in report.funding.items()}
-    return render("reports/needs.html", report, mode, tools, charts=charts)
-
-
-def responses_html(year: int, scope, mode: str = "page", tools=()) -> str:
-    """Return the response mapping report of ``year`` (narrowed to ``scope``) as HTML."""
-    report = reports.responses_report(year, scope)
-    return render("reports/responses.html", report, mode, tools)
 
 
 def _inline_stylesheet() -> str:

@@ -1,0 +1,1 @@
+"""The one part of the portal open without signing in: the published reports."""

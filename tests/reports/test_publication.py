@@ -1,0 +1,239 @@
+"""Publishing a report: frozen bytes, signed, on the public page; withdrawn, never deleted."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import Publication
+from tests import factories
+from tests.conftest import csrf_token
+from tests.worlds import analysis_world
+
+
+@pytest.fixture
+def world(db):
+    """The analysis world with its cycle adopted, and an administrator of the Secretariat."""
+    found = analysis_world(db)
+    cycle = found["cycle"]
+    cycle.status, cycle.board_meeting, cycle.adopted_on = (
+        "adopted",
+        "7th IISG Board Meeting, Skopje",
+        date(2026, 11, 20),
+    )
+    secretariat = found["people"]["secretariat"].tenant
+    found["people"]["admin"] = factories.user(
+        secretariat, email="admin@sec.example", roles=("admin", "viewer")
+    )
+    found["people"]["editor"] = factories.user(
+        secretariat, email="editor@sec.example", roles=("editor",)
+    )
+    db.session.commit()
+    return found
+
+
+def post(client, url, **data):
+    return client.post(url, data={"csrf_token": csrf_token(client, "/reports"), **data})
+
+
+def editions(db) -> list[Publication]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(Publication).order_by(Publication.id)))
+
+
+@pytest.fixture
+def published(world, login, db):
+    """The cycle's needs report, published by the administrator."""
+    client = login(world["people"]["admin"])
+    answer = post(client, f"/reports/cycles/{world['cycle'].id}/publish")
+    assert answer.status_code == 302
+    (edition,) = editions(db)
+    return edition
+
+
+def test_an_administrator_publishes_an_adopted_cycles_report(world, published, client):
+    page = client.get("/public")
+
+    # Open without signing in, listing the edition with its hashes, key and signature.
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Needs mapping report 2026-2027" in text
+    for value in (published.pdf_sha256, published.html_sha256, published.key_id):
+        assert value in text
+    assert published.pdf_signature in text
+    pdf = client.get(f"/public/editions/{published.id}/pdf")
+    html = client.get(f"/public/editions/{published.id}/html")
+    assert pdf.mimetype == "application/pdf"
+    assert hashlib.sha256(pdf.data).hexdigest() == published.pdf_sha256
+    assert hashlib.sha256(html.data).hexdigest() == published.html_sha256
+    # The edition is the complete report, naming no reader.
+    assert world["needs"]["serbian"].code in html.get_data(as_text=True)
+    assert "Published by the IISG Secretariat" in html.get_data(as_text=True)
+
+
+def test_the_published_html_may_use_its_own_stylesheet_and_nothing_else(published, client):
+    answer = client.get(f"/public/editions/{published.id}/html")
+    policy = answer.headers["Content-Security-Policy"]
+
+    style = re.search(rb"<style>(.*?)</style>", answer.data, re.DOTALL).group(1)
+    import base64
+
+    digest = base64.b64encode(hashlib.sha256(style).digest()).decode()
+    assert f"style-src 'sha256-{digest}'" in policy
+    assert "default-src 'none'" in policy
+    assert "script" not in answer.get_data(as_text=True).lower().replace("no script", "")
+
+
+def test_publication_freezes_the_bytes(world, published, client, db, login):
+    need = world["needs"]["covered"]
+    need.title = "Renamed after publication"
+    db.session.commit()
+
+    html = client.get(f"/public/editions/{published.id}/html").get_data(as_text=True)
+    fresh = login(world["people"]["secretariat"]).get(f"/reports/cycles/{world['cycle'].id}/needs")
+
+    assert "Renamed after publication" not in html
+    assert "Need met in full" in html
+    assert "Renamed after publication" in fresh.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("file_format", ["pdf", "html"])
+def test_verify_accepts_the_edition_and_refuses_an_altered_byte(
+    published, client, runner, tmp_path, file_format
+):
+    copy = tmp_path / f"report.{file_format}"
+    copy.write_bytes(client.get(f"/public/editions/{published.id}/{file_format}").data)
+    signature = client.get(f"/public/editions/{published.id}/{file_format}.sig")
+    (tmp_path / f"report.{file_format}.sig").write_bytes(signature.data)
+    key = tmp_path / "iisg.pem"
+    assert runner.invoke(args=["audit", "public-key", "--out", str(key)]).exit_code == 0
+
+    intact = runner.invoke(args=["report", "verify", str(copy), "--public-key", str(key)])
+    altered = bytearray(copy.read_bytes())
+    altered[len(altered) // 2] ^= 0x01
+    copy.write_bytes(bytes(altered))
+    refused = runner.invoke(args=["report", "verify", str(copy), "--public-key", str(key)])
+
+    assert intact.exit_code == 0, intact.output
+    assert "intact" in intact.output and published.key_id in intact.output
+    assert refused.exit_code == 1
+    assert "NOT the published edition" in refused.output
+
+
+def test_verify_refuses_another_key_and_a_missing_signature(published, client, runner, tmp_path):
+    copy = tmp_path / "report.pdf"
+    copy.write_bytes(client.get(f"/public/editions/{published.id}/pdf").data)
+    other_key = tmp_path / "other.pem"
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    other_key.write_bytes(
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    )
+
+    missing = runner.invoke(args=["report", "verify", str(copy), "--public-key", str(other_key)])
+    (tmp_path / "report.pdf.sig").write_bytes(
+        client.get(f"/public/editions/{published.id}/pdf.sig").data
+    )
+    stranger = runner.invoke(args=["report", "verify", str(copy), "--public-key", str(other_key)])
+
+    assert missing.exit_code == 1 and "no signature file" in missing.output
+    assert stranger.exit_code == 1 and "which the public key file lacks" in stranger.output
+
+
+@pytest.mark.parametrize("person", ["secretariat", "editor", "albania", "commission"])
+def test_only_an_administrator_of_the_secretariat_publishes(world, login, db, person):
+    client = login(world["people"][person])
+    answer = post(client, f"/reports/cycles/{world['cycle'].id}/publish")
+
+    assert answer.status_code == 403
+    assert editions(db) == []
+    assert "Publish" not in client.get("/reports").get_data(as_text=True).replace(
+        "Published editions", ""
+    )
+
+
+def test_a_cycle_not_yet_adopted_is_not_published(world, login, db):
+    later = factories.cycle(
+        name="2028-2029",
+        status="consolidation",
+        starts_on=date(2028, 1, 1),
+        ends_on=date(2029, 12, 31),
+    )
+    db.session.add(later)
+    db.session.commit()
+    client = login(world["people"]["admin"])
+
+    answer = post(client, f"/reports/cycles/{later.id}/publish")
+
+    assert answer.status_code == 302
+    assert editions(db) == []
+    page = client.get("/reports").get_data(as_text=True)
+    assert "only an adopted cycle" in page
+
+
+def test_an_edition_is_withdrawn_with_a_reason_and_stays_listed(world, published, login, db):
+    client = login(world["people"]["admin"])
+    url = f"/reports/editions/{published.id}/withdraw"
+
+    again = post(client, f"/reports/cycles/{world['cycle'].id}/publish")
+    assert "withdraw that edition first" in client.get("/reports").get_data(as_text=True)
+    refused = post(client, url, reason="short")
+    assert "reason" in client.get("/reports").get_data(as_text=True)
+    assert editions(db)[0].status == "published"
+    post(client, url, reason="A need of Serbia was listed under the wrong pillar.")
+    republished = post(client, f"/reports/cycles/{world['cycle'].id}/publish")
+
+    assert again.status_code == refused.status_code == republished.status_code == 302
+    first, second = editions(db)
+    assert (first.status, second.status) == ("withdrawn", "published")
+    assert first.withdrawal_reason == "A need of Serbia was listed under the wrong pillar."
+    public = client.get("/public").get_data(as_text=True)
+    assert "Withdrawn" in public and "listed under the wrong pillar" in public
+    # Withdrawn, still served as it was: the signature still holds.
+    served = client.get(f"/public/editions/{first.id}/pdf").data
+    assert hashlib.sha256(served).hexdigest() == first.pdf_sha256
+
+
+def test_publishing_and_withdrawing_are_in_the_audit_trail(world, published, login, db):
+    from portal.models import AuditEntry
+
+    client = login(world["people"]["admin"])
+    post(
+        client,
+        f"/reports/editions/{published.id}/withdraw",
+        reason="Superseded by a corrected edition.",
+    )
+    db.session.expire_all()
+    rows = db.session.execute(
+        select(AuditEntry.__table__).where(AuditEntry.__table__.c.table_name == "publications")
+    ).all()
+
+    assert len(rows) == 2
+    images = " ".join(str(row._mapping) for row in rows)
+    assert published.pdf_sha256 in images
+    assert "%PDF" not in images  # the bytes are not copied into the trail
+    assert all(row._mapping["actor_id"] == world["people"]["admin"].id for row in rows)
+
+
+def test_a_years_response_report_is_published_but_not_a_future_one(world, login, db):
+    client = login(world["people"]["admin"])
+
+    post(client, f"/reports/responses/{date.today().year}/publish")
+    post(client, f"/reports/responses/{date.today().year + 1}/publish")
+
+    (edition,) = editions(db)
+    assert edition.title == f"Response mapping report {date.today().year}"
+    assert "has not begun" in client.get("/reports").get_data(as_text=True)
+
+
+def test_an_unknown_edition_or_file_is_not_found(client):
+    assert client.get("/public/editions/999/pdf").status_code == 404
+    assert client.get("/public/editions/999/pdf.sig").status_code == 404
+    assert client.get("/public/editions/1/docx").status_code == 404
