@@ -699,13 +699,14 @@ def report_verify(path, key_path, signature_path):
     try:
         with open(signature_path, "rb") as handle:
             signed = json.loads(handle.read(1_000_000))
-        signature, signer = signed["signature"], signed["key_id"]
+        if not isinstance(signed, dict):
+            raise ValueError("not an object")
     except FileNotFoundError:
         raise click.ClickException(
             f"there is no signature file {signature_path}: download it from the public page"
             " beside the report, or name it with --signature."
         ) from None
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, RecursionError):
         raise click.ClickException(
             f"{signature_path} is not a signature file of the public page."
         ) from None
@@ -717,17 +718,16 @@ def report_verify(path, key_path, signature_path):
     with open(path, "rb") as handle:
         content = handle.read()
     try:
-        digest = editions.verify(content, str(signature), keys, str(signer))
+        digest = editions.verify(content, signed, keys)
     except editions.EditionNotIntact as problem:
         click.echo(f"{path}: NOT the published edition: {problem}.")
         raise click.exceptions.Exit(1) from None
-    title = signed.get("title", "the edition")
     click.echo(
-        f"{path}: intact. It is {title} as published on {signed.get('published_at', '?')},"
-        f" SHA-256 {digest}, signed by key {signer}."
+        f"{path}: intact. It is the {signed['file']} of edition {signed['edition']},"
+        f" {signed['title']}, published {signed['published_at']}; SHA-256 {digest},"
+        f" signed by key {signed['key_id']}."
     )
-    if signed.get("status") == "withdrawn":
-        click.echo("Note: this edition was withdrawn after it was published.")
+    click.echo("Whether it has been withdrawn since, the public page says.")
 
 
 def register(app: Flask) -> None:

@@ -8,6 +8,7 @@ and says in one line what is missing (``pdf_missing``).
 from __future__ import annotations
 
 import logging
+import re
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -67,7 +68,7 @@ def render(
     reads the same wherever it is kept; the PDF's stylesheet is read from the portal's
     static files by ``pdf_bytes``.
     """
-    reader, complete = _reader()
+    reader, complete = (None, False) if edition else _reader()
     if mode == "page":
         stylesheet, inline = url_for("static", filename=STYLESHEET), None
     elif mode == "file":
@@ -89,8 +90,9 @@ def render(
 
 
 def _inline_stylesheet() -> str:
-    # The fonts are left to the reader's system in a file that stands alone.
+    # A file that stands alone uses the reader's own fonts: it names none to fetch.
     text = (_static_folder() / STYLESHEET).read_text(encoding="utf-8")
+    text = re.sub(r"@font-face\s*\{[^}]*\}\s*", "", text)
     return text.replace("</", "<\\/")
 
 

@@ -18,7 +18,11 @@ STYLE = re.compile(rb"<style>(.*?)</style>", re.DOTALL)
 @blueprint.get("")
 def index():
     """List the published editions, withdrawn ones marked, with hashes and signatures."""
-    return render_template("public/index.html", editions=publications.list_editions())
+    return render_template(
+        "public/index.html",
+        editions=publications.list_editions(),
+        public_key=publications.public_key(),
+    )
 
 
 @blueprint.get("/editions/<int:edition_id>/<any(pdf, html):file_format>")
@@ -56,6 +60,6 @@ def _policy_for(html: bytes) -> str:
         for match in STYLE.findall(html)
     )
     return (
-        f"default-src 'none'; style-src {hashes or chr(39) + 'none' + chr(39)}; img-src data:;"
-        " base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        f"default-src 'none'; style-src {hashes or chr(39) + 'none' + chr(39)};"
+        " base-uri 'none'; form-action 'none'; frame-ancestors 'none'; sandbox"
     )

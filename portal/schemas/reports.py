@@ -5,17 +5,24 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from portal.schemas import InputSchema
+from portal.schemas.forms import FormSchema, printable
 
 
 def _code(name: str) -> fields.String:
     return fields.String(
         load_default=None,
-        validate=validate.Length(min=1, max=20, error=f"A {name} code has 1 to 20 characters."),
+        validate=[
+            validate.Length(min=1, max=20, error=f"A {name} code has 1 to 20 characters."),
+            printable,
+        ],
     )
 
 
-class ReportQuerySchema(InputSchema):
-    """A report of one partner economy or one pillar (by code), or of everything."""
+class ReportQuerySchema(FormSchema):
+    """A report of one partner economy or one pillar (by code), or of everything.
+
+    A blank code (the forms' "All partners") means not narrowed.
+    """
 
     partner = _code("partner")
     pillar = _code("pillar")

@@ -13,16 +13,17 @@ import json
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 
 from audit import editions
+from audit.checkpoints import key_id, private_key, public_key_pem
 from portal import documents
 from portal.authz import can_publish_reports, can_read_publications, require
 from portal.exceptions import Conflict, NotFound
 from portal.extensions import db
-from portal.identity import current_principal
+from portal.identity import Principal, act_as_principal, current_principal
 from portal.models import Cycle, Publication
 from portal.models.base import utc_now
 from portal.services import reports
@@ -36,49 +37,64 @@ def _subject(kind: str, cycle: Cycle | None, year: int | None) -> str:
     return f"needs:{cycle.name}" if kind == "needs" else f"responses:{year}"
 
 
+# Whom a published edition is made for: everyone. It is read as a reader of no
+# organisation sees the records, what every member and partner may see: validated and
+# adopted needs, responses shared with all members, links between them. Nothing a
+# partner submitted but nobody validated, no restricted response.
+PUBLIC_READER = Principal(
+    user_id=0, tenant_id=0, tenant_kind="member", economy_id=None, roles=frozenset({"viewer"})
+)
+
+
 def publish_needs_report(cycle_id) -> Publication:
     """Publish the needs mapping report of an adopted cycle as a frozen, signed edition."""
-    principal = current_principal()
-    require(can_publish_reports, principal)
+    require(can_publish_reports, current_principal())
     cycle = reports.get_cycle(cycle_id)
     if cycle.status not in PUBLISHABLE_CYCLE_STATUSES:
         raise Conflict(
             f"Cycle {cycle.name} is {cycle.status}: only an adopted cycle's report is published."
         )
-    scope = reports.Scope()
-    return _publish(
-        "needs",
-        f"Needs mapping report {cycle.name}",
-        lambda mode: reports.needs_html(cycle, scope, mode, edition=True),
-        cycle=cycle,
-    )
+
+    def documents_of():
+        report = reports.needs_report(cycle, reports.Scope())
+        return [reports.needs_document(report, mode, edition=True) for mode in ("pdf", "file")]
+
+    return _publish("needs", f"Needs mapping report {cycle.name}", documents_of, cycle=cycle)
 
 
 def publish_responses_report(year: int) -> Publication:
     """Publish the response mapping report of a year that has begun."""
-    principal = current_principal()
-    require(can_publish_reports, principal)
+    require(can_publish_reports, current_principal())
     reports.check_year(year)
     if year > date.today().year:
         raise Conflict(f"{year} has not begun: its response mapping report cannot be published.")
-    scope = reports.Scope()
-    return _publish(
-        "responses",
-        f"Response mapping report {year}",
-        lambda mode: reports.responses_html(year, scope, mode, edition=True),
-        year=year,
-    )
+
+    def documents_of():
+        report = reports.responses_report(year, reports.Scope())
+        return [reports.responses_document(report, mode, edition=True) for mode in ("pdf", "file")]
+
+    return _publish("responses", f"Response mapping report {year}", documents_of, year=year)
 
 
-def _publish(kind: str, title: str, html_of, cycle: Cycle | None = None, year=None):
+def _as_the_public(make):
+    """Return what ``make()`` makes, reading the records as the public may see them."""
+    acting = current_principal()
+    act_as_principal(PUBLIC_READER)
+    try:
+        return make()
+    finally:
+        act_as_principal(acting)
+
+
+def _publish(kind: str, title: str, documents_of, cycle: Cycle | None = None, year=None):
     subject = _subject(kind, cycle, year)
+    refusal = f"The {title} is published already: withdraw that edition first."
     if _in_force(subject) is not None:
-        raise Conflict(f"The {title} is published already: withdraw that edition first.")
-    pdf = documents.pdf_bytes(html_of("pdf"))
-    html = html_of("file").encode("utf-8")
-    key = current_app.config["AUDIT_SIGNING_KEY"]
-    pdf_sha256, key_id, pdf_signature = editions.sign(key, pdf)
-    html_sha256, _, html_signature = editions.sign(key, html)
+        raise Conflict(refusal)
+    # Gathered once, as the public sees it, and made into both files from that.
+    pdf_html, file_html = _as_the_public(documents_of)
+    pdf = documents.pdf_bytes(pdf_html)
+    html = file_html.encode("utf-8")
     principal = current_principal()
     edition = Publication(
         kind=kind,
@@ -89,21 +105,34 @@ def _publish(kind: str, title: str, html_of, cycle: Cycle | None = None, year=No
         status="published",
         pdf=pdf,
         html=html,
-        pdf_sha256=pdf_sha256,
-        html_sha256=html_sha256,
-        key_id=key_id,
-        pdf_signature=pdf_signature,
-        html_signature=html_signature,
+        published_at=utc_now().replace(microsecond=0),
         published_by_id=principal.user_id if principal else None,
     )
+    key = current_app.config["AUDIT_SIGNING_KEY"]
+    for file_format, content in (("pdf", pdf), ("html", html)):
+        digest, key_id, signature = editions.sign(key, content, **_signed(edition, file_format))
+        setattr(edition, f"{file_format}_sha256", digest)
+        setattr(edition, f"{file_format}_signature", signature)
+        edition.key_id = key_id
     db.session.add(edition)
     try:
         db.session.commit()
-    except IntegrityError:
-        # Two administrators publishing the same report at once: the first one stands.
+    except IntegrityError as error:
         db.session.rollback()
-        raise Conflict(f"The {title} is published already: withdraw that edition first.") from None
+        if _in_force(subject) is not None:  # another administrator published it first
+            raise Conflict(refusal) from None
+        raise error
     return edition
+
+
+def _signed(edition: Publication, file_format: str) -> dict:
+    """Return what the signature of an edition's file names, but the file's SHA-256."""
+    return {
+        "subject": edition.subject,
+        "title": edition.title,
+        "file": f"{_file_name(edition)}.{file_format}",
+        "published_at": edition.published_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
 
 
 def _in_force(subject: str) -> Publication | None:
@@ -123,13 +152,22 @@ def withdraw(edition_id, data: dict) -> Publication:
     principal = current_principal()
     require(can_publish_reports, principal)
     edition = get_edition(edition_id)
-    if edition.status == "withdrawn":
+    # Only while it is in force: of two administrators withdrawing at once, one does.
+    withdrawn = db.session.execute(
+        update(Publication)
+        .where(Publication.id == edition.id, Publication.status == "published")
+        .values(
+            status="withdrawn",
+            withdrawn_at=utc_now(),
+            withdrawn_by_id=principal.user_id if principal else None,
+            withdrawal_reason=data["reason"],
+        )
+    )
+    if withdrawn.rowcount != 1:
+        db.session.rollback()
         raise Conflict("This edition was withdrawn already.")
-    edition.status = "withdrawn"
-    edition.withdrawn_at = utc_now()
-    edition.withdrawn_by_id = principal.user_id if principal else None
-    edition.withdrawal_reason = data["reason"]
     db.session.commit()
+    db.session.refresh(edition)
     return edition
 
 
@@ -172,15 +210,14 @@ def _key(edition_id) -> int:
 def signature_document(edition: Publication, file_format: str) -> bytes:
     """Return the signature file of an edition's PDF or HTML, for ``iisg report verify``."""
     require(can_read_publications, current_principal())
+    signed = _signed(edition, file_format)
+    signed["sha256"] = getattr(edition, f"{file_format}_sha256")
     document = {
         "edition": edition.id,
-        "title": edition.title,
-        "file": f"{_file_name(edition)}.{file_format}",
-        "sha256": getattr(edition, f"{file_format}_sha256"),
+        **signed,
         "key_id": edition.key_id,
         "signature": getattr(edition, f"{file_format}_signature"),
-        "signed_statement": editions.statement(getattr(edition, f"{file_format}_sha256")).decode(),
-        "published_at": edition.published_at.isoformat(),
+        "signed_statement": editions.statement(signed).decode("utf-8"),
         "status": edition.status,
     }
     return (json.dumps(document, indent=2) + "\n").encode("utf-8")
@@ -194,3 +231,10 @@ def file_name(edition: Publication) -> str:
     """Return the name an edition's files are downloaded under (without the extension)."""
     require(can_read_publications, current_principal())
     return _file_name(edition)
+
+
+def public_key() -> tuple[str, str]:
+    """Return the id and the PEM of the key that signs editions now, for the public page."""
+    require(can_read_publications, current_principal())
+    raw = current_app.config["AUDIT_SIGNING_KEY"]
+    return key_id(private_key(raw).public_key()), public_key_pem(raw).decode("ascii")

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.authz import can_read_records, require
 from portal.charts import funding_charts
@@ -179,9 +179,9 @@ def report_years() -> list[int]:
             Response.record_status == "published"
         )
     ).one()
-    start = first.year if first else this_year
-    end = max(this_year, last.year if last else this_year)
-    return list(range(min(end, this_year + 10), max(start, 1990) - 1, -1))
+    start = max(min(first.year if first else this_year, this_year), 1990)
+    end = min(max(this_year, last.year if last else this_year), this_year + 10)
+    return list(range(end, start - 1, -1))
 
 
 def previous_cycle(cycle: Cycle) -> Cycle | None:
@@ -320,16 +320,21 @@ def _dropped(
     """Return the previous cycle's needs that were not carried over into ``cycle``."""
     if previous is None:
         return []
-    later = aliased(Need)
-    carried = exists().where(later.previous_need_id == Need.id, later.cycle_id == cycle.id)
+    # The needs of the previous cycle that an analysed need of this one continues: read
+    # as a list first (an anti-join asked of SQLite took minutes at 20,000 needs a cycle).
+    carried = set(
+        db.session.scalars(
+            select(Need.previous_need_id).where(
+                Need.cycle_id == cycle.id,
+                Need.status.in_(analysis.ANALYSED_NEED_STATUSES),
+                Need.previous_need_id.is_not(None),
+            )
+        )
+    )
     statement = (
         select(Need)
         .join(Tenant, Tenant.id == Need.tenant_id)
-        .where(
-            Need.cycle_id == previous.id,
-            Need.status.in_(analysis.ANALYSED_NEED_STATUSES),
-            ~carried,
-        )
+        .where(Need.cycle_id == previous.id, Need.status.in_(analysis.ANALYSED_NEED_STATUSES))
         .options(joinedload(Need.tenant).joinedload(Tenant.economy), joinedload(Need.pillar))
         .order_by(Need.code, Need.id)
     )
@@ -337,7 +342,7 @@ def _dropped(
         statement = statement.where(Tenant.economy_id == economy_id)
     if pillar_id is not None:
         statement = statement.where(Need.pillar_id == pillar_id)
-    return list(db.session.scalars(statement).unique())
+    return [need for need in db.session.scalars(statement).unique() if need.id not in carried]
 
 
 # --- The response mapping report of a year ---------------------------------------------
@@ -424,12 +429,7 @@ def responses_report(year: int, scope: Scope | None = None) -> ResponsesReport:
         Response.starts_on <= last,
         or_(Response.ends_on.is_(None), Response.ends_on >= first),
     )
-    if scope.pillar is not None:
-        statement = statement.where(Response.pillars.any(Pillar.id == scope.pillar.id))
-    if scope.economy is not None:
-        statement = statement.where(
-            Response.beneficiaries.any(PartnerEconomy.id == scope.economy.id)
-        )
+    statement = _narrowed(statement, scope)
     responses = list(
         db.session.scalars(
             statement.options(
@@ -441,7 +441,9 @@ def responses_report(year: int, scope: Scope | None = None) -> ResponsesReport:
         ).unique()
     )
     undated = db.session.scalar(
-        select(Response.id).where(published, Response.starts_on.is_(None)).limit(1)
+        _narrowed(select(Response.id).where(published, Response.starts_on.is_(None)), scope).limit(
+            1
+        )
     )
     return ResponsesReport(
         year=year,
@@ -453,6 +455,17 @@ def responses_report(year: int, scope: Scope | None = None) -> ResponsesReport:
         needs=_addressed_needs([response.id for response in responses]),
         undated=int(undated is not None),
     )
+
+
+def _narrowed(statement, scope: Scope):
+    """Return ``statement`` of responses narrowed to the scope's pillar and partner."""
+    if scope.pillar is not None:
+        statement = statement.where(Response.pillars.any(Pillar.id == scope.pillar.id))
+    if scope.economy is not None:
+        statement = statement.where(
+            Response.beneficiaries.any(PartnerEconomy.id == scope.economy.id)
+        )
+    return statement
 
 
 def _grouped(responses: list[Response], attribute: str, only) -> list[ResponseGroup]:
@@ -490,21 +503,31 @@ def _addressed_needs(response_ids: list[int]) -> dict[int, list[Need]]:
 # --- The reports as documents -----------------------------------------------------------
 
 
-def needs_html(cycle, scope, mode: str = "page", tools=(), edition: bool = False) -> str:
-    """Return the needs mapping report of ``cycle`` (narrowed to ``scope``) as HTML.
+def needs_html(cycle, scope, mode: str = "page", tools=()) -> str:
+    """Return the needs mapping report of ``cycle`` (narrowed to ``scope``) as HTML."""
+    require(can_read_records, current_principal())
+    return needs_document(needs_report(cycle, scope), mode, tools)
+
+
+def needs_document(report: NeedsReport, mode: str, tools=(), edition: bool = False) -> str:
+    """Return a gathered needs mapping report as HTML of ``mode`` (``portal.documents``).
 
     ``edition``: made to be published, so it names no reader.
     """
     require(can_read_records, current_principal())
-    report = needs_report(cycle, scope)
     charts = {key: funding_charts(rows) for key, rows in report.funding.items()}
     return render("reports/needs.html", report, mode, tools, edition, charts=charts, **_labels())
 
 
-def responses_html(year: int, scope, mode: str = "page", tools=(), edition: bool = False) -> str:
+def responses_html(year: int, scope, mode: str = "page", tools=()) -> str:
     """Return the response mapping report of ``year`` (narrowed to ``scope``) as HTML."""
     require(can_read_records, current_principal())
-    report = responses_report(year, scope)
+    return responses_document(responses_report(year, scope), mode, tools)
+
+
+def responses_document(report: ResponsesReport, mode: str, tools=(), edition=False) -> str:
+    """Return a gathered response mapping report as HTML of ``mode``."""
+    require(can_read_records, current_principal())
     return render("reports/responses.html", report, mode, tools, edition, **_labels())
 
 

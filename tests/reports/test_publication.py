@@ -70,8 +70,10 @@ def test_an_administrator_publishes_an_adopted_cycles_report(world, published, c
     assert pdf.mimetype == "application/pdf"
     assert hashlib.sha256(pdf.data).hexdigest() == published.pdf_sha256
     assert hashlib.sha256(html.data).hexdigest() == published.html_sha256
-    # The edition is the complete report, naming no reader.
-    assert world["needs"]["serbian"].code in html.get_data(as_text=True)
+    # The edition holds what is public, naming no reader: not Serbia's need, which is
+    # only submitted (the Secretariat's report holds it).
+    assert world["needs"]["serbian"].code not in html.get_data(as_text=True)
+    assert world["needs"]["covered"].code in html.get_data(as_text=True)
     assert "Published by the IISG Secretariat" in html.get_data(as_text=True)
 
 
@@ -120,6 +122,7 @@ def test_verify_accepts_the_edition_and_refuses_an_altered_byte(
 
     assert intact.exit_code == 0, intact.output
     assert "intact" in intact.output and published.key_id in intact.output
+    assert published.title in intact.output
     assert refused.exit_code == 1
     assert "NOT the published edition" in refused.output
 
@@ -237,3 +240,80 @@ def test_an_unknown_edition_or_file_is_not_found(client):
     assert client.get("/public/editions/999/pdf").status_code == 404
     assert client.get("/public/editions/999/pdf.sig").status_code == 404
     assert client.get("/public/editions/1/docx").status_code == 404
+
+
+def test_an_edition_holds_only_what_is_public(world, login, db, client):
+    """A restricted response and a need nobody validated stay out of a published edition."""
+    serbian = world["needs"]["serbian"]
+    germany = world["responses"]["bilateral"].tenant
+    restricted = factories.response(
+        germany,
+        title="Restricted witness protection support",
+        record_status="published",
+        visibility="restricted",
+        starts_on=date(2026, 1, 1),
+        budget_amount=250000,
+        budget_currency="CHF",
+        beneficiaries=[factories.economy("RS")],
+    )
+    db.session.add(restricted)
+    db.session.add(factories.support_link(restricted, serbian, "full", "validated"))
+    db.session.commit()
+    admin = login(world["people"]["admin"])
+    # The Secretariat's own report holds both.
+    own = admin.get(f"/reports/responses/{date.today().year}").get_data(as_text=True)
+    assert "Restricted witness protection support" in own and serbian.code in own
+
+    post(admin, f"/reports/cycles/{world['cycle'].id}/publish")
+    post(admin, f"/reports/responses/{date.today().year}/publish")
+
+    for edition in editions(db):
+        for file_format in ("html", "pdf"):
+            served = client.get(f"/public/editions/{edition.id}/{file_format}")
+            text = served.get_data(as_text=True) if file_format == "html" else pdf_text(served)
+            assert "Restricted witness protection support" not in text, edition.title
+            assert "Serbian submitted need" not in text and serbian.code not in text
+            assert "250,000" not in text
+
+
+def pdf_text(answer) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    pages = PdfReader(io.BytesIO(answer.data)).pages
+    return " ".join(" ".join(page.extract_text() for page in pages).split())
+
+
+def test_verify_refuses_a_signature_file_that_says_otherwise(published, client, runner, tmp_path):
+    import json
+
+    copy = tmp_path / "report.pdf"
+    copy.write_bytes(client.get(f"/public/editions/{published.id}/pdf").data)
+    signed = json.loads(client.get(f"/public/editions/{published.id}/pdf.sig").data)
+    key = tmp_path / "iisg.pem"
+    runner.invoke(args=["audit", "public-key", "--out", str(key)])
+    signature = tmp_path / "report.pdf.sig"
+    for field, value in (
+        ("title", "Needs mapping report 2028-2029"),
+        ("published_at", "2029-12-01T00:00:00Z"),
+    ):
+        signature.write_text(json.dumps({**signed, field: value}))
+        result = runner.invoke(args=["report", "verify", str(copy), "--public-key", str(key)])
+        assert result.exit_code == 1, field
+        assert "title, date or names were changed" in result.output
+    signature.write_text("[" * 100_000)
+    nested = runner.invoke(args=["report", "verify", str(copy), "--public-key", str(key)])
+    assert nested.exit_code == 1 and "not a signature file" in nested.output
+
+
+def test_an_edition_is_withdrawn_once(world, published, app):
+    from portal.exceptions import Conflict
+    from portal.identity import act_as
+    from portal.services import publications
+
+    with app.test_request_context():
+        act_as(world["people"]["admin"])
+        publications.withdraw(published.id, {"reason": "Superseded by a corrected edition."})
+        with pytest.raises(Conflict):
+            publications.withdraw(published.id, {"reason": "A second reason, lost before."})

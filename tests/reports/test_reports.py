@@ -232,3 +232,58 @@ def test_without_weasyprint_the_command_line_says_so(world, runner, tmp_path, wi
     assert "PDF reports need WeasyPrint" in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_the_lineage_counts_only_needs_continued_into_the_cycle(world, login, db):
+    """A need continued only by a withdrawn or draft need is no longer listed."""
+    albania = world["needs"]["covered"].tenant
+    earlier = world["earlier"]
+    into_withdrawn = factories.need(
+        earlier, albania, status="adopted", title="Continued, withdrawn"
+    )
+    into_draft = factories.need(earlier, albania, status="adopted", title="Continued as a draft")
+    db.session.add_all([into_withdrawn, into_draft])
+    db.session.flush()
+    db.session.add_all(
+        [
+            factories.need(
+                world["cycle"], albania, status="withdrawn", previous_need=into_withdrawn
+            ),
+            factories.need(world["cycle"], albania, status="draft", previous_need=into_draft),
+        ]
+    )
+    db.session.commit()
+
+    for person in ("secretariat", "albania"):
+        page = report_page(login(world["people"][person]), world)
+        assert "Continued, withdrawn" in page, person
+        assert "Continued as a draft" in page, person
+
+
+def test_the_index_works_before_any_response_has_begun(world, login, db):
+    """Only a response that starts next year: the years still offer this one."""
+    germany = world["responses"]["bilateral"].tenant
+    for response in world["responses"].values():
+        response.record_status = "draft"
+    db.session.add(
+        factories.response(
+            germany, record_status="published", starts_on=date(date.today().year + 1, 1, 1)
+        )
+    )
+    db.session.commit()
+
+    page = login(world["people"]["albania"]).get("/reports")
+
+    assert page.status_code == 200
+    assert f'href="/reports/responses/{date.today().year}"' in page.get_data(as_text=True)
+
+
+def test_the_narrowing_forms_send_blank_choices(world, login):
+    client = login(world["people"]["secretariat"])
+    cycle = world["cycle"].id
+
+    assert client.get(f"/reports/cycles/{cycle}/needs?partner=&pillar=").status_code == 200
+    assert client.get(f"/reports/cycles/{cycle}/needs?partner=XK&pillar=").status_code == 200
+    assert client.get("/reports/responses/2026?partner=&pillar=WBCTi").status_code == 200
+    assert client.get(f"/reports/cycles/{cycle}/needs?partner=AL%00").status_code == 422
+    assert client.get("/reports/responses/2026?pillar=%00").status_code == 422

@@ -48,7 +48,13 @@ EXEMPT = {
     # ask can_read_publications, which lets every principal through.
     **{
         f"portal.services.publications.{name}": "published for everyone to read"
-        for name in ("list_editions", "get_edition", "edition_file", "signature_document")
+        for name in (
+            "list_editions",
+            "get_edition",
+            "edition_file",
+            "signature_document",
+            "public_key",
+        )
     },
     "portal.services.publications.file_name": "names a file of a published edition",
     "portal.services.publications.may_publish": "asks the policy itself, to offer the buttons",
