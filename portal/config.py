@@ -57,6 +57,7 @@ KNOWN_SETTINGS = {
     "IISG_MAX_FORM_BYTES": "largest body of a form or API request, in bytes (2097152: 2 MiB)",
     "IISG_IMPORT_MAX_BYTES": "largest file an import accepts, in bytes (20971520: 20 MiB)",
     "IISG_IMPORT_AT_ONCE_ROWS": "imports of more rows are checked and applied by the worker (500)",
+    "IISG_REPORT_AT_ONCE_RECORDS": "PDF reports of more records are made by the worker (400)",
     "IISG_SQLITE_BUSY_TIMEOUT_SECONDS": "how long SQLite waits for another writer's lock (5)",
     "IISG_TEST_POSTGRES_URL": "administrative PostgreSQL connection used by the test suite",
     "IISG_TEST_REDIS_URL": "Redis database the test suite may empty (default db 15)",
@@ -320,6 +321,7 @@ class Config:
         "IMPORT_MAX_BYTES": 20 * 1024 * 1024,
         # Files of more rows are checked and applied by the worker, with a progress page.
         "IMPORT_AT_ONCE_ROWS": 500,
+        "REPORT_AT_ONCE_RECORDS": 400,
         # Within a multipart body: the largest text field, and how many fields in all.
         "MAX_FORM_MEMORY_SIZE": 500_000,
         "MAX_FORM_PARTS": 1_000,
@@ -437,6 +439,9 @@ class Config:
         at_once_rows = _positive_whole_number(
             environ, "IISG_IMPORT_AT_ONCE_ROWS", cls.defaults["IMPORT_AT_ONCE_ROWS"]
         )
+        report_records = _positive_whole_number(
+            environ, "IISG_REPORT_AT_ONCE_RECORDS", cls.defaults["REPORT_AT_ONCE_RECORDS"]
+        )
         busy_timeout = _positive_whole_number(
             environ, "IISG_SQLITE_BUSY_TIMEOUT_SECONDS", cls.defaults["SQLITE_BUSY_TIMEOUT_SECONDS"]
         )
@@ -481,6 +486,7 @@ class Config:
             "MAX_CONTENT_LENGTH": max_form_bytes,
             "IMPORT_MAX_BYTES": import_bytes,
             "IMPORT_AT_ONCE_ROWS": at_once_rows,
+            "REPORT_AT_ONCE_RECORDS": report_records,
             "SQLITE_BUSY_TIMEOUT_SECONDS": busy_timeout,
         }
 

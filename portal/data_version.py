@@ -53,6 +53,7 @@ UNCOUNTED_TABLES = frozenset(
         "jobs",
         "imports",
         "publications",
+        "report_files",
         "webhooks",
         "webhook_deliveries",
         "webhook_cursors",

@@ -215,6 +215,15 @@ def check_import(import_id: int, progress) -> str:
 
 
 @job(tracked=True)
+def make_report(kind: str, key: int, partner: str | None, pillar: str | None, progress) -> str:
+    """Make a PDF report too large to make while its reader waits, as they see the records."""
+    from portal.services import reports
+
+    made = reports.make_report_file(kind, key, partner, pillar, _RUNNING.get(), progress)
+    return f"{made.name} is ready: {made.size / 1_048_576:.1f} MB."
+
+
+@job(tracked=True)
 def apply_import(import_id: int, progress) -> str:
     """Apply an uploaded file too large to apply while its uploader waits."""
     from portal.services import imports
@@ -246,6 +255,8 @@ WEBHOOK_RUN_LOCK = 10 * 60
 # --- Tracked jobs -------------------------------------------------------------------
 
 RUN_TRACKED = "run_tracked_job"
+# The tracked job this thread runs, for a job that keeps what it made under its id.
+_RUNNING: contextvars.ContextVar[int | None] = contextvars.ContextVar("running_job", default=None)
 # How often a tracked job is tried in all when its worker stops part-way.
 MOST_ATTEMPTS = 3
 
@@ -311,6 +322,7 @@ def _run_tracked(app: Flask, job_id: int) -> None:
                 if declared is None:
                     raise LookupError(f"no job is named {record.name}")
                 _act(record.name, record.actor_id)
+                _RUNNING.set(job_id)
                 told = declared.function(*record.arguments, progress=progress)
                 outcome = ("succeeded", str(told or "Done."))
             except DomainError as error:

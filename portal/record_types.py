@@ -64,7 +64,7 @@ TRACKED_JOBS = 11
 WEBHOOKS = 12
 # 3a9f27c1d5e8: files uploaded to import, with their dry runs
 IMPORTS = 13
-# 9d4b2e7f1c63: the published editions of the reports
+# 9d4b2e7f1c63: the published editions of the reports, and reports made on the worker
 PUBLICATIONS = 14
 LATEST = PUBLICATIONS
 # Who manages an organisation's webhooks: its tenant administrators.
@@ -408,6 +408,16 @@ RECORD_TYPES: tuple[RecordType, ...] = (
         read=Everyone(),
         write=InSecretariat() & HasRole("admin"),
         audit=Capture(PLATFORM, redacted=("pdf", "html")),
+        since=PUBLICATIONS,
+    ),
+    # A report the worker made for whoever asked: it holds what they may see, so it is
+    # theirs alone to read. Not captured: a copy of records recorded where they changed.
+    RecordType(
+        "report_files",
+        models.ReportFile,
+        read=ActingUser("actor_id"),
+        write=ActingUser("actor_id"),
+        audit=NotCaptured("a report made for its reader: a copy of records, not a record"),
         since=PUBLICATIONS,
     ),
     # An organisation's webhooks: its tenant administrators register and remove them; the

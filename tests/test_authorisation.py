@@ -23,7 +23,7 @@ from portal.authz import (
     require,
 )
 from portal.identity import current_principal
-from portal.models import AcquisChapter, DataImport, Job, Pillar, Webhook
+from portal.models import AcquisChapter, DataImport, Job, Pillar, ReportFile, Webhook
 from portal.models.user import ROLES
 from portal.services import api_tokens, sessions
 from tests import factories
@@ -125,6 +125,16 @@ def world(db, app):
     )
     edition = factories.publication()
     db.session.add_all([job, hook, upload, edition])
+    db.session.flush()
+    made = ReportFile(
+        job_id=job.id,
+        actor_id=everyone.id,
+        name="report.pdf",
+        media_type="application/pdf",
+        size=9,
+        content=b"%PDF-1.7\n",
+    )
+    db.session.add(made)
     db.session.commit()
     # A session and a token of its own to end, so the walker keeps the ones it uses.
     spare_token, _secret = api_tokens.create(
@@ -161,6 +171,7 @@ def world(db, app):
         "year": 2026,
         "edition_id": edition.id,
         "file_format": "html",
+        "file_id": made.id,
     }
     return {
         "walkers": walkers,

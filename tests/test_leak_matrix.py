@@ -34,6 +34,7 @@ from portal.models import (
     Job,
     Need,
     Pillar,
+    ReportFile,
     Response,
     SupportLink,
     Tenant,
@@ -82,6 +83,8 @@ OBJECTS_BY_ARGUMENT = {
     # A published edition of a report: public, to everyone.
     "edition_id": lambda other: other["edition"].id,
     "file_format": lambda other: "html",
+    # A report the worker made for a Serbian user: theirs alone.
+    "file_id": lambda other: other["report_file"].id,
 }
 # Routes outside the matrix, with the reason.
 OUTSIDE = {
@@ -191,6 +194,16 @@ def world(db, app):
     db.session.add(other_import)
     edition = factories.publication()
     db.session.add(edition)
+    db.session.flush()
+    other_report = ReportFile(
+        job_id=other_job.id,
+        actor_id=other_user.id,
+        name="serbian-secret-report.pdf",
+        media_type="application/pdf",
+        size=9,
+        content=b"%PDF-1.7\n",
+    )
+    db.session.add(other_report)
     db.session.commit()
     other = {
         "tenant": serbia,
@@ -208,10 +221,16 @@ def world(db, app):
         "webhook": other_webhook,
         "import": other_import,
         "edition": edition,
+        "report_file": other_report,
         "user_marker": other_user.email,
         "job_marker": other_job.message,
         "import_marker": other_import.filename,
-        "markers": [other_token.prefix, "Serbian secret response", "hidden-receiver.rs.example"],
+        "markers": [
+            other_token.prefix,
+            "Serbian secret response",
+            "hidden-receiver.rs.example",
+            other_report.name,
+        ],
     }
     return {"principals": principals, "other": other}
 
@@ -306,6 +325,8 @@ def expected_status(principal: Principal, rule) -> int:
     # A report of a cycle or a year: every reader reads it, holding what they may see
     # (its body is checked like every other). Publishing is for the Secretariat's
     # administrators; a refused publication comes back to the list, saying why.
+    if rule.endpoint == "reports.report_file":
+        return 404
     if rule.endpoint.startswith("reports."):
         if "POST" in rule.methods:
             return 302 if can_publish_reports(principal) else 403

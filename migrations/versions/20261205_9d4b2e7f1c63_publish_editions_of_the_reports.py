@@ -7,6 +7,9 @@ stays, marked as withdrawn. Everyone reads the table, the signed out too (``/pub
 only the Secretariat's administrators write it (generation PUBLICATIONS). The trail
 records each publication and withdrawal with the hashes, not the bytes.
 
+A report too large to make while its reader waits is made by the worker and kept in
+``report_files`` for that reader alone.
+
 Revision ID: 9d4b2e7f1c63
 Revises: 3a9f27c1d5e8
 Create Date: 2026-12-05 12:00:00
@@ -75,6 +78,26 @@ def upgrade():
         sqlite_where=sa.text("status = 'published'"),
         postgresql_where=sa.text("status = 'published'"),
     )
+    op.create_table(
+        "report_files",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("job_id", sa.Integer(), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("media_type", sa.String(length=60), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["actor_id"],
+            ["users.id"],
+            name=op.f("fk_report_files_actor_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_files")),
+    )
+    op.create_index(op.f("ix_report_files_actor_id"), "report_files", ["actor_id"])
+    op.create_index(op.f("ix_report_files_job_id"), "report_files", ["job_id"])
     bind = op.get_bind()
     app_url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     for statement in rls.migration_install_statements(bind, app_url, record_types.PUBLICATIONS):
@@ -85,7 +108,10 @@ def upgrade():
 
 
 def downgrade():
-    # Policies, grants and the capture trigger go with the table.
+    # Policies, grants and the capture trigger go with the tables.
+    op.drop_index(op.f("ix_report_files_job_id"), table_name="report_files")
+    op.drop_index(op.f("ix_report_files_actor_id"), table_name="report_files")
+    op.drop_table("report_files")
     op.drop_index("uq_publications_one_in_force", table_name="publications")
     op.drop_table("publications")
     if op.get_bind().dialect.name == "postgresql":

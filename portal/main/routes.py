@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, jsonify, render_template
 
 from portal import jobs
 from portal.database import database_problem, schema_problem
-from portal.services import job_status, overview, verifications
+from portal.services import job_status, overview, reports, verifications
 
 blueprint = Blueprint("main", __name__)
 
@@ -26,7 +26,10 @@ def job(job_id: int):
     found, label = job_status.job(job_id)
     reported = jobs.progress_of(found.id) if found.status == "running" else None
     done, total = reported or (found.done, found.total)
-    return render_template("main/job.html", job=found, label=label, done=done, total=total)
+    made = reports.file_of_job(found.id) if found.name == "make_report" else None
+    return render_template(
+        "main/job.html", job=found, label=label, done=done, total=total, report_file=made
+    )
 
 
 @blueprint.get("/healthz")

@@ -15,6 +15,7 @@ from portal.models.reference import (
     Perspective,
     Pillar,
 )
+from portal.models.report_file import ReportFile
 from portal.models.response import (
     Response,
     ResponseParty,
@@ -48,6 +49,7 @@ __all__ = [
     "Pillar",
     "Publication",
     "RecoveryCode",
+    "ReportFile",
     "Response",
     "ResponseParty",
     "SupportLink",

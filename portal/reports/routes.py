@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
-from portal import documents
+from portal import documents, jobs
 from portal.exceptions import Conflict, ValidationFailed
 from portal.schemas.forms import load_form
 from portal.schemas.reports import ReportQuerySchema, WithdrawEditionSchema
@@ -54,8 +55,7 @@ def _kept(query: dict) -> dict:
     return {key: value for key, value in query.items() if value}
 
 
-def _pdf(html: str, name: str) -> Response:
-    content = documents.pdf_bytes(html)
+def _pdf(content: bytes, name: str) -> Response:
     return Response(
         content,
         mimetype="application/pdf",
@@ -71,9 +71,13 @@ def needs(cycle_id):
 
 @blueprint.get("/cycles/<int:cycle_id>/needs.pdf")
 def needs_pdf(cycle_id):
-    """Download the needs mapping report of a cycle as a PDF document."""
+    """Download the needs mapping report of a cycle as PDF (a large one: from the worker)."""
     cycle = reports.get_cycle(cycle_id)
-    return _pdf(_needs_html(cycle_id, "pdf"), f"iisg-needs-mapping-{cycle.name}.pdf")
+    query, scope = _scope()
+    content = reports.needs_pdf(cycle, scope)
+    if content is None:
+        return _on_the_worker("needs", cycle.id, query)
+    return _pdf(content, f"iisg-needs-mapping-{cycle.name}.pdf")
 
 
 @blueprint.get("/responses/<int:year>")
@@ -84,9 +88,31 @@ def responses(year):
 
 @blueprint.get("/responses/<int:year>.pdf")
 def responses_pdf(year):
-    """Download the response mapping report of a year as a PDF document."""
-    html = _responses_html(reports.check_year(year), "pdf")
-    return _pdf(html, f"iisg-response-mapping-{year}.pdf")
+    """Download the response mapping report of a year as PDF (a large one: from the worker)."""
+    query, scope = _scope()
+    content = reports.responses_pdf(reports.check_year(year), scope)
+    if content is None:
+        return _on_the_worker("responses", year, query)
+    return _pdf(content, f"iisg-response-mapping-{year}.pdf")
+
+
+def _on_the_worker(kind: str, key: int, query: dict):
+    started = jobs.start(
+        "make_report", kind, key, query["partner"], query["pillar"], actor=current_user
+    )
+    flash("This report is large: the worker is making it. Its link appears here when ready.")
+    return redirect(url_for("main.job", job_id=started.id))
+
+
+@blueprint.get("/files/<int:file_id>")
+def report_file(file_id):
+    """Download a report the worker made for the reader."""
+    made = reports.report_file(file_id)
+    return Response(
+        made.content,
+        mimetype=made.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{made.name}"'},
+    )
 
 
 def _published(action, *arguments):

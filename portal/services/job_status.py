@@ -14,6 +14,7 @@ from portal.models import Job
 LABELS: dict[str, str] = {
     "check_import": "Checking an import",
     "apply_import": "Applying an import",
+    "make_report": "Making a report",
 }
 
 

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from portal.authz import can_read_records, require
 from portal.charts import funding_charts
-from portal.documents import render
+from portal.documents import PdfUnavailable, pdf_bytes, pdf_missing, render
 from portal.exceptions import ValidationFailed
 from portal.extensions import db
 from portal.identity import current_principal
@@ -28,6 +29,7 @@ from portal.models import (
     Need,
     PartnerEconomy,
     Pillar,
+    ReportFile,
     Response,
     SupportLink,
     Tenant,
@@ -533,3 +535,81 @@ def responses_document(report: ResponsesReport, mode: str, tools=(), edition=Fal
 
 def _labels() -> dict:
     return {"support_types": SUPPORT_TYPE_LABELS}
+
+
+# --- Reports made on the worker ---------------------------------------------------------
+
+
+def needs_pdf(cycle: Cycle, scope: Scope) -> bytes | None:
+    """Return the needs mapping report as PDF, or None when it is for the worker to make."""
+    require(can_read_records, current_principal())
+    _require_pdf()
+    report = needs_report(cycle, scope)
+    if len(report.entries) > current_app.config["REPORT_AT_ONCE_RECORDS"]:
+        return None
+    return pdf_bytes(needs_document(report, "pdf"))
+
+
+def responses_pdf(year: int, scope: Scope) -> bytes | None:
+    """Return the response mapping report as PDF, or None when it is for the worker."""
+    require(can_read_records, current_principal())
+    _require_pdf()
+    report = responses_report(year, scope)
+    if len(report.responses) > current_app.config["REPORT_AT_ONCE_RECORDS"]:
+        return None
+    return pdf_bytes(responses_document(report, "pdf"))
+
+
+def _require_pdf() -> None:
+    # Refused before anything is gathered or queued: the worker could not make it either.
+    problem = pdf_missing()
+    if problem:
+        raise PdfUnavailable(problem)
+
+
+def make_report_file(kind: str, key: int, partner, pillar, job_id, progress=None) -> ReportFile:
+    """Make a report as PDF for the principal, and keep it for them (a tracked job's work)."""
+    principal = current_principal()
+    require(can_read_records, principal)
+    scope = scope_of(partner, pillar)
+    if kind == "needs":
+        cycle = get_cycle(key)
+        report = needs_report(cycle, scope)
+        name, html = f"iisg-needs-mapping-{cycle.name}", needs_document(report, "pdf")
+    else:
+        report = responses_report(check_year(key), scope)
+        name, html = f"iisg-response-mapping-{key}", responses_document(report, "pdf")
+    if progress is not None:
+        progress(1, 2)
+    suffix = "".join(f"-{part}" for part in (partner, pillar) if part)
+    content = pdf_bytes(html)
+    made = ReportFile(
+        job_id=job_id or 0,
+        actor_id=principal.user_id,
+        name=f"{name}{suffix}.pdf",
+        media_type="application/pdf",
+        size=len(content),
+        content=content,
+    )
+    db.session.add(made)
+    db.session.commit()
+    if progress is not None:
+        progress(2, 2)
+    return made
+
+
+def file_of_job(job_id: int) -> ReportFile | None:
+    """Return the report a job made, if the principal may read it (the one who asked)."""
+    require(can_read_records, current_principal())
+    return db.session.scalar(
+        select(ReportFile).where(ReportFile.job_id == job_id).order_by(ReportFile.id.desc())
+    )
+
+
+def report_file(file_id) -> ReportFile:
+    """Return a report the worker made for the principal, with its content."""
+    require(can_read_records, current_principal())
+    found = get_visible(ReportFile, file_id)
+    return db.session.scalar(
+        select(ReportFile).where(ReportFile.id == found.id).options(undefer(ReportFile.content))
+    )

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from portal.models import Publication
 from tests import factories
 from tests.conftest import csrf_token
+from tests.reports.pdf_support import pdf_text
 from tests.worlds import analysis_world
 
 
@@ -270,19 +271,10 @@ def test_an_edition_holds_only_what_is_public(world, login, db, client):
     for edition in editions(db):
         for file_format in ("html", "pdf"):
             served = client.get(f"/public/editions/{edition.id}/{file_format}")
-            text = served.get_data(as_text=True) if file_format == "html" else pdf_text(served)
+            text = served.get_data(as_text=True) if file_format == "html" else pdf_text(served.data)
             assert "Restricted witness protection support" not in text, edition.title
             assert "Serbian submitted need" not in text and serbian.code not in text
             assert "250,000" not in text
-
-
-def pdf_text(answer) -> str:
-    import io
-
-    from pypdf import PdfReader
-
-    pages = PdfReader(io.BytesIO(answer.data)).pages
-    return " ".join(" ".join(page.extract_text() for page in pages).split())
 
 
 def test_verify_refuses_a_signature_file_that_says_otherwise(published, client, runner, tmp_path):

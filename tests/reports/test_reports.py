@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import re
 import sys
 from datetime import date
 
 import pytest
-from pypdf import PdfReader
 
 from portal import documents
 from portal.models.reference import KOSOVO_FOOTNOTE
 from tests import factories
+from tests.reports.pdf_support import pdf_text
 from tests.worlds import analysis_world
 
 CYRILLIC = "Јачање капацитета граничне полиције"
@@ -59,10 +58,6 @@ def report_page(client, world, **query) -> str:
     answer = client.get(f"/reports/cycles/{world['cycle'].id}/needs", query_string=query)
     assert answer.status_code == 200, answer.get_data(as_text=True)[:500]
     return answer.get_data(as_text=True)
-
-
-def pdf_text(content: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
 def test_reports_need_a_complete_sign_in(client, world):
@@ -287,3 +282,30 @@ def test_the_narrowing_forms_send_blank_choices(world, login):
     assert client.get("/reports/responses/2026?partner=&pillar=WBCTi").status_code == 200
     assert client.get(f"/reports/cycles/{cycle}/needs?partner=AL%00").status_code == 422
     assert client.get("/reports/responses/2026?pillar=%00").status_code == 422
+
+
+def test_a_large_report_is_made_on_the_worker_for_its_reader(world, login, app, db):
+    app.config["REPORT_AT_ONCE_RECORDS"] = 2
+    albania = login(world["people"]["albania"])
+
+    answer = albania.get(f"/reports/cycles/{world['cycle'].id}/needs.pdf?partner=AL")
+
+    assert answer.status_code == 302
+    job_page = albania.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Making a report" in job_page
+    link = re.search(r'id="report-file" href="([^"]+)"', job_page).group(1)
+    made = albania.get(link)
+    assert made.mimetype == "application/pdf"
+    assert "iisg-needs-mapping-2026-2027-AL.pdf" in made.headers["Content-Disposition"]
+    text = pdf_text(made.data)
+    assert world["needs"]["covered"].code in text
+    assert "Serbian submitted need" not in text
+    # The file is the reader's alone: the Secretariat's viewer does not find it.
+    assert login(world["people"]["secretariat"]).get(link).status_code == 404
+
+
+def test_a_small_report_is_made_at_once(world, login, app):
+    app.config["REPORT_AT_ONCE_RECORDS"] = 100
+    answer = login(world["people"]["albania"]).get("/reports/responses/2026.pdf")
+
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"

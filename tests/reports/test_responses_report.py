@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from pypdf import PdfReader
 
 from tests import factories
+from tests.reports.pdf_support import pdf_text
 from tests.worlds import analysis_world
 
 
@@ -129,8 +128,7 @@ def test_the_response_report_as_pdf(world, login):
     answer = login(world["people"]["secretariat"]).get("/reports/responses/2026.pdf")
 
     assert answer.status_code == 200 and answer.mimetype == "application/pdf"
-    pages = PdfReader(io.BytesIO(answer.data)).pages
-    text = " ".join(" ".join(page.extract_text() for page in pages).split())
+    text = pdf_text(answer.data)
     assert "Response mapping report 2026" in text
     assert "Restricted witness protection support" in text
 
@@ -154,7 +152,7 @@ def test_the_command_line_writes_both_reports(world, runner, tmp_path):
 
     assert first.exit_code == 0, first.output
     assert second.exit_code == 0, second.output
-    text = "\n".join(page.extract_text() for page in PdfReader(needs_pdf).pages)
+    text = pdf_text(needs_pdf.read_bytes())
     assert world["needs"]["serbian"].code in text  # without --as: the complete report
     html = responses_html.read_text(encoding="utf-8")
     assert "<style>" in html and 'rel="stylesheet"' not in html  # stands alone
