@@ -362,6 +362,7 @@ EXEMPT_ENDPOINTS = {
     "static": "the portal's own stylesheets and scripts",
     "bootstrap.static": "Bootstrap's files",
     "main.healthz": "answers that the process runs; touches no database",
+    "main.favicon": "the portal's icon, a file; reads no records",
     "api-docs.openapi_json": "the API's description, the same for everyone; reads no records",
     "api_docs.reference": "the API's description as a page, the same for all; reads no records",
     "main.readyz": "answers whether the database is up and its schema current; reads no records",

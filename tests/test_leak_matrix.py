@@ -443,6 +443,7 @@ def test_the_signed_out_reach_the_public_page_and_nothing_else(client, db, world
             public = rule.endpoint.startswith("public.") or rule.endpoint in (
                 "main.healthz",
                 "main.readyz",
+                "main.favicon",
             )
             if public and method == "GET":
                 if response.status_code != 200:

@@ -20,6 +20,7 @@ PUBLIC_ENDPOINTS = frozenset(
     {
         "main.healthz",
         "main.readyz",
+        "main.favicon",
         "static",
         "bootstrap.static",
         "public.index",

@@ -32,6 +32,12 @@ def job(job_id: int):
     )
 
 
+@blueprint.get("/favicon.ico")
+def favicon():
+    """Answer the address browsers ask for an icon with the portal's own."""
+    return current_app.send_static_file("favicon.svg")
+
+
 @blueprint.get("/healthz")
 def healthz():
     """Answer that the process is alive, without touching the database."""
