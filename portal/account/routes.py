@@ -53,7 +53,7 @@ def confirm():
     """Ask for the password and a code again before a sensitive change."""
     accounts.own_account(g.user_session)
     next_url = safe_next(request.args.get("next")) or url_for("account.overview")
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD as GET
         return render_template("account/confirm.html", next_url=next_url)
     try:
         values = parse(ReauthenticationSchema(), request.form)
@@ -68,7 +68,7 @@ def confirm():
 @recent_sign_in_required
 def password():
     """Change the password; the user's other sessions end."""
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD as GET
         return render_template("account/password.html")
     try:
         values = parse(PasswordChangeSchema(), request.form)

@@ -146,7 +146,7 @@ def invite_user():
     """Invite a user: they receive a one-time link to choose a password and enrol 2FA."""
     scope = _user_scope()
     choices = {"roles": ROLES, "tenants": tenant_service.assignable_tenants(scope)}
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD as GET
         return render_template("admin/invite.html", choices=choices, values={})
     values = {
         "email": request.form.get("email", ""),

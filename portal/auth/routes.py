@@ -77,7 +77,7 @@ def _signed_in(token: str):
 @throttled
 def login():
     """Check the email address and password, then ask for the second factor."""
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD as GET
         session["next"] = safe_next(request.args.get("next"))
         return render_template("auth/login.html")
     try:
@@ -101,7 +101,7 @@ def two_factor():
         return redirect(url_for("auth.login"))
     if not row.user.enrolled:
         return redirect(url_for("auth.setup"))
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD as GET
         return render_template("auth/two_factor.html")
     try:
         token = authentication.totp_step(row, parse(CodeSchema(), request.form)["code"])
@@ -119,7 +119,7 @@ def recovery():
     row = _pending_or_restart()
     if row is None or not row.user.enrolled:
         return redirect(url_for("auth.login"))
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD as GET
         return render_template("auth/recovery.html")
     try:
         token = authentication.recovery_step(row, parse(RecoveryCodeSchema(), request.form)["code"])
@@ -165,7 +165,7 @@ def invitation(token: str):
     """Let an invited user choose a password, then go on to enrol 2FA."""
     try:
         invited = users.find_invitation(token)
-        if request.method == "GET":
+        if request.method != "POST":  # GET, and HEAD as GET
             return render_template("auth/invitation.html", user=invited.user)
         values = parse(NewPasswordSchema(), request.form)
         _row, session_token = users.accept_invitation(token, values["password"], *_client())

@@ -1,0 +1,33 @@
+"""HEAD answers as GET does, without the body: uptime checks and link checkers use it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import factories
+
+
+def pages(app):
+    """Return the addresses of the pages that take no argument (the API has its own)."""
+    return sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and not rule.arguments and not rule.rule.startswith("/api/")
+    )
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["signed-out", "signed-in"])
+def test_every_page_answers_head_as_it_answers_get(app, db, client, login, signed_in):
+    if signed_in:
+        person = factories.user(factories.partner_tenant(), roles=("editor",))
+        db.session.commit()
+        client = login(person)
+    differences = {}
+    for path in pages(app):
+        got, head = client.get(path), client.head(path)
+        if head.status_code != got.status_code or head.data:
+            differences[path] = (got.status_code, head.status_code, len(head.data))
+
+    # /auth/login answered 422 to HEAD: an uptime check saw the portal down.
+    assert differences == {}
+    assert "/auth/login" in pages(app)
