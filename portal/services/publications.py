@@ -15,7 +15,6 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import undefer
 
 from audit import editions
 from audit.checkpoints import key_id, private_key, public_key_pem
@@ -193,18 +192,8 @@ def edition_file(edition_id, file_format: str) -> tuple[Publication, bytes]:
     require(can_read_publications, current_principal())
     if file_format not in FORMATS:
         raise NotFound("There is no such file.")
-    edition = db.session.scalar(
-        select(Publication)
-        .where(Publication.id == _key(edition_id))
-        .options(undefer(getattr(Publication, file_format)))
-    )
-    if edition is None:
-        raise NotFound("There is no such edition.")
+    edition = get_edition(edition_id)
     return edition, getattr(edition, file_format)
-
-
-def _key(edition_id) -> int:
-    return get_edition(edition_id).id
 
 
 def signature_document(edition: Publication, file_format: str) -> bytes:

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload, undefer
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.authz import can_read_records, require
 from portal.charts import funding_charts
@@ -609,7 +609,4 @@ def file_of_job(job_id: int) -> ReportFile | None:
 def report_file(file_id) -> ReportFile:
     """Return a report the worker made for the principal, with its content."""
     require(can_read_records, current_principal())
-    found = get_visible(ReportFile, file_id)
-    return db.session.scalar(
-        select(ReportFile).where(ReportFile.id == found.id).options(undefer(ReportFile.content))
-    )
+    return get_visible(ReportFile, file_id)
