@@ -1060,16 +1060,19 @@ def list_imports(limit: int = 20) -> list[DataImport]:
     )
 
 
-def _run(record: DataImport, previous: dict | None, progress) -> dict:
+def _run(record: DataImport, previous: dict | None, progress, write: bool = True) -> dict:
     """Take every row of an upload through the forms' steps, written but not committed.
 
     First every row is filled in and the whole file written at once; should the
     database refuse that, everything is undone and the rows are taken again one by one,
-    each written in a savepoint, so that the refusal names its row.
+    each written in a savepoint, so that the refusal names its row. A dry run
+    (``write=False``) only fills the rows in: what the database alone would refuse (a
+    race with another writer) is found, and named, when the file is applied.
     """
     rows = _rows_of(record)
     try:
-        return _outcome(_take(record, rows, previous, progress, careful=False), len(rows.rows))
+        outcomes = _take(record, rows, previous, progress, careful=False, write=write)
+        return _outcome(outcomes, len(rows.rows))
     except _RefusedTogether:
         db.session.rollback()
     return _outcome(_take(record, rows, previous, progress, careful=True), len(rows.rows))
@@ -1079,7 +1082,9 @@ class _RefusedTogether(Exception):
     """The database refused the rows written together; which one, a careful run says."""
 
 
-def _take(record: DataImport, rows: Rows, previous, progress, careful: bool) -> list:
+def _take(
+    record: DataImport, rows: Rows, previous, progress, careful: bool, write: bool = True
+) -> list:
     begin_writing(db.session)
     plan = _Plan(record.kind, previous, careful=careful)
     plan.prefetch(rows.rows)
@@ -1090,7 +1095,7 @@ def _take(record: DataImport, rows: Rows, previous, progress, careful: bool) -> 
             outcomes.append(plan.row(number, values, warnings).as_dict())
             if progress is not None and (position % 200 == 0 or position == total):
                 progress(position, total)
-    if careful or any(outcome["outcome"] == "error" for outcome in outcomes):
+    if not write or careful or any(outcome["outcome"] == "error" for outcome in outcomes):
         # Rows in error are written by nobody: the file is refused as it stands.
         return outcomes
     try:
@@ -1119,7 +1124,7 @@ def check(import_id, progress=None) -> DataImport:
     if record.status == "applied":
         raise Conflict("This import was applied already.")
     try:
-        outcome = _run(record, None, progress)
+        outcome = _run(record, None, progress, write=False)
     finally:
         db.session.rollback()
     record = get_import(import_id)

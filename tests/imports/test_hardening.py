@@ -391,3 +391,53 @@ def test_the_same_pillars_and_partners_in_another_order_are_no_change(acting_as,
     )
 
     assert outcomes(record) == ["unchanged"], record.outcome["rows"][0]["changes"]
+
+
+def test_a_formula_on_another_sheet_than_the_first_is_not_read_nor_refused():
+    book = Workbook()
+    book.active.append(["title", "note"])
+    book.active.append(["One", "plain"])
+    book.create_sheet("workings")["A1"] = "=SUM(1,2)"
+    output = io.BytesIO()
+    book.save(output)
+
+    table = read_table(output.getvalue(), "two-sheets.xlsx")
+
+    assert table.header == ["title", "note"]
+    assert table.rows == [(2, ["One", "plain"])]
+
+
+@pytest.mark.parametrize(
+    "formula",
+    ['<x:f t="shared" si="0"/>', "<f>1+1</f>", '<f t="array" ref="B3">A1*2</f>'],
+)
+def test_every_spelling_of_a_formula_is_refused_naming_its_cell(formula):
+    book = Workbook()
+    book.active.append(["title", "note"])
+    book.active.append(["One", 2])
+    output = io.BytesIO()
+    book.save(output)
+    content = rewritten(
+        output.getvalue(),
+        SHEET,
+        lambda xml: re.sub(r'(<c r="B2"[^>]*>)', lambda cell: cell.group(1) + formula, xml),
+    )
+
+    with pytest.raises(ValidationFailed) as refused:
+        read_table(content, "formula.xlsx")
+
+    assert "cell B2 holds a formula" in refused.value.message
+
+
+def test_rows_keep_the_numbers_of_the_sheet_when_it_starts_lower_down():
+    book = Workbook()
+    book.active["C3"] = "title"
+    book.active["C5"] = "One"
+    book.active["D5"] = "stray"
+    output = io.BytesIO()
+    book.save(output)
+
+    table = read_table(output.getvalue(), "lower.xlsx")
+
+    assert table.header == ["", "", "title"]
+    assert table.rows == [(5, ["", "", "One", "stray"])]
