@@ -7,7 +7,7 @@ from pathlib import Path
 
 import structlog
 from flask import Flask
-from sqlalchemy import event, text
+from sqlalchemy import event, func, inspect, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -42,6 +42,35 @@ def begin_writing(session) -> None:
     raw = session.connection().connection.dbapi_connection
     if isinstance(raw, sqlite3.Connection) and not raw.in_transaction:
         raw.execute("BEGIN IMMEDIATE")
+
+
+def number_new_rows(session) -> None:
+    """Give the session's new rows their ids before a flush, on SQLite, under its write lock.
+
+    SQLite cannot say which generated id belongs to which row of a multi-row INSERT, so
+    the ORM writes new rows one statement each; rows that carry their ids are written
+    together (a bulk import: thousands of rows ten times faster). The ids are those
+    SQLite would give (the largest one's successor: no table uses AUTOINCREMENT), and
+    nobody else can take them, since the caller holds the write lock (``begin_writing``).
+    PostgreSQL numbers many rows in one statement already, from its sequences.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    waiting: dict = {}
+    for instance in session.new:
+        mapper = inspect(instance).mapper
+        key = mapper.primary_key
+        if len(key) != 1 or not key[0].autoincrement or key[0].type.python_type is not int:
+            continue
+        attribute = mapper.get_property_by_column(key[0]).key
+        if getattr(instance, attribute) is None:
+            waiting.setdefault((key[0].table, attribute), []).append(instance)
+    for (table, attribute), instances in waiting.items():
+        column = next(iter(table.primary_key.columns))
+        largest = connection.execute(select(func.max(column))).scalar() or 0
+        for offset, instance in enumerate(instances, start=1):
+            setattr(instance, attribute, largest + offset)
 
 
 def database_busy(error: BaseException) -> bool:

@@ -44,7 +44,7 @@ from portal.authz import (
     can_read_records,
     require,
 )
-from portal.database import begin_writing
+from portal.database import begin_writing, number_new_rows
 from portal.exceptions import Conflict, DomainError, NotFound, ValidationFailed
 from portal.extensions import db
 from portal.identity import current_principal
@@ -1099,6 +1099,7 @@ def _take(
         # Rows in error are written by nobody: the file is refused as it stands.
         return outcomes
     try:
+        number_new_rows(db.session)
         db.session.flush()
     except (IntegrityError, StaleDataError) as error:
         raise _RefusedTogether() from error

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from portal.exceptions import ValidationFailed
 from portal.extensions import db as database
@@ -328,3 +328,54 @@ def test_an_applied_link_file_is_unchanged_the_second_time(acting_as, cast):
 
     assert [outcome for outcome, _ in rows(again)] == ["unchanged"]
     assert count(SupportLink) == 1
+
+
+def test_applied_rows_are_written_together_each_with_its_own_parties(member, db):
+    donors = "European Commission; Austrian Ministry"
+    content = (
+        "external_reference,title,pillars,beneficiaries,donors,implementers,support_type\n"
+        + "".join(
+            f"R-{number},Programme {number},WBBSi,RS; AL,{donors},Agency {number},training\n"
+            for number in range(1, 6)
+        )
+    ).encode()
+    before = database.session.scalar(select(func.max(Response.id))) or 0
+    statements = []
+
+    def seen(_connection, _cursor, statement, _parameters, _context, _many):
+        statements.append(statement)
+
+    record = checked(content)
+    with StatementsSeen(db.engine, seen):
+        imports.apply(record.id)
+
+    created = database.session.scalars(
+        select(Response).where(Response.external_reference.like("R-%")).order_by(Response.id)
+    ).all()
+    assert [response.title for response in created] == [f"Programme {n}" for n in range(1, 6)]
+    assert all(response.id > before for response in created)
+    for number, response in enumerate(created, start=1):
+        assert [party.name for party in response.implementers] == [f"Agency {number}"]
+        assert [party.name for party in response.donors] == donors.split("; ")
+        assert sorted(economy.code for economy in response.beneficiaries) == ["AL", "RS"]
+    # Five responses and their fifteen parties, each table in one statement: SQLite is
+    # given the ids, PostgreSQL numbers a multi-row INSERT itself.
+    inserts = [
+        s
+        for s in statements
+        if s.startswith(("INSERT INTO responses ", "INSERT INTO response_parties "))
+    ]
+    assert len(inserts) == 2, inserts
+
+
+class StatementsSeen:
+    """Call ``listener`` with every statement ``engine`` runs inside the block."""
+
+    def __init__(self, engine, listener):
+        self.engine, self.listener = engine, listener
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self.listener)
+
+    def __exit__(self, *_exc):
+        event.remove(self.engine, "before_cursor_execute", self.listener)
