@@ -1,19 +1,21 @@
-"""What the record pages share: list pages, record forms, workflow buttons.
+"""What the record pages share: list pages, record forms, workflow buttons, confirmations.
 
 The needs and responses pages use all of it; the audit trail's lists use the list
 filters too. Each is written once here so that the pages behave alike: a bad filter is
 named on the list itself, a refused save shows the form again with what the user typed,
-and a refused workflow step shows the record's page with the reason.
+a refused workflow step shows the record's page with the reason, and an action that
+destroys or cannot be undone asks first, saying what it will do.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from flask import Response, current_app, flash, redirect, render_template, request
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from marshmallow import Schema
 
 from portal.errors import wants_json
@@ -78,13 +80,76 @@ def form_page(template: str, values: dict, schema: Schema, error: DomainError | 
     return page_html, error.status if error else 200
 
 
-def act(action, record, schema: Schema, done: str, refused: Callable, then: str):
+@dataclass(frozen=True)
+class Confirmation:
+    """What an action that destroys or cannot be undone asks before it acts.
+
+    ``question`` names the record ("Withdraw need 2026-AL-WBCTi-001?"), ``consequence``
+    says what acting does to it, ``button`` acts, ``back`` is where cancelling goes, and
+    ``details`` are further (label, value) pairs shown above the consequence.
+    """
+
+    question: str
+    consequence: str
+    button: str
+    back: str
+    details: tuple[tuple[str, str], ...] = ()
+
+
+# The field only the confirmation page's form sends, and its one value that confirms.
+CONFIRM_FIELD = "confirm"
+CONFIRMED = "yes"
+# Fields the confirmation page does not carry over as posted: it adds its own.
+_NOT_CARRIED = frozenset({"csrf_token", CONFIRM_FIELD})
+
+
+def confirmed() -> bool:
+    """Return whether the posted form confirms its action (it comes from a confirmation page)."""
+    return request.form.get(CONFIRM_FIELD) == CONFIRMED
+
+
+def ask_to_confirm(confirmation: Confirmation):
+    """Answer a destructive action's unconfirmed form with the page asking to confirm it.
+
+    The page's form posts to the same address everything the user sent (the version the
+    record was opened at, a typed reason, where to go back to), with ``confirm``: nothing
+    is changed until it is sent, and no script is needed.
+    """
+    carried = [
+        (name, value) for name, value in request.form.items(multi=True) if name not in _NOT_CARRIED
+    ]
+    page = render_template(
+        "confirmation.html",
+        confirmation=confirmation,
+        action=url_for(request.endpoint, **request.view_args),
+        carried=carried,
+        confirm_field=CONFIRM_FIELD,
+        confirm_value=CONFIRMED,
+    )
+    return page, 200
+
+
+def act(
+    action,
+    record,
+    schema: Schema,
+    done: str,
+    refused: Callable,
+    then: str,
+    confirmation: Callable[[dict], Confirmation] | None = None,
+):
     """Take a workflow step on ``record`` with the posted form, then go to ``then``.
 
     A correctable refusal is shown by ``refused(error)``, the page the step was taken on.
+    A step that destroys or cannot be undone passes its ``confirmation`` (made from the
+    loaded form): until the form confirms, the step is only asked about, once the form
+    has been checked, so a missing reason is named before anything is asked.
     """
     try:
-        action(record, load_form(schema, request.form))
+        data = load_form(schema, request.form)
+        if confirmation is not None and not confirmed():
+            return ask_to_confirm(confirmation(data))
+        action(record, data)
     except CORRECTABLE as error:
         return refused(error)
     flash(done, "success")

@@ -329,7 +329,9 @@ def test_a_tenant_administrator_registers_follows_and_removes_a_webhook_on_the_p
     _draft_and_submit(world, as_person)
     _send()
     log = client.get(f"/admin/webhooks/{hook.id}").get_data(as_text=True)
-    removed = client.post(f"/admin/webhooks/{hook.id}/delete", data={"csrf_token": token})
+    removed = client.post(
+        f"/admin/webhooks/{hook.id}/delete", data={"csrf_token": token, "confirm": "yes"}
+    )
 
     assert created.status_code == 201
     assert shown_secret.startswith("whsec_")

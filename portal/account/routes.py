@@ -21,6 +21,7 @@ from portal.schemas.forms import load_form
 from portal.schemas.tokens import ApiTokenCreateSchema
 from portal.services import accounts, api_tokens, authentication, sessions
 from portal.services import digests as digest_service
+from portal.views import Confirmation, ask_to_confirm, confirmed
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
 
@@ -98,10 +99,25 @@ def authenticator():
     return enrolment_page(secret, row.user.email, re_enrolment=True)
 
 
+def _replacing_codes() -> Confirmation:
+    """Return what making new recovery codes asks: the old ones stop working."""
+    return Confirmation(
+        question="Make new recovery codes?",
+        consequence=(
+            "Your current recovery codes stop working at once, used or not. The ten new ones"
+            " are shown only once, on the next page: have somewhere safe ready to keep them."
+        ),
+        button="Make new recovery codes",
+        back=url_for("account.overview"),
+    )
+
+
 @blueprint.post("/recovery-codes")
 @recent_sign_in_required
 def recovery_codes():
-    """Replace the recovery codes and show the new ones once."""
+    """Replace the recovery codes, once confirmed, and show the new ones once."""
+    if not confirmed():
+        return ask_to_confirm(_replacing_codes())
     codes = authentication.regenerate_recovery_codes(g.user_session)
     next_url = url_for("account.overview")
     return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
@@ -117,9 +133,31 @@ def session_list():
     )
 
 
+def _ending(target) -> Confirmation:
+    """Return what ending the session ``target`` asks, describing it as the list does."""
+    return Confirmation(
+        question="End this session?",
+        details=(
+            ("Signed in", f"{target.created_at:%d %b %Y %H:%M} UTC"),
+            ("Last used", f"{target.last_seen_at:%d %b %Y %H:%M} UTC"),
+            ("Address", target.ip_address or ""),
+            ("Browser", target.user_agent or ""),
+        ),
+        consequence=(
+            "The browser of this session is signed out at once: whoever uses it must sign in"
+            " again with your password and a code."
+        ),
+        button="End the session",
+        back=url_for("account.session_list"),
+    )
+
+
 @blueprint.post("/sessions/<int:session_id>/end")
 def end_session(session_id: int):
-    """End one of the user's sessions."""
+    """End one of the user's sessions, once confirmed."""
+    target = accounts.own_session(g.user_session, session_id)
+    if not confirmed():
+        return ask_to_confirm(_ending(target))
     accounts.end_session(g.user_session, session_id)
     flash("The session has been ended.", "success")
     return redirect(url_for("account.session_list"))
@@ -161,9 +199,29 @@ def create_token():
     return _tokens_page(new_secret=secret)
 
 
+def _revocation(token) -> Confirmation:
+    """Return what revoking ``token`` asks: the scripts using it are refused for good."""
+    return Confirmation(
+        question=f"Revoke the token “{token.name}”?",
+        details=(
+            ("Starts with", f"{token.prefix}…"),
+            ("May", "read and write" if token.scope == "write" else "only read"),
+        ),
+        consequence=(
+            f"Scripts using the token {token.prefix}… are refused at once. A revoked token"
+            " never works again: to call the API again, create a new token."
+        ),
+        button="Revoke the token",
+        back=url_for("account.tokens"),
+    )
+
+
 @blueprint.post("/tokens/<int:token_id>/revoke")
 def revoke_token(token_id: int):
-    """Revoke one of the user's API tokens."""
+    """Revoke one of the user's API tokens, once confirmed."""
+    token = api_tokens.own_token(g.user_session.user, token_id)
+    if not confirmed():
+        return ask_to_confirm(_revocation(token))
     api_tokens.revoke(g.user_session.user, token_id)
     flash("The token has been revoked.", "success")
     return redirect(url_for("account.tokens"))

@@ -30,6 +30,7 @@ from portal.services import reference as reference_service
 from portal.services import tenants as tenant_service
 from portal.services import users as user_service
 from portal.services import webhooks as webhook_service
+from portal.views import Confirmation, ask_to_confirm, confirmed
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -107,11 +108,28 @@ def rename_tenant(tenant_id):
     return redirect(url_for("admin.tenant", tenant_id=found.id))
 
 
+def _deactivation(tenant) -> Confirmation:
+    """Return what deactivating ``tenant`` asks: its users are shut out until it is active."""
+    return Confirmation(
+        question=f"Deactivate {tenant.code}?",
+        details=(("Organisation", tenant.name),),
+        consequence=(
+            f"Deactivating {tenant.name} signs out its users at once, ending every session,"
+            " and neither they nor their API tokens get in again until an administrator"
+            " activates it again. Its records stay as they are."
+        ),
+        button="Deactivate the organisation",
+        back=url_for("admin.tenant", tenant_id=tenant.id),
+    )
+
+
 @blueprint.post("/tenants/<tenant_id>/active")
 def set_tenant_active(tenant_id):
-    """Deactivate an organisation (ending its users' sessions) or activate it again."""
+    """Deactivate an organisation (ending its users' sessions), once confirmed; or activate it."""
     found = tenant_service.get_tenant(tenant_id)
     active = request.form.get("active") == "1"
+    if not active and not confirmed():
+        return ask_to_confirm(_deactivation(found))
     ended = tenant_service.set_tenant_active(found, active)
     flash(
         f"{found.code} is active."
@@ -183,11 +201,55 @@ def set_roles(user_id):
     return redirect(url_for("admin.user", user_id=found.id))
 
 
+def _about(person, question: str, consequence: str, button: str) -> Confirmation:
+    """Return what an action on a user asks, naming them."""
+    return Confirmation(
+        question=question,
+        details=(("Email", person.email), ("Organisation", person.tenant.name)),
+        consequence=consequence,
+        button=button,
+        back=url_for("admin.user", user_id=person.id),
+    )
+
+
+def _disabling(person) -> Confirmation:
+    return _about(
+        person,
+        f"Disable {person.name}?",
+        f"Disabling {person.email} ends their sessions at once: they cannot sign in, nor use"
+        " their API tokens, until they are enabled again. Their records and history stay.",
+        "Disable the user",
+    )
+
+
+def _reset(person) -> Confirmation:
+    return _about(
+        person,
+        f"Reset the authenticator of {person.name}?",
+        f"{person.email} loses their authenticator app and recovery codes at once, for good:"
+        " the old app and codes stop working, their sessions end, and they set up a new"
+        " authenticator at their next sign-in.",
+        "Reset the authenticator",
+    )
+
+
+def _ending(person) -> Confirmation:
+    return _about(
+        person,
+        f"End every session of {person.name}?",
+        f"{person.email} is signed out of every browser at once and must sign in again with"
+        " password and code. Their API tokens keep working.",
+        "End all sessions",
+    )
+
+
 @blueprint.post("/users/<user_id>/active")
 def set_user_active(user_id):
-    """Disable a user (ending their sessions) or enable them again."""
-    found = user_service.get_user(user_id)
+    """Disable a user (ending their sessions), once confirmed; or enable them again."""
+    found = user_service.get_managed_user(user_id)
     active = request.form.get("active") == "1"
+    if not active and not confirmed():
+        return ask_to_confirm(_disabling(found))
     user_service.set_active(found.email, active)
     flash("The user can sign in again." if active else "The user is disabled.", "success")
     return redirect(url_for("admin.user", user_id=found.id))
@@ -195,8 +257,10 @@ def set_user_active(user_id):
 
 @blueprint.post("/users/<user_id>/reset-2fa")
 def reset_second_factor(user_id):
-    """Forget a user's authenticator; they enrol again at their next sign-in."""
-    found = user_service.get_user(user_id)
+    """Forget a user's authenticator, once confirmed; they enrol again at their next sign-in."""
+    found = user_service.get_managed_user(user_id)
+    if not confirmed():
+        return ask_to_confirm(_reset(found))
     user_service.reset_second_factor(found.email)
     flash("The user will set up a new authenticator at their next sign-in.", "success")
     return redirect(url_for("admin.user", user_id=found.id))
@@ -204,8 +268,10 @@ def reset_second_factor(user_id):
 
 @blueprint.post("/users/<user_id>/end-sessions")
 def end_sessions(user_id):
-    """End every session of a user."""
-    found = user_service.get_user(user_id)
+    """End every session of a user, once confirmed."""
+    found = user_service.get_managed_user(user_id)
+    if not confirmed():
+        return ask_to_confirm(_ending(found))
     ended = user_service.end_sessions(found)
     flash(f"{ended} session(s) ended.", "success")
     return redirect(url_for("admin.user", user_id=found.id))
@@ -364,9 +430,27 @@ def webhook(webhook_id):
     return render_template("admin/webhook.html", webhook=found, page=page)
 
 
+def _removal(webhook) -> Confirmation:
+    """Return what removing ``webhook`` asks: nothing more is sent, and its log goes."""
+    return Confirmation(
+        question="Remove this webhook?",
+        details=(("Address", webhook.url), ("Events", ", ".join(webhook.events))),
+        consequence=(
+            f"Removing it stops sending events to {webhook.url} at once, deliveries still"
+            " waiting included, and deletes its delivery log. This cannot be undone: to send"
+            " events there again, register the address anew, with a new secret."
+        ),
+        button="Remove the webhook",
+        back=url_for("admin.webhooks"),
+    )
+
+
 @blueprint.post("/webhooks/<webhook_id>/delete")
 def remove_webhook(webhook_id):
-    """Remove a webhook of the organisation."""
-    webhook_service.remove(webhook_id)
+    """Remove a webhook of the organisation, once confirmed."""
+    found = webhook_service.webhook(webhook_id)
+    if not confirmed():
+        return ask_to_confirm(_removal(found))
+    webhook_service.remove(found.id)
     flash("The webhook was removed; nothing more is sent to it.", "success")
     return redirect(url_for("admin.webhooks"))

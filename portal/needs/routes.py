@@ -17,9 +17,18 @@ from portal.schemas.needs import (
     NeedSchema,
 )
 from portal.schemas.versions import VersionedSchema
+from portal.services import audit as audit_service
 from portal.services import exports, support_links
 from portal.services import needs as need_service
-from portal.views import CORRECTABLE, act, download, form_page, list_page, without_format
+from portal.views import (
+    CORRECTABLE,
+    Confirmation,
+    act,
+    download,
+    form_page,
+    list_page,
+    without_format,
+)
 
 blueprint = Blueprint("needs", __name__, url_prefix="/needs")
 
@@ -140,6 +149,7 @@ def show(need_id, error: DomainError | None = None, status: int = 200):
         link_actions=support_links.allowed_actions(links),
         actions=need_service.allowed_actions(need),
         successors=need_service.carried_over_from(need),
+        show_history=audit_service.may_read_history("needs", need.id),
         error=error,
         # After a refused return, its comment as far as the comment may go.
         posted=refill(NeedReturnSchema(), request.form) if error else {},
@@ -147,8 +157,8 @@ def show(need_id, error: DomainError | None = None, status: int = 200):
     return page_html, status
 
 
-def _act(need_id, action, done: str, schema=VersionedSchema):
-    need = need_service.get_need(need_id)
+def _act(need_id, action, done: str, schema=VersionedSchema, need=None, confirmation=None):
+    need = need if need is not None else need_service.get_need(need_id)
     return act(
         action,
         need,
@@ -156,6 +166,7 @@ def _act(need_id, action, done: str, schema=VersionedSchema):
         done,
         lambda error: show(need_id, error=error, status=error.status),
         url_for("needs.show", need_id=need.id),
+        confirmation,
     )
 
 
@@ -181,8 +192,32 @@ def validate(need_id):
 
 @blueprint.post("/<need_id>/withdraw")
 def withdraw(need_id):
-    """Withdraw a need before its cycle is adopted."""
-    return _act(need_id, need_service.withdraw_need, "The need was withdrawn.")
+    """Withdraw a need before its cycle is adopted, once the user confirms it."""
+    # Refused before anything is asked: only who may withdraw it is asked to confirm.
+    need = need_service.get_need_for("withdraw", need_id)
+    return _act(
+        need_id,
+        need_service.withdraw_need,
+        "The need was withdrawn.",
+        need=need,
+        confirmation=lambda _data: _withdrawal(need),
+    )
+
+
+def _withdrawal(need) -> Confirmation:
+    """Return what withdrawing ``need`` asks: it leaves the analysis, for good."""
+    return Confirmation(
+        question=f"Withdraw need {need.code}?",
+        details=(("Need", need.title), ("Status", need.status)),
+        consequence=(
+            f"Withdrawing {need.code} removes it from the analysis of cycle {need.cycle.name}"
+            " and ends its workflow: nobody can submit, validate or link it any more, and"
+            f" only {need.tenant.name} and the Secretariat still see it. It stays in the"
+            " history, and this cannot be undone."
+        ),
+        button="Withdraw the need",
+        back=url_for("needs.show", need_id=need.id),
+    )
 
 
 @blueprint.get("/carry-over")

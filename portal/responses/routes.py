@@ -13,10 +13,19 @@ from portal.schemas.forms import load_form
 from portal.schemas.responses import ResponseEditSchema, ResponseListQuerySchema, ResponseSchema
 from portal.schemas.support_links import LinkDisputeSchema, LinkProposalSchema, NeedSearchSchema
 from portal.schemas.versions import VersionedSchema
+from portal.services import audit as audit_service
 from portal.services import exports
 from portal.services import responses as response_service
 from portal.services import support_links as link_service
-from portal.views import CORRECTABLE, act, download, form_page, list_page, without_format
+from portal.views import (
+    CORRECTABLE,
+    Confirmation,
+    act,
+    download,
+    form_page,
+    list_page,
+    without_format,
+)
 
 blueprint = Blueprint("responses", __name__, url_prefix="/responses")
 
@@ -119,6 +128,7 @@ def show(response_id, error: DomainError | None = None, status: int = 200):
         link_actions=link_service.allowed_actions(links),
         can_edit=can_edit_response(principal, response),
         can_propose=can_propose_link(principal, response),
+        show_history=audit_service.may_read_history("responses", response.id),
         error=error,
     )
     return page, status
@@ -196,8 +206,11 @@ def propose_link(response_id):
     return redirect(url_for("responses.show", response_id=response.id))
 
 
-def _link_action(link_id, action, outcome: str, schema=VersionedSchema):
-    link = link_service.get_link(link_id)
+def _link_action(
+    link_id, action, outcome: str, schema=VersionedSchema, *, step=None, confirmation=None
+):
+    # A step that asks first is refused before it asks, to whom may not take it (``step``).
+    link = link_service.get_link_for(step, link_id) if step else link_service.get_link(link_id)
     back = safe_next(request.form.get("next")) or url_for(
         "responses.show", response_id=link.response_id
     )
@@ -205,7 +218,45 @@ def _link_action(link_id, action, outcome: str, schema=VersionedSchema):
     def refused(error):
         return render_template("support_links/refused.html", error=error, back=back), error.status
 
-    return act(action, link, schema(), outcome, refused, back)
+    asked = None if confirmation is None else (lambda data: confirmation(link, data, back))
+    return act(action, link, schema(), outcome, refused, back, asked)
+
+
+def _link_named(link) -> str:
+    return f"“{link.response.title}” ({link.response.tenant.name}) to need {link.need.code}"
+
+
+def _dispute(link, data: dict, back: str) -> Confirmation:
+    """Return what disputing ``link`` asks: the link stops counting, the reason stays."""
+    return Confirmation(
+        question=f"Dispute the link to need {link.need.code}?",
+        details=(("Link", _link_named(link)), ("Your reason", data["reason"].strip())),
+        consequence=(
+            f"Disputing tells {link.response.tenant.name} and the Secretariat that the"
+            f" response does not address {link.need.code}: while disputed, the link does not"
+            " count in the analysis and cannot be validated, and your reason is added to its"
+            " note for everyone who sees the link. You may confirm it later; the reason stays"
+            " in the note."
+        ),
+        button="Dispute the link",
+        back=back,
+    )
+
+
+def _withdrawal(link, _data: dict, back: str) -> Confirmation:
+    """Return what withdrawing ``link`` asks: it is deleted, for good."""
+    return Confirmation(
+        question=f"Withdraw the link to need {link.need.code}?",
+        details=(("Link", _link_named(link)), ("Status", link.status)),
+        consequence=(
+            f"Withdrawing deletes the claim that “{link.response.title}” addresses"
+            f" {link.need.code}: the link disappears from the response, from the need (for"
+            f" {link.need.tenant.name} too) and from the analysis. It stays in the history,"
+            " and this cannot be undone: to link them again, propose a new link."
+        ),
+        button="Withdraw the link",
+        back=back,
+    )
 
 
 @blueprint.post("/links/<link_id>/confirm")
@@ -216,9 +267,14 @@ def confirm_link(link_id):
 
 @blueprint.post("/links/<link_id>/dispute")
 def dispute_link(link_id):
-    """Dispute, as the need's partner, that the response addresses the need."""
+    """Dispute, as the need's partner, that the response addresses the need, once confirmed."""
     return _link_action(
-        link_id, link_service.dispute_link, "The link is disputed.", LinkDisputeSchema
+        link_id,
+        link_service.dispute_link,
+        "The link is disputed.",
+        LinkDisputeSchema,
+        step="dispute",
+        confirmation=_dispute,
     )
 
 
@@ -230,5 +286,11 @@ def validate_link(link_id):
 
 @blueprint.post("/links/<link_id>/withdraw")
 def withdraw_link(link_id):
-    """Withdraw a link the response's owner proposed."""
-    return _link_action(link_id, link_service.withdraw_link, "The link was withdrawn.")
+    """Withdraw (delete) a link the response's owner proposed, once they confirm it."""
+    return _link_action(
+        link_id,
+        link_service.withdraw_link,
+        "The link was withdrawn.",
+        step="withdraw",
+        confirmation=_withdrawal,
+    )

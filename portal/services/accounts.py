@@ -49,12 +49,18 @@ def change_password(row: UserSession, current_password: str, new_password: str) 
     db.session.commit()
 
 
-def end_session(row: UserSession, session_id: int) -> None:
-    """End one of the user's own sessions; another user's session is simply not found."""
+def own_session(row: UserSession, session_id: int) -> UserSession:
+    """Return one of the user's live sessions; another user's session is simply not found."""
     require(can_manage_own_account, current_principal(), row.user)
     target = db.session.get(UserSession, session_id)
     if target is None or target.user_id != row.user_id or target.revoked_at is not None:
         raise NotFound("There is no such session.")
+    return target
+
+
+def end_session(row: UserSession, session_id: int) -> None:
+    """End one of the user's own sessions; another user's session is simply not found."""
+    target = own_session(row, session_id)
     sessions.revoke(target, "ended_by_user")
     security_events.record("session_ended", user_id=row.user_id, session_id=target.id)
     db.session.commit()

@@ -64,12 +64,18 @@ def tokens_of(user: User) -> list[ApiToken]:
     )
 
 
-def revoke(user: User, token_id: int) -> None:
-    """Revoke one of the user's tokens; another user's token is simply not found."""
+def own_token(user: User, token_id: int) -> ApiToken:
+    """Return one of the user's unrevoked tokens; another user's token is simply not found."""
     require(can_manage_api_tokens, current_principal(), user)
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id or token.revoked_at is not None:
         raise NotFound("There is no such token.")
+    return token
+
+
+def revoke(user: User, token_id: int) -> None:
+    """Revoke one of the user's tokens; another user's token is simply not found."""
+    token = own_token(user, token_id)
     token.revoked_at = utc_now()
     security_events.record("api_token_revoked", user_id=user.id, token_id=token.id)
     db.session.commit()

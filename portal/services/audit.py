@@ -16,7 +16,12 @@ from sqlalchemy import func, select
 
 from audit import offline as audit_offline
 from portal import audit_trail, kept_results
-from portal.authz import can_export_audit_trail, can_read_audit_trail, require
+from portal.authz import (
+    can_export_audit_trail,
+    can_read_audit_trail,
+    can_read_records,
+    require,
+)
 from portal.exceptions import NotFound, ValidationFailed
 from portal.extensions import db
 from portal.identity import current_principal
@@ -30,6 +35,8 @@ from portal.services import security_events
 
 PLATFORM_CODE = "PLATFORM"
 EXPORT_LIMIT = 100_000
+# The security event recording a download of the trail, which downloads leave out.
+DOWNLOAD_EVENT = "audit_exported"
 # What the API's list of entries sorts by (a leading "-": descending); the page: newest first.
 SORT_COLUMNS = {"id": AuditEntry.id, "recorded_at": AuditEntry.recorded_at}
 SORTABLE = tuple(SORT_COLUMNS)
@@ -209,19 +216,39 @@ def _no_record(table: str, row_key: str) -> bool:
     )
 
 
+def _history(table: str, row_key: str):
+    # The entries of one record the principal reads: the scoping decides whose they are.
+    return (
+        select(AuditEntry)
+        .where(AuditEntry.table_name == table, AuditEntry.row_key == row_key)
+        .order_by(AuditEntry.id)
+    )
+
+
 def record_history(table: str, row_key: str) -> list[EntryView]:
     """Return every change of one record, oldest first, with what each changed."""
     require(can_read_audit_trail, current_principal())
     if _no_record(table, row_key):
         raise NotFound("The trail holds no record of this.")
-    entries = db.session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.table_name == table, AuditEntry.row_key == row_key)
-        .order_by(AuditEntry.id)
-    ).all()
+    entries = db.session.scalars(_history(table, row_key)).all()
     if not entries:
         raise NotFound("The trail holds no record of this.")
     return _views(list(entries))
+
+
+def may_read_history(table: str, row_key) -> bool:
+    """Return whether the history of one record answers the principal, so pages offer it.
+
+    Asked as the history itself is: the principal may read the trail, and reads at least
+    one entry of the record (an auditor reads only its own organisation's entries).
+    """
+    principal = current_principal()
+    require(can_read_records, principal)
+    row_key = str(row_key)
+    if not can_read_audit_trail(principal) or _no_record(table, row_key):
+        return False
+    first = _history(table, row_key).with_only_columns(AuditEntry.id).limit(1)
+    return db.session.scalar(first) is not None
 
 
 def record_at(
@@ -378,11 +405,19 @@ def _spreadsheet_safe(value) -> str:
 
 
 def export_entries(data: dict) -> tuple[str, str, str]:
-    """Return (file name, media type, content) of the filtered entries; the export is recorded."""
+    """Return (file name, media type, content) of the filtered entries; the export is recorded.
+
+    The download is recorded as a security event of the trail, read with the others on the
+    trail's pages; downloads leave those records out. Otherwise every download would hold
+    the ones before it, and the same filters would never give the same file twice.
+    """
     principal = current_principal()
     require(can_export_audit_trail, principal)
     entries = db.session.scalars(
-        _filtered(data).order_by(AuditEntry.id).limit(EXPORT_LIMIT + 1)
+        _filtered(data)
+        .where(AuditEntry.event.is_distinct_from(DOWNLOAD_EVENT))
+        .order_by(AuditEntry.id)
+        .limit(EXPORT_LIMIT + 1)
     ).all()
     if len(entries) > EXPORT_LIMIT:
         raise ValidationFailed(
@@ -407,7 +442,7 @@ def export_entries(data: dict) -> tuple[str, str, str]:
         name, media = f"audit-{stamp}.csv", "text/csv"
     filters = {key: str(value) for key, value in data.items() if value not in ("", None)}
     security_events.record(
-        "audit_exported",
+        DOWNLOAD_EVENT,
         user_id=principal.user_id if principal else None,
         format=data["format"],
         entries=len(records),

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import mail
 from portal.authz import (
@@ -171,6 +172,13 @@ def get_user(user_id) -> User:
     return user
 
 
+def get_managed_user(user_id) -> User:
+    """Return the user with ``user_id`` if the principal may change them: else 404, or 403."""
+    user = get_user(user_id)
+    require(can_manage_user, current_principal(), user)
+    return user
+
+
 def find_user(email: str) -> User:
     """Return the user with this address, or raise NotFound."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
@@ -271,7 +279,12 @@ def end_sessions(user: User) -> int:
 def list_users(tenant: Tenant | None, search: str = "", page: int = 1, per_page: int = 25) -> Page:
     """Return a page of users (of ``tenant``, or of every tenant the principal may list)."""
     require(can_list_users, current_principal(), tenant)
-    statement = select(User).order_by(User.email)
+    # Each row shows the user's organisation and roles: loaded for the whole page at once.
+    statement = (
+        select(User)
+        .options(joinedload(User.tenant), selectinload(User.role_grants))
+        .order_by(User.email)
+    )
     if tenant is not None:
         statement = statement.where(User.tenant_id == tenant.id)
     if search:

@@ -153,12 +153,13 @@ def test_moving_to_a_new_authenticator_retires_the_old_one(login, ana, app, db):
 def test_new_recovery_codes_replace_the_old_ones(login, ana, db):
     client = login(ana)
 
+    confirmed = {"confirm": "yes"}
     first = client.post(
-        "/account/recovery-codes", data={"csrf_token": csrf_token(client, "/account")}
+        "/account/recovery-codes", data={"csrf_token": csrf_token(client, "/account"), **confirmed}
     )
     first_hashes = set(db.session.scalars(select(RecoveryCode.code_hash)))
     second = client.post(
-        "/account/recovery-codes", data={"csrf_token": csrf_token(client, "/account")}
+        "/account/recovery-codes", data={"csrf_token": csrf_token(client, "/account"), **confirmed}
     )
     db.session.expire_all()
 
@@ -176,7 +177,7 @@ def test_users_list_their_sessions_and_end_another(login, ana, db):
 
     assert "This session" in page
     assert len(ends) == 1
-    response = post(client, f"/account/sessions/{ends[0]}/end", "/account/sessions")
+    response = post(client, f"/account/sessions/{ends[0]}/end", "/account/sessions", confirm="yes")
 
     assert response.headers["Location"] == "/account/sessions"
     assert other.get("/").headers["Location"].startswith("/auth/login")
@@ -190,7 +191,7 @@ def test_another_users_session_cannot_be_ended(login, ana, db):
     client = login(ana)
     foreign = db.session.scalar(select(UserSession.id).where(UserSession.user_id == bojan.id))
 
-    response = post(client, f"/account/sessions/{foreign}/end", "/account/sessions")
+    response = post(client, f"/account/sessions/{foreign}/end", "/account/sessions", confirm="yes")
 
     assert response.status_code == 404
     db.session.expire_all()

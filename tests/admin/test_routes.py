@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from portal.models import Tenant, User, UserSession
 from tests import factories
 from tests.conftest import csrf_token
+from tests.statement_support import count_statements
 
 
 @pytest.fixture
@@ -118,7 +119,8 @@ def test_deactivating_an_organisation_ends_its_users_sessions(login, people, db)
     client = login(people["admin"])
     albania = people["albania_editor"].tenant
 
-    post(client, f"/admin/tenants/{albania.id}/active", f"/admin/tenants/{albania.id}", active="0")
+    page = f"/admin/tenants/{albania.id}"
+    post(client, f"{page}/active", page, active="0", confirm="yes")
 
     assert albanian.get("/").headers["Location"].startswith("/auth/login")
     db.session.expire_all()
@@ -129,7 +131,13 @@ def test_the_secretariat_cannot_be_deactivated(login, people, db):
     client = login(people["admin"])
     secretariat = people["admin"].tenant
 
-    response = post(client, f"/admin/tenants/{secretariat.id}/active", "/admin/tenants", active="0")
+    response = post(
+        client,
+        f"/admin/tenants/{secretariat.id}/active",
+        "/admin/tenants",
+        active="0",
+        confirm="yes",
+    )
 
     assert response.status_code == 409
     db.session.expire_all()
@@ -237,7 +245,7 @@ def test_an_admin_ends_a_users_sessions_and_disables_them(login, people, db):
     client = login(people["admin"])
     page = f"/admin/users/{people['serbia_editor'].id}"
 
-    post(client, f"{page}/end-sessions", page)
+    post(client, f"{page}/end-sessions", page, confirm="yes")
 
     assert serbian.get("/").headers["Location"].startswith("/auth/login")
     live = db.session.scalar(
@@ -246,3 +254,28 @@ def test_an_admin_ends_a_users_sessions_and_disables_them(login, people, db):
         .where(UserSession.user_id == people["serbia_editor"].id, UserSession.revoked_at.is_(None))
     )
     assert live == 0
+
+
+def add_users_of_their_own_organisations(db, first: int, count: int) -> None:
+    """Add ``count`` users, each of an organisation of its own and holding two roles."""
+    for number in range(first, first + count):
+        tenant = factories.member_tenant(code=f"MEMBER-{number:02d}")
+        factories.user(tenant, email=f"person{number}@member.example", roles=("viewer", "editor"))
+    db.session.commit()
+
+
+def test_the_list_of_users_takes_as_many_statements_for_25_rows_as_for_5(login, people, db):
+    client = login(people["admin"])
+    listed = {}
+    counted = {}
+
+    for total in (5, 25):
+        present = db.session.scalar(select(func.count()).select_from(User))
+        add_users_of_their_own_organisations(db, present, total - present)
+        counted[total] = count_statements(
+            db.engine, lambda total=total: listed.update({total: client.get("/admin/users")})
+        )
+
+    assert [listed[total].status_code for total in (5, 25)] == [200, 200]
+    assert "25 users" in listed[25].get_data(as_text=True)
+    assert counted[25] == counted[5]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from audit import tables
 from audit.canonical import GENESIS
@@ -16,6 +16,7 @@ from tests.audit.chain_support import (
     system_connection,
     tenant_with_history,
 )
+from tests.statement_support import count_statements
 
 entries = tables.entries
 links = tables.chain_links
@@ -106,20 +107,6 @@ def test_a_seal_limited_to_one_chain_leaves_the_others(db):
 
     assert set(result.sealed) == {serbia}
     assert albania not in heads
-
-
-def count_statements(engine, action) -> int:
-    statements = []
-
-    def record(*_arguments):
-        statements.append(1)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        action()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return len(statements)
 
 
 def test_sealing_takes_the_same_few_statements_for_few_or_many_entries(db):

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -211,6 +212,33 @@ def test_a_csv_download_is_safe_for_spreadsheets_and_is_itself_recorded(people, 
     assert exported == 1
 
 
+@pytest.mark.parametrize("file_format", ["csv", "jsonl"])
+def test_downloading_the_same_filters_twice_gives_the_same_file(people, login, db, file_format):
+    client = login(people["albanian_auditor"])
+    url = f"/audit/export?format={file_format}"  # every entry the auditor reads, events too
+
+    first = client.get(url)
+    second = client.get(url)
+
+    assert first.status_code == second.status_code == 200
+    assert first.get_data() == second.get_data()
+    assert "audit_exported" not in first.get_data(as_text=True)
+    # Each download is still recorded, as a security event of the auditor's organisation,
+    # which the auditor reads among the entries.
+    entries = audit_tables.entries.c
+    downloads = db.session.execute(
+        select(entries.tenant_id, entries.actor_id, entries.new_row).where(
+            entries.event == "audit_exported"
+        )
+    ).all()
+    auditor = people["albanian_auditor"]
+    assert [(row.tenant_id, row.actor_id) for row in downloads] == [
+        (auditor.tenant_id, auditor.id)
+    ] * 2
+    listed = client.get("/audit?operation=E").get_data(as_text=True)
+    assert listed.count("audit_exported") == 2
+
+
 def test_a_json_lines_download_holds_one_entry_per_line(people, login):
     client = login(people["secretariat_auditor"])
 
@@ -301,3 +329,93 @@ def test_need_and_response_pages_link_their_history_for_auditors_only(people, lo
         response_page = client.get(f"/responses/{response.id}").get_data(as_text=True)
         assert (f'href="/audit/records/needs/{need.id}"' in need_page) is shown
         assert (f'href="/audit/records/responses/{response.id}"' in response_page) is shown
+
+
+@pytest.fixture
+def mapped(db):
+    """Two partners' needs, two members' responses; an auditor of a partner, a member, the
+    Secretariat. Every record is one every organisation reads."""
+    cycle = factories.cycle()
+    albania = factories.partner_tenant()
+    serbia = factories.partner_tenant(code="RS-MOI", economy="RS")
+    commission = factories.member_tenant()
+    germany = factories.member_tenant(code="DE-GIZ")
+    secretariat = factories.member_tenant(code="IISG-SEC", kind="secretariat")
+    restricted = factories.response(
+        germany, title="German restricted", record_status="published", visibility="restricted"
+    )
+    restricted.beneficiaries = [factories.economy("AL")]
+    records = {
+        "albanian_need": factories.need(cycle, albania, status="validated"),
+        "serbian_need": factories.need(cycle, serbia, status="validated"),
+        "commission_response": factories.response(commission, record_status="published"),
+        "german_response": factories.response(germany, record_status="published"),
+        "german_restricted": restricted,
+    }
+    db.session.add_all(records.values())
+    auditors = {
+        "partner": factories.user(albania, email="auditor@al.example", roles=("auditor",)),
+        "member": factories.user(commission, email="auditor@ec.example", roles=("auditor",)),
+        "secretariat": factories.user(secretariat, email="auditor@sec.example", roles=("auditor",)),
+    }
+    db.session.commit()
+    pages = {
+        name: f"/needs/{record.id}" if name.endswith("need") else f"/responses/{record.id}"
+        for name, record in records.items()
+    }
+    return auditors, pages
+
+
+HISTORY_LINK = re.compile(r'href="(/audit/records/[^"]+)"')
+RECORD_PAGE = re.compile(r'href="(/(?:needs|responses)/\d+)"')
+
+
+@pytest.mark.parametrize(
+    ("auditor", "own", "others"),
+    [
+        ("partner", "albanian_need", ("serbian_need", "commission_response", "german_restricted")),
+        ("member", "commission_response", ("albanian_need", "german_response")),
+    ],
+)
+def test_an_auditor_is_offered_the_history_of_its_own_organisations_records_only(
+    mapped, login, auditor, own, others
+):
+    auditors, pages = mapped
+    client = login(auditors[auditor])
+
+    own_page = client.get(pages[own])
+    other_pages = {name: client.get(pages[name]) for name in others}
+
+    links = HISTORY_LINK.findall(own_page.get_data(as_text=True))
+    assert len(links) == 1
+    assert client.get(links[0]).status_code == 200
+    for name, page in other_pages.items():
+        # The page answers, but its record's history would not (another organisation's).
+        assert page.status_code == 200, name
+        assert HISTORY_LINK.findall(page.get_data(as_text=True)) == [], name
+        table, record_id = pages[name].strip("/").split("/")
+        assert client.get(f"/audit/records/{table}/{record_id}").status_code == 404, name
+
+
+@pytest.mark.parametrize(
+    ("auditor", "reached", "offered"), [("partner", 5, 1), ("member", 4, 1), ("secretariat", 5, 5)]
+)
+def test_every_history_link_on_the_pages_an_auditor_reaches_answers(
+    mapped, login, auditor, reached, offered
+):
+    auditors, _pages = mapped
+    client = login(auditors[auditor])
+
+    lists = [
+        client.get("/needs").get_data(as_text=True),
+        client.get("/responses").get_data(as_text=True),
+    ]
+    records = sorted({path for body in lists for path in RECORD_PAGE.findall(body)})
+    links = {
+        link
+        for path in records
+        for link in HISTORY_LINK.findall(client.get(path).get_data(as_text=True))
+    }
+
+    assert (len(records), len(links)) == (reached, offered)
+    assert {link: client.get(link).status_code for link in links} == dict.fromkeys(links, 200)

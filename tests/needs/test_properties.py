@@ -84,7 +84,9 @@ def test_any_change_to_a_need_is_made_or_refused(editor, draft_id, form, action)
 
     response = editor.post(f"/needs/{draft_id}/{action}", data={**form, "csrf_token": token})
 
-    assert response.status_code in (302, 403, 409, 422), response.status_code
+    # Withdrawing asks first (200) unless the form confirms it; random forms rarely do.
+    asks = (200,) if action == "withdraw" else ()
+    assert response.status_code in (302, 403, 409, 422, *asks), response.status_code
 
 
 @RANDOM

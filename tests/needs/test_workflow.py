@@ -51,10 +51,12 @@ def test_each_action_is_allowed_only_to_the_right_seat_from_the_right_status(
 
     for status, need in needs.items():
         before = state(db, need.id)
+        # Sent as the confirmation page sends it, for the actions that ask first.
         form = {
             "csrf_token": token,
             "version": str(need.version),
             "comment": "Please add a source.",
+            "confirm": "yes",
         }
         response = client.post(f"/needs/{need.id}/{action}", data=form)
 
@@ -80,7 +82,12 @@ def test_nothing_moves_once_the_cycle_is_adopted(login, db, cast, seat, action):
 
     for need in needs:
         before = state(db, need.id)
-        form = {"csrf_token": token, "version": str(need.version), "comment": "Too late."}
+        form = {
+            "csrf_token": token,
+            "version": str(need.version),
+            "comment": "Too late.",
+            "confirm": "yes",
+        }
         response = client.post(f"/needs/{need.id}/{action}", data=form)
 
         assert response.status_code == (403 if visible(seat, need.status) else 404)

@@ -336,7 +336,8 @@ def test_two_partner_editors_answer_at_once_and_the_second_sees_the_first(login,
     second_state = link_state(second, page_url, link.id)
 
     disputed = second.post(
-        f"/responses/links/{link.id}/dispute", data={**second_state, "reason": "Wrong need."}
+        f"/responses/links/{link.id}/dispute",
+        data={**second_state, "reason": "Wrong need.", "confirm": "yes"},
     )
     refused = first.post(f"/responses/links/{link.id}/confirm", data=first_state)
 
@@ -355,7 +356,9 @@ def test_the_proposer_withdraws_a_link(login, world, db):
     client = login(world.people.commission_editor)
     state = link_state(client, f"/responses/{world.responses.published.id}", link.id)
 
-    withdrawn = client.post(f"/responses/links/{link.id}/withdraw", data=state)
+    withdrawn = client.post(
+        f"/responses/links/{link.id}/withdraw", data={**state, "confirm": "yes"}
+    )
 
     assert withdrawn.status_code == 302
     assert count(db, SupportLink) == 0

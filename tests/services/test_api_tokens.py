@@ -162,7 +162,7 @@ def test_revoking_a_token_stops_it_at_once(runner, login, ana):
 
     client.post(
         f"/account/tokens/{token_id}/revoke",
-        data={"csrf_token": csrf_token(client, "/account/tokens")},
+        data={"csrf_token": csrf_token(client, "/account/tokens"), "confirm": "yes"},
     )
 
     assert call_api(login.app.test_client(), secret).status_code == 401
