@@ -115,7 +115,7 @@ def test_the_report_names_the_responses_gaps_and_synergies(world, login):
     page = report_page(login(world["people"]["secretariat"]), world)
 
     covered = page[page.index(f'data-need="{world["needs"]["covered"].code}"') :]
-    covered = covered[: covered.index("</tr>")]
+    covered = covered[: covered.index("</div>")]
     assert "EU programme (full)" in covered and "German programme (partial)" in covered
     assert "1,500.00 EUR" in covered
     # The gap's link is only proposed: it names no response.
@@ -309,3 +309,27 @@ def test_a_small_report_is_made_at_once(world, login, app):
     answer = login(world["people"]["albania"]).get("/reports/responses/2026.pdf")
 
     assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+
+
+def section(page: str, ident: str) -> str:
+    start = page.index(f'<section id="{ident}"')
+    return page[start : page.index("</section>", start)]
+
+
+def test_the_gaps_and_lineage_list_codes_by_partner(world, login):
+    """Compact lists: the needs section above holds the titles, these name the codes."""
+    page = report_page(login(world["people"]["secretariat"]), world)
+
+    gaps = section(page, "gaps")
+    assert "<table" not in gaps
+    albania = gaps[gaps.index("Albania: 1") : gaps.index("</dd>", gaps.index("Albania: 1"))]
+    gap = world["needs"]["gap"]
+    assert f"<span>{gap.code}</span> ({gap.priority})" in albania
+    assert "Kosovo*: 1" in gaps and "Serbia: 1" in gaps
+    lineage = section(page, "lineage")
+    carried = world["needs"]["partial"]
+    assert f"<span>{carried.code}</span> continues <span>{world['old'].code}</span>" in lineage
+    dropped = world["dropped"]
+    assert (
+        f"<strong>{dropped.code}</strong> Dropped Serbian need ({dropped.pillar.code})" in lineage
+    )
