@@ -11,6 +11,7 @@ from portal.schemas.forms import load_form
 from portal.schemas.reports import ReportQuerySchema, WithdrawEditionSchema
 from portal.services import cycles as cycle_service
 from portal.services import publications, reports
+from portal.views import Confirmation, ask_to_confirm, confirmed
 
 blueprint = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -120,14 +121,19 @@ def _published(action, *arguments):
     try:
         edition = action(*arguments)
     except (Conflict, ValidationFailed) as refusal:
-        details = "; ".join(f"{field}: {reason}" for field, reason in refusal.fields.items())
-        flash(f"{refusal.message} {details}".strip(), "danger")
-        return redirect(url_for("reports.index"))
+        return _refused(refusal)
     if edition.status == "withdrawn":
         flash(f"The {edition.title} is withdrawn; it stays listed on the public page.", "success")
     else:
         flash(f"The {edition.title} is published on the public page, signed.", "success")
     return redirect(url_for("reports.index") + "#editions")
+
+
+def _refused(refusal) -> Response:
+    """Go back to the list, saying why publishing or withdrawing was refused."""
+    details = "; ".join(f"{field}: {reason}" for field, reason in refusal.fields.items())
+    flash(f"{refusal.message} {details}".strip(), "danger")
+    return redirect(url_for("reports.index"))
 
 
 @blueprint.post("/cycles/<int:cycle_id>/publish")
@@ -146,9 +152,31 @@ def publish_responses(year):
 def withdraw(edition_id):
     """Withdraw a published edition, saying why."""
 
-    def withdraw_with_reason(edition_id):
-        # Asked before the form is read, so that a refused form answers someone who may.
-        publications.edition_to_withdraw(edition_id)
-        return publications.withdraw(edition_id, load_form(WithdrawEditionSchema(), request.form))
+    # Asked before the form is read, so that a refused form answers someone who may.
+    edition = publications.edition_to_withdraw(edition_id)
+    try:
+        data = load_form(WithdrawEditionSchema(), request.form)
+    except ValidationFailed as refusal:
+        return _refused(refusal)
+    if not confirmed():
+        return ask_to_confirm(_withdrawal(edition, data["reason"]))
+    return _published(publications.withdraw, edition_id, data)
 
-    return _published(withdraw_with_reason, edition_id)
+
+def _withdrawal(edition, reason: str) -> Confirmation:
+    """Return what withdrawing a published edition asks: it is marked, never deleted."""
+    return Confirmation(
+        question=f"Withdraw the published {edition.title}?",
+        details=(
+            ("Published", edition.published_at.strftime("%Y-%m-%d %H:%M UTC")),
+            ("Reason", reason),
+        ),
+        consequence=(
+            "The public page will list this edition as withdrawn, with your reason, and"
+            " keep serving its files and signature as they were, so that copies already"
+            " downloaded can still be checked. It cannot be published again: publish a new"
+            " edition instead. This cannot be undone."
+        ),
+        button="Withdraw the edition",
+        back=url_for("reports.index") + "#editions",
+    )

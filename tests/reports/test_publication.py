@@ -191,7 +191,7 @@ def test_an_edition_is_withdrawn_with_a_reason_and_stays_listed(world, published
     refused = post(client, url, reason="short")
     assert "reason" in client.get("/reports").get_data(as_text=True)
     assert editions(db)[0].status == "published"
-    post(client, url, reason="A need of Serbia was listed under the wrong pillar.")
+    post(client, url, reason="A need of Serbia was listed under the wrong pillar.", confirm="yes")
     republished = post(client, f"/reports/cycles/{world['cycle'].id}/publish")
 
     assert again.status_code == refused.status_code == republished.status_code == 302
@@ -205,6 +205,21 @@ def test_an_edition_is_withdrawn_with_a_reason_and_stays_listed(world, published
     assert hashlib.sha256(served).hexdigest() == first.pdf_sha256
 
 
+def test_withdrawing_asks_first_saying_what_will_happen(world, published, login, db):
+    client = login(world["people"]["admin"])
+    url = f"/reports/editions/{published.id}/withdraw"
+
+    asked = post(client, url, reason="A need of Serbia was listed under the wrong pillar.")
+
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert f"Withdraw the published {published.title}?" in page
+    assert "list this edition as withdrawn" in page and "cannot be undone" in page
+    assert 'name="confirm" value="yes"' in page
+    assert "listed under the wrong pillar" in page  # the reason is carried to the real form
+    assert editions(db)[0].status == "published"
+
+
 def test_publishing_and_withdrawing_are_in_the_audit_trail(world, published, login, db):
     from portal.models import AuditEntry
 
@@ -213,6 +228,7 @@ def test_publishing_and_withdrawing_are_in_the_audit_trail(world, published, log
         client,
         f"/reports/editions/{published.id}/withdraw",
         reason="Superseded by a corrected edition.",
+        confirm="yes",
     )
     db.session.expire_all()
     rows = db.session.execute(
