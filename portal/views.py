@@ -16,13 +16,13 @@ from datetime import date
 from decimal import Decimal
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
-from marshmallow import Schema
+from marshmallow import Schema, fields, validate
 
 from portal.errors import wants_json
 from portal.exceptions import Conflict, DomainError, ValidationFailed
 from portal.identity import act_as_principal, current_principal
 from portal.limits import LONGEST_FILTER, refill
-from portal.schemas.forms import load_form
+from portal.schemas.forms import FormSchema, load_form, printable
 from portal.schemas.imports import ExportFormatSchema
 from portal.spreadsheets import XLSX_MEDIA_TYPE, Sheet, csv_lines, file_chunks, write_xlsx
 from portal.versions import carried
@@ -32,13 +32,43 @@ from portal.versions import carried
 CORRECTABLE = (ValidationFailed, Conflict)
 
 
+class ListPageQuery(FormSchema):
+    """What the needs and responses pages add to their list's filters.
+
+    ``sort`` names a column (``-`` before it: descending); the service's ``ordering``
+    refuses any other, naming the field, as the API does. ``mine`` keeps the reader's
+    own organisation's records. Both stay in every link of the list, and in its exports.
+    """
+
+    sort = fields.String(
+        load_default=None,
+        validate=[validate.Length(max=40, error="Use at most 40 characters."), printable],
+    )
+    mine = fields.Boolean(
+        load_default=False,
+        error_messages={"invalid": "Choose 1 for your own organisation's records only."},
+    )
+
+
 def list_filters(query: Mapping, given: Mapping) -> dict:
-    """Return the filters chosen on a list (those ``given``, as loaded), for its page links."""
+    """Return the filters chosen on a list (those ``given``, as loaded), for its page links.
+
+    A filter switched on is written ``1`` in the links; one switched off is left out.
+    """
     return {
-        name: query[name]
+        name: 1 if query[name] is True else query[name]
         for name in given
-        if name != "page" and name in query and query[name] not in ("", None)
+        if name != "page"
+        and name in query
+        and query[name] is not False
+        and query[name] not in ("", None)
     }
+
+
+def offers_own_organisation(*kinds: str) -> bool:
+    """Return whether a list offers its reader the filter of their own organisation's records."""
+    principal = current_principal()
+    return principal is not None and principal.tenant_kind in kinds
 
 
 def list_page(template: str, schema: Schema, list_records: Callable[[dict], object], **shown):

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from portal.pagination import Page
 from tests import factories
 
 
@@ -39,3 +40,19 @@ def test_the_first_and_last_pages_link_nowhere_beyond(three_needs, login, listin
     assert all(f"page={last_number + 1}" not in link for link in page_links(last))
     for link in links + page_links(last):
         assert client.get(link).status_code == 200, link
+
+
+@pytest.mark.parametrize(
+    ("number", "pages", "numbers"),
+    [
+        (1, 1, [1]),
+        (1, 3, [1, 2, 3]),
+        (1, 10, [1, 2, 3, None, 10]),
+        (5, 10, [1, 2, 3, 4, 5, 6, 7, None, 10]),
+        (6, 12, [1, None, 4, 5, 6, 7, 8, None, 12]),
+        (10, 10, [1, None, 8, 9, 10]),
+    ],
+)
+def test_a_pager_numbers_the_first_last_and_nearby_pages(number, pages, numbers):
+    # None is an ellipsis; a gap of one page shows that page instead.
+    assert Page(items=[], number=number, per_page=1, total=pages).numbers == numbers

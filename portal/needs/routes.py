@@ -23,14 +23,20 @@ from portal.services import needs as need_service
 from portal.views import (
     CORRECTABLE,
     Confirmation,
+    ListPageQuery,
     act,
     download,
     form_page,
     list_page,
+    offers_own_organisation,
     without_format,
 )
 
 blueprint = Blueprint("needs", __name__, url_prefix="/needs")
+
+
+class NeedListPageQuery(NeedListQuerySchema, ListPageQuery):
+    """The needs list's filters, sort and "my organisation", as its page and export take them."""
 
 
 def _filter_options(choices) -> dict[str, list[tuple]]:
@@ -85,18 +91,19 @@ def index():
     choices = need_service.filter_choices()
     return list_page(
         "needs/list.html",
-        NeedListQuerySchema(),
+        NeedListPageQuery(),
         lambda query: need_service.list_needs(query, choices),
         choices=choices,
         options=_filter_options(choices),
         can_create=need_service.may_create_need(),
+        offers_mine=offers_own_organisation("partner"),
     )
 
 
 @blueprint.get("/export")
 def export():
-    """Download the needs the list shows (its filters), every one, as CSV, XLSX or JSON."""
-    query = load_form(NeedListQuerySchema(), without_format(request.args))
+    """Download the needs the list shows (its filters and sort), every one, as CSV, XLSX or JSON."""
+    query = load_form(NeedListPageQuery(), without_format(request.args))
     return download(exports.needs(query), request.args)
 
 

@@ -20,14 +20,20 @@ from portal.services import support_links as link_service
 from portal.views import (
     CORRECTABLE,
     Confirmation,
+    ListPageQuery,
     act,
     download,
     form_page,
     list_page,
+    offers_own_organisation,
     without_format,
 )
 
 blueprint = Blueprint("responses", __name__, url_prefix="/responses")
+
+
+class ResponseListPageQuery(ResponseListQuerySchema, ListPageQuery):
+    """The responses list's filters, sort and "my organisation", as page and export take them."""
 
 
 def _form_of(response) -> dict:
@@ -76,17 +82,18 @@ def index():
     """List the responses the user can see, filtered and a page at a time."""
     return list_page(
         "responses/index.html",
-        ResponseListQuerySchema(),
+        ResponseListPageQuery(),
         response_service.list_responses,
         choices=response_service.filter_choices(),
         can_create=can_create_response(current_principal()),
+        offers_mine=offers_own_organisation("partner", "member"),
     )
 
 
 @blueprint.get("/export")
 def export():
-    """Download the responses the list shows (its filters), every one, as CSV, XLSX or JSON."""
-    query = load_form(ResponseListQuerySchema(), without_format(request.args))
+    """Download the responses the list shows (filters and sort), every one, as CSV, XLSX or JSON."""
+    query = load_form(ResponseListPageQuery(), without_format(request.args))
     return download(exports.responses(query), request.args)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -44,6 +44,7 @@ from portal.models import (
     need_acquis_chapters,
 )
 from portal.models.base import utc_now
+from portal.models.need import PRIORITIES
 from portal.need_codes import assign_codes, is_code_clash
 from portal.pagination import Page, contains, ordering, paginate
 from portal.services.cycles import current_open_cycle
@@ -68,13 +69,14 @@ RULES = {
     "delete": "Editors of the owning partner delete needs while they are drafts; a need once"
     " submitted is withdrawn instead.",
 }
-# What the API's lists sort by (a leading "-": descending); the pages show the newest first.
+# What the lists sort by (a leading "-": descending), on the pages and in the API; the
+# newest first unless asked. Priority sorts by rank, high first, not alphabetically.
 SORT_COLUMNS = {
     "id": Need.id,
     "code": Need.code,
     "title": Need.title,
     "status": Need.status,
-    "priority": Need.priority,
+    "priority": case({name: rank for rank, name in enumerate(PRIORITIES)}, value=Need.priority),
     "created_at": Need.created_at,
     "updated_at": Need.updated_at,
 }
@@ -277,13 +279,18 @@ def _filtered(query: dict, choices: FilterChoices):
         conditions.append(Need.status == query["status"])
     if query.get("priority"):
         conditions.append(Need.priority == query["priority"])
+    if query.get("mine"):
+        # Narrows what scoping already lets the reader see; never widens it.
+        conditions.append(Need.tenant_id == current_principal().tenant_id)
     if query.get("q", "").strip():
         pattern = contains(query["q"])
+        organisations = select(Tenant.id).where(func.lower(Tenant.name).like(pattern, escape="\\"))
         conditions.append(
             or_(
                 func.lower(Need.code).like(pattern, escape="\\"),
                 func.lower(Need.title).like(pattern, escape="\\"),
                 func.lower(Need.description).like(pattern, escape="\\"),
+                Need.tenant_id.in_(organisations),
             )
         )
     return statement.where(*conditions).order_by(*ordering(SORT_COLUMNS, query, Need.id))

@@ -43,9 +43,9 @@ SUPPORT_TYPE_LABELS = {
     "other": "Other",
 }
 LONGEST_PARTY_NAME = 200
-# What the API's lists sort by (a leading "-": descending); the pages show the most
-# recently changed first. Columns that may be empty (dates, budgets) are left out: the
-# two databases put empty values at opposite ends.
+# What the lists sort by (a leading "-": descending), on the pages and in the API; the
+# most recently changed first unless asked. Columns that may be empty (dates, budgets)
+# are left out: the two databases put empty values at opposite ends.
 SORT_COLUMNS = {
     "id": Response.id,
     "title": Response.title,
@@ -127,6 +127,11 @@ def _filtered(query: Mapping):
     statement = select(Response)
     if query.get("q"):
         pattern = contains(query["q"])
+        # The text, and the organisations: the owner, the donors and the implementers.
+        owners = select(Tenant.id).where(Tenant.name.ilike(pattern, escape="\\"))
+        parties = select(ResponseParty.response_id).where(
+            ResponseParty.name.ilike(pattern, escape="\\")
+        )
         statement = statement.where(
             or_(
                 *(
@@ -137,7 +142,9 @@ def _filtered(query: Mapping):
                         Response.instrument,
                         Response.external_reference,
                     )
-                )
+                ),
+                Response.tenant_id.in_(owners),
+                Response.id.in_(parties),
             )
         )
     # Asked of each response as the list is read newest first (EXISTS), so a page needs
@@ -161,6 +168,9 @@ def _filtered(query: Mapping):
     for role in ("donor", "implementer"):
         if query.get(role):
             statement = statement.where(_party_filter(role, query[role]))
+    if query.get("mine"):
+        # Narrows what scoping already lets the reader see; never widens it.
+        statement = statement.where(Response.tenant_id == current_principal().tenant_id)
     for status in ("implementation_status", "record_status"):
         if query.get(status):
             statement = statement.where(getattr(Response, status) == query[status])
