@@ -60,7 +60,7 @@ def export():
 @blueprint.get("/records/<table>/<path:row_key>")
 def record(table, row_key):
     """Show every change of one record, and the record as it stood at a chosen time."""
-    history = audit_service.record_history(table, row_key)
+    history = audit_service.record_history(table, row_key, links=True)
     error = moment = state = None
     try:
         at = load_form(MomentSchema(), request.args)["at"]

@@ -80,11 +80,14 @@ class ExportSchema(AuditFilterSchema):
 class MomentSchema(FormSchema):
     """A moment to show a record as it stood then (UTC)."""
 
-    # The browser's date-and-time field sends no zone: the pages speak UTC throughout.
+    # Typed as text in one format (a browser's date-and-time field shows the reader's own
+    # format instead): a moment without a zone is UTC, as the pages speak throughout.
     at = fields.AwareDateTime(
         load_default=None,
         default_timezone=UTC,
         format="iso",
         validate=MOMENTS,
-        error_messages={"invalid": "Give a date and time, e.g. 2026-11-23T14:30."},
+        error_messages={
+            "invalid": "Give a date and time in UTC as YYYY-MM-DD HH:MM, e.g. 2026-11-29 10:00."
+        },
     )

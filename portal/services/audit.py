@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from audit import offline as audit_offline
 from portal import audit_trail, kept_results
@@ -31,7 +31,7 @@ from portal.pagination import Page, contains, ordering
 from portal.record_types import REGISTRY
 from portal.schemas.audit import OPERATIONS
 from portal.schemas.audit_output import AuditExportOutputSchema
-from portal.services import security_events
+from portal.services import audit_labels, security_events
 
 PLATFORM_CODE = "PLATFORM"
 EXPORT_LIMIT = 100_000
@@ -40,15 +40,24 @@ DOWNLOAD_EVENT = "audit_exported"
 # What the API's list of entries sorts by (a leading "-": descending); the page: newest first.
 SORT_COLUMNS = {"id": AuditEntry.id, "recorded_at": AuditEntry.recorded_at}
 SORTABLE = tuple(SORT_COLUMNS)
+# How many labels of changed columns a folded row names before "and 3 more".
+SUMMARY_LABELS = 4
+# The links between needs and responses: a need's or a response's history holds theirs.
+LINK_TABLE = "support_links"
 
 
 @dataclass
 class Change:
-    """One column of one entry: what it held before and after."""
+    """One column of one entry: its label, and what it held before and after.
+
+    A value referring to another row is shown as the name behind it
+    (``audit_labels.Named``) as far as the reader may read it.
+    """
 
     column: str
     before: object
     after: object
+    label: str = ""
 
 
 @dataclass
@@ -60,6 +69,20 @@ class EntryView:
     tenant: str
     operation: str
     changes: list[Change] = field(default_factory=list)
+    # What the entry is about: "Need", and the name of the record where known.
+    subject: str = ""
+    name: str | None = None
+    # In a record's history: the entry is one of the record's support links'.
+    of_link: bool = False
+
+    @property
+    def summary(self) -> str:
+        """Return the labels of what changed, as a few words for a folded row."""
+        labels = [change.label for change in self.changes]
+        if len(labels) > SUMMARY_LABELS:
+            shown = ", ".join(labels[:SUMMARY_LABELS])
+            return f"{shown} and {len(labels) - SUMMARY_LABELS} more"
+        return ", ".join(labels)
 
 
 @dataclass
@@ -136,8 +159,11 @@ def _tenant_codes(ids) -> dict[int | None, str]:
     return codes
 
 
-def _changes(entry: AuditEntry) -> list[Change]:
+def _changes(entry: AuditEntry, whole: bool = False) -> list[Change]:
+    """Return what ``entry`` changed; with ``whole``, every column of the row it left."""
     before, after = entry.old_row or {}, entry.new_row or {}
+    if whole:
+        return [Change(name, None, value) for name, value in sorted(after.items())]
     if entry.operation == "U":
         columns = entry.changed_columns or []
     elif entry.operation == "E":
@@ -147,18 +173,63 @@ def _changes(entry: AuditEntry) -> list[Change]:
     return [Change(column, before.get(column), after.get(column)) for column in columns]
 
 
-def _views(entries: list[AuditEntry]) -> list[EntryView]:
+def _wanted(entries: list[AuditEntry], changes: list[list[Change]]) -> dict[str, set]:
+    """Return the ids the entries refer to, by table: their records' and their values'."""
+    wanted: dict[str, set] = {}
+    for entry, changed in zip(entries, changes, strict=True):
+        if not entry.table_name:
+            continue
+        if entry.row_key:
+            wanted.setdefault(entry.table_name, set()).add(entry.row_key)
+        referred = audit_labels.references(entry.table_name)
+        for change in changed:
+            if change.column in referred:
+                wanted.setdefault(referred[change.column], set()).update(
+                    value for value in (change.before, change.after) if value is not None
+                )
+    return wanted
+
+
+def _named(table: str | None, changed: list[Change], names) -> list[Change]:
+    referred = audit_labels.references(table) if table else {}
+    for change in changed:
+        change.label = audit_labels.column_label(table, change.column)
+        if change.column in referred:
+            target = referred[change.column]
+            change.before = None if change.before is None else names.of(target, change.before)
+            change.after = None if change.after is None else names.of(target, change.after)
+    return changed
+
+
+def _views(
+    entries: list[AuditEntry], whole: bool = False, record: tuple[str, str] | None = None
+) -> list[EntryView]:
+    """Return the entries as the pages show them, with labels and names looked up at once.
+
+    ``record``: the record whose history this is; the entries of another record are its
+    links'.
+    """
     codes = _tenant_codes(entry.tenant_id for entry in entries)
-    return [
-        EntryView(
-            entry=entry,
-            recorded_at=_as_utc(entry.recorded_at),
-            tenant=codes.get(entry.tenant_id, str(entry.tenant_id)),
-            operation=OPERATIONS[entry.operation],
-            changes=_changes(entry),
+    changes = [_changes(entry, whole) for entry in entries]
+    names = audit_labels.names_for(_wanted(entries, changes))
+    views = []
+    for entry, changed in zip(entries, changes, strict=True):
+        named = names.of(entry.table_name, entry.row_key) if entry.table_name else None
+        views.append(
+            EntryView(
+                entry=entry,
+                recorded_at=_as_utc(entry.recorded_at),
+                tenant=codes.get(entry.tenant_id, str(entry.tenant_id)),
+                operation=OPERATIONS[entry.operation],
+                changes=_named(entry.table_name, changed, names),
+                subject=audit_labels.table_label(entry.table_name),
+                name=named.name if named else None,
+                of_link=record is not None
+                and (entry.table_name, entry.row_key) != record
+                and entry.table_name == LINK_TABLE,
+            )
         )
-        for entry in entries
-    ]
+    return views
 
 
 def _filtered(data: dict):
@@ -216,24 +287,69 @@ def _no_record(table: str, row_key: str) -> bool:
     )
 
 
+def _own_entries(table: str, row_key: str):
+    return and_(AuditEntry.table_name == table, AuditEntry.row_key == row_key)
+
+
 def _history(table: str, row_key: str):
     # The entries of one record the principal reads: the scoping decides whose they are.
+    return select(AuditEntry).where(_own_entries(table, row_key)).order_by(AuditEntry.id)
+
+
+def _link_keys(table: str, row_key: str):
+    """Return the keys of the links to a need or response, as the trail recorded them.
+
+    Read from the trail, not the table, so that links removed since are found too.
+    """
+    columns = [
+        column for column, target in audit_labels.references(LINK_TABLE).items() if target == table
+    ]
+    if not columns or not row_key.isdigit() or not 0 < int(row_key) < 2**31:
+        return None
+    key = int(row_key)
+    return (
+        select(AuditEntry.row_key)
+        .where(
+            AuditEntry.table_name == LINK_TABLE,
+            or_(
+                *(
+                    image[column].as_integer() == key
+                    for column in columns
+                    for image in (AuditEntry.new_row, AuditEntry.old_row)
+                )
+            ),
+        )
+        .distinct()
+    )
+
+
+def _history_with_links(table: str, row_key: str):
+    """Return the entries of one record and of its support links, oldest first."""
+    links = _link_keys(table, row_key)
+    if links is None:
+        return _history(table, row_key)
+    of_links = and_(AuditEntry.table_name == LINK_TABLE, AuditEntry.row_key.in_(links))
     return (
         select(AuditEntry)
-        .where(AuditEntry.table_name == table, AuditEntry.row_key == row_key)
+        .where(or_(_own_entries(table, row_key), of_links))
         .order_by(AuditEntry.id)
     )
 
 
-def record_history(table: str, row_key: str) -> list[EntryView]:
-    """Return every change of one record, oldest first, with what each changed."""
+def record_history(table: str, row_key: str, links: bool = False) -> list[EntryView]:
+    """Return every change of one record, oldest first, with what each changed.
+
+    With ``links``, a need's or a response's history also holds the changes of its
+    support links (those the principal reads), each marked as the link's.
+    """
     require(can_read_audit_trail, current_principal())
     if _no_record(table, row_key):
         raise NotFound("The trail holds no record of this.")
-    entries = db.session.scalars(_history(table, row_key)).all()
-    if not entries:
+    statement = _history_with_links(table, row_key) if links else _history(table, row_key)
+    entries = db.session.scalars(statement).all()
+    if not any(entry.table_name == table and entry.row_key == row_key for entry in entries):
         raise NotFound("The trail holds no record of this.")
-    return _views(list(entries))
+    return _views(list(entries), record=(table, row_key))
 
 
 def may_read_history(table: str, row_key) -> bool:
@@ -268,7 +384,7 @@ def record_at(
         .order_by(AuditEntry.id.desc())
         .limit(1)
     )
-    return moment.astimezone(UTC), (_views([entry])[0] if entry is not None else None)
+    return moment.astimezone(UTC), (_views([entry], whole=True)[0] if entry is not None else None)
 
 
 def list_requests(filters: dict) -> Page:
