@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 
 from portal.analysis.export import csv_download
 from portal.authz import can_read_records, require
-from portal.charts import funding_charts
+from portal.charts import PAGE, funding_charts
 from portal.exceptions import NotFound
 from portal.identity import current_principal
 from portal.schemas.analysis import (
@@ -43,7 +43,7 @@ def _required(cycle):
 
 @blueprint.get("")
 def overview():
-    """Show the coverage matrices, gaps, synergies and funding of a cycle."""
+    """Show the coverage matrices, trend across cycles, gaps, synergies and funding of a cycle."""
     query, cycle = _cycle(AnalysisQuerySchema())
     if cycle is None:
         return render_template("analysis/overview.html", cycle=None, cycles=[])
@@ -54,9 +54,10 @@ def overview():
         cycle=cycle,
         cycles=cycle_service.list_cycles(),
         matrices=analysis.coverage_matrices(cycle),
+        trend=analysis.coverage_trend(),
         synergies=analysis.synergies(cycle, per_page=10),
         funding=funding,
-        charts={key: funding_charts(rows) for key, rows in funding.items()},
+        charts={key: funding_charts(rows, PAGE) for key, rows in funding.items()},
     )
 
 

@@ -11,9 +11,10 @@ blueprint = Blueprint("main", __name__)
 
 @blueprint.get("/")
 def dashboard():
-    """Show the dashboard: what needs the user's attention, then the figures per pillar."""
+    """Show the dashboard: headline figures, what needs the user's attention, the pillars."""
     return render_template(
         "main/dashboard.html",
+        headline=overview.headline(),
         attention=overview.attention(),
         summary=overview.pillar_summary(),
         verification=verifications.latest(),

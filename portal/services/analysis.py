@@ -73,6 +73,11 @@ class CoverageCell:
         """Return the gaps as a whole percentage of the needs (0 for an empty cell)."""
         return round(100 * self.gaps / self.needs) if self.needs else 0
 
+    @property
+    def covered_share(self) -> int:
+        """Return the needs covered in full as a whole percentage (0 for an empty cell)."""
+        return round(100 * self.covered / self.needs) if self.needs else 0
+
     def add(self, other: CoverageCell) -> None:
         self.needs += other.needs
         self.covered += other.covered
@@ -140,6 +145,14 @@ class CoverageMatrix:
 
 
 @dataclass(frozen=True)
+class CycleCoverage:
+    """The coverage of every analysed need of one cycle: the total of its matrices."""
+
+    cycle: Cycle
+    figures: CoverageCell
+
+
+@dataclass(frozen=True)
 class Synergy:
     """A need addressed by responses of two or more tenants, and those tenants."""
 
@@ -186,15 +199,16 @@ def choose_cycle_named(name: str | None) -> Cycle | None:
     return cycle
 
 
-def _counted_links(cycle: Cycle) -> Select:
-    """Return the counted links to the cycle's analysed needs.
+def _counted_links(cycle: Cycle | None) -> Select:
+    """Return the counted links to the cycle's analysed needs (every cycle's, without one).
 
     Read from the copies each link keeps of its need's and response's columns
     (``portal.link_ends``): the links of a cycle come from one index, without a lookup
     of either end. Join ``Need`` or ``Response`` for anything else of theirs.
     """
+    in_cycle = () if cycle is None else (SupportLink.need_cycle_id == cycle.id,)
     return select(SupportLink.need_id).where(
-        SupportLink.need_cycle_id == cycle.id,
+        *in_cycle,
         SupportLink.need_status.in_(ANALYSED_NEED_STATUSES),
         SupportLink.status.in_(COUNTED_LINK_STATUSES),
         SupportLink.response_record_status == "published",
@@ -208,13 +222,18 @@ def _coverage_levels(cycle: Cycle, *need_criteria):
     ``need_criteria`` narrow the needs looked at (a drill-down's cell), so that only the
     links of those needs are aggregated.
     """
-    level = func.max(case((SupportLink.coverage == "full", FULL), else_=PARTIAL))
     links = _counted_links(cycle)
     if need_criteria:
         # As a list of the cell's needs, so that a drill-down reads their links by need
         # rather than every counted link of the cycle.
         cell = select(Need.id).where(Need.cycle_id == cycle.id, *need_criteria)
         links = links.where(SupportLink.need_id.in_(cell))
+    return _levels_of(links)
+
+
+def _levels_of(links: Select):
+    """Return a subquery of (need_id, level) of the counted ``links``, one row per need."""
+    level = func.max(case((SupportLink.coverage == "full", FULL), else_=PARTIAL))
     return (
         links.add_columns(level.label("level"))
         .group_by(SupportLink.need_id)
@@ -306,6 +325,35 @@ def coverage_matrices(cycle: Cycle) -> list[CoverageMatrix]:
         by_pillar.setdefault((economy_id, pillar_id), CoverageCell()).add(cell)
         by_category.setdefault((economy_id, category_id), CoverageCell()).add(cell)
     return [_arranged("pillar", by_pillar), _arranged("category", by_category)]
+
+
+def coverage_trend() -> list[CycleCoverage]:
+    """Return the coverage of every cycle the principal may read, oldest first.
+
+    Each cycle's figures are the total of its matrices (``coverage_matrix``), counted as
+    the principal counts them, from one statement grouping every analysed need by cycle,
+    kept while the data is unchanged (``portal.kept_results``).
+    """
+    require(can_read_records, current_principal())
+    levels = _levels_of(_counted_links(None))
+    statement = (
+        select(
+            Need.cycle_id,
+            func.count(),
+            func.sum(case((levels.c.level == FULL, 1), else_=0)),
+            func.sum(case((levels.c.level == PARTIAL, 1), else_=0)),
+            func.sum(case((levels.c.level.is_(None), 1), else_=0)),
+        )
+        .outerjoin(levels, levels.c.need_id == Need.id)
+        .where(Need.status.in_(ANALYSED_NEED_STATUSES))
+        .group_by(Need.cycle_id)
+    )
+    figures = {
+        cycle_id: CoverageCell(needs, covered, partial, gaps)
+        for cycle_id, needs, covered, partial, gaps in kept_results.ranking(statement, "trend")
+    }
+    cycles = db.session.scalars(select(Cycle).order_by(Cycle.starts_on, Cycle.id))
+    return [CycleCoverage(cycle, figures.get(cycle.id, CoverageCell())) for cycle in cycles]
 
 
 def _cell_needs(

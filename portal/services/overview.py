@@ -13,7 +13,25 @@ from portal.extensions import db
 from portal.identity import current_principal
 from portal.models import Cycle, Need, Pillar, Response, SupportLink, response_pillars
 from portal.models.base import utc_now
+from portal.services import analysis
 from portal.services.cycles import current_open_cycle
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The analysis' totals of the cycle it shows by default, as the principal counts them."""
+
+    cycle: Cycle | None
+    figures: analysis.CoverageCell
+
+
+def headline() -> Headline:
+    """Return the coverage and gaps of the cycle the analysis opens on (open, else latest)."""
+    require(can_read_records, current_principal())
+    cycle = analysis.choose_cycle(None)
+    if cycle is None:
+        return Headline(None, analysis.CoverageCell())
+    return Headline(cycle, analysis.coverage_matrix(cycle).total)
 
 
 @dataclass(frozen=True)
@@ -70,6 +88,14 @@ class Attention:
     totals: dict[str, int]
     cycle: Cycle | None
     days_left: int | None
+
+    @property
+    def waiting(self) -> int:
+        """Return how many records wait for the user to act: returned needs, links to settle."""
+        return sum(
+            self.totals[name]
+            for name in ("returned_needs", "links_to_confirm", "links_to_validate")
+        )
 
 
 # The ends of the few links a list shows, loaded after the page is cut: joined into the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -258,3 +259,87 @@ def test_the_drill_down_and_the_csvs_show_each_needs_code(world, login):
     )
     [synergy] = list(csv.DictReader(io.StringIO(synergies.lstrip("\ufeff"))))
     assert (synergy["title"], synergy["need code"]) == ("Need met in full", "2026-AL-WBCTi-001")
+
+
+def chart_of(page: str, key: str, currency: str) -> str:
+    """Return the SVG of the funding chart ``key`` (pillar or partner) in ``currency``."""
+    start = page.index(f'data-chart="{key}/{currency}"')
+    return page[page.rindex("<svg", 0, start) : page.index("</svg>", start)]
+
+
+def test_each_currency_has_a_chart_with_its_own_labelled_scale(world, login, db):
+    swiss = factories.member_tenant(code="CH-SECO")
+    programme = factories.response(
+        swiss,
+        title="Swiss programme",
+        record_status="published",
+        budget_amount=1_750_000,
+        budget_currency="CHF",
+    )
+    db.session.add(programme)
+    db.session.add(
+        factories.support_link(programme, world["needs"]["partial"], "full", "validated")
+    )
+    db.session.commit()
+
+    page = login(world["people"]["albania"]).get("/analysis").get_data(as_text=True)
+
+    francs, euros = chart_of(page, "pillar", "CHF"), chart_of(page, "pillar", "EUR")
+    # Each chart's axis is labelled in its own currency and ends at a round figure above
+    # its largest amount: 1.75 M CHF on a scale to 2 M, 2,200 EUR on one to 2,500.
+    assert 'class="axis-title"' in francs and "Amount in CHF" in francs
+    assert ">2 M</text>" in francs and ">1.75 M</text>" in francs
+    assert "Amount in EUR" in euros and ">2,500</text>" in euros
+    assert "CHF" not in euros
+    # Said in words too: the charts are not on one scale.
+    assert "Each currency has a chart and a scale of its own" in page
+    # Each chart has a text alternative naming every bar.
+    assert ": 1,750,000.00 CHF from 1 response" in francs
+
+
+@pytest.mark.parametrize(
+    "path", ["/analysis", "/analysis/needs?coverage=gap", "/analysis/synergies"]
+)
+def test_every_analysis_page_links_to_the_synergies_in_its_navigation(world, login, path):
+    page = login(world["people"]["albania"]).get(path).get_data(as_text=True)
+
+    start = page.index('<nav aria-label="Analysis"')
+    navigation = page[start : page.index("</nav>", start)]
+    cycle = world["cycle"].id
+    assert f'href="/analysis/synergies?cycle={cycle}"' in navigation
+    assert f'href="/analysis?cycle={cycle}"' in navigation
+    assert f'href="/analysis/needs?cycle={cycle}&amp;coverage=gap"' in navigation
+
+
+def test_each_cell_shows_one_figure_linking_to_its_gaps_with_the_breakdown_for_all(world, login):
+    page = login(world["people"]["albania"]).get("/analysis").get_data(as_text=True)
+
+    start = page.index('data-cell="AL/WBCTi"')
+    cell_markup = page[start : page.index("</td>", start)]
+    assert cell_markup.count("<a ") == 1
+    assert 'class="visually-hidden"' in cell_markup
+    assert 'title="3 needs: 1 covered, 1 partially covered, 1 gap (33% gaps)"' in cell_markup
+
+
+def test_the_trend_shows_each_cycles_coverage_as_the_reader_counts_it(world, login, db):
+    older = factories.cycle(
+        name="2024-2025",
+        status="consolidation",
+        starts_on=date(2024, 10, 1),
+        ends_on=date(2025, 3, 31),
+    )
+    db.session.add(older)
+    db.session.add(
+        factories.need(older, world["needs"]["covered"].tenant, status="validated", title="Old")
+    )
+    db.session.commit()
+
+    albania = login(world["people"]["albania"]).get("/analysis").get_data(as_text=True)
+
+    start = albania.index('id="coverage-trend"')
+    trend = albania[start : albania.index("</table>", start)]
+    assert trend.index("2024-2025") < trend.index("2026-2027")
+    assert 'data-trend="2024-2025/needs">1<' in trend
+    assert 'data-trend="2024-2025/gaps">1<' in trend
+    assert 'data-trend="2026-2027/needs">3<' in trend
+    assert 'data-trend="2026-2027/covered-share">33%<' in trend

@@ -8,6 +8,7 @@ import pytest
 
 from portal.models.base import utc_now
 from tests import factories
+from tests.worlds import analysis_world
 
 
 @pytest.fixture
@@ -157,3 +158,42 @@ def test_with_nothing_waiting_the_dashboard_says_so(db, login):
 
     assert "Nothing is waiting for you." in page
     assert "No needs mapping cycle is open." in page
+
+
+def headline_of(page: str) -> str:
+    start = page.index('id="headline"')
+    return page[start : page.index("</section>", start)]
+
+
+def test_the_headline_figures_are_each_readers_own_and_link_to_where_to_act(db, login):
+    analysed = analysis_world(db)
+    cycle = analysed["cycle"].id
+
+    albania = headline_of(login(analysed["people"]["albania"]).get("/").get_data(as_text=True))
+    secretariat = headline_of(
+        login(analysed["people"]["secretariat"]).get("/").get_data(as_text=True)
+    )
+
+    # Albania counts its three needs (one covered, one gap) and has a proposed link to
+    # confirm; the Secretariat also counts Serbia's submitted need, a gap, and has the
+    # two confirmed links to validate.
+    assert 'data-headline="covered-share">33%<' in albania
+    assert 'data-headline="gaps">1<' in albania
+    assert 'data-headline="waiting">1<' in albania
+    assert 'data-headline="covered-share">25%<' in secretariat
+    assert 'data-headline="gaps">2<' in secretariat
+    assert 'data-headline="waiting">2<' in secretariat
+    for headline in (albania, secretariat):
+        assert f'href="/analysis?cycle={cycle}"' in headline
+        assert f'href="/analysis/needs?cycle={cycle}&amp;coverage=gap"' in headline
+        assert 'href="#attention"' in headline
+
+
+def test_without_a_cycle_the_headline_says_there_is_nothing_to_analyse(db, login):
+    viewer = factories.user(factories.member_tenant(), email="early@example.org")
+    db.session.commit()
+
+    page = headline_of(login(viewer).get("/").get_data(as_text=True))
+
+    assert "No needs mapping cycle to analyse yet" in page
+    assert 'data-headline="waiting">0<' in page

@@ -2,7 +2,9 @@
 
 import pytest
 
-from portal.services.overview import pillar_summary
+from portal.identity import Principal, act_as_principal
+from portal.services import analysis
+from portal.services.overview import headline, pillar_summary
 from tests import factories
 
 STATUSES = ("draft", "submitted", "returned", "withdrawn", "validated", "adopted")
@@ -75,3 +77,19 @@ def test_dashboard_shows_the_figures_of_the_signed_in_viewer(world, login):
 
     assert 'data-pillar="WBCTi" data-figure="needs">2<' in page
     assert 'data-pillar="WBCTi" data-figure="responses">1<' in page
+
+
+def test_the_headline_is_the_analysis_total_of_the_default_cycle_for_each_viewer(world, acting_as):
+    # Principals taken now, as the system: a viewer may not read the other viewers' rows.
+    principals = {name: Principal.of(world[name]) for name in ("albania", "serbia", "secretariat")}
+    counted = {}
+    for viewer, principal in principals.items():
+        act_as_principal(principal)
+        found = headline()
+
+        assert found.cycle == analysis.choose_cycle(None)
+        assert vars(found.figures) == vars(analysis.coverage_matrix(found.cycle).total)
+        counted[viewer] = found.figures.needs
+    # Albania counts its own submitted and returned needs, Serbia only the validated and
+    # adopted ones; the Secretariat every need sent to it.
+    assert counted == {"albania": 4, "serbia": 2, "secretariat": 4}
