@@ -91,6 +91,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from portal.audit_views.routes import blueprint as audit_blueprint
     from portal.auth import register_sign_in
     from portal.auth.routes import blueprint as auth_blueprint
+    from portal.help.routes import blueprint as help_blueprint
     from portal.imports.routes import blueprint as imports_blueprint
     from portal.main.routes import blueprint as main_blueprint
     from portal.needs.routes import blueprint as needs_blueprint
@@ -125,6 +126,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         imports_blueprint,
         reports_blueprint,
         public_blueprint,
+        help_blueprint,
     ):
         app.register_blueprint(blueprint)
     register_api(app)

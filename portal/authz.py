@@ -366,6 +366,8 @@ EXEMPT_ENDPOINTS = {
     "api-docs.openapi_json": "the API's description, the same for everyone; reads no records",
     "api_docs.reference": "the API's description as a page, the same for all; reads no records",
     "main.readyz": "answers whether the database is up and its schema current; reads no records",
+    # The sign-in gate still applies: help is for signed-in users, like every other page.
+    "help.*": "the help pages and glossary, the same text for everyone; read no records",
     # The sign-in gate lets the whole blueprint through for the same reason.
     "auth.*": (
         "signing in and out: nobody is signed in yet, so there is no principal to ask "

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from portal.auth import safe_next
 from portal.auth.routes import enrolment_page, throttled
-from portal.exceptions import DomainError
+from portal.exceptions import DomainError, NotFound
 from portal.models.session import TOKEN_SCOPES
 from portal.schemas import parse
 from portal.schemas.auth import (
@@ -19,6 +29,7 @@ from portal.schemas.auth import (
 )
 from portal.schemas.forms import load_form
 from portal.schemas.tokens import ApiTokenCreateSchema
+from portal.security import recovery_codes as code_sealing
 from portal.services import accounts, api_tokens, authentication, sessions
 from portal.services import digests as digest_service
 from portal.views import Confirmation, ask_to_confirm, confirmed
@@ -94,8 +105,7 @@ def authenticator():
         except DomainError as error:
             return enrolment_page(secret, row.user.email, error, re_enrolment=True), error.status
         flash("Your new authenticator app is set up. The old one no longer works.", "success")
-        next_url = url_for("account.overview")
-        return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
+        return _show_codes(codes)
     return enrolment_page(secret, row.user.email, re_enrolment=True)
 
 
@@ -119,8 +129,56 @@ def recovery_codes():
     if not confirmed():
         return ask_to_confirm(_replacing_codes())
     codes = authentication.regenerate_recovery_codes(g.user_session)
-    next_url = url_for("account.overview")
-    return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
+    return _show_codes(codes)
+
+
+# New recovery codes are never stored in clear. To offer them as a file without asking
+# the browser to run a script, the page that shows them keeps them sealed in two halves:
+# encrypted under a fresh key in the signed session cookie, and the key in the page's
+# download form. The download needs both, from the same user and session, within
+# DOWNLOAD_SECONDS, and consumes the sealed half: one download per set of codes.
+DOWNLOAD_SECONDS = 600
+_SEALED_CODES = "recovery_codes_sealed"
+DOWNLOAD_NAME = "iisg-recovery-codes.txt"
+
+
+def _code_holder() -> str:
+    """Return whom sealed codes are for: this user, in this session."""
+    return f"{g.user_session.user_id}:{g.user_session.id}"
+
+
+def _show_codes(codes: list[str]):
+    """Show new recovery codes once, keeping them sealed for a single download."""
+    sealed, key = code_sealing.seal(codes, _code_holder())
+    session[_SEALED_CODES] = sealed
+    return render_template(
+        "account/recovery_codes.html",
+        codes=codes,
+        download_key=key,
+        download_minutes=DOWNLOAD_SECONDS // 60,
+        next_url=url_for("account.overview"),
+    )
+
+
+@blueprint.post("/recovery-codes/download")
+def download_recovery_codes():
+    """Send the recovery codes just shown as a text file, once."""
+    user = accounts.own_account(g.user_session)
+    codes = code_sealing.unseal(
+        session.pop(_SEALED_CODES, ""),
+        request.form.get("key", ""),
+        _code_holder(),
+        DOWNLOAD_SECONDS,
+    )
+    if codes is None:
+        raise NotFound(
+            "These recovery codes can no longer be downloaded: a set is offered once, for"
+            f" {DOWNLOAD_SECONDS // 60} minutes after it is made. Copy or print them from"
+            " their page, or make new ones."
+        )
+    text = render_template("account/recovery_codes.txt", codes=codes, email=user.email)
+    disposition = f'attachment; filename="{DOWNLOAD_NAME}"'
+    return Response(text, mimetype="text/plain", headers={"Content-Disposition": disposition})
 
 
 @blueprint.get("/sessions")

@@ -48,3 +48,21 @@ def test_a_code_typed_differently_normalises_to_the_same_value():
     typed = code.upper().replace("-", " ")
 
     assert recovery_codes.normalise(typed) == recovery_codes.normalise(code)
+
+
+def test_sealed_codes_open_with_their_key_for_their_holder_only():
+    codes = recovery_codes.new_codes()
+    sealed, key = recovery_codes.seal(codes, "7:12")
+
+    assert recovery_codes.unseal(sealed, key, "7:12", 600) == codes
+    assert recovery_codes.unseal(sealed, key, "7:13", 600) is None
+    assert recovery_codes.unseal(sealed, recovery_codes.seal(codes, "7:12")[1], "7:12", 600) is None
+    assert recovery_codes.unseal(sealed, "not a key", "7:12", 600) is None
+    assert recovery_codes.unseal("", key, "7:12", 600) is None
+    assert not any(code in sealed for code in codes)
+
+
+def test_sealed_codes_expire():
+    sealed, key = recovery_codes.seal(recovery_codes.new_codes(), "7:12")
+
+    assert recovery_codes.unseal(sealed, key, "7:12", -1) is None

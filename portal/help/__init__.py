@@ -1,0 +1,1 @@
+"""Help pages: the glossary of the IISG's terms and a short guide to each section."""
