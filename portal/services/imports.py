@@ -434,12 +434,14 @@ SUPPORT_TYPE_VALUES = {
 class _Plan:
     """Takes an import's rows through the forms' steps inside the open transaction."""
 
-    def __init__(self, kind: str, previous: dict | None, careful: bool = False):
+    def __init__(self, kind: str, previous: dict | None, careful: bool = False, write: bool = True):
         self.kind = kind
         # Careful: each row written on its own in a savepoint, so that a refusal of the
         # database names its row. Otherwise the rows are only filled in, and written
         # together at the end (``_run``), far faster; a refusal then means a careful run.
         self.careful = careful
+        # A dry run only fills the rows in: a new record never joins the session.
+        self.write = write
         self.principal = current_principal()
         self.lookups = _Lookups()
         self.cycle = current_open_cycle() if kind == "needs" else None
@@ -668,7 +670,8 @@ class _Plan:
             self._undo(record, before)
             raise RowRefused([(KINDS[self.kind].key, refusal)])
         if before is None:
-            db.session.add(record)
+            if self.write:
+                db.session.add(record)
         else:
             # A change of collections alone (chapters, pillars) moves the version too.
             record.updated_at = utc_now()
@@ -1086,7 +1089,7 @@ def _take(
     record: DataImport, rows: Rows, previous, progress, careful: bool, write: bool = True
 ) -> list:
     begin_writing(db.session)
-    plan = _Plan(record.kind, previous, careful=careful)
+    plan = _Plan(record.kind, previous, careful=careful, write=write)
     plan.prefetch(rows.rows)
     outcomes = []
     total = len(rows.rows)
