@@ -10,7 +10,11 @@ from portal.exceptions import DomainError
 from portal.identity import current_principal
 from portal.limits import refill
 from portal.schemas.forms import load_form
-from portal.schemas.responses import ResponseEditSchema, ResponseListQuerySchema, ResponseSchema
+from portal.schemas.responses import (
+    ResponseEditFormSchema,
+    ResponseFormSchema,
+    ResponseListQuerySchema,
+)
 from portal.schemas.support_links import LinkDisputeSchema, LinkProposalSchema, NeedSearchSchema
 from portal.schemas.versions import VersionedSchema
 from portal.services import audit as audit_service
@@ -36,10 +40,16 @@ class ResponseListPageQuery(ResponseListQuerySchema, ListPageQuery):
     """The responses list's filters, sort and "my organisation", as page and export take them."""
 
 
-def _form_of(response) -> dict:
-    """Return a response's values as the form shows them."""
+def _form_of(response, tenants) -> dict:
+    """Return a response's values as the form shows them.
+
+    A new response comes with the reader's own organisation ticked as its donor (of
+    ``tenants``, those the form offers): a member recording its own programme usually
+    funds it, and one that only carries it out unticks it.
+    """
     if response is None:
-        return {"implementation_status": "planned", "visibility": "members"}
+        own = [tenant.code for tenant in tenants if tenant.id == current_principal().tenant_id]
+        return {"implementation_status": "planned", "visibility": "members", "donor_tenants": own}
     return {
         "title": response.title,
         "description": response.description,
@@ -67,13 +77,14 @@ def _form_of(response) -> dict:
 
 def _form_page(response=None, error: DomainError | None = None):
     """Render the response form: its values, or after a refusal what the user typed."""
+    choices = response_service.filter_choices()
     return form_page(
         "responses/form.html",
-        _form_of(response),
-        ResponseEditSchema(),
+        _form_of(response, choices["tenants"]),
+        ResponseEditFormSchema(),
         error,
         response=response,
-        choices=response_service.filter_choices(),
+        choices=choices,
     )
 
 
@@ -115,7 +126,7 @@ def create():
     """Record a response as a draft of the user's organisation."""
     response_service.require_creator()
     try:
-        response = response_service.create_response(load_form(ResponseSchema(), request.form))
+        response = response_service.create_response(load_form(ResponseFormSchema(), request.form))
     except CORRECTABLE as error:
         return _form_page(error=error)
     flash("The response was saved as a draft. Publish it when it is ready.", "success")
@@ -152,7 +163,9 @@ def update(response_id):
     """Save changes to a response, refusing them if it changed since the form was opened."""
     response = response_service.get_response_for_edit(response_id)
     try:
-        response_service.update_response(response, load_form(ResponseEditSchema(), request.form))
+        response_service.update_response(
+            response, load_form(ResponseEditFormSchema(), request.form)
+        )
     except CORRECTABLE as error:
         return _form_page(response, error)
     flash("The response was saved.", "success")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -13,7 +14,7 @@ from portal.models.response import (
     SUPPORT_TYPES,
     VISIBILITIES,
 )
-from portal.schemas import BoundedList
+from portal.schemas import BoundedList, InputSchema
 from portal.schemas.forms import REQUIRED, FormSchema, ListQuerySchema, printable, text
 from portal.schemas.versions import VersionedSchema
 
@@ -36,6 +37,9 @@ COMMON_CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK")
 # Numeric(15, 2): thirteen digits before the decimal point.
 LARGEST_BUDGET = Decimal("9999999999999.99")
 THOUSANDS = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?")
+# As long as the name of one donor or implementer may be (response_parties.name).
+LONGEST_PARTY_NAME = 200
+PARTY_FIELDS = ("donor_tenants", "donor_names", "implementer_tenants", "implementer_names")
 
 
 def _choice(choices, default=None) -> fields.String:
@@ -52,6 +56,18 @@ def _codes(label: str, length: int = 20) -> BoundedList:
         longest=50,
         too_long=f"Choose at most 50 {label}s.",
     )
+
+
+def _one_name_per_line(value: str) -> None:
+    """Refuse a name of another organisation longer than the database keeps."""
+    if any(len(" ".join(line.split())) > LONGEST_PARTY_NAME for line in value.splitlines()):
+        raise ValidationError(f"Use at most {LONGEST_PARTY_NAME} characters per name.")
+
+
+def _party_names() -> fields.String:
+    field = text(2000)
+    field.validators.append(_one_name_per_line)
+    return field
 
 
 class Money(fields.Field):
@@ -107,9 +123,9 @@ class ResponseSchema(FormSchema):
         error_messages={**REQUIRED, "required": "Choose at least one pillar."},
     )
     donor_tenants = _codes("organisation")
-    donor_names = text(2000)
+    donor_names = _party_names()
     implementer_tenants = _codes("organisation")
-    implementer_names = text(2000)
+    implementer_names = _party_names()
     beneficiaries = _codes("economy")
     support_type = _choice(SUPPORT_TYPES)
     instrument = text(100)
@@ -125,29 +141,74 @@ class ResponseSchema(FormSchema):
     visibility = _choice(VISIBILITIES, "members")
     external_reference = text(100)
 
-    @validates_schema
-    def consistent(self, data, **kwargs):
-        """Refuse an end before the start, and an amount without a known currency."""
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def consistent(self, data, original_data=None, **kwargs):
+        """Refuse an end before the start, and an amount without a known currency.
+
+        Runs even when other fields are refused, so that a form names every problem at
+        once; a check whose fields are not both valid is left to their own messages.
+        """
+        problems: dict[str, list[str]] = {}
         starts, ends = data.get("starts_on"), data.get("ends_on")
         if starts and ends and ends < starts:
-            raise ValidationError("The end date cannot be before the start date.", "ends_on")
+            problems["ends_on"] = ["The end date cannot be before the start date."]
         currency = data.get("budget_currency")
         if currency is not None:
             currency = currency.strip().upper()
             if currency not in CURRENCIES:
-                raise ValidationError(
-                    "Unknown currency: use an ISO 4217 code such as EUR or USD.",
-                    "budget_currency",
-                )
+                problems["budget_currency"] = [
+                    "Unknown currency: use an ISO 4217 code such as EUR or USD."
+                ]
             data["budget_currency"] = currency
-        if data.get("budget_amount") is not None and currency is None:
-            raise ValidationError("Give the budget's currency.", "budget_currency")
-        if data.get("budget_amount") is None and currency is not None:
-            raise ValidationError("Give the amount, or leave the currency empty.", "budget_amount")
+        amount_given = _given(data, original_data, "budget_amount")
+        currency_given = _given(data, original_data, "budget_currency")
+        if amount_given and not currency_given:
+            problems["budget_currency"] = ["Give the budget's currency."]
+        if currency_given and not amount_given:
+            problems["budget_amount"] = ["Give the amount, or leave the currency empty."]
+        if problems:
+            raise ValidationError(problems)
+
+
+def _given(data: Mapping, original_data: Mapping | None, name: str) -> bool:
+    """Return whether ``name`` was given: loaded with a value, or sent but refused."""
+    if data.get(name) is not None:
+        return True
+    if name in data or not isinstance(original_data, Mapping):
+        return False
+    sent = original_data.get(name)
+    return sent is not None and not (isinstance(sent, str) and not sent.strip())
 
 
 class ResponseEditSchema(ResponseSchema, VersionedSchema):
     """A change to an existing response, from the version the editor started from."""
+
+
+class PartiesNamed(InputSchema):
+    """What the response form adds: a response names at least one donor or implementer.
+
+    Who funds and who carries out a programme is what the gaps and overlaps are read by;
+    a person recording one always knows at least one of them. The API and imports do not
+    refuse it: records brought over from other systems may lack both.
+    """
+
+    @validates_schema(skip_on_field_errors=False)
+    def names_a_party(self, data, **kwargs):
+        """Refuse a response naming neither a donor nor an implementer."""
+        if all(name in data and not data[name] for name in PARTY_FIELDS):
+            raise ValidationError(
+                "Name at least one donor or an implementer: tick an IISG organisation, "
+                "or type the name of another one.",
+                "donor_tenants",
+            )
+
+
+class ResponseFormSchema(ResponseSchema, PartiesNamed):
+    """A new response, as the record form sends it."""
+
+
+class ResponseEditFormSchema(ResponseEditSchema, PartiesNamed):
+    """A change to a response, as the edit form sends it."""
 
 
 class ResponseListQuerySchema(ListQuerySchema):

@@ -300,3 +300,16 @@ def test_a_proposal_is_refused_as_the_page_refuses_it_and_changes_nothing(api, w
     assert seen.status_code == 403
     assert (unseen.status_code, unseen_list.status_code) == (404, 404)
     assert count(db, SupportLink) == 0
+
+
+def test_a_body_is_refused_naming_every_problem_at_once(api, world, db):
+    editor = api(world.people.commission_editor)
+
+    refused = editor.post(
+        "responses",
+        json={**BODY, "title": "t" * 201, "ends_on": "2025-01-01", "donor_names": "n" * 201},
+    )
+
+    assert refused.status_code == 422
+    assert set(refused.get_json()["error"]["fields"]) == {"title", "ends_on", "donor_names"}
+    assert count(db) == 3
