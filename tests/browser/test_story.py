@@ -81,7 +81,10 @@ def record_and_publish_response(member: Page) -> None:
     for pillar in RESPONSE["pillars"]:
         member.get_by_label(re.compile(rf"^{pillar} · ")).check()
     donors = member.get_by_role("group", name="Donors")
-    donors.get_by_label("IISG organisations").select_option(RESPONSE["donor_tenants"])
+    # The member's own organisation comes ticked as donor; ticking it again keeps it.
+    for code in RESPONSE["donor_tenants"]:
+        expect(donors.get_by_label(re.compile(rf"\({code}\)$"))).to_be_checked()
+        donors.get_by_label(re.compile(rf"\({code}\)$")).check()
     implementers = member.get_by_role("group", name="Implementers")
     implementers.get_by_label("Other organisations, one per line").fill(
         RESPONSE["implementer_names"]
@@ -155,7 +158,13 @@ def find_need_covered_in_analysis(partner: Page, cycle_name: str) -> None:
     expect(partner.get_by_role("heading", level=1)).to_contain_text(f"cycle {cycle_name}")
     cell = partner.locator(f'#coverage-by-pillar td[data-cell="AL/{NEED["pillar"]}"]')
     expect(cell.locator('[data-figure="covered"]')).to_have_text("1")
-    cell.get_by_role("link", name="1 covered").click()
+    # The cell's one figure is its gaps (none here); its page switches to the covered.
+    expect(cell.locator('[data-figure="gaps"]')).to_have_text("0")
+    cell.get_by_role("link").click()
+    expect(partner.get_by_role("heading", level=1)).to_have_text(f"Gaps · cycle {cycle_name}")
+    partner.locator("#cell-description + p").get_by_role(
+        "link", name="Covered needs", exact=True
+    ).click()
 
     expect(partner.get_by_role("heading", level=1)).to_have_text(
         f"Covered needs · cycle {cycle_name}"
