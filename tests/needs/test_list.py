@@ -2,27 +2,17 @@
 
 import json
 import re
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from portal.models import Need
 from tests import factories
+from tests.link_support import links_in
 from tests.needs.cast import albanian_need
 
 
 def titles_in_order(response) -> list[str]:
     return re.findall(r'<a href="/needs/\d+">([^<]+)</a>', response.get_data(as_text=True))
-
-
-def links_in(body: str, marker: str, end: str) -> list[dict[str, list[str]]]:
-    """Return the query strings of the links between ``marker`` and the next ``end``."""
-    part = body[body.index(marker) :]
-    part = part[: part.index(end)]
-    return [
-        parse_qs(urlsplit(link.replace("&amp;", "&")).query)
-        for link in re.findall(r'href="([^"]+)"', part)
-    ]
 
 
 def four_needs(cast) -> None:

@@ -2,27 +2,17 @@
 
 import json
 import re
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from portal.models import Response, ResponseParty
 from portal.services.responses import SORTABLE
 from tests import factories
+from tests.link_support import links_in
 
 
 def titles_in_order(response) -> list[str]:
     return re.findall(r'<a href="/responses/\d+">([^<]+)</a>', response.get_data(as_text=True))
-
-
-def links_in(body: str, marker: str, end: str) -> list[dict[str, list[str]]]:
-    """Return the query strings of the links between ``marker`` and the next ``end``."""
-    part = body[body.index(marker) :]
-    part = part[: part.index(end)]
-    return [
-        parse_qs(urlsplit(link.replace("&amp;", "&")).query)
-        for link in re.findall(r'href="([^"]+)"', part)
-    ]
 
 
 def add_responses(db, world) -> None:
