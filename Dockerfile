@@ -1,5 +1,6 @@
-# IISG Database portal: gunicorn serving create_app(), migrating at start.
-FROM python:3.11-slim
+# IISG Database portal: gunicorn serving create_app(), migrating at start (unless
+# MIGRATE_AT_START=0), and the reverse proxy serving its static files (target "proxy").
+FROM python:3.11-slim AS portal
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -20,6 +21,11 @@ COPY . .
 RUN pip install -e . \
     && mkdir -p instance \
     && chown iisg:iisg instance
+# The static files the proxy serves itself: the portal's (/static/) and Bootstrap's
+# (/bootstrap/static/), gathered for the proxy stage below.
+RUN mkdir -p /srv/static \
+    && cp -r portal/static /srv/static/static \
+    && cp -r "$(python -c 'import flask_bootstrap, os; print(os.path.dirname(flask_bootstrap.__file__))')/static/bootstrap5" /srv/static/bootstrap
 
 USER iisg
 ENV IISG_ENV=production
@@ -30,3 +36,13 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 
 ENTRYPOINT ["/app/docker/entrypoint.sh"]
 CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "portal.wsgi:app"]
+
+# The reverse proxy of docker-compose.yml: nginx with the portal's static files of this
+# very build, so the two never disagree (docs/operations.md).
+FROM nginx:1.27-alpine AS proxy
+COPY --from=portal /srv/static /srv/static
+COPY docker/nginx/nginx.conf /etc/nginx/nginx.conf
+EXPOSE 8080 8443
+
+# The default target: the portal itself.
+FROM portal
