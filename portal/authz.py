@@ -191,6 +191,12 @@ def can_return_need(principal: Principal | None, need: Need) -> bool:
     )
 
 
+def can_judge_needs(principal: Principal | None) -> bool:
+    """Return whether the principal validates and returns needs: the Secretariat's editors."""
+    # Whether one need may be judged now (its status, its cycle) is can_validate_need's call.
+    return _secretariat_editor(principal)
+
+
 def can_validate_need(principal: Principal | None, need: Need) -> bool:
     """Return whether the principal may accept a submitted need for adoption."""
     return can_return_need(principal, need)

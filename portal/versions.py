@@ -11,6 +11,8 @@ that changed, then and now, so the user can compare, keep what they typed and de
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from flask import current_app
@@ -35,6 +37,8 @@ class _Kind:
     describe: Callable[[object], dict[str, str]]
 
 
+# Set inside ``saved_together``: saves flush, and the caller commits them as one.
+_together: ContextVar[bool] = ContextVar("portal_versions_saved_together", default=False)
 # How each kind of versioned record reads to a person: its noun, and label -> shown value.
 _KINDS: dict[type, _Kind] = {}
 
@@ -140,10 +144,28 @@ def require_current(record, values: Mapping) -> None:
     raise StaleVersion(changes, record.version, _noun(record))
 
 
+@contextmanager
+def saved_together():
+    """Make the saves inside the block flush instead of commit; the caller commits them all.
+
+    A bulk action takes each record through its own action's service function (policy,
+    status rule, version check): each save is flushed, so its version check runs, and is
+    committed with the others or rolled back with them.
+    """
+    token = _together.set(True)
+    try:
+        yield
+    finally:
+        _together.reset(token)
+
+
 def commit(record=None) -> None:
     """Commit, turning a save that lost a race with another one into StaleVersion."""
     try:
-        db.session.commit()
+        if _together.get():
+            db.session.flush()
+        else:
+            db.session.commit()
     except StaleDataError:
         # The row changed between our read and our write: the version check in the
         # UPDATE matched nothing, and nothing of ours was written.

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from portal.bulk_pages import bulk_action
 from portal.exceptions import DomainError
 from portal.limits import refill
 from portal.models.need import NEED_STATUSES, PRIORITIES
+from portal.schemas.bulk import BulkReturnSchema, BulkSelectionSchema
 from portal.schemas.forms import load_form
 from portal.schemas.needs import (
     CarryOverQuerySchema,
@@ -18,7 +20,7 @@ from portal.schemas.needs import (
 )
 from portal.schemas.versions import VersionedSchema
 from portal.services import audit as audit_service
-from portal.services import exports, support_links
+from portal.services import bulk, exports, support_links
 from portal.services import needs as need_service
 from portal.views import (
     CORRECTABLE,
@@ -97,6 +99,9 @@ def index():
         options=_filter_options(choices),
         can_create=need_service.may_create_need(),
         offers_mine=offers_own_organisation("partner"),
+        # The Secretariat's editors tick needs to validate or return several at once.
+        may_judge=bulk.may_judge_needs(),
+        judgeable=bulk.judgeable_needs,
     )
 
 
@@ -225,6 +230,63 @@ def _withdrawal(need) -> Confirmation:
         button="Withdraw the need",
         back=url_for("needs.show", need_id=need.id),
     )
+
+
+def _named(records: list[str]) -> str:
+    """Return the chosen records' names as a confirmation lists them."""
+    return ", ".join(records)
+
+
+def _bulk_validation(data: dict, back: str) -> Confirmation:
+    """Return what validating the chosen needs asks: how many, which, and what follows."""
+    codes = bulk.named_needs(data["selected"])
+    count = f"{len(codes)} need{'' if len(codes) == 1 else 's'}"
+    return Confirmation(
+        question=f"Validate {count}?",
+        details=(("Needs", _named(codes)),),
+        consequence=(
+            f"Validating accepts {'it' if len(codes) == 1 else 'each of them'} for the Board:"
+            " their owners can no longer change them, everyone in the IISG sees them, and the"
+            " adoption of the cycle adopts them. All are validated, or none: if any one of"
+            " them cannot be validated now, nothing changes and the page says which and why."
+        ),
+        button=f"Validate {count}",
+        back=back,
+    )
+
+
+def _bulk_return(data: dict, back: str) -> Confirmation:
+    """Return what returning the chosen needs asks: how many, which, and the comment."""
+    codes = bulk.named_needs(data["selected"])
+    count = f"{len(codes)} need{'' if len(codes) == 1 else 's'}"
+    return Confirmation(
+        question=f"Return {count} to their owners?",
+        details=(("Needs", _named(codes)), ("Your comment", data["comment"].strip())),
+        consequence=(
+            f"Returning sends {'it' if len(codes) == 1 else 'each of them'} back to its"
+            " partner with your comment, to change and submit again. All are returned, or"
+            " none: if any one of them cannot be returned now, nothing changes and the page"
+            " says which and why."
+        ),
+        button=f"Return {count}",
+        back=back,
+    )
+
+
+@blueprint.post("/bulk/validate")
+def validate_selected():
+    """Validate the needs chosen on the list, all or none, once the user confirms it."""
+    bulk.require_needs_judge()
+    return bulk_action(
+        BulkSelectionSchema(), bulk.validate_needs, _bulk_validation, url_for("needs.index")
+    )
+
+
+@blueprint.post("/bulk/return")
+def return_selected():
+    """Return the needs chosen on the list with one comment, all or none, once confirmed."""
+    bulk.require_needs_judge()
+    return bulk_action(BulkReturnSchema(), bulk.return_needs, _bulk_return, url_for("needs.index"))
 
 
 @blueprint.get("/carry-over")

@@ -6,10 +6,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from portal.auth import safe_next
 from portal.authz import can_create_response, can_edit_response, can_propose_link
+from portal.bulk_pages import bulk_action
 from portal.exceptions import DomainError
 from portal.identity import current_principal
 from portal.limits import refill
-from portal.schemas.forms import load_form
+from portal.schemas.bulk import BulkSelectionSchema
+from portal.schemas.forms import ListQuerySchema, load_form
 from portal.schemas.responses import (
     ResponseEditFormSchema,
     ResponseFormSchema,
@@ -18,7 +20,7 @@ from portal.schemas.responses import (
 from portal.schemas.support_links import LinkDisputeSchema, LinkProposalSchema, NeedSearchSchema
 from portal.schemas.versions import VersionedSchema
 from portal.services import audit as audit_service
-from portal.services import exports
+from portal.services import bulk, exports
 from portal.services import responses as response_service
 from portal.services import support_links as link_service
 from portal.views import (
@@ -193,6 +195,48 @@ def _act(response_id, action, done: str):
         done,
         lambda error: show(response_id, error=error, status=error.status),
         url_for("responses.show", response_id=response.id),
+    )
+
+
+@blueprint.get("/links/waiting")
+def links_waiting():
+    """List the confirmed links waiting for the Secretariat's validation, the oldest first."""
+    return list_page(
+        "support_links/waiting.html",
+        ListQuerySchema(),
+        bulk.links_waiting,
+        may_judge=bulk.may_judge_links(),
+    )
+
+
+def _bulk_validation(data: dict, back: str) -> Confirmation:
+    """Return what validating the chosen links asks: how many, which, and what follows."""
+    names = bulk.named_links(data["selected"])
+    count = f"{len(names)} link{'' if len(names) == 1 else 's'}"
+    which = "the" if len(names) == 1 else "each"
+    return Confirmation(
+        question=f"Validate {count}?",
+        details=(("Links", "\n".join(names)),),
+        consequence=(
+            f"Validating confirms, for the Secretariat, that {which} response addresses its"
+            " need: the link counts as validated in the analysis and its response's owner can"
+            " no longer withdraw it. All are validated, or none: if any one of them cannot be"
+            " validated now, nothing changes and the page says which and why."
+        ),
+        button=f"Validate {count}",
+        back=back,
+    )
+
+
+@blueprint.post("/links/bulk/validate")
+def validate_links():
+    """Validate the links chosen on the waiting list, all or none, once the user confirms it."""
+    bulk.require_links_judge()
+    return bulk_action(
+        BulkSelectionSchema(),
+        bulk.validate_links,
+        _bulk_validation,
+        url_for("responses.links_waiting"),
     )
 
 
