@@ -31,13 +31,14 @@ run: $(VENV)/.installed
 	$(BIN)/iisg run --host 127.0.0.1 --port $(PORT)
 
 # One pytest process per core; TEST_WORKERS=0 runs the suite in this process alone.
+# The slowest tests are listed at the end, to keep the suite within CI's time.
 TEST_WORKERS ?= auto
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=30
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import authz
 from portal.config import Config, StartupError, TestConfig
-from portal.database import check_database, prepare_database
+from portal.database import batch_inserts, check_database, prepare_database
 from portal.errors import register_error_handlers
 from portal.extensions import bootstrap, csrf, db, limiter, migrate
 from portal.limits import allow_uploads, register_limits
@@ -74,6 +74,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     prepare_database(app)
     db.init_app(app)
+    batch_inserts(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     bootstrap.init_app(app)
     # A file to import may be larger than a form: its limit is raised before the CSRF
@@ -98,6 +99,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from portal.public.routes import blueprint as public_blueprint
     from portal.reports.routes import blueprint as reports_blueprint
     from portal.responses.routes import blueprint as responses_blueprint
+    from portal.search.routes import blueprint as search_blueprint
     from portal.security.headers import register_security_headers
     from portal.versions import opened_token
 
@@ -127,6 +129,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         reports_blueprint,
         public_blueprint,
         help_blueprint,
+        search_blueprint,
     ):
         app.register_blueprint(blueprint)
     register_api(app)

@@ -109,6 +109,20 @@ def prepare_database(app: Flask) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
+def batch_inserts(app: Flask) -> None:
+    """Write the rows of an INSERT given many at once as multi-row INSERTs, on both backends.
+
+    SQLAlchemy does so already when it reads generated ids back (RETURNING); rows of
+    a statement without RETURNING (the pairs of a many-to-many table) were sent one
+    statement each. On PostgreSQL every statement checks the row-level security policies
+    and verifies the signed identity anew, so 20,000 pairs of a 10,000-row import took
+    12 of its 50 seconds (docs/benchmarks.md "Imports and exports"). The capture
+    triggers still write one audit entry per row.
+    """
+    with app.app_context():
+        db.engine.dialect.use_insertmanyvalues_wo_returning = True
+
+
 def database_problem() -> str | None:
     """Return why the database cannot be used, or None when it answers."""
     try:

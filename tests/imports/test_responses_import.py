@@ -342,8 +342,8 @@ def test_applied_rows_are_written_together_each_with_its_own_parties(member, db)
     before = database.session.scalar(select(func.max(Response.id))) or 0
     statements = []
 
-    def seen(_connection, _cursor, statement, _parameters, _context, _many):
-        statements.append(statement)
+    def seen(_connection, _cursor, statement, _parameters, context, _many):
+        statements.append((statement, context.execute_style.name))
 
     record = checked(content)
     with StatementsSeen(db.engine, seen):
@@ -358,14 +358,17 @@ def test_applied_rows_are_written_together_each_with_its_own_parties(member, db)
         assert [party.name for party in response.implementers] == [f"Agency {number}"]
         assert [party.name for party in response.donors] == donors.split("; ")
         assert sorted(economy.code for economy in response.beneficiaries) == ["AL", "RS"]
-    # Five responses and their fifteen parties, each table in one statement: SQLite is
-    # given the ids, PostgreSQL numbers a multi-row INSERT itself.
+    # Five responses, their fifteen parties and their pillars and beneficiaries, each
+    # table in one multi-row INSERT: SQLite is given the ids, PostgreSQL numbers the
+    # rows itself, and the pairs need none. Not an executemany, which sends the rows
+    # one statement each, and PostgreSQL checks every statement on its own.
+    tables = ("responses", "response_parties", "response_pillars", "response_beneficiaries")
     inserts = [
-        s
-        for s in statements
-        if s.startswith(("INSERT INTO responses ", "INSERT INTO response_parties "))
+        (statement.split()[2], style)
+        for statement, style in statements
+        if statement.startswith(tuple(f"INSERT INTO {table} " for table in tables))
     ]
-    assert len(inserts) == 2, inserts
+    assert sorted(inserts) == sorted((table, "INSERTMANYVALUES") for table in tables), inserts
 
 
 class StatementsSeen:
