@@ -185,6 +185,18 @@ def sweep_jobs() -> int:
     return again
 
 
+def _every_night(_config: dict):
+    return crontab(minute="40", hour="3")
+
+
+@scheduled(_every_night)
+def forget_old_report_files() -> int:
+    """Delete the reports the worker made for people more than a week ago; return how many."""
+    from portal.services import reports
+
+    return reports.forget_old_report_files()
+
+
 @scheduled(_every_minute)
 def send_webhooks() -> int:
     """Turn the trail's new entries into webhook deliveries and send what is due."""

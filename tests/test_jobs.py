@@ -52,6 +52,7 @@ def test_every_job_and_the_schedule_are_registered_on_the_apps_queue(app):
         "send_digests",
         "sweep_jobs",
         "send_webhooks",
+        "forget_old_report_files",
         "run_tracked_job",
     }
     assert periodic == {
@@ -65,6 +66,16 @@ def test_every_job_and_the_schedule_are_registered_on_the_apps_queue(app):
 def _fires(app, name: str, moment: datetime) -> bool:
     due = app.extensions["iisg_queue"].read_periodic(moment)
     return f"scheduled_{name}" in {task.name for task in due}
+
+
+def test_old_report_files_are_forgotten_nightly(app):
+    nightly = [
+        (hour, minute)
+        for hour in range(24)
+        for minute in range(60)
+        if _fires(app, "forget_old_report_files", _at(hour, minute))
+    ]
+    assert nightly == [(3, 40)]
 
 
 def test_the_schedule_follows_the_configuration(make_app):

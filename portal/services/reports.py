@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.authz import can_read_records, require
+from portal.authz import can_read_records, can_run_background_work, require
 from portal.charts import funding_charts
 from portal.documents import PdfUnavailable, pdf_bytes, pdf_missing, render
 from portal.exceptions import ValidationFailed
@@ -596,6 +596,23 @@ def make_report_file(kind: str, key: int, partner, pillar, job_id, progress=None
     if progress is not None:
         progress(2, 2)
     return made
+
+
+# How long a report the worker made waits for its reader to download it. Made again, it
+# shows the records as they are then; kept longer, it would be a stale copy of them.
+REPORT_FILES_KEPT = timedelta(days=7)
+
+
+def forget_old_report_files() -> int:
+    """Delete the reports the worker made more than a week ago; return how many."""
+    require(can_run_background_work, current_principal())
+    cutoff = utc_now() - REPORT_FILES_KEPT
+    forgotten = db.session.execute(
+        delete(ReportFile).where(ReportFile.created_at < cutoff),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    db.session.commit()
+    return forgotten
 
 
 def file_of_job(job_id: int) -> ReportFile | None:

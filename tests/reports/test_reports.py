@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import sys
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from portal import documents
 from portal.models.reference import KOSOVO_FOOTNOTE
@@ -302,6 +303,36 @@ def test_a_large_report_is_made_on_the_worker_for_its_reader(world, login, app, 
     assert "Serbian submitted need" not in text
     # The file is the reader's alone: the Secretariat's viewer does not find it.
     assert login(world["people"]["secretariat"]).get(link).status_code == 404
+
+
+def test_reports_made_on_the_worker_are_kept_a_week(world, acting_as, db):
+    from portal.exceptions import Forbidden
+    from portal.models import ReportFile
+    from portal.models.base import utc_now
+    from portal.services import reports
+
+    reader = world["people"]["albania"]
+    acting_as(None)
+    for name, age in (("old", 8), ("recent", 6)):
+        db.session.add(
+            ReportFile(
+                job_id=0,
+                actor_id=reader.id,
+                name=f"{name}.pdf",
+                media_type="application/pdf",
+                size=1,
+                content=b"%",
+                created_at=utc_now() - timedelta(days=age),
+            )
+        )
+    db.session.commit()
+
+    assert reports.forget_old_report_files() == 1
+    assert db.session.scalars(select(ReportFile.name)).all() == ["recent.pdf"]
+    # The worker's own work: a person asking for it is refused.
+    acting_as(reader)
+    with pytest.raises(Forbidden):
+        reports.forget_old_report_files()
 
 
 def test_a_small_report_is_made_at_once(world, login, app):
