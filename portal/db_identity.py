@@ -38,7 +38,7 @@ from functools import lru_cache
 
 from sqlalchemy import text
 
-from portal import data_version
+from portal import data_version, full_text
 
 # Every setting the signature covers, in the order of the signed message.
 SIGNED_SETTINGS = (
@@ -70,10 +70,13 @@ SECRETS_TABLE = "iisg_database_secrets"
 
 
 def include_object(_object, name, type_, _reflected, _compare_to) -> bool:
-    """Leave the owner-only secrets and the data version out of schema comparisons.
+    """Leave the owner-only secrets, the data version and the search out of comparisons.
 
-    No model describes either: both are created by SQL (here and ``portal.data_version``).
+    No model describes them: all are created by SQL (here, ``portal.data_version`` and
+    ``portal.full_text``).
     """
+    if type_ in ("table", "index") and full_text.is_own_object(name):
+        return False
     return not (type_ == "table" and name in (SECRETS_TABLE, data_version.TABLE))
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from audit import tables as trail_tables
 from audit.declaration import PLATFORM, Audited, Declaration, Exempt, OwnColumn, ParentRow
 from audit.declaration import TenantRule as ChainRule
-from portal import link_ends, models
+from portal import full_text, link_ends, models
 from portal.visibility import (
     ActingUser,
     AnyOf,
@@ -490,6 +490,19 @@ OTHER_TABLES = (
         "iisg_data_version",
         "a number every transaction that changes records raises, so that results kept"
         " from the records know when they are stale: it records nothing of anyone",
+    ),
+    Exempt(
+        full_text.POSTGRES_TABLE,
+        "the words of each need and response, copied by triggers for the search: only the"
+        " schema owner reads it, the records themselves are what is audited (PostgreSQL)",
+    ),
+    *(
+        Exempt(
+            name,
+            "the words of each need or response, copied by triggers for the search into"
+            " SQLite's full-text tables: the records themselves are what is audited",
+        )
+        for name in sorted(full_text.SQLITE_TABLE_NAMES)
     ),
     Exempt(
         "iisg_database_secrets",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import make_url
 
 from audit import triggers as audit_triggers
-from portal import data_version, db_identity, record_types
+from portal import data_version, db_identity, full_text, record_types
 from portal.record_types import (
     BENEFITS_BY_KEY,
     IDENTITY_ONCE,
@@ -324,6 +324,8 @@ def install_statements(app_role: str | None, generation: int | None = None) -> l
             ),
             # Nor the key identity signatures are checked with.
             db_identity.revoke_statement(app_role),
+            # Nor the words of every record, which the search reads as the owner.
+            full_text.revoke_statement(app_role),
         ]
         if generation >= UPDATE_OWN_ROWS:
             # Nor the data versions to advance: they are read only.

@@ -6,7 +6,7 @@ from sqlalchemy import inspect, text
 from audit import tables as audit_tables
 from audit import triggers
 from audit.declaration import PLATFORM, Audited, Declaration, Exempt
-from portal import data_version, db_identity, freeze, link_ends
+from portal import data_version, db_identity, freeze, full_text, link_ends
 from portal.models import Base
 from portal.record_types import REGISTRY
 
@@ -15,8 +15,9 @@ DECLARATION = REGISTRY.audit_declaration()
 
 def test_every_mapped_table_is_audited_or_exempt_with_a_reason():
     # Besides the models: the migration tool's table, the owner-only secrets of
-    # PostgreSQL and the data versions, which no model describes.
+    # PostgreSQL, the data versions and the search's words, which no model describes.
     unmapped = {"alembic_version", db_identity.SECRETS_TABLE, data_version.TABLE}
+    unmapped |= {full_text.POSTGRES_TABLE, *full_text.SQLITE_TABLE_NAMES}
     assert set(Base.metadata.tables) | unmapped == DECLARATION.tables
     assert all(item.why for item in DECLARATION.exempt)
     assert DECLARATION.tables.isdisjoint(audit_tables.TABLE_NAMES)
@@ -27,8 +28,10 @@ def test_every_table_in_the_database_is_declared(db, backend):
     declared = DECLARATION.tables | audit_tables.TABLE_NAMES
     if backend == "sqlite":
         declared -= {db_identity.SECRETS_TABLE}  # only PostgreSQL checks signed identities
+        declared -= {full_text.POSTGRES_TABLE}  # each database keeps the search its own way
     else:
         declared -= {data_version.TABLE}  # PostgreSQL keeps its versions in sequences
+        declared -= full_text.SQLITE_TABLE_NAMES
 
     assert in_database == declared
 
@@ -67,7 +70,7 @@ def test_derived_columns_need_a_reason():
 def test_sqlite_triggers_are_the_ones_the_declaration_generates_today(db):
     # SQLite's triggers list the columns: a migration that changes an audited table
     # must install them again, or this fails. The only others are the support links',
-    # the freezes' and the data versions'.
+    # the freezes', the data versions' and the search's.
     with db.engine.connect() as connection:
         installed = dict(
             connection.execute(
@@ -84,6 +87,7 @@ def test_sqlite_triggers_are_the_ones_the_declaration_generates_today(db):
                 *data_version.install_statements(
                     "sqlite", [item.table for item in REGISTRY.as_of()]
                 ),
+                *full_text.sqlite_statements(),
             )
             if statement.startswith("CREATE TRIGGER")
         ]

@@ -1,0 +1,1 @@
+"""The search page: one box across needs and responses."""
