@@ -53,6 +53,9 @@ class Publication(Base):
     pdf_sha256: Mapped[str] = mapped_column(String(64))
     html_sha256: Mapped[str] = mapped_column(String(64))
     key_id: Mapped[str] = mapped_column(String(16))
+    # The public half of that key (32 bytes, hex), so that an edition signed before the
+    # key was rotated can still be checked from the public page.
+    public_key: Mapped[str | None] = mapped_column(String(64))
     pdf_signature: Mapped[str] = mapped_column(String(128))
     html_signature: Mapped[str] = mapped_column(String(128))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)

@@ -21,7 +21,7 @@ def index():
     return render_template(
         "public/index.html",
         editions=publications.list_editions(),
-        public_key=publications.public_key(),
+        signing_keys=publications.signing_keys(),
     )
 
 

@@ -10,14 +10,17 @@ key. Withdrawing marks an edition withdrawn, with the reason; nothing is deleted
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from audit import editions
-from audit.checkpoints import key_id, private_key, public_key_pem
+from audit.checkpoints import key_id, private_key, public_bytes, public_key_pem
 from portal import documents
 from portal.authz import can_publish_reports, can_read_publications, require
 from portal.exceptions import Conflict, NotFound
@@ -113,6 +116,7 @@ def _publish(kind: str, title: str, documents_of, cycle: Cycle | None = None, ye
         setattr(edition, f"{file_format}_sha256", digest)
         setattr(edition, f"{file_format}_signature", signature)
         edition.key_id = key_id
+    edition.public_key = public_bytes(private_key(key).public_key()).hex()
     db.session.add(edition)
     try:
         db.session.commit()
@@ -222,8 +226,32 @@ def file_name(edition: Publication) -> str:
     return _file_name(edition)
 
 
-def public_key() -> tuple[str, str]:
-    """Return the id and the PEM of the key that signs editions now, for the public page."""
+@dataclass(frozen=True)
+class SigningKey:
+    """A key editions are signed with: its id, its public half as PEM, and whether it is
+    the one that signs now."""
+
+    key_id: str
+    pem: str
+    current: bool
+
+
+def signing_keys() -> list[SigningKey]:
+    """Return the key that signs editions now, then every earlier one an edition names."""
     require(can_read_publications, current_principal())
     raw = current_app.config["AUDIT_SIGNING_KEY"]
-    return key_id(private_key(raw).public_key()), public_key_pem(raw).decode("ascii")
+    now = key_id(private_key(raw).public_key())
+    keys = [SigningKey(now, public_key_pem(raw).decode("ascii"), True)]
+    earlier = db.session.execute(
+        select(Publication.key_id, Publication.public_key)
+        .where(Publication.key_id != now, Publication.public_key.is_not(None))
+        .group_by(Publication.key_id, Publication.public_key)
+        .order_by(func.min(Publication.published_at).desc())
+    )
+    for identifier, public in earlier:
+        half = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public))
+        # A row naming a key its public half does not match is no key of ours.
+        if key_id(half) == identifier:
+            pem = half.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+            keys.append(SigningKey(identifier, pem.decode("ascii"), False))
+    return keys

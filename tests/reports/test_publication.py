@@ -128,6 +128,32 @@ def test_verify_accepts_the_edition_and_refuses_an_altered_byte(
     assert "NOT the published edition" in refused.output
 
 
+def test_an_edition_signed_before_the_key_was_rotated_is_checked_with_its_own_key(
+    published, app, client, runner, tmp_path
+):
+    import os
+
+    from audit.checkpoints import public_key_pem
+
+    earlier_key = app.config["AUDIT_SIGNING_KEY"]
+    app.config["AUDIT_SIGNING_KEY"] = os.urandom(32)
+    page = client.get("/public").get_data(as_text=True)
+
+    shown = dict(re.findall(r'data-key="([0-9a-f]+)"[^>]*>([^<]+)</pre>', page))
+    assert len(shown) == 2
+    assert shown[published.key_id].strip() == public_key_pem(earlier_key).decode().strip()
+    # The key shown for it checks the edition signed before the rotation.
+    copy = tmp_path / "report.pdf"
+    copy.write_bytes(client.get(f"/public/editions/{published.id}/pdf").data)
+    (tmp_path / "report.pdf.sig").write_bytes(
+        client.get(f"/public/editions/{published.id}/pdf.sig").data
+    )
+    key = tmp_path / "earlier.pem"
+    key.write_text(shown[published.key_id])
+    checked = runner.invoke(args=["report", "verify", str(copy), "--public-key", str(key)])
+    assert checked.exit_code == 0, checked.output
+
+
 def test_verify_refuses_another_key_and_a_missing_signature(published, client, runner, tmp_path):
     copy = tmp_path / "report.pdf"
     copy.write_bytes(client.get(f"/public/editions/{published.id}/pdf").data)
