@@ -99,6 +99,14 @@ _VECTOR = (
     "to_tsvector('simple'::regconfig,"
     " regexp_replace(coalesce(words, ''), '[^[:alnum:]]+', ' ', 'g'))"
 )
+# The words of a need or a response of a trigger's transition table ``changed``.
+_NEED_WORDS = (
+    "iisg_search_vector(changed.code || ' ' || changed.title || ' ' || changed.description)"
+)
+_RESPONSE_WORDS = (
+    "iisg_search_vector(changed.title || ' ' || changed.description || ' '"
+    " || coalesce(changed.instrument, '') || ' ' || coalesce(changed.external_reference, ''))"
+)
 POSTGRES_FUNCTIONS = f"""
 CREATE OR REPLACE FUNCTION iisg_search_vector(words text) RETURNS tsvector
     LANGUAGE sql IMMUTABLE SET search_path = pg_catalog AS $$ SELECT {_VECTOR} $$;
@@ -114,50 +122,100 @@ CREATE OR REPLACE FUNCTION iisg_search_parties(response integer) RETURNS tsvecto
     SELECT iisg_search_vector(string_agg(name, ' '))
     FROM response_parties WHERE response_id = response $$;
 
-CREATE OR REPLACE FUNCTION iisg_search_need_changed() RETURNS trigger
+-- Needs, responses and their parties: one trigger per statement, reading the rows it
+-- wrote from its transition tables, so that an import writing thousands of rows in a
+-- statement keeps their words in one pass rather than once per row.
+CREATE OR REPLACE FUNCTION iisg_search_needs_inserted() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
-    IF TG_OP = 'DELETE' THEN
-        DELETE FROM {POSTGRES_TABLE} WHERE kind = 'needs' AND record_id = OLD.id;
-        RETURN NULL;
-    END IF;
     INSERT INTO {POSTGRES_TABLE} (kind, record_id, tenant_id, own, owner)
-    VALUES ('needs', NEW.id, NEW.tenant_id,
-            iisg_search_vector(NEW.code || ' ' || NEW.title || ' ' || NEW.description),
-            iisg_search_owner(NEW.tenant_id))
+    SELECT 'needs', changed.id, changed.tenant_id, {_NEED_WORDS},
+           iisg_search_owner(changed.tenant_id)
+    FROM changed
     ON CONFLICT (kind, record_id) DO UPDATE SET
         tenant_id = excluded.tenant_id, own = excluded.own, owner = excluded.owner;
     RETURN NULL;
 END $$;
 
-CREATE OR REPLACE FUNCTION iisg_search_response_changed() RETURNS trigger
+CREATE OR REPLACE FUNCTION iisg_search_needs_updated() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
-    IF TG_OP = 'DELETE' THEN
-        DELETE FROM {POSTGRES_TABLE} WHERE kind = 'responses' AND record_id = OLD.id;
-        RETURN NULL;
-    END IF;
+    -- Only the needs whose words or owner changed (not their status, say).
+    UPDATE {POSTGRES_TABLE} SET tenant_id = changed.tenant_id, own = {_NEED_WORDS},
+           owner = iisg_search_owner(changed.tenant_id)
+    FROM changed JOIN before ON before.id = changed.id
+    WHERE {POSTGRES_TABLE}.kind = 'needs' AND {POSTGRES_TABLE}.record_id = changed.id
+      AND (before.code, before.title, before.description, before.tenant_id)
+          IS DISTINCT FROM (changed.code, changed.title, changed.description, changed.tenant_id);
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION iisg_search_needs_deleted() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    DELETE FROM {POSTGRES_TABLE} WHERE kind = 'needs' AND record_id IN (SELECT id FROM gone);
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION iisg_search_responses_inserted() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
     INSERT INTO {POSTGRES_TABLE} (kind, record_id, tenant_id, own, owner, parties)
-    VALUES ('responses', NEW.id, NEW.tenant_id,
-            iisg_search_vector(NEW.title || ' ' || NEW.description || ' '
-                || coalesce(NEW.instrument, '') || ' ' || coalesce(NEW.external_reference, '')),
-            iisg_search_owner(NEW.tenant_id), coalesce(iisg_search_parties(NEW.id), ''))
+    SELECT 'responses', changed.id, changed.tenant_id, {_RESPONSE_WORDS},
+           iisg_search_owner(changed.tenant_id), coalesce(iisg_search_parties(changed.id), '')
+    FROM changed
     ON CONFLICT (kind, record_id) DO UPDATE SET
         tenant_id = excluded.tenant_id, own = excluded.own, owner = excluded.owner;
     RETURN NULL;
 END $$;
 
-CREATE OR REPLACE FUNCTION iisg_search_party_changed() RETURNS trigger
+CREATE OR REPLACE FUNCTION iisg_search_responses_updated() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        UPDATE {POSTGRES_TABLE} SET parties = coalesce(iisg_search_parties(OLD.response_id), '')
-        WHERE kind = 'responses' AND record_id = OLD.response_id;
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        UPDATE {POSTGRES_TABLE} SET parties = coalesce(iisg_search_parties(NEW.response_id), '')
-        WHERE kind = 'responses' AND record_id = NEW.response_id;
-    END IF;
+    UPDATE {POSTGRES_TABLE} SET tenant_id = changed.tenant_id, own = {_RESPONSE_WORDS},
+           owner = iisg_search_owner(changed.tenant_id)
+    FROM changed JOIN before ON before.id = changed.id
+    WHERE {POSTGRES_TABLE}.kind = 'responses' AND {POSTGRES_TABLE}.record_id = changed.id
+      AND (before.title, before.description, before.instrument, before.external_reference,
+           before.tenant_id)
+          IS DISTINCT FROM (changed.title, changed.description, changed.instrument,
+                            changed.external_reference, changed.tenant_id);
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION iisg_search_responses_deleted() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    DELETE FROM {POSTGRES_TABLE} WHERE kind = 'responses' AND record_id IN (SELECT id FROM gone);
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION iisg_search_parties_inserted() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    UPDATE {POSTGRES_TABLE} SET parties = coalesce(iisg_search_parties(record_id), '')
+    WHERE kind = 'responses' AND record_id IN (SELECT response_id FROM changed);
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION iisg_search_parties_updated() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    UPDATE {POSTGRES_TABLE} SET parties = coalesce(iisg_search_parties(record_id), '')
+    WHERE kind = 'responses' AND record_id IN (
+        SELECT changed.response_id FROM changed JOIN before ON before.id = changed.id
+        WHERE (before.name, before.response_id) IS DISTINCT FROM (changed.name, changed.response_id)
+        UNION
+        SELECT before.response_id FROM changed JOIN before ON before.id = changed.id
+        WHERE before.response_id IS DISTINCT FROM changed.response_id);
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION iisg_search_parties_deleted() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    UPDATE {POSTGRES_TABLE} SET parties = coalesce(iisg_search_parties(record_id), '')
+    WHERE kind = 'responses' AND record_id IN (SELECT response_id FROM gone);
     RETURN NULL;
 END $$;
 
@@ -187,24 +245,45 @@ BEGIN
     RETURN QUERY SELECT record_id FROM {POSTGRES_TABLE} WHERE kind = wanted AND words @@ query;
 END $$;
 """
-_POSTGRES_TRIGGERS = (
-    ("needs", "INSERT OR DELETE OR UPDATE OF code, title, description, tenant_id", "need"),
-    (
-        "responses",
-        "INSERT OR DELETE OR UPDATE OF title, description, instrument, external_reference,"
-        " tenant_id",
-        "response",
-    ),
-    ("response_parties", "INSERT OR DELETE OR UPDATE OF name, response_id", "party"),
-    ("tenants", "UPDATE OF name, economy_id", "owner"),
-    ("partner_economies", "UPDATE OF name", "owner"),
+# Each table's triggers: (event, the transition tables it names, the function's suffix).
+_STATEMENT_EVENTS = (
+    ("INSERT", "NEW TABLE AS changed", "inserted"),
+    ("UPDATE", "OLD TABLE AS before NEW TABLE AS changed", "updated"),
+    ("DELETE", "OLD TABLE AS gone", "deleted"),
 )
+_STATEMENT_TRIGGERS = tuple(
+    (
+        f"iisg_search_{table_name}_{event.lower()}",
+        f"AFTER {event} ON {table_name} REFERENCING {transition} FOR EACH STATEMENT"
+        f" EXECUTE FUNCTION iisg_search_{kind}_{suffix}()",
+        table_name,
+    )
+    for table_name, kind in (
+        ("needs", "needs"),
+        ("responses", "responses"),
+        ("response_parties", "parties"),
+    )
+    for event, transition, suffix in _STATEMENT_EVENTS
+)
+# An organisation or an economy renamed: rare, one row at a time.
+_ROW_TRIGGERS = tuple(
+    (
+        f"iisg_search_{table_name}",
+        f"AFTER UPDATE OF {columns} ON {table_name} FOR EACH ROW"
+        " EXECUTE FUNCTION iisg_search_owner_changed()",
+        table_name,
+    )
+    for table_name, columns in (("tenants", "name, economy_id"), ("partner_economies", "name"))
+)
+_POSTGRES_TRIGGERS = (*_STATEMENT_TRIGGERS, *_ROW_TRIGGERS)
 _POSTGRES_FUNCTION_NAMES = (
     "iisg_search_matches(text, tsquery)",
     "iisg_search_owner_changed()",
-    "iisg_search_party_changed()",
-    "iisg_search_response_changed()",
-    "iisg_search_need_changed()",
+    *(
+        f"iisg_search_{kind}_{suffix}()"
+        for kind in ("needs", "responses", "parties")
+        for _event, _transition, suffix in _STATEMENT_EVENTS
+    ),
     "iisg_search_parties(integer)",
     "iisg_search_owner(integer)",
     "iisg_search_vector(text)",
@@ -229,11 +308,7 @@ def postgres_statements(app_role: str | None) -> list[str]:
         f"REVOKE ALL ON {POSTGRES_TABLE} FROM PUBLIC",
         *([revoke_statement(app_role)] if app_role else []),
         POSTGRES_FUNCTIONS,
-        *(
-            f"CREATE TRIGGER iisg_search_{table_name} AFTER {event} ON {table_name}"
-            f" FOR EACH ROW EXECUTE FUNCTION iisg_search_{kind}_changed()"
-            for table_name, event, kind in _POSTGRES_TRIGGERS
-        ),
+        *(f"CREATE TRIGGER {name} {definition}" for name, definition, _ in _POSTGRES_TRIGGERS),
         f"INSERT INTO {POSTGRES_TABLE} (kind, record_id, tenant_id, own, owner)"
         " SELECT 'needs', id, tenant_id,"
         " iisg_search_vector(code || ' ' || title || ' ' || description),"
@@ -250,8 +325,8 @@ def postgres_drop_statements() -> list[str]:
     """Return the statements that remove what ``postgres_statements`` created."""
     return [
         *(
-            f"DROP TRIGGER IF EXISTS iisg_search_{table_name} ON {table_name}"
-            for table_name, _event, _kind in _POSTGRES_TRIGGERS
+            f"DROP TRIGGER IF EXISTS {name} ON {table_name}"
+            for name, _definition, table_name in _POSTGRES_TRIGGERS
         ),
         *(f"DROP FUNCTION IF EXISTS {name}" for name in _POSTGRES_FUNCTION_NAMES),
         f"DROP TABLE IF EXISTS {POSTGRES_TABLE}",
