@@ -28,7 +28,16 @@ from sqlalchemy import select  # noqa: E402
 
 from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
-from portal.models import Cycle, PartnerEconomy, Pillar, Tenant, User, UserRole  # noqa: E402
+from portal.models import (  # noqa: E402
+    Cycle,
+    Need,
+    PartnerEconomy,
+    Pillar,
+    Response,
+    Tenant,
+    User,
+    UserRole,
+)
 from portal.models.base import utc_now  # noqa: E402
 from portal.security import totp  # noqa: E402
 from portal.security.passwords import hash_password  # noqa: E402
@@ -107,6 +116,15 @@ def targets(app) -> list[tuple[str, str]]:
         pillar = db.session.scalar(select(Pillar).order_by(Pillar.position))
         economy = db.session.scalar(select(PartnerEconomy).where(PartnerEconomy.code == "AL"))
         ids = cycle.id, pillar.id, economy.id
+        # A record every viewer may open: a validated need, a published response for members.
+        need_id = db.session.scalar(
+            select(Need.id).where(Need.cycle_id == cycle.id, Need.status == "validated").limit(1)
+        )
+        response_id = db.session.scalar(
+            select(Response.id)
+            .where(Response.record_status == "published", Response.visibility == "members")
+            .limit(1)
+        )
         # The needs list filters by the names and codes people read, not by ids.
         names = cycle.name, pillar.code
     cycle_id, pillar_id, economy_id = ids
@@ -121,6 +139,10 @@ def targets(app) -> list[tuple[str, str]]:
         ),
         ("needs list", f"/needs?{urlencode({'cycle': cycle_name, 'pillar': pillar_code})}&page=2"),
         ("dashboard", "/"),
+        ("responses list", f"/responses?{urlencode({'pillar': pillar_code})}&page=2"),
+        ("a need's page", f"/needs/{need_id}"),
+        ("a response's page", f"/responses/{response_id}"),
+        ("search", "/search?q=border"),
     ]
 
 

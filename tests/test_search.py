@@ -230,6 +230,22 @@ def test_results_link_to_their_records_a_page_at_a_time(db, world, login):
     assert len(re.findall(r'href="/responses/\d+"', second.get_data(as_text=True))) == 1
 
 
+def test_a_search_matching_very_many_records_says_more_than(db, world, login, monkeypatch):
+    from portal.services import search
+
+    monkeypatch.setattr(search, "MOST_COUNTED", 1)
+    client = login(world.people.secretariat_editor)
+
+    body = client.get("/search?q=programme&kind=responses").get_data(as_text=True)
+
+    assert 'id="found-responses"' in body and "1+</span>" in body
+    assert "More than 1 responses found" in body
+    # Counted no further than one past the bound: the two matches count as one.
+    monkeypatch.setattr(search, "MOST_COUNTED", 0)
+    assert client.get("/search?q=programme&kind=responses&per_page=1").status_code == 200
+    assert search._total(search._responses(["programme"])) == 1
+
+
 def test_the_search_follows_every_change(db, world, acting_as):
     officer = world.people.secretariat_editor
     need = db.session.get(Need, world.needs.serbia_validated.id)

@@ -77,6 +77,8 @@ class Response(Base):
         Index("ix_responses_record_status_visibility", "record_status", "visibility"),
         # The lists' default order, newest change first: a page is read off the index.
         Index("ix_responses_updated_at_id", "updated_at", "id"),
+        # A dashboard lists the organisation's own responses longest unchanged first.
+        Index("ix_responses_tenant_id_updated_at", "tenant_id", "updated_at", "id"),
         # An import finds the response a row names by its external reference.
         Index("ix_responses_external_reference", "external_reference"),
     )

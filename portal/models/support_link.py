@@ -34,8 +34,17 @@ class SupportLink(Base):
         CheckConstraint(check_in("coverage", COVERAGES), name="coverage"),
         CheckConstraint(check_in("status", LINK_STATUSES), name="status"),
         UniqueConstraint("response_id", "need_id"),
-        # A partner's dashboard lists the links to its needs waiting for its answer.
-        Index("ix_support_links_need_tenant_id_status", "need_tenant_id", "status"),
+        # A partner's dashboard lists the first links to its needs waiting for its answer,
+        # the oldest first; the Secretariat's, the first confirmed links waiting for it.
+        # In the order of the lists: the first ten are read, not thousands sorted.
+        Index(
+            "ix_support_links_need_tenant_id_status_created_at",
+            "need_tenant_id",
+            "status",
+            "created_at",
+            "id",
+        ),
+        Index("ix_support_links_status_confirmed_at", "status", "confirmed_at", "id"),
         # The analysis reads a cycle's counted links from this index alone (on
         # PostgreSQL it holds every column the read and the visibility test need).
         Index(

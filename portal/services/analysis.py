@@ -276,7 +276,9 @@ def _coverage_cells(cycle: Cycle, *columns) -> list[tuple]:
         )
         .group_by(Tenant.economy_id, *columns)
     )
-    return [tuple(row) for row in db.session.execute(statement)]
+    # Kept for the reader while the records it counts are unchanged (portal.kept_results):
+    # the dashboard, the analysis and the reports all start from these cells.
+    return list(kept_results.ranking(statement, "coverage"))
 
 
 def _arranged(dimension: str, cells: dict[tuple[int, int], CoverageCell]) -> CoverageMatrix:
@@ -572,7 +574,7 @@ def _funding(cycle: Cycle, reference, key) -> list[FundingRow]:
         .where(Response.budget_amount.is_not(None))
         .subquery("budgets")
     )
-    rows = db.session.execute(
+    statement = (
         select(
             reference.code,
             reference.name,
@@ -585,6 +587,8 @@ def _funding(cycle: Cycle, reference, key) -> list[FundingRow]:
         .group_by(budgets.c.currency)
         .order_by(reference.position, budgets.c.currency)
     )
+    # Kept for the reader while the records it adds up are unchanged (portal.kept_results).
+    rows = kept_results.ranking(statement, "funding")
     return [
         FundingRow(code, name, currency, Decimal(str(amount)).quantize(CENT), responses)
         for code, name, currency, amount, responses in rows

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
+from portal import kept_results
 from portal.authz import can_read_records, require
 from portal.extensions import db
 from portal.identity import current_principal
@@ -55,7 +56,7 @@ def pillar_summary() -> list[PillarSummary]:
         .group_by(response_pillars.c.pillar_id)
         .subquery()
     )
-    rows = db.session.execute(
+    statement = (
         select(
             Pillar.code,
             Pillar.name,
@@ -67,7 +68,9 @@ def pillar_summary() -> list[PillarSummary]:
         .outerjoin(responses, responses.c.pillar_id == Pillar.id)
         .order_by(Pillar.position, Pillar.code)
     )
-    return [PillarSummary(*row) for row in rows]
+    # Counting every record the reader sees costs a pass over them all: kept for the
+    # reader while the records are unchanged (portal.kept_results).
+    return [PillarSummary(*row) for row in kept_results.ranking(statement, "summary")]
 
 
 # Records untouched for this long are worth a look: a need or programme a year old may
@@ -106,13 +109,14 @@ _LINK_ENDS = (selectinload(SupportLink.need), selectinload(SupportLink.response)
 def _first_and_total(statement: Select, order) -> tuple[list, int]:
     """Return the first ATTENTION_LIMIT rows of ``statement`` and how many there are.
 
-    One statement: the window count is taken before the limit, so the total costs no
-    second pass over the (row-level secured) tables.
+    The total is kept for the reader while the records are unchanged
+    (``portal.kept_results``): counting a partner's thousands of links to confirm took
+    most of the dashboard's time, the first few rows take an index's walk.
     """
-    rows = db.session.execute(
-        statement.add_columns(func.count().over()).order_by(*order).limit(ATTENTION_LIMIT)
-    ).all()
-    return [row[0] for row in rows], (rows[0][1] if rows else 0)
+    first = db.session.scalars(statement.order_by(*order).limit(ATTENTION_LIMIT)).all()
+    if len(first) < ATTENTION_LIMIT:
+        return list(first), len(first)
+    return list(first), kept_results.total(statement)
 
 
 def attention(today: date | None = None) -> Attention:
@@ -123,7 +127,9 @@ def attention(today: date | None = None) -> Attention:
     # "Of the user's own tenant" selects among what the user may see anyway; it widens
     # nothing, so it is a choice of records, not a visibility rule.
     own = principal.tenant_id
-    stale = utc_now() - STALE_AFTER
+    # From the day's start, so that the lists' totals are the same statement all day
+    # and can be kept (portal.kept_results).
+    stale = datetime.combine(today, time.min, tzinfo=UTC) - STALE_AFTER
     lists = {
         "returned_needs": (
             select(Need).where(Need.tenant_id == own, Need.status == "returned"),

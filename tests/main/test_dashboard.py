@@ -106,6 +106,34 @@ def test_a_partner_sees_links_waiting_for_its_confirmation(world, login):
     assert "links_to_validate" not in page
 
 
+def test_the_count_of_many_links_waiting_follows_every_new_one(world, login, db):
+    """Past the first ten the total is kept between visits, and a new link moves it."""
+    from portal.services.overview import ATTENTION_LIMIT
+
+    albania = world["needs"]["fresh"].tenant
+    cycle = world["needs"]["fresh"].cycle
+    needs = [
+        factories.need(cycle, albania, status="validated", title=f"Albanian need {number}")
+        for number in range(ATTENTION_LIMIT + 2)
+    ]
+    db.session.add_all(needs)
+    db.session.add_all(
+        factories.support_link(world["programme"], need, "full", "proposed") for need in needs[1:]
+    )
+    db.session.commit()
+    client = login(world["people"]["albania"])
+    waiting = ATTENTION_LIMIT + 2  # the fixture's one, and eleven more
+
+    for _visit in range(2):
+        page = attention_of(client.get("/").get_data(as_text=True))
+        assert f'data-attention="links_to_confirm">{waiting}<' in page
+    db.session.add(factories.support_link(world["programme"], needs[0], "full", "proposed"))
+    db.session.commit()
+
+    page = attention_of(client.get("/").get_data(as_text=True))
+    assert f'data-attention="links_to_confirm">{waiting + 1}<' in page
+
+
 def test_a_partner_sees_its_needs_unchanged_for_a_year_but_not_adopted_ones(world, login):
     page = attention_of(login(world["people"]["albania"]).get("/").get_data(as_text=True))
 
