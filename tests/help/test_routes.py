@@ -77,3 +77,23 @@ def test_the_navigation_links_to_help(login, viewer):
 
     assert 'href="/help">Help</a>' in body
     assert 'href="/help/glossary"' in login(viewer).get("/help").get_data(as_text=True)
+
+
+def test_a_record_page_links_its_terms_to_the_glossary(login, db):
+    """Where the IISG's own terms label a record, they link to what they mean."""
+    albania = factories.partner_tenant()
+    member = factories.member_tenant()
+    need = factories.need(factories.cycle(), albania, status="validated")
+    response = factories.response(member, record_status="published", visibility="restricted")
+    response.beneficiaries = [need.tenant.economy]
+    person = factories.user(albania)
+    db.session.add_all([need, response])
+    db.session.commit()
+    client = login(person)
+
+    need_page = client.get(f"/needs/{need.id}").get_data(as_text=True)
+    response_page = client.get(f"/responses/{response.id}").get_data(as_text=True)
+
+    linked = set(re.findall(r'href="/help/glossary#([^"]+)"', need_page))
+    assert {"pillar", "category", "perspective", "priority", "acquis-chapters"} <= linked
+    assert 'href="/help/glossary#restricted-visibility"' in response_page
