@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 
+from portal.auth import recovery_codes_page as codes_page
 from portal.auth import safe_next
 from portal.auth.routes import enrolment_page, throttled
 from portal.exceptions import DomainError, NotFound
@@ -132,32 +133,17 @@ def recovery_codes():
     return _show_codes(codes)
 
 
-# New recovery codes are never stored in clear. To offer them as a file without asking
-# the browser to run a script, the page that shows them keeps them sealed in two halves:
-# encrypted under a fresh key in the signed session cookie, and the key in the page's
-# download form. The download needs both, from the same user and session, within
-# DOWNLOAD_SECONDS, and consumes the sealed half: one download per set of codes.
-DOWNLOAD_SECONDS = 600
-_SEALED_CODES = "recovery_codes_sealed"
 DOWNLOAD_NAME = "iisg-recovery-codes.txt"
 
 
 def _code_holder() -> str:
     """Return whom sealed codes are for: this user, in this session."""
-    return f"{g.user_session.user_id}:{g.user_session.id}"
+    return codes_page.holder(g.user_session.user_id, g.user_session.id)
 
 
 def _show_codes(codes: list[str]):
     """Show new recovery codes once, keeping them sealed for a single download."""
-    sealed, key = code_sealing.seal(codes, _code_holder())
-    session[_SEALED_CODES] = sealed
-    return render_template(
-        "account/recovery_codes.html",
-        codes=codes,
-        download_key=key,
-        download_minutes=DOWNLOAD_SECONDS // 60,
-        next_url=url_for("account.overview"),
-    )
+    return codes_page.show_codes(codes, _code_holder(), url_for("account.overview"))
 
 
 @blueprint.post("/recovery-codes/download")
@@ -165,16 +151,16 @@ def download_recovery_codes():
     """Send the recovery codes just shown as a text file, once."""
     user = accounts.own_account(g.user_session)
     codes = code_sealing.unseal(
-        session.pop(_SEALED_CODES, ""),
+        session.pop(codes_page.SEALED_CODES, ""),
         request.form.get("key", ""),
         _code_holder(),
-        DOWNLOAD_SECONDS,
+        codes_page.DOWNLOAD_SECONDS,
     )
     if codes is None:
         raise NotFound(
             "These recovery codes can no longer be downloaded: a set is offered once, for"
-            f" {DOWNLOAD_SECONDS // 60} minutes after it is made. Copy or print them from"
-            " their page, or make new ones."
+            f" {codes_page.DOWNLOAD_SECONDS // 60} minutes after it is made. Copy or print"
+            " them from their page, or make new ones."
         )
     text = render_template("account/recovery_codes.txt", codes=codes, email=user.email)
     disposition = f'attachment; filename="{DOWNLOAD_NAME}"'

@@ -15,6 +15,7 @@ from flask import (
 )
 
 from portal.auth import SESSION_KEY, safe_next
+from portal.auth import recovery_codes_page as codes_page
 from portal.exceptions import DomainError
 from portal.extensions import limiter
 from portal.schemas import parse
@@ -147,7 +148,8 @@ def setup():
             return enrolment_page(secret, row.user.email, error), error.status
         next_url = safe_next(session.get("next")) or url_for("main.dashboard")
         _begin(token)
-        return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
+        # The page of new codes, as the account's: copy, print, or download once.
+        return codes_page.show_codes(codes, codes_page.holder(row.user_id, row.id), next_url)
     return enrolment_page(secret, row.user.email)
 
 

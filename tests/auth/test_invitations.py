@@ -182,6 +182,26 @@ def test_an_invited_user_sets_a_password_enrols_and_is_signed_in(client, invitat
     assert not set(codes) & set(stored_codes)
 
 
+def test_the_first_recovery_codes_can_be_copied_printed_and_downloaded_once(
+    client, invitation_path
+):
+    choose_password(client, invitation_path)
+    page = confirm_code(client, pyotp.TOTP(enrolment_secret(client)).now()).get_data(True)
+    codes = recovery_codes_on(page)
+
+    # As when they are replaced: a box to copy from, and a download offered once.
+    assert 'id="recovery-codes-text"' in page
+    key = re.search(r'name="key" value="([^"]+)"', page).group(1)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    form = {"key": key, "csrf_token": token}
+    downloaded = client.post("/account/recovery-codes/download", data=form)
+    again = client.post("/account/recovery-codes/download", data=form)
+
+    assert downloaded.status_code == 200
+    assert all(code in downloaded.get_data(as_text=True) for code in codes)
+    assert again.status_code == 404
+
+
 def test_the_secret_is_saved_only_after_a_right_code(client, invitation_path, db):
     choose_password(client, invitation_path)
     secret = enrolment_secret(client)
