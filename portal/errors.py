@@ -10,9 +10,17 @@ import math
 import time
 
 import structlog
-from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask import (
+    Flask,
+    current_app,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_limiter import RateLimitExceeded
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm.exc import ObjectDeletedError
 from werkzeug.exceptions import (
     HTTPException,
@@ -21,6 +29,7 @@ from werkzeug.exceptions import (
     RequestURITooLarge,
 )
 
+from portal.database import database_busy
 from portal.exceptions import DomainError, Forbidden
 from portal.extensions import db, limiter
 from portal.identity import current_principal
@@ -156,6 +165,57 @@ def _handle_unexpected_error(error: Exception):
     )
 
 
+# How long a client is asked to wait when the database does not answer: about what a
+# restart of PostgreSQL, or a failover, takes.
+UNAVAILABLE_RETRY_SECONDS = 5
+
+
+def database_unavailable(error: DBAPIError) -> bool:
+    """Return whether ``error`` says the database is out of reach, not that a query is wrong.
+
+    PostgreSQL: the connection was lost or could not be made, the server is shutting
+    down or starting, or the transaction was cancelled or must be retried (psycopg's
+    OperationalError and its kinds). SQLite: another connection held the lock too long.
+    """
+    if error.connection_invalidated:
+        return True
+    try:
+        import psycopg
+    except ImportError:  # an installation without PostgreSQL's driver
+        psycopg = None
+    if psycopg is not None and isinstance(error.orig, psycopg.OperationalError):
+        return True
+    return database_busy(error)
+
+
+def _handle_database_error(error: DBAPIError):
+    if not database_unavailable(error):
+        return _handle_unexpected_error(error)
+    # The request is abandoned whole; its broken connection is not used again (the pool
+    # tests each connection before lending it), so service resumes with the database.
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        pass
+    log.warning("database_unavailable", error=str(error.orig).strip().splitlines()[0][:200])
+    message = (
+        "The database is not answering just now, so nothing of this request was saved."
+        f" Try again in {UNAVAILABLE_RETRY_SECONDS} seconds."
+    )
+    if wants_json():
+        body = {"error": {"code": "database_unavailable", "message": message, "fields": {}}}
+        response = make_response(jsonify(body), 503)
+    else:
+        # A page of its own, rendered without the context processors: the usual layout
+        # and navigation read the signed-in user from the database that does not answer.
+        page = current_app.jinja_env.get_template("errors/unavailable.html").render(
+            message=message, request=request, url_for=url_for
+        )
+        response = make_response(page, 503)
+    response.headers["Retry-After"] = str(UNAVAILABLE_RETRY_SECONDS)
+    return response
+
+
 def _handle_vanished_row(_error: ObjectDeletedError):
     # A row loaded earlier that the acting user may not see (row-level security hides
     # it on refresh) or that was deleted meanwhile: for the user it simply is not there.
@@ -167,6 +227,7 @@ def register_error_handlers(app: Flask) -> None:
     """Map domain and HTTP errors to responses, once for the whole app."""
     app.register_error_handler(DomainError, _handle_domain_error)
     app.register_error_handler(ObjectDeletedError, _handle_vanished_row)
+    app.register_error_handler(DBAPIError, _handle_database_error)
     app.register_error_handler(RequestEntityTooLarge, _handle_too_large)
     app.register_error_handler(RequestURITooLarge, _handle_long_address)
     app.register_error_handler(RateLimitExceeded, _handle_rate_limited)
