@@ -21,6 +21,8 @@ from limits import parse_many
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from portal.shared_counts import storage_uri
+
 ENVIRONMENTS = ("development", "production", "test")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEVELOPMENT_KEYS_FILE = "development-keys.json"
@@ -473,7 +475,8 @@ class Config:
                 "IISG_AUDIT_SIGNING_KEY", keys["IISG_AUDIT_SIGNING_KEY"], 32
             ),
             "REDIS_URL": redis_url,
-            "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+            # Redis, falling back to each server's memory while it is away (shared_counts).
+            "RATELIMIT_STORAGE_URI": storage_uri(redis_url) if redis_url else "memory://",
             "API_RATE_LIMIT": api_rate_limit,
             "AUDIT_STRICT": strict == "1",
             "AUDIT_WITNESS_FILE": witness_file,

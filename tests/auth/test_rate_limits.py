@@ -69,3 +69,51 @@ def test_with_redis_configured_the_counts_live_in_redis(make_app):
     assert answers == [401, 401, 401, 429]
     assert any("127.0.0.1" in key for key in keys)
     limiter.reset()
+
+
+# No Redis listens on port 1: a Redis that went away, as far as the portal can tell.
+AWAY = "iisg+redis://127.0.0.1:1/0"
+
+
+def test_without_redis_the_limits_count_in_each_server_and_say_so(make_app):
+    from structlog.testing import capture_logs
+
+    app = make_app(LOGIN_RATE_LIMIT="3 per 15 minutes", RATELIMIT_STORAGE_URI=AWAY)
+    with app.app_context():
+        from portal.extensions import db
+
+        person = factories.user(factories.member_tenant())
+        db.session.commit()
+        email = person.email
+
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "203.0.113.7"
+    with capture_logs() as logs:
+        answers = [failed_sign_in(app, number).status_code for number in range(4)]
+        signed_in = AuthActions(app).password_step(elsewhere, email)
+
+    # Never unlimited: the fourth failure is refused, counted in this server's memory;
+    # never everyone refused: the right password, from another address, goes through.
+    assert answers == [401, 401, 401, 429]
+    events = [entry["event"] for entry in logs]
+    assert events.count("rate_limit_storage_unreachable") == 1
+    assert signed_in.status_code == 302
+    limiter.reset()
+
+
+def test_shared_counting_resumes_when_redis_answers_again(monkeypatch):
+    from portal import shared_counts
+
+    store = redis_or_skip()
+    counts = shared_counts.RedisOrServerStorage(shared_counts.storage_uri(REDIS_URL))
+    counts.reset()
+    counts._gone(ConnectionError("Redis went away"))
+
+    counts.incr("sign-in/203.0.113.9", 900)
+    assert store.keys("*203.0.113.9*") == []  # counted in memory meanwhile
+    monkeypatch.setattr(shared_counts, "RECHECK_SECONDS", 0.0)
+    counts.incr("sign-in/203.0.113.9", 900)
+
+    assert counts.away_since is None
+    assert len(store.keys("*203.0.113.9*")) == 1  # in Redis again, for every server
+    counts.reset()
