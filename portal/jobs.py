@@ -297,8 +297,13 @@ def _enqueue(job_id: int) -> None:
 
 
 def progress_of(job_id: int) -> tuple[int, int | None] | None:
-    """Return (done, total) a running job last reported, if any."""
-    reported = queue().get(f"job-progress:{job_id}", peek=True)
+    """Return (done, total) a running job last reported, if any (None: unknown now)."""
+    try:
+        reported = queue().get(f"job-progress:{job_id}", peek=True)
+    except Exception as error:  # the queue's own errors: Redis down, a locked file
+        # The job's page still shows what the database knows: its status and result.
+        log.warning("job_progress_unknown", job_id=job_id, error=str(error).splitlines()[0])
+        return None
     return tuple(reported[:2]) if reported else None
 
 

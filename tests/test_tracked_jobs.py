@@ -125,6 +125,24 @@ def test_the_job_page_shows_the_starter_its_progress_and_result_and_hides_it_fro
     assert hidden.status_code == 404 and "12 needs." not in hidden.get_data(as_text=True)
 
 
+def test_the_job_page_answers_while_the_queue_does_not(app, db, login, monkeypatch):
+    editor, _need_id = _owner_and_need()
+    running = Job(name="import_needs", actor_id=editor.id, status="running", attempts=1)
+    db.session.add(running)
+    db.session.commit()
+    client = login(editor)
+
+    def unreachable(*_arguments, **_keywords):
+        raise ConnectionError("Error 111 connecting to redis:6379. Connection refused.")
+
+    monkeypatch.setattr(jobs.queue(), "get", unreachable)
+    page = client.get(f"/jobs/{running.id}")
+
+    # What the database knows is shown; the progress only Redis held is not.
+    assert page.status_code == 200
+    assert 'http-equiv="refresh"' in page.get_data(as_text=True)
+
+
 def test_the_sweep_puts_back_a_job_lost_on_the_way_and_gives_up_after_three_attempts(
     app, db, tmp_path
 ):
