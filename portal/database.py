@@ -85,6 +85,18 @@ def database_busy(error: BaseException) -> bool:
     return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
+def database_full(error: BaseException) -> bool:
+    """Return whether ``error`` is the database's disk (or its size limit) being full."""
+    original = getattr(error, "orig", error)
+    if isinstance(original, sqlite3.Error):
+        code = getattr(original, "sqlite_errorcode", None)
+        if code is None:
+            return "database or disk is full" in str(original)
+        return code & 0xFF == sqlite3.SQLITE_FULL
+    # PostgreSQL: "could not extend file ...: No space left on device" (class 53100).
+    return getattr(original, "sqlstate", None) == "53100"
+
+
 def prepare_database(app: Flask) -> None:
     """Create the SQLite file's folder and set engine options for the configured backend."""
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])

@@ -29,7 +29,7 @@ from werkzeug.exceptions import (
     RequestURITooLarge,
 )
 
-from portal.database import database_busy
+from portal.database import database_busy, database_full
 from portal.exceptions import DomainError, Forbidden
 from portal.extensions import db, limiter
 from portal.identity import current_principal
@@ -189,6 +189,8 @@ def database_unavailable(error: DBAPIError) -> bool:
 
 
 def _handle_database_error(error: DBAPIError):
+    if database_full(error):
+        return _handle_database_full(error)
     if not database_unavailable(error):
         return _handle_unexpected_error(error)
     # The request is abandoned whole; its broken connection is not used again (the pool
@@ -214,6 +216,22 @@ def _handle_database_error(error: DBAPIError):
         response = make_response(page, 503)
     response.headers["Retry-After"] = str(UNAVAILABLE_RETRY_SECONDS)
     return response
+
+
+def _handle_database_full(error: DBAPIError):
+    # Nothing of the request was committed: the transaction is rolled back whole.
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        pass
+    log.error("database_full", error=str(error.orig).strip().splitlines()[0][:200])
+    return error_response(
+        507,
+        "database_full",
+        "The server has no room left to save this: nothing of it was saved. Please tell"
+        " the IISG Secretariat's administrator; what you entered is still in your browser"
+        " (go back to it).",
+    )
 
 
 def _handle_vanished_row(_error: ObjectDeletedError):

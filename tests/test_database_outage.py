@@ -1,4 +1,4 @@
-"""A database that stops answering: the portal says so with 503, and serves again after."""
+"""A database that stops answering or has no room: the portal says so, and saves nothing half."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from tests import factories
-from tests.conftest import postgres_admin_engine
-
-pytestmark = pytest.mark.parametrize("database_template", ["postgresql"], indirect=True)
+from tests.conftest import csrf_token, postgres_admin_engine
 
 
 def _connections(database_url: str, allowed: bool) -> None:
@@ -33,6 +31,7 @@ def _connections(database_url: str, allowed: bool) -> None:
         admin.dispose()
 
 
+@pytest.mark.parametrize("database_template", ["postgresql"], indirect=True)
 def test_a_database_that_stops_answering_is_a_503_and_service_resumes(db, login, database_url):
     person = factories.user(factories.partner_tenant())
     db.session.commit()
@@ -55,3 +54,54 @@ def test_a_database_that_stops_answering_is_a_503_and_service_resumes(db, login,
     assert script.get_json()["error"]["code"] == "database_unavailable"
     # Back without restarting anything: the same session, the same process.
     assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("database_template", ["sqlite"], indirect=True)
+def test_a_full_disk_on_sqlite_is_said_plainly_and_nothing_is_half_written(app, db, login):
+    from sqlalchemy import event, func, select
+
+    from audit import tables as trail
+    from portal.models import User
+
+    person = factories.user(factories.partner_tenant())
+    db.session.commit()
+    client = login(person)
+    entries = db.session.scalar(select(func.count()).select_from(trail.entries))
+
+    def no_room(dbapi_connection, _record):
+        # The file may not grow: as when the disk under it is full.
+        pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    event.listen(db.engine, "connect", no_room)
+    db.engine.dispose()
+    try:
+        # Each switch writes the user's row and an entry of the trail: soon no room.
+        answers = [
+            client.post(
+                "/account/digests",
+                data={
+                    "digests": "off" if number % 2 == 0 else "on",
+                    "csrf_token": csrf_token(client, "/account"),
+                },
+            )
+            for number in range(200)
+        ]
+    finally:
+        event.remove(db.engine, "connect", no_room)
+        db.engine.dispose()
+
+    full = [answer for answer in answers if answer.status_code == 507]
+    assert full, [answer.status_code for answer in answers]
+    assert all(answer.status_code in (302, 507) for answer in answers)
+    assert "nothing of it was saved" in full[0].get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, person.id) is not None
+    # The user's row holds what the last saved switch asked for, and each change saved
+    # has its entry in the trail: nothing saved without its entry, nothing half-written.
+    wanted = [number % 2 == 1 for number, answer in enumerate(answers) if answer.status_code == 302]
+    states = [True, *wanted]  # digests are on to begin with
+    changes = sum(1 for before, now in zip(states, wanted, strict=False) if before != now)
+    assert db.session.get(User, person.id).digests == states[-1]
+    after = db.session.scalar(select(func.count()).select_from(trail.entries))
+    assert after - entries == changes
