@@ -211,6 +211,17 @@ def without_format(args):
     return kept
 
 
+def xlsx_response(output, headers: Mapping[str, str]) -> Response:
+    """Stream a workbook written to a temporary file, closing the file in every case.
+
+    The chunks close it once sent; a HEAD request sends none, so the response closes it
+    too when the server is done with it.
+    """
+    response = Response(file_chunks(output), mimetype=XLSX_MEDIA_TYPE, headers=headers)
+    response.call_on_close(output.close)
+    return response
+
+
 def download(export, query_args: Mapping) -> Response:
     """Answer an export in the format asked (``format=csv|xlsx|json``), streamed.
 
@@ -221,8 +232,9 @@ def download(export, query_args: Mapping) -> Response:
     filename = f"iisg-{export.name}.{chosen}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if chosen == "xlsx":
-        output = write_xlsx([Sheet(export.name, export.header, export.rows())])
-        return Response(file_chunks(output), mimetype=XLSX_MEDIA_TYPE, headers=headers)
+        return xlsx_response(
+            write_xlsx([Sheet(export.name, export.header, export.rows())]), headers
+        )
     rows = _read_later(export.rows)
     if chosen == "json":
         lines = _json_lines(export.header, rows)

@@ -31,3 +31,28 @@ def test_every_page_answers_head_as_it_answers_get(app, db, client, login, signe
     # /auth/login answered 422 to HEAD: an uptime check saw the portal down.
     assert differences == {}
     assert "/auth/login" in pages(app)
+
+
+def test_head_on_a_workbook_closes_its_temporary_file(app, db, login, monkeypatch):
+    """A HEAD sends no chunk of the workbook: the file must be closed all the same."""
+    import io
+
+    from portal import views
+
+    opened = []
+
+    def written(sheets):
+        output = io.BytesIO(b"PK workbook")
+        opened.append(output)
+        return output
+
+    monkeypatch.setattr(views, "write_xlsx", written)
+    person = factories.user(factories.partner_tenant(), roles=("editor",))
+    db.session.commit()
+    client = login(person)
+
+    answer = client.head("/needs/export?format=xlsx")
+    answer.close()
+
+    assert answer.status_code == 200 and answer.data == b""
+    assert len(opened) == 1 and opened[0].closed

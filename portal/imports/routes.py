@@ -21,8 +21,8 @@ from portal.models.data_import import IMPORT_KINDS
 from portal.schemas.forms import load_form
 from portal.schemas.imports import ImportRowsQuerySchema, ImportUploadSchema
 from portal.services import imports as import_service
-from portal.spreadsheets import XLSX_MEDIA_TYPE, Sheet, csv_lines, file_chunks, write_xlsx
-from portal.views import CORRECTABLE
+from portal.spreadsheets import Sheet, csv_lines, write_xlsx
+from portal.views import CORRECTABLE, xlsx_response
 
 blueprint = Blueprint("imports", __name__, url_prefix="/imports")
 ROWS_PER_PAGE = 100
@@ -122,11 +122,8 @@ def report(import_id: int):
     rows = import_service.rows_report(record)
     header = next(rows)
     output = write_xlsx([Sheet(record.kind, header, rows)])
-    return Response(
-        file_chunks(output),
-        mimetype=XLSX_MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="import-{record.id}-report.xlsx"'},
-    )
+    disposition = {"Content-Disposition": f'attachment; filename="import-{record.id}-report.xlsx"'}
+    return xlsx_response(output, disposition)
 
 
 @blueprint.get("/templates/<kind>.<extension>")
@@ -140,5 +137,4 @@ def template(kind: str, extension: str):
     if extension == "csv":
         lines = csv_lines(contents.header, contents.examples)
         return Response(lines, mimetype="text/csv", headers=disposition)
-    output = write_xlsx(contents.sheets)
-    return Response(file_chunks(output), mimetype=XLSX_MEDIA_TYPE, headers=disposition)
+    return xlsx_response(write_xlsx(contents.sheets), disposition)
