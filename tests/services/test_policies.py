@@ -53,7 +53,7 @@ EXEMPT = {
             "get_edition",
             "edition_file",
             "signature_document",
-            "public_key",
+            "signing_keys",
         )
     },
     "portal.services.publications.file_name": "names a file of a published edition",
