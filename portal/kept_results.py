@@ -2,10 +2,13 @@
 
 A list's total and the analysis' ranked needs cost a pass over every row the reader may
 read (under row-level security on PostgreSQL, a test of both walls per row); the page
-itself costs a few rows. Such a result is kept, per database, per principal and per
+itself costs a few rows. Such a result is kept, per database, per kind of reader and per
 statement (its structure and its values), with the data versions of the tables it read
 (``portal.data_version``), and used again only while those are still the current ones:
-it is then exactly what computing it again would give. A statement reading a table
+it is then exactly what computing it again would give. A kind of reader is what the
+visibility rules of the tables read ask of the principal (its organisation, its
+economy, its roles...; the user only where a rule names the acting user): readers alike
+in it see the same rows, so the result of one is the result of each. A statement reading a table
 whose writes do not raise the version is never kept. docs/benchmarks.md gives the
 figures, docs/architecture.md the design.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from functools import lru_cache
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Select, func, literal_column, select
@@ -25,7 +29,7 @@ from portal.extensions import db
 from portal.identity import current_principal
 from portal.record_types import REGISTRY
 from portal.tenancy import application_scoping_on
-from portal.visibility import references
+from portal.visibility import principal_facts, references
 
 # How much each process keeps per database, the least recently used dropped first:
 # totals (each a few kilobytes with its key) and the rows of rankings (a cycle's gaps
@@ -141,12 +145,37 @@ def _kept(kind: str, statement: Select, compute: Callable):
     version = tuple(versions.get(table) for table in sorted(tables))
     if None in version:  # a table without its version row: nothing says when it changes
         return compute()
-    return _reused(kind, key, version, compute)
+    return _reused(kind, key, tables, version, compute)
 
 
-def _reused(kind: str, statement_key, version: tuple, compute: Callable):
+def _reader(tables: set[str]):
+    """Return what decides which rows of ``tables`` the current reader sees.
+
+    Only the principal's attributes the tables' rules ask about: every partner editor of
+    one organisation reads the same needs, so a total computed for one is kept for all
+    of them, while a table whose rule names the acting user keeps it per user.
+    """
+    principal = current_principal()
+    if principal is None:
+        return None
+    facts = sorted(_facts(frozenset(tables)))
+    return tuple((fact, getattr(principal, fact)) for fact in facts)
+
+
+@lru_cache
+def _facts(tables: frozenset[str]) -> frozenset[str]:
+    facts = set()
+    for table in tables:
+        try:
+            facts |= principal_facts(REGISTRY[table].read)
+        except KeyError:  # a table without a rule of its own is read by everyone alike
+            continue
+    return frozenset(facts)
+
+
+def _reused(kind: str, statement_key, tables: set[str], version: tuple, compute: Callable):
     """Return the result kept for the current reader at ``version``, or compute and keep it."""
-    full_key = (current_principal(), application_scoping_on(), statement_key)
+    full_key = (_reader(tables), application_scoping_on(), statement_key)
     store = _store(kind)
     found = store.get(full_key, version)
     if found is not None:
@@ -206,7 +235,8 @@ def appended_total(statement: Select, key) -> int:
         largest = db.session.scalar(select(func.max(key)))
     if not settled_now:
         return counting()
-    return _reused("appended", statement_key, (largest,), counting)
+    tables = _read_tables(statement)
+    return _reused("appended", statement_key, tables, (largest,), counting)
 
 
 def forget_everything() -> None:

@@ -335,3 +335,26 @@ def columns(rule: Rule) -> set[str]:
         ):
             return {name}
     return set()
+
+
+def principal_facts(rule: Rule) -> set[str]:
+    """Return the attributes of the principal that decide which rows ``rule`` allows.
+
+    Two principals alike in these see the same rows of the rule's own table (rows it
+    looks up in other tables follow those tables' rules): a result computed for one of
+    them is the other's too.
+    """
+    match rule:
+        case AllOf(rules) | AnyOf(rules):
+            return set().union(*(principal_facts(part) for part in rules))
+        case OwnTenant() | OwnRow():
+            return {"tenant_id"}
+        case ActingUser():
+            return {"user_id"}
+        case InSecretariat():
+            return {"tenant_kind"}
+        case HasRole():
+            return {"roles"}
+        case OwnEconomyBenefits():
+            return {"economy_id"}
+    return set()

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, inspect
+from sqlalchemy.dialects import sqlite
 
 from audit import tables as trail_tables
 from audit.declaration import OwnColumn
@@ -22,7 +23,7 @@ from portal.record_types import (
     Registry,
 )
 from portal.tenancy import criteria_of
-from portal.visibility import Everyone, OwnTenant, ReadableRow
+from portal.visibility import Everyone, OwnTenant, ReadableRow, principal_facts, references
 
 PRINCIPALS = [
     Principal(1, 10, "partner", 3, frozenset({"viewer"})),
@@ -110,6 +111,42 @@ def test_every_read_rule_compiles_for_every_kind_of_principal(principal):
     for item in REGISTRY.as_of():
         if item.read != Everyone():
             assert criteria_of(principal, item.table) is not None, item.table
+
+
+def _facts_of_table_and_lookups(table: str) -> set[str]:
+    """Return what the rules of ``table`` and of the tables they look rows up in ask."""
+    facts, pending, seen = set(), [table], set()
+    while pending:
+        current = pending.pop()
+        seen.add(current)
+        rule = REGISTRY[current].read
+        facts |= principal_facts(rule)
+        pending.extend(references(rule) - seen)
+    return facts
+
+
+def _compiled(principal: Principal, table: str) -> str:
+    criteria = criteria_of(principal, table)
+    return str(criteria.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+
+
+@pytest.mark.parametrize("table", sorted(registered_tables()))
+def test_principals_alike_in_what_a_rule_asks_get_the_same_rows(table):
+    """Kept results are shared by readers alike in ``principal_facts``: it must be all."""
+    facts = _facts_of_table_and_lookups(table)
+    others = {
+        "user_id": 99,
+        "tenant_id": 77,
+        "tenant_kind": "member",
+        "economy_id": None,
+        "roles": frozenset({"editor", "admin", "auditor", "tenant_admin"}),
+    }
+    for principal in PRINCIPALS:
+        for fact, value in others.items():
+            if fact in facts:
+                continue
+            other = replace(principal, **{fact: value})
+            assert _compiled(other, table) == _compiled(principal, table), (table, fact)
 
 
 def test_a_generation_gets_the_rules_of_its_time():

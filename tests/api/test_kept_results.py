@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import event, select, text
 
 from portal import db_identity, kept_results
-from portal.identity import act_as_principal
-from portal.models import Cycle, Need
+from portal.identity import Principal, act_as_principal
+from portal.models import Cycle, Need, User
 from tests import factories
 from tests.test_row_level_security import identify, raw_engine
 from tests.worlds import audit_world
@@ -53,6 +53,48 @@ def test_a_kept_total_is_each_readers_own(two_partners, api):
     # Each asks twice, in turn: the second answers come from what was kept.
     assert [total(albania, "needs"), total(serbia, "needs")] == [4, 3]
     assert [total(albania, "needs"), total(serbia, "needs")] == [4, 3]
+
+
+def test_readers_alike_share_a_kept_total_as_each_one_sees_it(two_partners, api, db):
+    act_as_principal(None)
+    colleague = factories.user(two_partners["albania"].tenant, email="second@al.example")
+    db.session.commit()
+    kept_results.forget_everything()
+    first = api(two_partners["albania"], scope="read")
+    second = api(colleague, scope="read")
+    first.get("cycles")
+    second.get("cycles")  # a token's first use is recorded
+    counted = []
+
+    def counting(_connection, _cursor, statement, *_arguments):
+        if re.search(r"count\(\*\)", statement):
+            counted.append(statement)
+
+    assert total(first, "needs") == 4
+    event.listen(db.engine, "after_cursor_execute", counting)
+    try:
+        # The same organisation, economy and roles: what the first counted is the second's.
+        assert total(second, "needs") == 4
+    finally:
+        event.remove(db.engine, "after_cursor_execute", counting)
+    assert counted == []
+
+
+def test_a_result_over_a_table_whose_rule_names_the_user_is_kept_per_user(two_partners, db):
+    act_as_principal(None)
+    colleague = factories.user(two_partners["albania"].tenant, email="second@al.example")
+    db.session.commit()
+    kept_results.forget_everything()
+    readers = [Principal.of(person) for person in (two_partners["albania"], colleague)]
+
+    seen = []
+    for reader in readers:
+        act_as_principal(reader)
+        # A viewer reads one user: itself (the users' rule names the acting user).
+        seen.append(kept_results.ranking(select(User.id).order_by(User.id)))
+        db.session.rollback()
+
+    assert seen == [((reader.user_id,),) for reader in readers]
 
 
 def test_a_kept_total_follows_every_committed_change(two_partners, api, db):
