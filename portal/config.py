@@ -285,6 +285,9 @@ class Config:
         "SESSION_COOKIE_SECURE": False,
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_HEADERS_ENABLED": True,
+        # The limiter would otherwise put its own Retry-After on every answer, also on a
+        # 503 whose wait is the database's; a refused call (429) states its wait itself.
+        "RATELIMIT_HEADER_RETRY_AFTER": "X-RateLimit-Retry-After",
         "HSTS": False,
         "AUDIT_STRICT": False,
         # A view that answers without asking a policy is logged; when strict (tests), it

@@ -138,10 +138,12 @@ def _handle_rate_limited(error: RateLimitExceeded):
     # Refused before the view's work began: nothing was done. The wait is said in
     # Retry-After here, whether or not the limiter adds its own headers afterwards.
     current = limiter.current_limit
+    window = error.limit.limit.get_expiry()
     if current is not None:
-        wait = max(1, math.ceil(current.reset_at - time.time()))
+        # The reset time is counted in whole seconds: never more than the window.
+        wait = min(window, max(1, math.ceil(current.reset_at - time.time())))
     else:
-        wait = error.limit.limit.get_expiry()
+        wait = window
     response = make_response(
         error_response(
             429,
@@ -241,8 +243,27 @@ def _handle_vanished_row(_error: ObjectDeletedError):
     return error_response(404, "not_found", "There is no such record.")
 
 
+def _end_the_session(_error) -> None:
+    """End the request's transaction; on a connection the database dropped, let it go.
+
+    Ending it after the answer is made sends a ROLLBACK: when PostgreSQL has just ended
+    the session (a restart), that raised past every handler and the server answered 500
+    for a request whose changes were already committed. A connection the database cut is
+    only dropped from the pool; any other error is raised as before.
+    """
+    try:
+        db.session.rollback()
+    except DBAPIError as error:
+        if not database_unavailable(error):
+            raise
+        log.warning("database_unavailable_at_end", error=str(error.orig).strip()[:200])
+        db.session().invalidate()  # the scoped registry does not pass this one on
+
+
 def register_error_handlers(app: Flask) -> None:
     """Map domain and HTTP errors to responses, once for the whole app."""
+    # Registered after the database extension, so run before its own end of the session.
+    app.teardown_appcontext(_end_the_session)
     app.register_error_handler(DomainError, _handle_domain_error)
     app.register_error_handler(ObjectDeletedError, _handle_vanished_row)
     app.register_error_handler(DBAPIError, _handle_database_error)

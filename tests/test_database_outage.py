@@ -6,8 +6,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from portal.extensions import db as database
+from portal.identity import act_as_principal
+from portal.services import api_tokens
 from tests import factories
 from tests.conftest import csrf_token, postgres_admin_engine
+
+postgresql_only = pytest.mark.parametrize("database_template", ["postgresql"], indirect=True)
 
 
 def _connections(database_url: str, allowed: bool) -> None:
@@ -105,3 +110,59 @@ def test_a_full_disk_on_sqlite_is_said_plainly_and_nothing_is_half_written(app, 
     assert db.session.get(User, person.id).digests == states[-1]
     after = db.session.scalar(select(func.count()).select_from(trail.entries))
     assert after - entries == changes
+
+
+def _api_caller(app) -> dict[str, str]:
+    """Return the headers of a member's read token, made as the system."""
+    with app.app_context():
+        act_as_principal(None)
+        person = factories.user(factories.member_tenant())
+        database.session.commit()
+        _token, secret = api_tokens.create(person, {"name": "script", "days": 30, "scope": "read"})
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@postgresql_only
+def test_an_api_call_the_database_cannot_answer_says_its_own_wait(make_app, database_url):
+    app = make_app()
+    caller = _api_caller(app)
+    client = app.test_client()
+    answered = client.get("/api/v1/me", headers=caller)
+
+    _connections(database_url, allowed=False)
+    try:
+        refused = client.get("/api/v1/needs", headers=caller)
+    finally:
+        _connections(database_url, allowed=True)
+
+    # The rate limiter's headers stay, but its Retry-After (the limit's window, up to a
+    # minute) neither tells a script to wait after a 200 nor overrides the database's.
+    assert answered.status_code == 200 and "Retry-After" not in answered.headers
+    assert "X-RateLimit-Remaining" in answered.headers
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "5"
+
+
+@postgresql_only
+def test_a_session_the_database_ends_after_the_answer_is_made_is_let_go(make_app):
+    """PostgreSQL restarting between the answer and the end of its transaction: no 500."""
+    app = make_app()
+    caller = _api_caller(app)
+    armed = {"cut": False}
+
+    @app.after_request
+    def end_the_session_now(response):
+        if armed["cut"]:
+            pid = database.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            admin = postgres_admin_engine()
+            with admin.connect() as connection:
+                connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            admin.dispose()
+        return response
+
+    client = app.test_client()
+    armed["cut"] = True
+    answered = client.get("/api/v1/me", headers=caller)
+    armed["cut"] = False
+
+    assert answered.status_code == 200
+    assert client.get("/api/v1/me", headers=caller).status_code == 200
