@@ -1,7 +1,8 @@
 """Measure ``audit.verify`` against hashing the same canonical bytes with hashlib alone.
 
-The target asks verification to run at >= 50% of the speed of plain hashlib over the
-same canonical bytes. The script builds a trail of synthetic but realistic entries
+The targets (issue 18): ``iisg audit verify`` in the database at >= 0.1 times the speed
+of plain hashlib over the same canonical bytes, ``verify --offline`` over an export at
+>= 0.5 times. The script builds a trail of synthetic but realistic entries
 (updates of a need: old and new row images, changed columns, an actor) in a fresh
 database made from ``audit.tables`` alone, seals it, and then times, on the same entries:
 
@@ -13,9 +14,13 @@ database made from ``audit.tables`` alone, seals it, and then times, on the same
   ``canonical``: turning the documents read into canonical bytes.
 
 It prints the figures and the ratio hashlib time / verify time (1.0 = as fast as
-hashlib). Run: ``python bench/audit_verify.py [--entries N] [--database-url URL]``; the
-default is 200,000 entries in a temporary SQLite file. A PostgreSQL URL must name an
-empty database the script may fill.
+hashlib). Each figure is the fastest of ``--repeat`` runs (3 by default), so that work
+of others on a shared machine sways it less; ``--clock cpu`` times this process's CPU
+time instead of the wall clock, which others' work sways less still but which leaves
+out the database server's own work (fair for SQLite and the exports, not for
+PostgreSQL). Run: ``python bench/audit_verify.py [--entries N] [--repeat R]
+[--clock wall|cpu] [--database-url URL]``; the default is 200,000 entries in a
+temporary SQLite file. A PostgreSQL URL must name an empty database the script may fill.
 """
 
 from __future__ import annotations
@@ -43,7 +48,8 @@ from audit.verify import verify  # noqa: E402
 
 SIGNING_KEY = bytes(range(32))
 
-TARGET = 0.5
+# Speed / hashlib speed asked for, in the database and offline.
+TARGETS = {"verify": 0.1, "verify --offline": 0.5}
 TENANTS = 4
 
 
@@ -113,10 +119,17 @@ def build(engine, count: int) -> None:
         checkpoint(connection, SIGNING_KEY)
 
 
-def timed(action):
-    started = time.perf_counter()
-    result = action()
-    return time.perf_counter() - started, result
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+
+
+def timed(action, repeat: int = 1, clock=time.perf_counter):
+    """Return the fastest of ``repeat`` runs of ``action`` and the last run's result."""
+    fastest = float("inf")
+    for _ in range(repeat):
+        started = clock()
+        result = action()
+        fastest = min(fastest, clock() - started)
+    return fastest, result
 
 
 def read_documents(connection) -> list[str]:
@@ -163,27 +176,35 @@ def hash_chain(documents: list[bytes]) -> bytes:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure, the fastest kept")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall")
     parser.add_argument("--database-url", help="an empty database (default: temporary SQLite)")
     arguments = parser.parse_args(argv)
+    repeat, clock = arguments.repeat, CLOCKS[arguments.clock]
     with tempfile.TemporaryDirectory() as folder:
         url = arguments.database_url or f"sqlite:///{folder}/bench.sqlite3"
         engine = create_engine(url)
         build_time, _ = timed(lambda: build(engine, arguments.entries))
         with engine.connect() as connection:
-            read_time, documents = timed(lambda: read_documents(connection))
-            canonical_time, canonical = timed(lambda: [canonical_text_bytes(d) for d in documents])
-            hashlib_time, _ = timed(lambda: hash_chain(canonical))
-            verify_time, report = timed(lambda: verify(connection))
+            read_time, documents = timed(lambda: read_documents(connection), repeat, clock)
+            canonical_time, canonical = timed(
+                lambda: [canonical_text_bytes(d) for d in documents], repeat
+            )
+            hashlib_time, _ = timed(lambda: hash_chain(canonical), repeat, clock)
+            verify_time, report = timed(lambda: verify(connection), repeat, clock)
             chains = connection.execute(select(chain_of()).distinct()).all()
             paths = export_chains(connection, folder)
         engine.dispose()
-        offline_time, offline_reports = timed(lambda: verify_exports(paths))
+        offline_time, offline_reports = timed(lambda: verify_exports(paths), repeat, clock)
     assert report.intact and len(chains) == TENANTS
     assert sum(chain.size for chain in report.chains) == arguments.entries == len(canonical)
     assert all(item.intact for item in offline_reports)
     assert sum(item.chains[0].size for item in offline_reports) == arguments.entries
     size = sum(len(item) for item in canonical) / len(canonical)
-    print(f"backend: {engine.dialect.name}; entries: {arguments.entries:,};")
+    print(
+        f"backend: {engine.dialect.name}; entries: {arguments.entries:,}; clock: {arguments.clock},"
+        f" fastest of {repeat}"
+    )
     print(f"  canonical bytes per entry: {size:,.0f} (mean); build and seal: {build_time:.1f} s")
     for label, seconds in (
         ("hashlib alone", hashlib_time),
@@ -195,9 +216,9 @@ def main(argv=None) -> int:
         rate = arguments.entries / seconds
         print(f"  {label:<30} {seconds:8.3f} s  {rate:12,.0f} entries/s")
     for label, seconds in (("verify", verify_time), ("verify --offline", offline_time)):
-        ratio = hashlib_time / seconds
-        verdict = "meets" if ratio >= TARGET else "does NOT meet"
-        print(f"{label} speed / hashlib speed: {ratio:.2f} ({verdict} the target of {TARGET:.2f})")
+        ratio, target = hashlib_time / seconds, TARGETS[label]
+        verdict = "meets" if ratio >= target else "does NOT meet"
+        print(f"{label} speed / hashlib speed: {ratio:.2f} ({verdict} the target of {target:.2f})")
     return 0
 
 

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
+import orjson
 import pytest
 import rfc8785
 from hypothesis import given, settings
@@ -17,6 +18,7 @@ from audit.canonical import (
     ENTRY_FIELDS,
     GENESIS,
     CanonicalError,
+    _fast_bytes,
     canonical_bytes,
     canonical_text_bytes,
     canonical_value,
@@ -168,6 +170,113 @@ def test_canonical_bytes_survive_a_json_round_trip(document):
     # What an auditor's tools do with an export line: read it as JSON, write it again.
     assert rfc8785.dumps(json.loads(written)) == written
     assert canonical_text_bytes(written.decode()) == written
+
+
+# --- The orjson path against the rfc8785 package --------------------------------------
+
+# Strings where JSON writers differ: every control character, the characters RFC 8785
+# leaves as they are, and keys that sort differently by code point and by UTF-16 unit.
+ODD_STRINGS = [
+    "".join(map(chr, range(0x20))) + "\x7f",
+    '"\\/:\u2028\u2029',
+    "\ufb33",
+    "\uffff",
+    "\U0001f600",
+    "\u00e9\u0451",
+    "a:b",
+]
+json_strings = st.text(max_size=12) | st.sampled_from(ODD_STRINGS)
+exact_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53 - 1), max_value=2**53 - 1)
+    | json_strings
+)
+plain_values = st.recursive(
+    exact_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(json_strings, inner, max_size=4),
+    max_leaves=20,
+)
+plain_objects = st.dictionaries(json_strings, plain_values, max_size=6)
+# How the text may be written: by each database, by an auditor's tools.
+writers = st.sampled_from(
+    [
+        json.dumps,  # non-ASCII and controls escaped, surrogate pairs beyond the BMP
+        lambda value: json.dumps(value, ensure_ascii=False),
+        lambda value: json.dumps(value, ensure_ascii=False, indent=1),
+        lambda value: orjson.dumps(value).decode(),
+    ]
+)
+
+
+def _beyond_the_bmp(document) -> bool:
+    return any(ord(character) > 0xFFFF for character in json.dumps(document, ensure_ascii=False))
+
+
+@settings(max_examples=500, deadline=None)
+@given(plain_objects, writers)
+def test_the_orjson_path_writes_the_rfc8785_packages_bytes(document, write):
+    text = write(document)
+    expected = rfc8785.dumps(document)
+
+    # It must step aside beyond the Basic Multilingual Plane, where keys may sort
+    # otherwise, and where the text escapes a colon or a digit (how it sees a key named
+    # twice); everywhere else it must be taken, and right.
+    taken = not _beyond_the_bmp(document) and "\\u003" not in text
+    assert _fast_bytes(text) == (expected if taken else None)
+    assert canonical_text_bytes(text) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(objects)
+def test_the_orjson_path_never_differs_from_the_reference(document):
+    # With decimals and integers beyond 2**53, which the type rules rewrite.
+    written = _fast_bytes(_write_json(document))
+
+    assert written is None or written == canonical_bytes(document)
+
+
+@settings(max_examples=300, deadline=None)
+@given(plain_objects, json_strings, plain_values, st.booleans())
+def test_a_key_named_twice_is_refused_at_the_top_or_nested(document, key, value, nested):
+    members = [f"{json.dumps(name)}:{json.dumps(item)}" for name, item in document.items()]
+    members += [f"{json.dumps(key)}:{json.dumps(value)}"] * 2
+    text = "{" + ",".join(members) + "}"
+    if nested:
+        text = f'{{"outer":{text}}}'
+
+    assert _fast_bytes(text) is None
+    with pytest.raises(CanonicalError):
+        canonical_text_bytes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a":"1","a":"\\u003a"}',  # an escaped colon making up for the dropped member's
+        '{"a":"\\u003A:","a":"::"}',
+        '{"k":{"a":{},"a":[]}}',
+    ],
+)
+def test_a_key_named_twice_is_refused_whatever_its_strings_hold(text):
+    with pytest.raises(CanonicalError):
+        canonical_text_bytes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"n":[1,2.5]}',
+        '{"n":[{"m":-0.0}]}',
+        '{"n":1e2}',
+        '{"n":{"m":18446744073709551616}}',  # beyond 64 bits orjson reads a float
+        '{"n":[9007199254740992]}',
+        '{"n":"\\ud800"}',
+        '[{"n":1}]',
+    ],
+)
+def test_the_orjson_path_steps_aside_for_numbers_and_text_it_may_not_write(text):
+    assert _fast_bytes(text) is None
 
 
 # --- Through either database ----------------------------------------------------------
