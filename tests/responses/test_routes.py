@@ -142,6 +142,22 @@ def test_an_editor_records_a_response_and_lands_on_its_page(login, world, db):
     assert "Kingdom of Sweden" in page and "2,500,000.00 EUR" in page
 
 
+def test_a_partner_editor_offered_the_record_button_records_a_response_of_its_own(login, world, db):
+    # Editors record responses for any organisation, partners included: the button a
+    # partner's editor is shown must lead to a form that opens and saves, not a refusal.
+    client = login(world.people.albania_editor)
+
+    assert "Record a response" in client.get("/responses").get_data(as_text=True)
+    assert client.get("/responses/new").status_code == 200
+    created = client.post("/responses", data={**FORM, "csrf_token": csrf_token(client, "/")})
+
+    assert created.status_code == 302
+    db.session.expire_all()
+    recorded = db.session.scalar(select(Response).where(Response.title == FORM["title"]))
+    assert recorded.tenant_id == world.tenants.albania.id
+    assert recorded.record_status == "draft"
+
+
 @pytest.mark.parametrize(
     ("change", "field", "reason"),
     [
