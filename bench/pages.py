@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import pyotp  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from portal import create_app  # noqa: E402
+from portal import create_app, kept_results  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.models import (  # noqa: E402
     Cycle,
@@ -57,6 +57,11 @@ def arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--database-url", required=True, help="URL the portal connects with")
     parser.add_argument("--runs", type=int, default=30, help="measured requests per page")
     parser.add_argument("--only", help="measure only the pages whose name contains this")
+    parser.add_argument(
+        "--first-visit",
+        action="store_true",
+        help="forget every kept result before each request (a visit after a change)",
+    )
     return parser.parse_args(argv)
 
 
@@ -146,9 +151,11 @@ def targets(app) -> list[tuple[str, str]]:
     ]
 
 
-def measure(client, path: str, runs: int) -> dict | None:
+def measure(client, path: str, runs: int, first_visit: bool = False) -> dict | None:
     figures = {"app": [], "db": []}
     for attempt in range(runs + 2):
+        if first_visit:  # as after a change of the records: nothing kept to start from
+            kept_results.forget_everything()
         answer = client.get(path)
         if answer.status_code == 404 and path.startswith("/needs"):
             return None
@@ -183,7 +190,7 @@ def main(argv=None) -> int:
         for name, path in targets(app):
             if options.only and options.only not in name:
                 continue
-            figures = measure(client, path, options.runs)
+            figures = measure(client, path, options.runs, options.first_visit)
             if figures is None:
                 print(f"skipped: /needs not present ({viewer})")
                 continue

@@ -61,6 +61,40 @@ UNCOUNTED_TABLES = frozenset(
 )
 
 
+# The columns of a record whose change no aggregate counts: what the record says (its
+# words) and the bookkeeping every save moves (its version for the optimistic lock, its
+# time of change). An update of these alone raises the table's *detail* version
+# (``<table>__detail``), not its version: a renamed draft leaves every kept count of
+# responses kept. A result reading any of them (a list's rows, an order by time of
+# change) depends on both versions (``portal.kept_results``). No visibility rule may ask
+# about them (tests/test_data_version.py holds the rules to that).
+DETAIL_COLUMNS = {
+    "needs": (
+        "title",
+        "description",
+        "source_reference",
+        "return_comment",
+        "version",
+        "updated_at",
+    ),
+    "responses": (
+        "title",
+        "description",
+        "instrument",
+        "external_reference",
+        "version",
+        "updated_at",
+    ),
+    "support_links": ("note", "version", "updated_at"),
+}
+DETAIL = "__detail"
+
+
+def detail_version(table: str) -> str:
+    """Return the name under which the detail version of ``table`` is read."""
+    return f"{table}{DETAIL}"
+
+
 def counted_tables(tables) -> tuple[str, ...]:
     """Return which of ``tables`` raise a data version, in a stable order."""
     return tuple(sorted(set(tables) - UNCOUNTED_TABLES))
@@ -71,18 +105,26 @@ def _name(table: str) -> str:
     return f"{TABLE}_{table}"
 
 
+# PostgreSQL: the trigger function raising a version, as the schema owner.
+_RAISING_FUNCTION = (
+    f"""CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+BEGIN
+    -- A trigger's one argument, if any, names which of the table's versions to raise.
+    PERFORM nextval(format('public.%I',
+                           '{TABLE}_' || TG_TABLE_NAME || coalesce(TG_ARGV[0], '')));
+    RETURN NULL;
+END $$""",
+    f"REVOKE ALL ON FUNCTION {FUNCTION}() FROM PUBLIC",
+)
+
+
 def install_statements(dialect: str, tables) -> list[str]:
     """Return the SQL that creates the versions and the triggers raising them on ``tables``."""
     counted = counted_tables(tables)
     if dialect == "postgresql":
         statements = [
-            f"""CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-BEGIN
-    PERFORM nextval(format('public.%I', '{TABLE}_' || TG_TABLE_NAME));
-    RETURN NULL;
-END $$""",
-            f"REVOKE ALL ON FUNCTION {FUNCTION}() FROM PUBLIC",
+            *_RAISING_FUNCTION,
             # Whether another transaction of this database holds a transaction id, i.e.
             # may be writing. The activity is read afresh: within a transaction
             # PostgreSQL would otherwise give the one it read first.
@@ -124,6 +166,77 @@ END $$""",
                 f" BEGIN UPDATE {TABLE} SET version = version + 1"
                 f" WHERE table_name = '{table}'; END",
             ]
+    return statements
+
+
+def install_detail_statements(dialect: str, columns: dict[str, list[str]]) -> list[str]:
+    """Return the SQL splitting each table's updates between its two versions.
+
+    ``columns`` maps each table of ``DETAIL_COLUMNS`` to all its columns, as they stand
+    when this runs: an update naming any column but the details raises the version as
+    before; one naming details raises the detail version. A migration adding a column
+    to such a table must run this again (the test of every column says so).
+    """
+    statements = list(_RAISING_FUNCTION) if dialect == "postgresql" else []
+    for table, details in DETAIL_COLUMNS.items():
+        shape = [name for name in columns[table] if name not in details]
+        name, detail = _name(table), _name(detail_version(table))
+        if dialect == "postgresql":
+            statements += [
+                f"CREATE SEQUENCE IF NOT EXISTS {detail}",
+                f"DROP TRIGGER IF EXISTS {name} ON {table}",
+                f"CREATE TRIGGER {name} AFTER INSERT OR DELETE OR TRUNCATE"
+                f" ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()",
+                f"CREATE TRIGGER {name}_update AFTER UPDATE OF {', '.join(shape)}"
+                f" ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()",
+                f"CREATE TRIGGER {detail} AFTER UPDATE OF {', '.join(details)}"
+                f" ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}('{DETAIL}')",
+            ]
+            statements += [
+                f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {trigger}"
+                for trigger in (name, f"{name}_update", detail)
+            ]
+            continue
+        statements += [
+            f"INSERT INTO {TABLE} (table_name, version) SELECT '{detail_version(table)}', 0"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {TABLE}"
+            f" WHERE table_name = '{detail_version(table)}')",
+            f"DROP TRIGGER IF EXISTS {name}_update",
+            f"CREATE TRIGGER {name}_update AFTER UPDATE OF {', '.join(shape)} ON {table}"
+            f" FOR EACH ROW BEGIN UPDATE {TABLE} SET version = version + 1"
+            f" WHERE table_name = '{table}'; END",
+            f"DROP TRIGGER IF EXISTS {detail}",
+            f"CREATE TRIGGER {detail} AFTER UPDATE OF {', '.join(details)} ON {table}"
+            f" FOR EACH ROW BEGIN UPDATE {TABLE} SET version = version + 1"
+            f" WHERE table_name = '{detail_version(table)}'; END",
+        ]
+    return statements
+
+
+def uninstall_detail_statements(dialect: str) -> list[str]:
+    """Return the SQL undoing ``install_detail_statements`` (every update raises the version)."""
+    statements = []
+    for table in DETAIL_COLUMNS:
+        name, detail = _name(table), _name(detail_version(table))
+        if dialect == "postgresql":
+            statements += [
+                f"DROP TRIGGER IF EXISTS {detail} ON {table}",
+                f"DROP TRIGGER IF EXISTS {name}_update ON {table}",
+                f"DROP TRIGGER IF EXISTS {name} ON {table}",
+                f"DROP SEQUENCE IF EXISTS {detail}",
+                f"CREATE TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE"
+                f" ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()",
+                f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {name}",
+            ]
+            continue
+        statements += [
+            f"DROP TRIGGER IF EXISTS {detail}",
+            f"DROP TRIGGER IF EXISTS {name}_update",
+            f"CREATE TRIGGER {name}_update AFTER UPDATE ON {table} FOR EACH ROW"
+            f" BEGIN UPDATE {TABLE} SET version = version + 1"
+            f" WHERE table_name = '{table}'; END",
+            f"DELETE FROM {TABLE} WHERE table_name = '{detail_version(table)}'",
+        ]
     return statements
 
 

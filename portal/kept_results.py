@@ -22,6 +22,9 @@ from functools import lru_cache
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Select, func, literal_column, select
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import ColumnClause, TextClause
+from sqlalchemy.sql.selectable import TableClause
 from sqlalchemy.sql.util import find_tables
 
 from portal import data_version
@@ -38,6 +41,7 @@ KEPT_TOTALS = 1024
 KEPT_RANKING_ROWS = 200_000
 
 _COUNTED = frozenset(data_version.counted_tables(item.table for item in REGISTRY.as_of()))
+_DETAILED = frozenset(data_version.DETAIL_COLUMNS)
 
 
 class _Kept:
@@ -131,11 +135,65 @@ def _read_tables(statement: Select) -> set[str]:
     return names
 
 
-def _kept(kind: str, statement: Select, compute: Callable):
+def _table_name(source) -> str | None:
+    """Return the name of the table behind ``source`` (a table, or an alias of one)."""
+    while not isinstance(source, TableClause) and hasattr(source, "element"):
+        source = source.element
+    return source.name if isinstance(source, TableClause) else None
+
+
+def _opaque(element) -> bool:
+    """Tell whether ``element`` is SQL text, which may name any column (``count(*)``'s
+    star names none)."""
+    if isinstance(element, TextClause):
+        return True
+    return isinstance(element, ColumnClause) and element.is_literal and element.name != "*"
+
+
+def _details_read(statement: Select, tables: set[str], counted: bool = False) -> set[str]:
+    """Return the detail versions (``data_version.DETAIL_COLUMNS``) ``statement`` depends on.
+
+    Those of the tables whose detail columns it names anywhere (its rows, its filters,
+    its order, a subquery's), and of every table with details when it holds SQL text,
+    which cannot be looked into. The visibility rules name no detail column. When only
+    the number of its rows is ``counted``, what its rows hold does not matter, unless
+    they are DISTINCT, nor their order.
+    """
+    named: set[tuple[str, str]] = set()
+    # Whether the statement's rows are distinct is not public; taken as so if unknown.
+    rows_matter = not counted or getattr(statement, "_distinct", True)
+    if counted:  # nor does their order
+        statement = statement.order_by(None)
+    for element in visitors.iterate(statement):
+        if _opaque(element):
+            return {data_version.detail_version(table) for table in _DETAILED & tables}
+        if isinstance(element, Select):  # an entity selected whole names all its columns
+            if element is statement and not rows_matter:
+                continue
+            columns = element.selected_columns
+        elif isinstance(element, ColumnClause):
+            columns = (element,)
+        else:
+            continue
+        for column in columns:
+            table = getattr(column, "table", None)
+            if table is not None and (name := _table_name(table)) in _DETAILED:
+                named.add((name, column.name))
+    return {
+        data_version.detail_version(table)
+        for table, column in named
+        if column in data_version.DETAIL_COLUMNS[table]
+    }
+
+
+def _kept(kind: str, statement: Select, compute: Callable, counted: bool = False):
     key = _statement_key(statement)
     tables = _read_tables(statement)
     if key is None or not tables <= _COUNTED:
         return compute()
+    # A change of a record's words raises its table's detail version alone: kept
+    # through it are the results that do not read those words.
+    tables |= _details_read(statement, tables, counted)
     # Changes not yet sent would count in the result but not in the check below.
     db.session.flush()
     versions = data_version.usable_versions(tables)
@@ -192,7 +250,7 @@ def _counting(statement: Select) -> Callable[[], int]:
 
 def total(statement: Select) -> int:
     """Return how many rows ``statement`` gives the current reader, kept while valid."""
-    return _kept("total", statement, _counting(statement))
+    return _kept("total", statement, _counting(statement), counted=True)
 
 
 def ranking(statement: Select, kind: str = "ranking") -> tuple[tuple, ...]:

@@ -10,7 +10,9 @@ from sqlalchemy.pool import NullPool
 from portal import data_version
 from portal.identity import act_as_principal
 from portal.kept_results import _COUNTED
+from portal.models import Base, Need
 from portal.record_types import REGISTRY
+from portal.visibility import columns
 from tests import factories
 
 postgresql_only = pytest.mark.parametrize("database_template", ["postgresql"], indirect=True)
@@ -108,3 +110,62 @@ def test_the_application_role_reads_the_versions_but_cannot_set_them(db, databas
         with pytest.raises(ProgrammingError, match="permission denied"):
             connection.execute(text("SELECT setval('iisg_data_version_needs', 1)"))
     engine.dispose()
+
+
+def _versions(table: str) -> tuple[int, int]:
+    detail = data_version.detail_version(table)
+    versions = data_version.read_versions([table, detail])
+    return versions[table], versions[detail]
+
+
+@pytest.fixture
+def one_of_each(db):
+    """A need, a response and the link between them, written as the system."""
+    act_as_principal(None)
+    need = factories.need(factories.cycle(), factories.partner_tenant())
+    response = factories.response(factories.member_tenant())
+    link = factories.support_link(response, need)
+    db.session.add_all([need, response, link])
+    db.session.commit()
+    return {"needs": need.id, "responses": response.id, "support_links": link.id}
+
+
+def test_a_change_of_words_raises_the_detail_version_alone(db, one_of_each):
+    need = db.session.get(Need, one_of_each["needs"])
+    before = _versions("needs")
+
+    need.title = "Border surveillance, renamed"
+    db.session.commit()
+    renamed = _versions("needs")
+    need.status = "submitted"
+    db.session.commit()
+
+    assert renamed[0] == before[0] and renamed[1] > before[1]
+    assert _versions("needs")[0] > renamed[0]
+
+
+@pytest.mark.parametrize("table", sorted(data_version.DETAIL_COLUMNS))
+def test_an_update_of_any_column_raises_one_of_its_tables_versions(db, one_of_each, table):
+    """A column a later migration adds, not named to the triggers, would raise neither."""
+    act_as_principal(None)
+    details = data_version.DETAIL_COLUMNS[table]
+    for column in Base.metadata.tables[table].columns:
+        before = _versions(table)
+        db.session.execute(
+            text(f"UPDATE {table} SET {column.name} = {column.name} WHERE id = :id"),
+            {"id": one_of_each[table]},
+        )
+        db.session.commit()
+        after = _versions(table)
+        raised = after[1] > before[1] if column.name in details else after[0] > before[0]
+        assert raised, (table, column.name)
+        kept = after[0] == before[0] if column.name in details else after[1] == before[1]
+        assert kept, (table, column.name)
+
+
+def test_no_visibility_rule_asks_about_a_detail_column():
+    # A result reading a table's rows through its rule must not miss a change of them.
+    for item in REGISTRY.as_of():
+        for table, details in data_version.DETAIL_COLUMNS.items():
+            if item.table == table:
+                assert not columns(item.read) & set(details), table

@@ -9,7 +9,8 @@ from sqlalchemy import event, select, text
 
 from portal import db_identity, kept_results
 from portal.identity import Principal, act_as_principal
-from portal.models import Cycle, Need, User
+from portal.models import Cycle, Need, Response, User
+from portal.services import overview
 from tests import factories
 from tests.test_row_level_security import identify, raw_engine
 from tests.worlds import audit_world
@@ -131,6 +132,71 @@ def test_the_gaps_follow_a_link_that_covers_one(two_partners, api, db):
 def query_count(answer) -> int:
     assert answer.status_code == 200, answer.get_data(as_text=True)
     return int(re.search(r'desc="(\d+) queries"', answer.headers["Server-Timing"]).group(1))
+
+
+def test_a_renamed_response_keeps_the_counts_that_do_not_read_its_words(db):
+    act_as_principal(None)
+    member = factories.member_tenant()
+    secretariat = factories.member_tenant(code="IISG-SEC", kind="secretariat")
+    reader = factories.user(secretariat, email="sec@iisg.example")
+    response = factories.response(member, record_status="published", visibility="members")
+    db.session.add(response)
+    db.session.commit()
+    principal = Principal.of(reader)
+    kept_results.forget_everything()
+    computed = []
+
+    def counting(_connection, _cursor, statement, *_arguments):
+        if "FROM pillars" in statement:
+            computed.append(statement)
+
+    def responses_per_pillar() -> dict[str, int]:
+        act_as_principal(principal)
+        figures = {row.code: row.responses for row in overview.pillar_summary()}
+        db.session.rollback()
+        act_as_principal(None)
+        return figures
+
+    event.listen(db.engine, "after_cursor_execute", counting)
+    try:
+        first = responses_per_pillar()
+        response = db.session.get(Response, response.id)
+        response.title = "Border police training, renamed"
+        db.session.commit()
+        after_renaming = responses_per_pillar()
+        renamed = len(computed)
+        response.record_status = "draft"  # the Secretariat no longer sees it
+        db.session.commit()
+        after_withdrawing = responses_per_pillar()
+    finally:
+        event.remove(db.engine, "after_cursor_execute", counting)
+
+    assert first["WBCTi"] == after_renaming["WBCTi"] == 1
+    assert renamed == 1  # computed once, kept through the new title
+    assert after_withdrawing["WBCTi"] == 0
+
+
+def test_a_kept_result_reading_words_follows_their_change(db):
+    act_as_principal(None)
+    need = factories.need(
+        factories.cycle(),
+        factories.partner_tenant(),
+        status="validated",
+        title="Border surveillance",
+    )
+    db.session.add(need)
+    db.session.commit()
+    kept_results.forget_everything()
+    titles = select(Need.title).order_by(Need.id)
+
+    before = kept_results.ranking(titles)
+    db.session.rollback()
+    need = db.session.get(Need, need.id)
+    need.title = "Border surveillance, renamed"
+    db.session.commit()
+    after = kept_results.ranking(titles)
+
+    assert (before, after) == ((("Border surveillance",),), (("Border surveillance, renamed",),))
 
 
 def test_a_change_of_needs_keeps_the_responses_total(two_partners, api, db):

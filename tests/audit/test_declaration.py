@@ -70,7 +70,7 @@ def test_derived_columns_need_a_reason():
 def test_sqlite_triggers_are_the_ones_the_declaration_generates_today(db):
     # SQLite's triggers list the columns: a migration that changes an audited table
     # must install them again, or this fails. The only others are the support links',
-    # the freezes', the data versions' and the search's.
+    # the freezes', the data versions' (two per table for those with details) and the search's.
     with db.engine.connect() as connection:
         installed = dict(
             connection.execute(
@@ -88,12 +88,20 @@ def test_sqlite_triggers_are_the_ones_the_declaration_generates_today(db):
                     "sqlite", [item.table for item in REGISTRY.as_of()]
                 ),
                 *full_text.sqlite_statements(),
+                # Later, and replacing the data versions' update triggers of these tables.
+                *data_version.install_detail_statements(
+                    "sqlite",
+                    {
+                        table: [column["name"] for column in inspect(connection).get_columns(table)]
+                        for table in data_version.DETAIL_COLUMNS
+                    },
+                ),
             )
             if statement.startswith("CREATE TRIGGER")
         ]
-    assert len(installed) == len(expected)
-    for statement in expected:
-        name = statement.split()[2].strip('"')
+    by_name = {statement.split()[2].strip('"'): statement for statement in expected}
+    assert len(installed) == len(by_name)
+    for name, statement in by_name.items():
         assert installed[name] == statement, name
 
 
