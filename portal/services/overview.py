@@ -85,19 +85,28 @@ class Attention:
 
     returned_needs: list[Need]
     links_to_confirm: list[SupportLink]
+    needs_to_validate: list[Need]
     links_to_validate: list[SupportLink]
+    draft_needs: list[Need]
+    draft_responses: list[Response]
     stale_needs: list[Need]
     stale_responses: list[Response]
     totals: dict[str, int]
     cycle: Cycle | None
     days_left: int | None
+    validates: bool  # whether the user is of the Secretariat, who validate
 
     @property
     def waiting(self) -> int:
-        """Return how many records wait for the user to act: returned needs, links to settle."""
+        """Return how many records wait for the user to act: returns, submissions, links."""
         return sum(
             self.totals[name]
-            for name in ("returned_needs", "links_to_confirm", "links_to_validate")
+            for name in (
+                "returned_needs",
+                "links_to_confirm",
+                "needs_to_validate",
+                "links_to_validate",
+            )
         )
 
 
@@ -142,6 +151,15 @@ def attention(today: date | None = None) -> Attention:
             .options(*_LINK_ENDS),
             (SupportLink.created_at, SupportLink.id),
         ),
+        # What the organisation has started and not yet sent on: easy to lose otherwise.
+        "draft_needs": (
+            select(Need).where(Need.tenant_id == own, Need.status == "draft"),
+            (Need.updated_at.desc(), Need.id),
+        ),
+        "draft_responses": (
+            select(Response).where(Response.tenant_id == own, Response.record_status == "draft"),
+            (Response.updated_at.desc(), Response.id),
+        ),
         "stale_needs": (
             select(Need).where(
                 Need.tenant_id == own,
@@ -160,15 +178,27 @@ def attention(today: date | None = None) -> Attention:
         ),
     }
     if principal.in_secretariat:
-        # The Secretariat validates what the partners have confirmed.
+        # The Secretariat validates the needs the partners submit, the oldest first, and
+        # the links they have confirmed.
+        lists["needs_to_validate"] = (
+            select(Need).where(Need.status == "submitted"),
+            (Need.updated_at, Need.id),
+        )
         lists["links_to_validate"] = (
             select(SupportLink).where(SupportLink.status == "confirmed").options(*_LINK_ENDS),
             (SupportLink.confirmed_at, SupportLink.id),
         )
-    found, totals = {"links_to_validate": []}, {"links_to_validate": 0}
+    secretariat_only = ("needs_to_validate", "links_to_validate")
+    found, totals = dict.fromkeys(secretariat_only, []), dict.fromkeys(secretariat_only, 0)
     for name, (statement, order) in lists.items():
         found[name], totals[name] = _first_and_total(statement, order)
     cycle = current_open_cycle()
     deadline = cycle.submission_deadline if cycle is not None else None
     days_left = (deadline - today).days if deadline is not None else None
-    return Attention(**found, totals=totals, cycle=cycle, days_left=days_left)
+    return Attention(
+        **found,
+        totals=totals,
+        cycle=cycle,
+        days_left=days_left,
+        validates=principal.in_secretariat,
+    )

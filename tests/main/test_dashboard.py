@@ -41,6 +41,10 @@ def world(db):
         ),
         "fresh": factories.need(cycle, albania, status="validated", title="Albanian fresh need"),
         "serbian": factories.need(cycle, serbia, status="validated", title="Serbian open need"),
+        "submitted": factories.need(
+            cycle, serbia, status="submitted", title="Serbian submitted need"
+        ),
+        "draft": factories.need(cycle, albania, status="draft", title="Albanian draft need"),
     }
     programme = factories.response(
         commission, title="Commission programme", record_status="published"
@@ -59,7 +63,8 @@ def world(db):
         implementation_status="completed",
         updated_at=long_ago,
     )
-    db.session.add_all([*needs.values(), programme, dusty, finished])
+    draft = factories.response(commission, title="Commission draft programme")
+    db.session.add_all([*needs.values(), programme, dusty, finished, draft])
     links = {
         "proposed": factories.support_link(programme, needs["fresh"], "full", "proposed"),
         "confirmed": factories.support_link(programme, needs["stale"], "partial", "confirmed"),
@@ -159,6 +164,27 @@ def test_the_secretariat_sees_confirmed_links_to_validate(world, login):
     assert "links_to_confirm" not in page
 
 
+def test_the_secretariat_sees_submitted_needs_to_validate_and_where_to_do_it(world, login):
+    page = attention_of(login(world["people"]["secretariat"]).get("/").get_data(as_text=True))
+
+    assert 'data-attention="needs_to_validate">1<' in page
+    assert f'href="/needs/{world["needs"]["submitted"].id}">Serbian submitted need' in page
+    assert 'href="/needs?status=submitted"' in page
+    # What waits for the Secretariat is not a partner's draft.
+    assert "Albanian draft need" not in page
+
+
+def test_each_organisation_sees_its_own_drafts_and_no_one_elses(world, login):
+    albania = attention_of(login(world["people"]["albania"]).get("/").get_data(as_text=True))
+    commission = attention_of(login(world["people"]["commission"]).get("/").get_data(as_text=True))
+
+    assert 'data-attention="draft_needs">1<' in albania
+    assert "Albanian draft need" in albania and "needs_to_validate" not in albania
+    assert 'data-attention="draft_responses">1<' in commission
+    assert "Commission draft programme" in commission
+    assert "Albanian draft need" not in commission
+
+
 def test_everyone_sees_the_open_cycles_deadline_and_days_left(world, login):
     page = attention_of(login(world["people"]["commission"]).get("/").get_data(as_text=True))
 
@@ -203,14 +229,16 @@ def test_the_headline_figures_are_each_readers_own_and_link_to_where_to_act(db, 
     )
 
     # Albania counts its three needs (one covered, one gap) and has a proposed link to
-    # confirm; the Secretariat also counts Serbia's submitted need, a gap, and has the
-    # two confirmed links to validate.
+    # confirm; the Secretariat also counts Serbia's submitted need, a gap, and has it
+    # and the two confirmed links to validate.
     assert 'data-headline="covered-share">33%<' in albania
     assert 'data-headline="gaps">1<' in albania
     assert 'data-headline="waiting">1<' in albania
     assert 'data-headline="covered-share">25%<' in secretariat
     assert 'data-headline="gaps">2<' in secretariat
-    assert 'data-headline="waiting">2<' in secretariat
+    assert 'data-headline="waiting">3<' in secretariat
+    assert "submitted needs and confirmed support links to validate" in secretariat
+    assert "needs returned to you and support links to confirm" in albania
     for headline in (albania, secretariat):
         assert f'href="/analysis?cycle={cycle}"' in headline
         assert f'href="/analysis/needs?cycle={cycle}&amp;coverage=gap"' in headline
