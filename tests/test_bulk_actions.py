@@ -169,6 +169,31 @@ def test_a_need_the_reader_cannot_see_is_refused_as_not_found(scene):
     assert statuses(db, Need, needs[:1]) == ["submitted"]
 
 
+def test_a_return_without_a_comment_keeps_the_choice_for_the_comment_to_be_added(scene):
+    db, needs = scene.db, scene.submitted[:2]
+    client = scene.login(scene.world.people.secretariat_editor)
+
+    refused = post(client, "/needs/bulk/return", "/needs?status=submitted", selected=chosen(*needs))
+    page = refused.get_data(as_text=True)
+    start = page.index('id="bulk-correction"')
+    form = page[start : page.index("</form>", start)]
+    carried = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)
+
+    # The field is named as a person reads it, and the records chosen go along again.
+    assert '<label class="form-label" for="bulk-comment">Comment</label>' in form
+    assert [value for name, value in carried if name == "selected"] == chosen(*needs)
+    assert ("confirm", "yes") not in carried
+    assert "Try again with the same 2 records" in readable(refused)
+    token = dict(carried)["csrf_token"]
+    fields = [(name, value) for name, value in carried if name != "csrf_token"]
+    asked = client.post(
+        "/needs/bulk/return",
+        data=MultiDict([*fields, ("csrf_token", token), ("comment", COMMENT)]),
+    )
+    assert "Return 2 needs to their owners?" in readable(asked)
+    assert statuses(db, Need, needs) == ["submitted"] * 2
+
+
 def test_returning_takes_one_comment_for_all_and_refuses_without_it(scene):
     db, needs = scene.db, scene.submitted[:2]
     client = scene.login(scene.world.people.secretariat_editor)
