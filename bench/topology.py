@@ -20,6 +20,8 @@ HTTP (tests/topology).
 
 Tests use ``topology()`` as a context manager; ``Topology.app()`` gives an app in the
 calling process with the servers' settings, to create tenants and users directly.
+``Topology.kill()`` crashes one process on purpose, and ``private_cluster()`` gives a
+PostgreSQL server of the test's own to restart (tests/topology/test_faults.py).
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ import argparse
 import base64
 import contextlib
 import os
+import pwd
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -86,6 +90,8 @@ class Topology:
     environment: dict[str, str]
     servers: list[str] = field(default_factory=list)
     log_folder: Path | None = None
+    # Each process by its label (app1, app2, worker), to stop one on purpose.
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def app(self):
         """Return an app in this process with the servers' database, keys and Redis."""
@@ -119,6 +125,15 @@ class Topology:
             text=True,
             timeout=timeout,
         )
+
+    def kill(self, label: str) -> None:
+        """SIGKILL process ``label`` and everything it started, as a crash would end it."""
+        process = self.processes[label]
+        # The process group: a gunicorn master and its workers die at the same instant,
+        # without finishing a request or closing a connection.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(STOP_SECONDS)
 
     def logs(self, tail: int | None = 4000) -> str:
         """Return every process's log (the last ``tail`` characters of each, None: all)."""
@@ -188,6 +203,8 @@ def topology(
         base.set(drivername="postgresql+psycopg"),
         isolation_level="AUTOCOMMIT",
         connect_args={"connect_timeout": 5},
+        # A connection is tried before use: a test may have restarted the server since.
+        pool_pre_ping=True,
     )
     # Children get no IISG_ setting of this process: only the topology's own.
     environment = {key: value for key, value in os.environ.items() if not key.startswith("IISG_")}
@@ -203,7 +220,6 @@ def topology(
             "IISG_LOG_LEVEL": "WARNING",
         }
     )
-    processes: list[subprocess.Popen] = []
     created = False
     with (
         tempfile.TemporaryDirectory(prefix="iisg-topology-") as folder,
@@ -221,15 +237,13 @@ def topology(
 
         def start(label: str, command: list[str], settings: Mapping[str, str]) -> None:
             log = log_files.enter_context(open(logs / f"{label}.log", "w"))
-            processes.append(
-                subprocess.Popen(
-                    command,
-                    env={**environment, **settings},
-                    cwd=PROJECT_ROOT,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
+            running.processes[label] = subprocess.Popen(
+                command,
+                env={**environment, **settings},
+                cwd=PROJECT_ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
 
         try:
@@ -263,7 +277,7 @@ def topology(
             deadline = time.monotonic() + READY_SECONDS
             waiting = {url: "not asked yet" for url in running.servers}
             while waiting:
-                if any(process.poll() is not None for process in processes):
+                if any(process.poll() is not None for process in running.processes.values()):
                     raise RuntimeError(f"a process of the topology stopped:\n{running.logs()}")
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"not ready in {READY_SECONDS} s: {waiting}")
@@ -273,7 +287,7 @@ def topology(
                     time.sleep(0.2)
             yield running
         finally:
-            for process in processes:
+            for process in running.processes.values():
                 _stop(process)
             if created:
                 with admin.connect() as connection:
@@ -282,6 +296,122 @@ def topology(
                 for role in passwords:
                     connection.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
             admin.dispose()
+
+
+def postgres_program(name: str) -> str:
+    """Return PostgreSQL's server program ``name`` (initdb, pg_ctl): on the PATH or Debian's."""
+    found = shutil.which(name)
+    if found:
+        return found
+    # Debian and Ubuntu keep the server's programs out of the PATH, one folder per version.
+    versions = sorted(
+        Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+        key=lambda path: int(path.parts[-3]) if path.parts[-3].isdigit() else 0,
+    )
+    if not versions:
+        raise RuntimeError(f"PostgreSQL's {name} is not installed")
+    return str(versions[-1])
+
+
+@dataclass
+class Cluster:
+    """A PostgreSQL server of its own, to stop and start without disturbing anyone else's."""
+
+    folder: Path
+    port: int
+    # What runs a command as the cluster's owner: initdb and postgres refuse root.
+    as_owner: list[str]
+
+    @property
+    def data(self) -> Path:
+        return self.folder / "data"
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def pg_ctl(self, *arguments: str) -> None:
+        """Run ``pg_ctl`` on this cluster as its owner; raise with its output if it fails."""
+        done = subprocess.run(
+            [*self.as_owner, postgres_program("pg_ctl"), "-D", str(self.data), *arguments],
+            cwd=self.folder,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if done.returncode:
+            raise RuntimeError(f"pg_ctl {' '.join(arguments)} failed:\n{done.stdout}{done.stderr}")
+
+    def start(self) -> None:
+        """Start the server and wait until it takes connections."""
+        self.pg_ctl("start", "--wait", "--log", str(self.folder / "postgresql.log"))
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server: ``fast`` ends every session at once, as a restart does."""
+        self.pg_ctl("stop", "--wait", "--mode", mode)
+
+    def log(self) -> str:
+        path = self.folder / "postgresql.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+
+@contextlib.contextmanager
+def private_cluster() -> Iterator[Cluster]:
+    """Create and start a throw-away PostgreSQL cluster on a free port; stop and remove it.
+
+    Run as root, the cluster belongs to the ``postgres`` account (initdb will not run as
+    root). Anyone connecting from this machine is trusted: it listens on 127.0.0.1 only.
+    """
+    as_owner: list[str] = []
+    owner = None
+    if os.geteuid() == 0:
+        owner = pwd.getpwnam("postgres")
+        as_owner = ["runuser", "-u", "postgres", "--"]
+    folder = Path(tempfile.mkdtemp(prefix="iisg-cluster-"))
+    cluster = Cluster(folder=folder, port=_free_port(), as_owner=as_owner)
+    started = False
+    try:
+        if owner is not None:
+            os.chown(folder, owner.pw_uid, owner.pw_gid)
+        made = subprocess.run(
+            [
+                *as_owner,
+                postgres_program("initdb"),
+                "--pgdata",
+                str(cluster.data),
+                "--username",
+                "postgres",
+                "--auth",
+                "trust",
+                "--encoding",
+                "UTF8",
+                "--no-sync",
+            ],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if made.returncode:
+            raise RuntimeError(f"initdb failed:\n{made.stdout}{made.stderr}")
+        with open(cluster.data / "postgresql.conf", "a") as settings:
+            settings.write(
+                f"port = {cluster.port}\n"
+                "listen_addresses = '127.0.0.1'\n"
+                f"unix_socket_directories = '{folder}'\n"
+                # Throw-away data: no need to wait for the disk.
+                "fsync = off\n"
+                "synchronous_commit = off\n"
+                "full_page_writes = off\n"
+            )
+        started = True
+        cluster.start()
+        yield cluster
+    finally:
+        if started:
+            with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
+                cluster.stop("immediate")
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def main(argv=None) -> None:
