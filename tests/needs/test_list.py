@@ -89,6 +89,9 @@ def test_column_headers_toggle_the_sort_keeping_the_filters(login, cast):
     sorted_header = re.search(r'<th scope="col" aria-sort="ascending">(.*?)</th>', header, re.S)
     assert sorted_header and "Title" in sorted_header.group(1)
     assert header.count("aria-sort") == 1
+    # The columns that sort and are not sorted say so too, before they are used.
+    unsorted = header.count('<span class="sort-mark" aria-hidden="true"> ↕</span>')
+    assert unsorted == header.count('class="sort-link"') - 1 >= 3
     links = links_in(body, "<thead>", "</thead>")
     assert {"sort": ["-title"], "priority": ["high"]} in links
     assert {"sort": ["code"], "priority": ["high"]} in links

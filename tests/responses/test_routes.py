@@ -307,6 +307,17 @@ def test_a_link_to_a_need_the_member_cannot_see_is_refused_like_a_missing_one(lo
     assert count(db, SupportLink) == 0
 
 
+def test_a_responses_page_leads_to_each_need_it_addresses(login, world, db):
+    need = world.needs.albania_validated
+    db.session.add(factories.support_link(world.responses.published, need))
+    db.session.commit()
+
+    page = login(world.people.albania_editor).get(f"/responses/{world.responses.published.id}")
+
+    links = page.get_data(as_text=True).split('id="links"', 1)[1]
+    assert f'<a href="/needs/{need.id}">{need.title}</a>' in links
+
+
 def test_a_dispute_without_a_reason_is_refused_and_changes_nothing(login, world, db):
     link = factories.support_link(world.responses.published, world.needs.albania_validated)
     db.session.add(link)
