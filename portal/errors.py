@@ -244,15 +244,16 @@ def _handle_vanished_row(_error: ObjectDeletedError):
 
 
 def _end_the_session(_error) -> None:
-    """End the request's transaction; on a connection the database dropped, let it go.
+    """Close the context's session; on a connection the database dropped, let it go.
 
-    Ending it after the answer is made sends a ROLLBACK: when PostgreSQL has just ended
+    Closing it after the answer is made sends a ROLLBACK: when PostgreSQL has just ended
     the session (a restart), that raised past every handler and the server answered 500
     for a request whose changes were already committed. A connection the database cut is
-    only dropped from the pool; any other error is raised as before.
+    only dropped from the pool; any other error is raised as before. Closed, not rolled
+    back: the records it loaded stay readable, as the extension's own close leaves them.
     """
     try:
-        db.session.rollback()
+        db.session().close()
     except DBAPIError as error:
         if not database_unavailable(error):
             raise
