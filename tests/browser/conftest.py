@@ -145,3 +145,15 @@ def browser_sign_in(browser, portal_url, browser_problems, db) -> Iterator[Brows
     sign_in = BrowserSignIn(browser, portal_url, browser_problems)
     yield sign_in
     sign_in.close()
+
+
+def pytest_collection_modifyitems(items):
+    """Keep each backend's every-page walks on one worker, each backend on its own.
+
+    They share one world and one server per backend (a module fixture); the two backends
+    are about ten minutes of a browser's work each on two cores, so side by side.
+    """
+    for item in items:
+        if item.module.__name__.endswith("test_every_page") and hasattr(item, "callspec"):
+            backend = item.callspec.params.get("database_template", "sqlite")
+            item.add_marker(pytest.mark.xdist_group(f"every-page-{backend}"))

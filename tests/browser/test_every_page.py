@@ -43,8 +43,8 @@ from tests import factories
 from tests.browser.conftest import BrowserProblems, BrowserSignIn
 from tests.conftest import build_app
 
-# The module's tests share one world and one server: keep them on one worker.
-pytestmark = pytest.mark.xdist_group("every-page")
+# The tests of one backend share one world and one server: tests/browser/conftest.py
+# keeps them on one worker of a parallel run, each backend on its own.
 
 WIDE, PHONE = 1366, 390
 HEIGHT = 900
